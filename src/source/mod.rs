@@ -1,0 +1,116 @@
+//! Reading manifests: files, directories and stdin; documents with byte spans; line/column mapping.
+//!
+//! Everything downstream refers to text through [`Span`] (a byte range in one [`SourceFile`]) and
+//! turns it into a human position with [`Sources::location`].
+
+mod lines;
+mod load;
+mod yaml;
+
+pub use lines::LineIndex;
+pub use load::{LoadError, collect_paths, read_inputs};
+pub use yaml::{
+    Ambiguity, AmbiguousScalar, Document, DuplicateKey, NodeSpan, ParseProblem, ProblemKind, SpanIndex,
+    parse_file,
+};
+
+use serde::Serialize;
+
+/// Index of a file in [`Sources`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range `[start, end)` in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span { file, start: start as u32, end: end.max(start) as u32 }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// One input: a file on disk or standard input, with its whole text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub id: FileId,
+    /// The path as the user will see it (relative to where they ran meshctl when possible; `-` is
+    /// shown as `<stdin>`).
+    pub name: String,
+    pub text: String,
+    pub lines: LineIndex,
+    /// Byte offset of the first invalid UTF-8 sequence, which `text` holds as U+FFFD.
+    pub invalid_utf8: Option<usize>,
+}
+
+impl SourceFile {
+    pub fn new(id: FileId, name: String, text: String) -> SourceFile {
+        let lines = LineIndex::new(&text);
+        SourceFile { id, name, text, lines, invalid_utf8: None }
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
+    }
+}
+
+/// A position for people: 1-based lines, 1-based columns counted in characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+/// Every input of one run.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn add(&mut self, name: String, text: String) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile::new(id, name, text));
+        id
+    }
+
+    /// Add a file from raw bytes; invalid UTF-8 is replaced and its first offset remembered.
+    pub fn add_bytes(&mut self, name: String, bytes: Vec<u8>) -> FileId {
+        match String::from_utf8(bytes) {
+            Ok(text) => self.add(name, text),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let id = self.add(name, text);
+                self.files[id.0 as usize].invalid_utf8 = Some(at);
+                id
+            }
+        }
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn location(&self, span: Span) -> Location {
+        let f = self.file(span.file);
+        let (line, column) = f.lines.line_col(&f.text, span.start as usize);
+        let (end_line, end_column) = f.lines.line_col(&f.text, span.end as usize);
+        Location { file: f.name.clone(), line, column, end_line, end_column }
+    }
+}
