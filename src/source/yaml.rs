@@ -428,7 +428,7 @@ impl<'a> Builder<'a> {
             return;
         }
         let plain = style == ScalarStyle::Plain;
-        let forced_str = tag.is_some_and(|t| t.handle == "!!" && t.suffix == "str");
+        let forced_str = tag.is_some_and(|t| t.suffix == "str" && (t.handle == "!!" || t.handle == "tag:yaml.org,2002:"));
         let (value, amb) = if !plain || forced_str {
             (Value::String(text.to_string()), None)
         } else {
@@ -585,7 +585,10 @@ impl<'a> Builder<'a> {
     }
 
     fn finish_node(&mut self, node: u32, start: usize, end: usize) {
-        let size: u32 = 1 + self.nodes[node as usize].children.iter().map(|c| self.sizes[*c as usize]).sum::<u32>();
+        let size = self.nodes[node as usize]
+            .children
+            .iter()
+            .fold(1u32, |acc, c| acc.saturating_add(self.sizes[*c as usize]));
         self.sizes[node as usize] = size;
         self.nodes[node as usize].span.value = Span::new(self.file, start, end.max(start));
     }
@@ -609,7 +612,7 @@ impl<'a> Builder<'a> {
             });
             return;
         };
-        self.expanded += size;
+        self.expanded = self.expanded.saturating_add(size);
         let (value, children) = if self.expanded > ALIAS_BUDGET + 10 * self.own {
             if !self.problems.iter().any(|p| p.kind == ProblemKind::AliasBudget) {
                 self.problems.push(ParseProblem {
@@ -746,6 +749,14 @@ fn syntax_problem(file: FileId, chunk: &str, base: usize, offsets: &Offsets, e: 
         .map_or(line_end, |i| local + i)
         .max((local + 1).min(chunk.len()));
     let info = e.info();
+    if info.contains("recursion limit") {
+        return ParseProblem {
+            kind: ProblemKind::TooDeep,
+            span: Span::new(file, at, at + 1),
+            message: "nesting too deep: the YAML parser stops here".into(),
+            help: Some("no Kubernetes or Istio resource nests this deep; the document is not linted".into()),
+        };
+    }
     let help = indentation_hint(chunk, local);
     let message = match info {
         i if i.contains("mapping values are not allowed") => {
@@ -979,4 +990,170 @@ fn is_yaml_float(s: &str) -> bool {
         }
     }
     i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    fn parse(text: &str) -> (Sources, Vec<Document>) {
+        let mut s = Sources::default();
+        let id = s.add("t.yaml".into(), text.into());
+        let docs = parse_file(s.file(id));
+        (s, docs)
+    }
+
+    fn at<'a>(s: &'a Sources, d: &Document, p: &str) -> &'a str {
+        s.file(d.file).slice(d.node(p).unwrap().value)
+    }
+
+    #[test]
+    fn every_node_has_a_span() {
+        let text = "apiVersion: v1\nkind: X\nspec:\n  http:\n  - route:\n    - destination: {host: reviews, port: {number: 9080}}\n      weight: 20\n";
+        let (s, docs) = parse(text);
+        assert_eq!(docs.len(), 1);
+        let d = &docs[0];
+        assert_eq!(at(&s, d, "/kind"), "X");
+        assert_eq!(at(&s, d, "/spec/http/0/route/0/destination/host"), "reviews");
+        assert_eq!(at(&s, d, "/spec/http/0/route/0/destination/port/number"), "9080");
+        assert_eq!(at(&s, d, "/spec/http/0/route/0/weight"), "20");
+        let spec = d.node("/spec").unwrap();
+        assert_eq!(s.file(d.file).slice(spec.key.unwrap()), "spec");
+        assert_eq!(d.value.as_ref().unwrap().pointer("/spec/http/0/route/0/weight"), Some(&Value::from(20)));
+        assert!(d.node("/spec/nope").is_none());
+        assert_eq!(s.location(d.span_of("/spec/http/0/route/0/destination/host")).line, 6);
+    }
+
+    #[test]
+    fn non_ascii_offsets_are_bytes() {
+        let text = "a: é\nb: ü\nc: x\n";
+        let (s, docs) = parse(text);
+        let d = &docs[0];
+        assert_eq!(at(&s, d, "/b"), "ü");
+        assert_eq!(at(&s, d, "/c"), "x");
+    }
+
+    #[test]
+    fn documents_are_split_and_a_broken_one_loses_only_itself() {
+        let text = "a: 1\n---\nb: {c: 1\n---\nd: 2\n";
+        let (_, docs) = parse(text);
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].value.is_some());
+        assert!(docs[1].value.is_none());
+        assert_eq!(docs[1].problems[0].kind, ProblemKind::Syntax);
+        assert_eq!(docs[2].value.as_ref().unwrap()["d"], Value::from(2));
+        assert_eq!(docs[2].index, 2);
+    }
+
+    #[test]
+    fn empty_documents_are_skipped() {
+        let (_, docs) = parse("---\n# only a comment\n---\n---\na: 1\n---\n");
+        assert_eq!(docs.len(), 1);
+    }
+
+    #[test]
+    fn yaml11_scalars_resolve_like_kubernetes() {
+        assert_eq!(resolve_plain("yes"), (Value::Bool(true), Some(Ambiguity::Boolean)));
+        assert_eq!(resolve_plain("off"), (Value::Bool(false), Some(Ambiguity::Boolean)));
+        assert_eq!(resolve_plain("0755"), (Value::from(493), Some(Ambiguity::Octal)));
+        assert_eq!(resolve_plain("0x1F"), (Value::from(31), None));
+        assert_eq!(resolve_plain("1_000"), (Value::from(1000), Some(Ambiguity::Underscore)));
+        assert_eq!(resolve_plain("1.10").1, Some(Ambiguity::TrailingZero));
+        assert_eq!(resolve_plain("-12"), (Value::from(-12), None));
+        assert_eq!(resolve_plain("1e3").0.as_f64(), Some(1000.0));
+        assert_eq!(resolve_plain("v1"), (Value::from("v1"), None));
+        assert_eq!(resolve_plain("1.2.3"), (Value::from("1.2.3"), None));
+        assert_eq!(resolve_plain("~"), (Value::Null, Some(Ambiguity::Null)));
+        assert_eq!(resolve_plain("true"), (Value::Bool(true), None));
+        assert_eq!(resolve_plain("08").0.as_f64(), Some(8.0));
+    }
+
+    #[test]
+    fn yaml11_keys_resolve_too() {
+        // go-yaml v2 reads the key `y` as the boolean true; Kubernetes then sees "true".
+        let (_, docs) = parse("y: 1\non: 2\n");
+        let v = docs[0].value.as_ref().unwrap();
+        assert_eq!(v["true"], Value::from(2));
+        assert_eq!(docs[0].duplicates.len(), 1);
+        assert!(docs[0].ambiguous.iter().all(|a| a.is_key));
+    }
+
+    #[test]
+    fn quoted_scalars_stay_strings_and_ambiguity_is_recorded() {
+        let (_, docs) = parse("a: \"yes\"\nb: yes\nc: !!str 0755\n");
+        let d = &docs[0];
+        let v = d.value.as_ref().unwrap();
+        assert_eq!(v["a"], Value::from("yes"));
+        assert_eq!(v["b"], Value::Bool(true));
+        assert_eq!(v["c"], Value::from("0755"));
+        assert_eq!(d.ambiguous.len(), 1);
+        assert_eq!(d.ambiguous[0].pointer, "/b");
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_and_are_reported() {
+        let (s, docs) = parse("a: 1\nb: 2\na: 3\n");
+        let d = &docs[0];
+        assert_eq!(d.value.as_ref().unwrap()["a"], Value::from(3));
+        assert_eq!(d.duplicates.len(), 1);
+        assert_eq!(s.location(d.duplicates[0].first).line, 1);
+        assert_eq!(s.location(d.duplicates[0].span).line, 3);
+        assert_eq!(at(&s, d, "/a"), "3");
+        assert_eq!(at(&s, d, "/b"), "2");
+    }
+
+    #[test]
+    fn aliases_and_merge_keys() {
+        let (s, docs) = parse("base: &b {p: 1, q: 2}\nother:\n  <<: *b\n  q: 3\nlist: &l [1]\ncopy: *l\n");
+        let d = &docs[0];
+        let v = d.value.as_ref().unwrap();
+        assert_eq!(v["other"]["p"], Value::from(1));
+        assert_eq!(v["other"]["q"], Value::from(3));
+        assert_eq!(v["copy"], serde_json::json!([1]));
+        assert_eq!(at(&s, d, "/other/q"), "3");
+        assert_eq!(at(&s, d, "/other/p"), "1");
+        assert_eq!(at(&s, d, "/copy"), "*l");
+    }
+
+    #[test]
+    fn alias_bombs_are_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let (_, docs) = parse(&text);
+        assert!(docs[0].problems.iter().any(|p| p.kind == ProblemKind::AliasBudget));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let text = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+        let (_, docs) = parse(&text);
+        assert!(docs[0].value.is_none());
+        assert!(docs[0].problems.iter().any(|p| p.kind == ProblemKind::TooDeep));
+    }
+
+    #[test]
+    fn tabs_crlf_and_bom() {
+        let (s, docs) = parse("a:\n\tb: 1\n");
+        let tab = docs[0].problems.iter().find(|p| p.kind == ProblemKind::Tab).unwrap();
+        assert_eq!(s.location(tab.span).line, 2);
+        let (s, docs) = parse("\u{feff}a: 1\r\nb: x\r\n");
+        let d = &docs[0];
+        assert_eq!(d.value.as_ref().unwrap()["b"], Value::from("x"));
+        assert_eq!(s.location(d.node("/b").unwrap().value).line, 2);
+    }
+
+    #[test]
+    fn misindented_key_gets_a_hint() {
+        let text = "spec:\n  http:\n  - match:\n    - uri:\n        prefix: /\n   route:\n    - x: 1\n";
+        let (s, docs) = parse(text);
+        let p = &docs[0].problems[0];
+        assert_eq!(s.location(p.span).line, 6);
+        let help = p.help.as_deref().unwrap();
+        assert!(help.contains("`route:`"), "{help}");
+        assert!(help.contains("`match:`"), "{help}");
+    }
 }
