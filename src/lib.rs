@@ -2,5 +2,7 @@
 //!
 //! Data flows one way: [`source`] → [`model`] → [`lint`] → [`report`].
 
+pub mod cli;
 pub mod lint;
+pub mod model;
 pub mod source;

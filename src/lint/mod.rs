@@ -1,8 +1,13 @@
 //! The lint engine: rules, their registry, configuration and suppression.
 
+pub mod config;
 mod diagnostic;
+pub mod engine;
+pub mod rules;
+mod suppress;
 
 pub use diagnostic::{Diagnostic, Label, ResourceRef, Severity};
+pub use engine::{Context, LintOptions, Outcome, Rule, lint_paths, lint_sources};
 
 /// What a rule is, for `meshctl rules`, `meshctl explain` and SARIF's `tool.driver.rules`.
 #[derive(Debug)]

@@ -11,7 +11,7 @@ pub use lines::LineIndex;
 pub use load::{LoadError, collect_paths, read_inputs};
 pub use yaml::{
     Ambiguity, AmbiguousScalar, Document, DuplicateKey, NodeSpan, ParseProblem, ProblemKind, SpanIndex,
-    parse_file,
+    escape_segment, parse_file, resolve_plain,
 };
 
 use serde::Serialize;
@@ -105,6 +105,20 @@ impl Sources {
 
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
+    }
+
+    /// `span` cut at the end of its first line (without the line break): findings point at one
+    /// line, not at the whole mapping below a key.
+    pub fn first_line(&self, span: Span) -> Span {
+        let text = &self.file(span.file).text;
+        let (s, e) = (span.start as usize, (span.end as usize).min(text.len()));
+        match text.get(s..e).and_then(|t| t.find('\n')) {
+            Some(i) => {
+                let end = if i > 0 && text.as_bytes()[s + i - 1] == b'\r' { s + i - 1 } else { s + i };
+                Span { end: end.max(s) as u32, ..span }
+            }
+            None => span,
+        }
     }
 
     pub fn location(&self, span: Span) -> Location {

@@ -209,10 +209,7 @@ impl Document {
         let Some(root) = &self.value else { return self.head() };
         match self.spans.nearest(root, pointer) {
             Some((p, ns)) => {
-                let is_container = matches!(
-                    root.pointer(&p),
-                    Some(Value::Object(_)) | Some(Value::Array(_))
-                );
+                let is_container = matches!(root.pointer(&p), Some(Value::Object(_)) | Some(Value::Array(_)));
                 ns.focus(is_container)
             }
             None => self.head(),

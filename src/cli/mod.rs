@@ -1,0 +1,85 @@
+//! Command-line interface: clap definitions, one file per subcommand.
+
+mod completions;
+mod explain;
+mod lint;
+mod rules;
+mod schema;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "meshctl", version, about = "Lint Istio service-mesh manifests: every finding at file:line:col")]
+#[command(propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// When to use colour in human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint manifests: YAML, schema and structural checks, at file:line:col.
+    Lint(lint::LintArgs),
+    /// List every rule: code, name, default severity, Istio equivalent.
+    Rules(rules::RulesArgs),
+    /// Print the documentation of one rule.
+    Explain(explain::ExplainArgs),
+    /// Print the JSON Schema meshctl checks a kind against (list them without KIND).
+    Schema(schema::SchemaArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
+}
+
+/// meshctl's exit codes.
+pub mod exit {
+    /// Nothing at or above the failure threshold.
+    pub const OK: u8 = 0;
+    /// Findings at or above `--fail-on`.
+    pub const FINDINGS: u8 = 1;
+    /// meshctl could not do its job: bad flags, unreadable path, bad configuration.
+    pub const ERROR: u8 = 2;
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let color = cli.color;
+    let code = match cli.command {
+        Command::Lint(a) => lint::run(a, color),
+        Command::Rules(a) => rules::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Schema(a) => schema::run(a),
+        Command::Completions(a) => completions::run(a),
+    };
+    ExitCode::from(code)
+}
+
+/// Print an error the way every subcommand does, and return the exit code for it.
+pub(crate) fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("meshctl: error: {message}");
+    exit::ERROR
+}
+
+/// Whether to colour output on stdout.
+pub(crate) fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// The clap command, for completions and docs.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

@@ -1,0 +1,176 @@
+//! `.meshctl.yaml`: which rules run, at which severity, on which files.
+
+use super::{RuleMeta, Severity};
+use crate::source::{Sources, parse_file};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The configuration file's name, looked up from the working directory upwards.
+pub const FILE_NAME: &str = ".meshctl.yaml";
+
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Codes, code prefixes (`MESH02`) or rule names to run; all rules when absent.
+    #[serde(default)]
+    pub select: Option<Vec<String>>,
+    /// Codes, code prefixes or rule names not to run.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Severity overrides by code or rule name.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    /// Glob patterns (relative to the configuration file's folder) of files not to read.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// The configuration in force: the file's settings with the command line's on top.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub severity: BTreeMap<String, Severity>,
+    exclude: Option<GlobSet>,
+    base: PathBuf,
+    /// Where the settings came from, for messages.
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid { path: String, line: u32, column: u32, message: String },
+    #[error("{path}: invalid exclude pattern {pattern:?}: {message}")]
+    Glob { path: String, pattern: String, message: String },
+}
+
+fn matches(pattern: &str, meta: &RuleMeta) -> bool {
+    meta.code.starts_with(pattern) || meta.name == pattern || pattern == "ALL"
+}
+
+impl Config {
+    /// Find `.meshctl.yaml` from `start` upwards and load it; the default config when none exists.
+    pub fn discover(start: &Path) -> Result<Config, ConfigError> {
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            let candidate = d.join(FILE_NAME);
+            if candidate.is_file() {
+                return Config::load(&candidate);
+            }
+            dir = d.parent();
+        }
+        Ok(Config::default())
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io { path: shown.clone(), source: e })?;
+        let mut sources = Sources::default();
+        let id = sources.add(shown.clone(), text);
+        let docs = parse_file(sources.file(id));
+        let invalid = |span, message: String| {
+            let loc = sources.location(span);
+            ConfigError::Invalid { path: shown.clone(), line: loc.line, column: loc.column, message }
+        };
+        let file: ConfigFile = match docs.first() {
+            None => ConfigFile::default(),
+            Some(d) => {
+                if let Some(p) = d.problems.first() {
+                    return Err(invalid(p.span, p.message.clone()));
+                }
+                let v = d.value.clone().unwrap_or(serde_json::Value::Null);
+                ConfigFile::deserialize(&v).map_err(|e| invalid(d.head(), e.to_string()))?
+            }
+        };
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut cfg = Config::from_file(file, base).map_err(|(pattern, message)| ConfigError::Glob {
+            path: shown.clone(),
+            pattern,
+            message,
+        })?;
+        cfg.path = Some(path.to_path_buf());
+        Ok(cfg)
+    }
+
+    pub fn from_file(file: ConfigFile, base: PathBuf) -> Result<Config, (String, String)> {
+        let exclude = if file.exclude.is_empty() {
+            None
+        } else {
+            let mut b = GlobSetBuilder::new();
+            for p in &file.exclude {
+                b.add(Glob::new(p).map_err(|e| (p.clone(), e.to_string()))?);
+                // `dir` excludes everything below it too.
+                b.add(Glob::new(&format!("{}/**", p.trim_end_matches('/'))).map_err(|e| (p.clone(), e.to_string()))?);
+            }
+            Some(b.build().map_err(|e| (String::new(), e.to_string()))?)
+        };
+        Ok(Config { select: file.select, ignore: file.ignore, severity: file.severity, exclude, base, path: None })
+    }
+
+    pub fn is_selected(&self, meta: &RuleMeta) -> bool {
+        let selected = self.select.as_ref().is_none_or(|s| s.iter().any(|p| matches(p, meta)));
+        selected && !self.ignore.iter().any(|p| matches(p, meta))
+    }
+
+    pub fn severity_for(&self, code: &str, name: &str) -> Option<Severity> {
+        self.severity.get(code).or_else(|| self.severity.get(name)).copied()
+    }
+
+    /// Is this file excluded by the configuration's patterns?
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        let Some(set) = &self.exclude else { return false };
+        if path.as_os_str() == "-" {
+            return false;
+        }
+        let rel = path.strip_prefix(&self.base).unwrap_or(path);
+        let rel = rel.strip_prefix("./").unwrap_or(rel);
+        set.is_match(rel) || set.is_match(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::Severity;
+
+    static META: RuleMeta = RuleMeta {
+        code: "MESH0201",
+        name: "unknown-destination-host",
+        severity: Severity::Error,
+        istio_code: None,
+        summary: "",
+        docs: "",
+    };
+
+    #[test]
+    fn select_ignore_by_code_prefix_and_name() {
+        let mut c = Config::default();
+        assert!(c.is_selected(&META));
+        c.select = Some(vec!["MESH02".into()]);
+        assert!(c.is_selected(&META));
+        c.select = Some(vec!["MESH01".into()]);
+        assert!(!c.is_selected(&META));
+        c.select = None;
+        c.ignore = vec!["unknown-destination-host".into()];
+        assert!(!c.is_selected(&META));
+    }
+
+    #[test]
+    fn bad_config_names_the_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        std::fs::write(&p, "select: [MESH01]\nignroe: [x]\n").unwrap();
+        let err = Config::load(&p).unwrap_err().to_string();
+        assert!(err.contains("ignroe"), "{err}");
+        std::fs::write(&p, "exclude: [\"vendor/**\"]\nseverity: {MESH0007: info}\n").unwrap();
+        let c = Config::load(&p).unwrap();
+        assert!(c.is_excluded(&dir.path().join("vendor/a/b.yaml")));
+        assert!(!c.is_excluded(&dir.path().join("src/b.yaml")));
+        assert_eq!(c.severity_for("MESH0007", "x"), Some(Severity::Info));
+    }
+}

@@ -1,0 +1,117 @@
+//! One lint run: read, parse, collect objects, run every rule, filter, sort.
+
+use super::config::Config;
+use super::rules::RULES;
+use super::{Diagnostic, RuleMeta, Severity, suppress};
+use crate::model::{Object, collect_objects};
+use crate::source::{Document, LoadError, Sources, Span, collect_paths, parse_file, read_inputs};
+use rayon::prelude::*;
+use std::path::PathBuf;
+
+/// What a rule sees.
+pub struct Context<'a> {
+    pub sources: &'a Sources,
+    pub docs: &'a [Document],
+    pub objects: &'a [Object],
+    pub options: &'a LintOptions,
+}
+
+impl<'a> Context<'a> {
+    pub fn doc(&self, obj: &Object) -> &'a Document {
+        &self.docs[obj.doc]
+    }
+
+    pub fn value(&self, obj: &Object) -> &'a serde_json::Value {
+        obj.value(self.docs)
+    }
+
+    /// Where to point for `rel` (a pointer relative to the object), or its nearest ancestor.
+    pub fn span(&self, obj: &Object, rel: &str) -> Span {
+        self.doc(obj).span_of(&obj.pointer(rel))
+    }
+
+    /// A finding about `obj` at `rel`.
+    pub fn at(&self, rule: &'static RuleMeta, obj: &Object, rel: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(rule, self.span(obj, rel), message)
+            .pointer(obj.pointer(rel))
+            .resource(Some(obj.resource_ref()))
+    }
+}
+
+/// A rule: metadata plus a check over the whole input.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>);
+}
+
+#[derive(Debug, Clone)]
+pub struct LintOptions {
+    /// The namespace of objects that name none (`-n`).
+    pub default_namespace: String,
+    pub config: Config,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        LintOptions { default_namespace: "default".into(), config: Config::default() }
+    }
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Outcome {
+    pub sources: Sources,
+    pub diagnostics: Vec<Diagnostic>,
+    pub resources: usize,
+}
+
+impl Outcome {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.diagnostics.iter().map(|d| d.severity).max()
+    }
+}
+
+/// Lint the files and directories in `paths` (`-` is stdin).
+pub fn lint_paths(paths: &[PathBuf], options: &LintOptions) -> Result<Outcome, LoadError> {
+    let files = collect_paths(paths)?;
+    let files: Vec<PathBuf> = files.into_iter().filter(|p| !options.config.is_excluded(p)).collect();
+    let mut sources = Sources::default();
+    read_inputs(&files, &mut sources)?;
+    Ok(lint_sources(sources, options))
+}
+
+/// Lint inputs already in memory.
+pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
+    let docs: Vec<Document> = sources.files.par_iter().flat_map_iter(parse_file).collect();
+    let objects = collect_objects(&docs);
+    let cx = Context { sources: &sources, docs: &docs, objects: &objects, options };
+    let selected: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| options.config.is_selected(r.meta())).collect();
+    let mut diagnostics: Vec<Diagnostic> = selected
+        .par_iter()
+        .flat_map_iter(|r| {
+            let mut out = Vec::new();
+            r.check(&cx, &mut out);
+            out
+        })
+        .collect();
+    for d in &mut diagnostics {
+        d.primary.span = sources.first_line(d.primary.span);
+        for r in &mut d.related {
+            r.span = sources.first_line(r.span);
+        }
+        if let Some(sev) = options.config.severity_for(d.code, d.name) {
+            d.severity = sev;
+        }
+    }
+    let mut diagnostics = suppress::apply(&cx, diagnostics);
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.code == b.code && a.primary.span == b.primary.span && a.message == b.message);
+    let resources = objects.len();
+    drop(docs);
+    Outcome { sources, diagnostics, resources }
+}

@@ -1,0 +1,71 @@
+//! The rule registry. One file per rule: its metadata and docs, its check, its tests.
+//!
+//! Codes are stable and never reused: `MESH00xx` input/YAML, `01xx` schema, `02xx` references,
+//! `03xx` routing, `04xx` conflicts, `05xx` TLS/security, `06xx` hygiene.
+
+use super::RuleMeta;
+use super::engine::Rule;
+
+pub mod duplicate_key;
+pub mod duplicate_resource;
+pub mod input_limit;
+pub mod invalid_name;
+pub mod invalid_utf8;
+pub mod missing_type_meta;
+pub mod not_an_object;
+pub mod unused_suppression;
+pub mod yaml11_scalar;
+pub mod yaml_syntax;
+
+/// Every rule with a check, in code order.
+pub static RULES: &[&dyn Rule] = &[
+    &yaml_syntax::Check,
+    &invalid_utf8::Check,
+    &not_an_object::Check,
+    &missing_type_meta::Check,
+    &duplicate_key::Check,
+    &input_limit::Check,
+    &yaml11_scalar::Check,
+    &invalid_name::Check,
+    &duplicate_resource::Check,
+];
+
+/// Rules whose findings the engine itself makes (suppression bookkeeping).
+pub static ENGINE_RULES: &[&RuleMeta] = &[&unused_suppression::META];
+
+/// Every rule's metadata, in code order.
+pub fn all() -> Vec<&'static RuleMeta> {
+    let mut v: Vec<&'static RuleMeta> = RULES.iter().map(|r| r.meta()).chain(ENGINE_RULES.iter().copied()).collect();
+    v.sort_by_key(|m| m.code);
+    v
+}
+
+pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
+    all().into_iter().find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
+}
+
+pub fn by_name(name: &str) -> Option<&'static RuleMeta> {
+    all().into_iter().find(|m| m.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let all = all();
+        let mut codes = HashSet::new();
+        let mut names = HashSet::new();
+        for m in &all {
+            assert!(codes.insert(m.code), "duplicate code {}", m.code);
+            assert!(names.insert(m.name), "duplicate name {}", m.name);
+            assert!(m.code.len() == 8 && m.code.starts_with("MESH"), "{}", m.code);
+            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", m.name);
+            for section in ["## What it finds", "## Why it matters", "## Example", "## Fix"] {
+                assert!(m.docs.contains(section), "{} docs lack {section}", m.code);
+            }
+        }
+    }
+}
