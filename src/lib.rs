@@ -3,4 +3,5 @@
 //! Data flows one way: [`source`] → [`model`] → [`lint`] → [`report`].
 
 pub mod lint;
+pub mod report;
 pub mod source;
