@@ -5,4 +5,5 @@
 pub mod cli;
 pub mod lint;
 pub mod model;
+pub mod report;
 pub mod source;
