@@ -24,11 +24,7 @@ pub fn run(a: ExplainArgs) -> u8 {
         }
         None => {
             let names: Vec<&str> = crate::lint::rules::all().iter().map(|m| m.name).collect();
-            let near = names
-                .iter()
-                .filter(|n| strsim::jaro_winkler(n, &a.code) > 0.85)
-                .copied()
-                .collect::<Vec<_>>();
+            let near = names.iter().filter(|n| strsim::jaro_winkler(n, &a.code) > 0.85).copied().collect::<Vec<_>>();
             if near.is_empty() {
                 fail(format!("no rule `{}` (see `meshctl rules`)", a.code))
             } else {

@@ -50,7 +50,10 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
             Err(e) => return fail(e),
         }
     } else {
-        match std::env::current_dir().map_err(|e| e.to_string()).and_then(|d| Config::discover(&d).map_err(|e| e.to_string())) {
+        match std::env::current_dir()
+            .map_err(|e| e.to_string())
+            .and_then(|d| Config::discover(&d).map_err(|e| e.to_string()))
+        {
             Ok(c) => c,
             Err(e) => return fail(e),
         }
@@ -60,7 +63,9 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
     }
     config.ignore.extend(a.ignore.iter().cloned());
     for pattern in config.select.iter().flatten().chain(&config.ignore).chain(config.severity.keys()) {
-        if pattern != "ALL" && !crate::lint::rules::all().iter().any(|m| m.code.starts_with(pattern.as_str()) || m.name == pattern) {
+        if pattern != "ALL"
+            && !crate::lint::rules::all().iter().any(|m| m.code.starts_with(pattern.as_str()) || m.name == pattern)
+        {
             return fail(format!("`{pattern}` matches no rule (see `meshctl rules`)"));
         }
     }

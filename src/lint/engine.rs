@@ -32,9 +32,7 @@ impl<'a> Context<'a> {
 
     /// A finding about `obj` at `rel`.
     pub fn at(&self, rule: &'static RuleMeta, obj: &Object, rel: &str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(rule, self.span(obj, rel), message)
-            .pointer(obj.pointer(rel))
-            .resource(Some(obj.resource_ref()))
+        Diagnostic::new(rule, self.span(obj, rel), message).pointer(obj.pointer(rel)).resource(Some(obj.resource_ref()))
     }
 }
 

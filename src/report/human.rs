@@ -10,21 +10,15 @@ use super::{Report, Style};
 use crate::lint::{Diagnostic, Severity};
 use crate::source::{SourceFile, Sources, Span};
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
 };
 use std::fmt;
 use std::io::{self, Write};
 
 pub(super) fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
-    let theme = if style.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(style.width)
-        .with_show_related_as_nested(true);
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_show_related_as_nested(true);
     for d in report.diagnostics {
         let mut text = String::new();
         handler
@@ -33,11 +27,7 @@ pub(super) fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io:
         writeln!(out, "{text}")?;
     }
     let summary = report.summary_line();
-    if style.color {
-        writeln!(out, "\x1b[1m{summary}\x1b[0m")
-    } else {
-        writeln!(out, "{summary}")
-    }
+    if style.color { writeln!(out, "\x1b[1m{summary}\x1b[0m") } else { writeln!(out, "{summary}") }
 }
 
 /// One of our findings (or one of its related labels in another file) as a `miette::Diagnostic`.
@@ -56,33 +46,21 @@ struct Adapted<'a> {
 impl<'a> Adapted<'a> {
     fn new(d: &'a Diagnostic, sources: &'a Sources) -> Adapted<'a> {
         let file = sources.file(d.primary.span.file);
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            label_text(&d.primary.message),
-            source_span(file, d.primary.span),
-        )];
+        let mut labels =
+            vec![LabeledSpan::new_primary_with_span(label_text(&d.primary.message), source_span(file, d.primary.span))];
         let mut related = Vec::new();
         for r in &d.related {
             if r.span.file == file.id {
-                labels.push(LabeledSpan::new_with_span(
-                    label_text(&r.message),
-                    source_span(file, r.span),
-                ));
+                labels.push(LabeledSpan::new_with_span(label_text(&r.message), source_span(file, r.span)));
             } else {
                 let other = sources.file(r.span.file);
                 related.push(Adapted {
-                    message: if r.message.is_empty() {
-                        "related location"
-                    } else {
-                        &r.message
-                    },
+                    message: if r.message.is_empty() { "related location" } else { &r.message },
                     code: None,
                     severity: miette::Severity::Advice,
                     help: None,
                     source: FileSource(other),
-                    labels: vec![LabeledSpan::new_primary_with_span(
-                        None,
-                        source_span(other, r.span),
-                    )],
+                    labels: vec![LabeledSpan::new_primary_with_span(None, source_span(other, r.span))],
                     related: Vec::new(),
                 });
             }
@@ -130,9 +108,7 @@ impl std::error::Error for Adapted<'_> {}
 
 impl miette::Diagnostic for Adapted<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.code
-            .as_ref()
-            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -155,9 +131,7 @@ impl miette::Diagnostic for Adapted<'_> {
         if self.related.is_empty() {
             None
         } else {
-            Some(Box::new(
-                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-            ))
+            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
         }
     }
 }
@@ -175,18 +149,11 @@ impl SourceCode for FileSource<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let file = self.0;
-        let inner =
-            file.text
-                .as_str()
-                .read_span(span, context_lines_before, context_lines_after)?;
+        let inner = file.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
         let (line, column) = file.lines.line_col(&file.text, inner.span().offset());
         // With context lines miette starts the contents at the beginning of a line (column 0);
         // without, at the span itself, and the header shows that column.
-        let column = if context_lines_before == 0 {
-            column as usize - 1
-        } else {
-            0
-        };
+        let column = if context_lines_before == 0 { column as usize - 1 } else { 0 };
         Ok(Box::new(MietteSpanContents::new_named(
             file.name.clone(),
             inner.data(),
@@ -206,12 +173,7 @@ mod tests {
         let sources = fixture::sources();
         let diagnostics = fixture::diagnostics();
         let mut out = Vec::new();
-        super::render(
-            &fixture::report(&diagnostics, &sources),
-            &Style { color, width: 100 },
-            &mut out,
-        )
-        .unwrap();
+        super::render(&fixture::report(&diagnostics, &sources), &Style { color, width: 100 }, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -245,15 +207,7 @@ mod tests {
         ];
         let mut out = Vec::new();
         let report = fixture::report(&diagnostics, &sources);
-        super::render(
-            &report,
-            &Style {
-                color: false,
-                width: 40,
-            },
-            &mut out,
-        )
-        .unwrap();
+        super::render(&report, &Style { color: false, width: 40 }, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("[short.yaml:2:5]"), "{text}");
         assert!(text.contains("related location"), "{text}");

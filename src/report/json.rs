@@ -79,14 +79,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             istio_code: d.istio_code,
             resource: d.resource.as_ref(),
             location: location(report, &d.primary),
-            related: d
-                .related
-                .iter()
-                .map(|r| Related {
-                    message: &r.message,
-                    location: location(report, r),
-                })
-                .collect(),
+            related: d.related.iter().map(|r| Related { message: &r.message, location: location(report, r) }).collect(),
         })
         .collect();
     let counts = report.counts();
@@ -124,11 +117,7 @@ mod tests {
     }
 
     fn keys(v: &Value) -> Vec<&str> {
-        v.as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect()
+        v.as_object().expect("an object").keys().map(String::as_str).collect()
     }
 
     #[test]
@@ -138,42 +127,16 @@ mod tests {
         assert_eq!(v["version"], 1);
         let d = &v["diagnostics"];
         assert_eq!(d.as_array().unwrap().len(), 3);
-        let fields = [
-            "code",
-            "name",
-            "severity",
-            "message",
-            "help",
-            "istio_code",
-            "resource",
-            "location",
-            "related",
-        ];
+        let fields = ["code", "name", "severity", "message", "help", "istio_code", "resource", "location", "related"];
         for f in d.as_array().unwrap() {
             assert_eq!(keys(f), fields);
-            assert_eq!(
-                keys(&f["location"]),
-                [
-                    "file",
-                    "line",
-                    "column",
-                    "end_line",
-                    "end_column",
-                    "pointer"
-                ]
-            );
+            assert_eq!(keys(&f["location"]), ["file", "line", "column", "end_line", "end_column", "pointer"]);
             for r in f["related"].as_array().unwrap() {
                 assert_eq!(keys(r), ["message", "location"]);
             }
         }
-        assert_eq!(
-            keys(&d[1]["resource"]),
-            ["apiVersion", "kind", "namespace", "name"]
-        );
-        assert_eq!(
-            keys(&v["summary"]),
-            ["files", "resources", "error", "warning", "info"]
-        );
+        assert_eq!(keys(&d[1]["resource"]), ["apiVersion", "kind", "namespace", "name"]);
+        assert_eq!(keys(&v["summary"]), ["files", "resources", "error", "warning", "info"]);
 
         // The info: no resource, no help, an Istio code; a column counted in characters.
         assert_eq!(d[0]["resource"], Value::Null);
@@ -181,15 +144,9 @@ mod tests {
         assert_eq!(d[0]["istio_code"], "IST0128");
         assert_eq!(d[0]["location"]["column"], 20);
         // The error: its related label in the other file.
-        assert_eq!(
-            d[1]["related"][1]["location"]["file"],
-            "manifests/destination-rules.yaml"
-        );
+        assert_eq!(d[1]["related"][1]["location"]["file"], "manifests/destination-rules.yaml");
         assert_eq!(d[1]["related"][1]["location"]["pointer"], "/spec/subsets");
-        assert_eq!(
-            d[1]["location"]["pointer"],
-            "/spec/http/0/route/0/destination/subset"
-        );
+        assert_eq!(d[1]["location"]["pointer"], "/spec/http/0/route/0/destination/subset");
         // The warning: no Istio code.
         assert_eq!(d[2]["istio_code"], Value::Null);
         assert_eq!(v["summary"]["error"], 1);

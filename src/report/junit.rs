@@ -13,13 +13,8 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             *seen = true;
         }
     }
-    let clean: Vec<&str> = report
-        .sources
-        .files
-        .iter()
-        .filter(|f| !has_finding[f.id.0 as usize])
-        .map(|f| f.name.as_str())
-        .collect();
+    let clean: Vec<&str> =
+        report.sources.files.iter().filter(|f| !has_finding[f.id.0 as usize]).map(|f| f.name.as_str()).collect();
     let failures = report.diagnostics.len();
     let tests = failures + clean.len();
     let counts = format!(r#"tests="{tests}" failures="{failures}" errors="0" skipped="0""#);
@@ -104,10 +99,7 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(
-            attr("a<b> & \"c\" 'd'\n\t\u{1b}"),
-            "a&lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;&#10;&#9;\u{fffd}"
-        );
+        assert_eq!(attr("a<b> & \"c\" 'd'\n\t\u{1b}"), "a&lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;&#10;&#9;\u{fffd}");
         assert_eq!(text("a<b>\n\tc\r\u{0}"), "a&lt;b&gt;\n\tc&#13;\u{fffd}");
     }
 
@@ -118,8 +110,6 @@ mod tests {
         super::render(&fixture::report(&[], &sources), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains(r#"<testsuite name="meshctl lint" tests="2" failures="0""#));
-        assert!(text.contains(
-            r#"<testcase classname="manifests/reviews.yaml" name="manifests/reviews.yaml"/>"#
-        ));
+        assert!(text.contains(r#"<testcase classname="manifests/reviews.yaml" name="manifests/reviews.yaml"/>"#));
     }
 }

@@ -61,12 +61,7 @@ pub struct Style {
 }
 
 /// Write `report` to `out` in `format`.
-pub fn render(
-    format: Format,
-    report: &Report,
-    style: &Style,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render(format: Format, report: &Report, style: &Style, out: &mut dyn io::Write) -> io::Result<()> {
     match format {
         Format::Human => human::render(report, style, out),
         Format::Plain => plain::render(report, out),
@@ -117,11 +112,7 @@ impl Report<'_> {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
 /// The small fixed world every renderer's snapshot test renders: two files, three findings.
@@ -210,10 +201,7 @@ spec:
     pub fn sources() -> Sources {
         let mut sources = Sources::default();
         sources.add("manifests/reviews.yaml".into(), REVIEWS.into());
-        sources.add(
-            "manifests/destination-rules.yaml".into(),
-            DESTINATION_RULES.into(),
-        );
+        sources.add("manifests/destination-rules.yaml".into(), DESTINATION_RULES.into());
         sources
     }
 
@@ -264,15 +252,7 @@ spec:
     }
 
     pub fn report<'a>(diagnostics: &'a [Diagnostic], sources: &'a Sources) -> Report<'a> {
-        Report {
-            diagnostics,
-            sources,
-            rules: &RULES,
-            summary: Summary {
-                files: 2,
-                resources: 2,
-            },
-        }
+        Report { diagnostics, sources, rules: &RULES, summary: Summary { files: 2, resources: 2 } }
     }
 }
 
@@ -285,34 +265,16 @@ mod tests {
         let sources = fixture::sources();
         let diagnostics = fixture::diagnostics();
         let report = fixture::report(&diagnostics, &sources);
-        assert_eq!(
-            report.summary_line(),
-            "1 error, 1 warning, 1 info in 2 files (2 resources)"
-        );
-        let empty = Report {
-            diagnostics: &[],
-            summary: Summary {
-                files: 1,
-                resources: 0,
-            },
-            ..report
-        };
-        assert_eq!(
-            empty.summary_line(),
-            "0 errors, 0 warnings, 0 infos in 1 file (0 resources)"
-        );
+        assert_eq!(report.summary_line(), "1 error, 1 warning, 1 info in 2 files (2 resources)");
+        let empty = Report { diagnostics: &[], summary: Summary { files: 1, resources: 0 }, ..report };
+        assert_eq!(empty.summary_line(), "0 errors, 0 warnings, 0 infos in 1 file (0 resources)");
     }
 
     #[test]
     fn format_names_are_kebab_case() {
         use clap::ValueEnum;
-        let names: Vec<_> = Format::value_variants()
-            .iter()
-            .map(|f| f.to_possible_value().unwrap().get_name().to_owned())
-            .collect();
-        assert_eq!(
-            names,
-            ["human", "plain", "json", "sarif", "github", "junit"]
-        );
+        let names: Vec<_> =
+            Format::value_variants().iter().map(|f| f.to_possible_value().unwrap().get_name().to_owned()).collect();
+        assert_eq!(names, ["human", "plain", "json", "sarif", "github", "junit"]);
     }
 }

@@ -20,16 +20,9 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One finding: its line, then its help, related locations and Istio code, indented.
-pub(super) fn write_finding(
-    report: &Report,
-    d: &Diagnostic,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub(super) fn write_finding(report: &Report, d: &Diagnostic, out: &mut dyn Write) -> io::Result<()> {
     let at = report.location(&d.primary);
-    let head = format!(
-        "{}:{}:{}: {}[{} {}]: ",
-        at.file, at.line, at.column, d.severity, d.code, d.name
-    );
+    let head = format!("{}:{}:{}: {}[{} {}]: ", at.file, at.line, at.column, d.severity, d.code, d.name);
     write_indented(out, &head, &d.message, "    ")?;
     if let Some(help) = &d.help {
         write_indented(out, "    help: ", help, "          ")?;

@@ -7,9 +7,8 @@ use super::Report;
 use crate::lint::{Label, Severity};
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Tool, ToolComponent,
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 use std::io::{self, Write};
 
@@ -38,23 +37,9 @@ fn sarif(report: &Report) -> Sarif {
                 .id(r.code)
                 .name(r.name)
                 .short_description(MultiformatMessageString::builder().text(r.summary).build())
-                .full_description(
-                    MultiformatMessageString::builder()
-                        .text(r.docs)
-                        .markdown(r.docs)
-                        .build(),
-                )
-                .help(
-                    MultiformatMessageString::builder()
-                        .text(r.docs)
-                        .markdown(r.docs)
-                        .build(),
-                )
-                .default_configuration(
-                    ReportingConfiguration::builder()
-                        .level(json!(level(r.severity)))
-                        .build(),
-                )
+                .full_description(MultiformatMessageString::builder().text(r.docs).markdown(r.docs).build())
+                .help(MultiformatMessageString::builder().text(r.docs).markdown(r.docs).build())
+                .default_configuration(ReportingConfiguration::builder().level(json!(level(r.severity))).build())
                 .build()
         })
         .collect();
@@ -83,42 +68,19 @@ fn sarif(report: &Report) -> Sarif {
                 .rule_id(d.code)
                 .level(level(d.severity))
                 .message(Message::from(text.as_str()))
-                .locations(vec![
-                    Location::builder()
-                        .physical_location(physical_location(report, &d.primary))
-                        .build(),
-                ]);
-            let mut result = if related.is_empty() {
-                result.build()
-            } else {
-                result.related_locations(related).build()
-            };
-            result.rule_index = report
-                .rules
-                .iter()
-                .position(|r| r.code == d.code)
-                .map(|i| i as i64);
+                .locations(vec![Location::builder().physical_location(physical_location(report, &d.primary)).build()]);
+            let mut result =
+                if related.is_empty() { result.build() } else { result.related_locations(related).build() };
+            result.rule_index = report.rules.iter().position(|r| r.code == d.code).map(|i| i as i64);
             result
         })
         .collect();
-    let mut driver = ToolComponent::builder()
-        .name("meshctl")
-        .version(env!("CARGO_PKG_VERSION"))
-        .rules(rules)
-        .build();
+    let mut driver = ToolComponent::builder().name("meshctl").version(env!("CARGO_PKG_VERSION")).rules(rules).build();
     if !INFORMATION_URI.is_empty() {
         driver.information_uri = Some(INFORMATION_URI.to_owned());
     }
-    let run = Run::builder()
-        .tool(Tool::from(driver))
-        .results(results)
-        .column_kind(json!("unicodeCodePoints"))
-        .build();
-    Sarif::builder()
-        .schema(SCHEMA)
-        .version(json!("2.1.0"))
-        .runs(vec![run])
-        .build()
+    let run = Run::builder().tool(Tool::from(driver)).results(results).column_kind(json!("unicodeCodePoints")).build();
+    Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build()
 }
 
 fn physical_location(report: &Report, label: &Label) -> PhysicalLocation {
@@ -144,10 +106,7 @@ fn uri(name: &str) -> String {
     let path = path.trim_start_matches("./");
     let (mut out, rest) = if path.starts_with('/') {
         (String::from("file://"), path)
-    } else if path.len() > 2
-        && path.as_bytes()[0].is_ascii_alphabetic()
-        && path[1..].starts_with(":/")
-    {
+    } else if path.len() > 2 && path.as_bytes()[0].is_ascii_alphabetic() && path[1..].starts_with(":/") {
         // A Windows drive: `C:/x` → `file:///C:/x`.
         (format!("file:///{}", &path[..2]), &path[2..])
     } else {
@@ -207,10 +166,7 @@ mod tests {
         assert_eq!(results[1].rule_id.as_deref(), Some("MESH0202"));
         assert_eq!(results[1].rule_index, Some(1));
         assert_eq!(results[1].related_locations.as_ref().unwrap().len(), 2);
-        let levels: Vec<_> = results
-            .iter()
-            .map(|r| r.level.unwrap().to_string())
-            .collect();
+        let levels: Vec<_> = results.iter().map(|r| r.level.unwrap().to_string()).collect();
         assert_eq!(levels, ["note", "error", "warning"]);
     }
 

@@ -10,8 +10,8 @@ mod yaml;
 pub use lines::LineIndex;
 pub use load::{LoadError, collect_paths, read_inputs};
 pub use yaml::{
-    Ambiguity, AmbiguousScalar, Document, DuplicateKey, NodeSpan, ParseProblem, ProblemKind, SpanIndex,
-    escape_segment, parse_file, resolve_plain,
+    Ambiguity, AmbiguousScalar, Document, DuplicateKey, NodeSpan, ParseProblem, ProblemKind, SpanIndex, escape_segment,
+    parse_file, resolve_plain,
 };
 
 use serde::Serialize;

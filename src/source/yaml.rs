@@ -110,20 +110,12 @@ fn pointer_of(path: &[String]) -> String {
 }
 
 fn unescape(seg: &str) -> std::borrow::Cow<'_, str> {
-    if seg.contains('~') {
-        seg.replace("~1", "/").replace("~0", "~").into()
-    } else {
-        seg.into()
-    }
+    if seg.contains('~') { seg.replace("~1", "/").replace("~0", "~").into() } else { seg.into() }
 }
 
 /// Escape one JSON-pointer segment.
 pub fn escape_segment(seg: &str) -> std::borrow::Cow<'_, str> {
-    if seg.contains(['~', '/']) {
-        seg.replace('~', "~0").replace('/', "~1").into()
-    } else {
-        seg.into()
-    }
+    if seg.contains(['~', '/']) { seg.replace('~', "~0").replace('/', "~1").into() } else { seg.into() }
 }
 
 /// A plain scalar that Kubernetes reads differently than a person would.
@@ -273,8 +265,7 @@ fn split_documents(text: &str) -> Vec<(usize, usize)> {
 }
 
 fn is_separator(line: &str) -> bool {
-    line.strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+    line.strip_prefix("---").is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
 }
 
 fn is_blank(chunk: &str) -> bool {
@@ -425,12 +416,10 @@ impl<'a> Builder<'a> {
             return;
         }
         let plain = style == ScalarStyle::Plain;
-        let forced_str = tag.is_some_and(|t| t.suffix == "str" && (t.handle == "!!" || t.handle == "tag:yaml.org,2002:"));
-        let (value, amb) = if !plain || forced_str {
-            (Value::String(text.to_string()), None)
-        } else {
-            resolve_plain(text)
-        };
+        let forced_str =
+            tag.is_some_and(|t| t.suffix == "str" && (t.handle == "!!" || t.handle == "tag:yaml.org,2002:"));
+        let (value, amb) =
+            if !plain || forced_str { (Value::String(text.to_string()), None) } else { resolve_plain(text) };
         self.own += 1;
         if self.expecting_key() {
             let key = match value {
@@ -539,7 +528,10 @@ impl<'a> Builder<'a> {
                     // A key without a value (`key:` then end): YAML null.
                     map.insert(k, Value::Null);
                     let n = self.nodes.len() as u32;
-                    self.nodes.push(SpanNode { span: NodeSpan { value: Span::new(self.file, end, end), key: Some(ks) }, children: Vec::new() });
+                    self.nodes.push(SpanNode {
+                        span: NodeSpan { value: Span::new(self.file, end, end), key: Some(ks) },
+                        children: Vec::new(),
+                    });
                     self.sizes.push(1);
                     self.nodes[node as usize].children.push(n);
                 }
@@ -582,10 +574,8 @@ impl<'a> Builder<'a> {
     }
 
     fn finish_node(&mut self, node: u32, start: usize, end: usize) {
-        let size = self.nodes[node as usize]
-            .children
-            .iter()
-            .fold(1u32, |acc, c| acc.saturating_add(self.sizes[*c as usize]));
+        let size =
+            self.nodes[node as usize].children.iter().fold(1u32, |acc, c| acc.saturating_add(self.sizes[*c as usize]));
         self.sizes[node as usize] = size;
         self.nodes[node as usize].span.value = Span::new(self.file, start, end.max(start));
     }
@@ -619,7 +609,10 @@ impl<'a> Builder<'a> {
                         "aliases expand to more than {} nodes; expansion stopped here",
                         ALIAS_BUDGET + 10 * self.own
                     ),
-                    help: Some("this looks like an alias bomb (\"billion laughs\"); the aliases past this point read as null".into()),
+                    help: Some(
+                        "this looks like an alias bomb (\"billion laughs\"); the aliases past this point read as null"
+                            .into(),
+                    ),
                 });
             }
             (Value::Null, Vec::new())
@@ -728,7 +721,10 @@ fn finish(b: Builder, start: usize, end: usize) -> Document {
         file: b.file,
         index: 0,
         range: Span::new(b.file, start, end),
-        spans: SpanIndex { nodes: if value.is_some() { b.nodes } else { Vec::new() }, root: if value.is_some() { root } else { None } },
+        spans: SpanIndex {
+            nodes: if value.is_some() { b.nodes } else { Vec::new() },
+            root: if value.is_some() { root } else { None },
+        },
         value,
         ambiguous: b.ambiguous,
         duplicates: b.duplicates,
@@ -768,12 +764,7 @@ fn syntax_problem(file: FileId, chunk: &str, base: usize, offsets: &Offsets, e: 
         i => format!("YAML syntax error: {i}"),
     };
     let message = if message.starts_with("YAML") { message } else { format!("{message} ({info})") };
-    ParseProblem {
-        kind: ProblemKind::Syntax,
-        span: Span::new(file, at, base + token_end.max(local)),
-        message,
-        help,
-    }
+    ParseProblem { kind: ProblemKind::Syntax, span: Span::new(file, at, base + token_end.max(local)), message, help }
 }
 
 /// For an error at `at` (byte offset in `chunk`), look at the indentation of the offending

@@ -40,11 +40,15 @@ impl Rule for Check {
         for d in cx.docs {
             for dup in &d.duplicates {
                 out.push(
-                    Diagnostic::new(&META, dup.span, format!("duplicate key `{}`: the earlier value is dropped", dup.key))
-                        .pointer(dup.pointer.clone())
-                        .label("this value wins")
-                        .related(dup.first, None, "first defined here; this value is lost")
-                        .help("remove one of the two keys, or merge their values"),
+                    Diagnostic::new(
+                        &META,
+                        dup.span,
+                        format!("duplicate key `{}`: the earlier value is dropped", dup.key),
+                    )
+                    .pointer(dup.pointer.clone())
+                    .label("this value wins")
+                    .related(dup.first, None, "first defined here; this value is lost")
+                    .help("remove one of the two keys, or merge their values"),
                 );
             }
         }

@@ -67,13 +67,20 @@ impl Rule for Check {
                     let (what, ok) = kind_rules(obj);
                     if !ok(name) {
                         out.push(
-                            cx.at(&META, obj, "/metadata/name", format!("`{name}` is not a valid {} name: it must be {what}", obj.kind))
-                                .label("invalid name")
-                                .help(format!("try `{}`", suggest(name))),
+                            cx.at(
+                                &META,
+                                obj,
+                                "/metadata/name",
+                                format!("`{name}` is not a valid {} name: it must be {what}", obj.kind),
+                            )
+                            .label("invalid name")
+                            .help(format!("try `{}`", suggest(name))),
                         );
                     }
                 }
-                Some(_) => out.push(cx.at(&META, obj, "/metadata/name", "`metadata.name` must be a string").label("not a string")),
+                Some(_) => out.push(
+                    cx.at(&META, obj, "/metadata/name", "`metadata.name` must be a string").label("not a string"),
+                ),
                 None if meta.and_then(|m| m.get("generateName")).is_some() => {}
                 None => out.push(
                     cx.at(&META, obj, "/metadata", format!("the {} has no `metadata.name`", obj.kind))
@@ -85,8 +92,13 @@ impl Rule for Check {
                 match ns.as_str() {
                     Some(n) if label_ok(n) => {}
                     _ => out.push(
-                        cx.at(&META, obj, "/metadata/namespace", format!("{ns} is not a valid namespace: it must be a DNS-1123 label"))
-                            .label("invalid namespace"),
+                        cx.at(
+                            &META,
+                            obj,
+                            "/metadata/namespace",
+                            format!("{ns} is not a valid namespace: it must be a DNS-1123 label"),
+                        )
+                        .label("invalid namespace"),
                     ),
                 }
             }

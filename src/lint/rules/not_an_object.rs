@@ -58,19 +58,27 @@ impl Rule for Check {
                             if !item.is_object() {
                                 let p = format!("/items/{i}");
                                 out.push(
-                                    Diagnostic::new(&META, d.span_of(&p), format!("List item {i} is {}, not an object", what(item)))
-                                        .pointer(p)
-                                        .label("not an object"),
+                                    Diagnostic::new(
+                                        &META,
+                                        d.span_of(&p),
+                                        format!("List item {i} is {}, not an object", what(item)),
+                                    )
+                                    .pointer(p)
+                                    .label("not an object"),
                                 );
                             }
                         }
                     }
                 }
                 other => out.push(
-                    Diagnostic::new(&META, d.span_of(""), format!("this document is {}, not a Kubernetes object", what(other)))
-                        .pointer("")
-                        .label("not an object")
-                        .help("a manifest document is a mapping with apiVersion, kind and metadata"),
+                    Diagnostic::new(
+                        &META,
+                        d.span_of(""),
+                        format!("this document is {}, not a Kubernetes object", what(other)),
+                    )
+                    .pointer("")
+                    .label("not an object")
+                    .help("a manifest document is a mapping with apiVersion, kind and metadata"),
                 ),
             }
         }

@@ -61,7 +61,9 @@ impl Rule for Check {
                 let what = if a.is_key { "key" } else { "value" };
                 let read = reading(a.kind, &a.text);
                 let help = match a.kind {
-                    Ambiguity::Boolean => format!("quote it (\"{}\") for text, or write true/false for a boolean", a.text),
+                    Ambiguity::Boolean => {
+                        format!("quote it (\"{}\") for text, or write true/false for a boolean", a.text)
+                    }
                     _ => format!("quote it (\"{}\") to keep the text", a.text),
                 };
                 out.push(
