@@ -3,20 +3,46 @@
 use super::config::Config;
 use super::rules::RULES;
 use super::{Diagnostic, RuleMeta, Severity, suppress};
-use crate::model::{Object, collect_objects};
+use crate::model::{Object, Typed, collect_objects, typed};
+use crate::schema::SchemaError;
 use crate::source::{Document, LoadError, Sources, Span, collect_paths, parse_file, read_inputs};
 use rayon::prelude::*;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 /// What a rule sees.
 pub struct Context<'a> {
     pub sources: &'a Sources,
     pub docs: &'a [Document],
     pub objects: &'a [Object],
+    /// The typed form of each object (same index): `None` for kinds meshctl does not model,
+    /// `Some(Err)` when the object does not fit its kind's model.
+    pub typed: &'a [Option<Result<Typed, String>>],
     pub options: &'a LintOptions,
+    schema: OnceLock<Vec<(usize, SchemaError)>>,
 }
 
 impl<'a> Context<'a> {
+    pub fn new(
+        sources: &'a Sources,
+        docs: &'a [Document],
+        objects: &'a [Object],
+        typed: &'a [Option<Result<Typed, String>>],
+        options: &'a LintOptions,
+    ) -> Self {
+        Context { sources, docs, objects, typed, options, schema: OnceLock::new() }
+    }
+
+    /// Schema errors of every object, computed once for all schema rules.
+    pub fn schema_errors(&self) -> &[(usize, SchemaError)] {
+        self.schema.get_or_init(|| super::schema_pass::errors(self))
+    }
+
+    /// The objects with their typed form, where it could be built.
+    pub fn typed_objects(&self) -> impl Iterator<Item = (&'a Object, &'a Typed)> + '_ {
+        self.objects.iter().zip(self.typed).filter_map(|(o, t)| Some((o, t.as_ref()?.as_ref().ok()?)))
+    }
+
     pub fn doc(&self, obj: &Object) -> &'a Document {
         &self.docs[obj.doc]
     }
@@ -87,7 +113,8 @@ pub fn lint_paths(paths: &[PathBuf], options: &LintOptions) -> Result<Outcome, L
 pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
     let docs: Vec<Document> = sources.files.par_iter().flat_map_iter(parse_file).collect();
     let objects = collect_objects(&docs);
-    let cx = Context { sources: &sources, docs: &docs, objects: &objects, options };
+    let typed: Vec<_> = objects.par_iter().map(|o| typed(&o.api_version, &o.kind, o.value(&docs))).collect();
+    let cx = Context::new(&sources, &docs, &objects, &typed, options);
     let selected: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| options.config.is_selected(r.meta())).collect();
     let mut diagnostics: Vec<Diagnostic> = selected
         .par_iter()

@@ -4,6 +4,7 @@ pub mod config;
 mod diagnostic;
 pub mod engine;
 pub mod rules;
+mod schema_pass;
 mod suppress;
 
 pub use diagnostic::{Diagnostic, Label, ResourceRef, Severity};

@@ -6,13 +6,21 @@
 use super::RuleMeta;
 use super::engine::Rule;
 
+pub mod conflicting_fields;
 pub mod duplicate_key;
 pub mod duplicate_resource;
 pub mod input_limit;
+pub mod invalid_enum;
 pub mod invalid_name;
+pub mod invalid_type;
 pub mod invalid_utf8;
+pub mod invalid_value;
+pub mod misindented_key;
+pub mod missing_field;
 pub mod missing_type_meta;
 pub mod not_an_object;
+pub mod unknown_field;
+pub mod unknown_kind;
 pub mod unused_suppression;
 pub mod yaml11_scalar;
 pub mod yaml_syntax;
@@ -26,6 +34,14 @@ pub static RULES: &[&dyn Rule] = &[
     &duplicate_key::Check,
     &input_limit::Check,
     &yaml11_scalar::Check,
+    &unknown_kind::Check,
+    &unknown_field::Check,
+    &misindented_key::Check,
+    &invalid_type::Check,
+    &missing_field::Check,
+    &invalid_enum::Check,
+    &conflicting_fields::Check,
+    &invalid_value::Check,
     &invalid_name::Check,
     &duplicate_resource::Check,
 ];
