@@ -1,0 +1,192 @@
+//! The CLI as users run it: findings, formats and exit codes.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn meshctl() -> Command {
+    let mut c = Command::cargo_bin("meshctl").expect("binary built");
+    c.env_remove("NO_COLOR").env("COLUMNS", "100");
+    c
+}
+
+fn lint_json(args: &[&str]) -> (i32, Value) {
+    let out = meshctl().arg("lint").arg("--no-config").args(["--format", "json"]).args(args).output().unwrap();
+    let code = out.status.code().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (code, v)
+}
+
+/// (code, line, column) of every finding.
+fn found(v: &Value) -> Vec<(String, u64, u64)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["location"]["line"].as_u64().unwrap(),
+                d["location"]["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn has(v: &Value, code: &str, line: u64) -> bool {
+    found(v).iter().any(|(c, l, _)| c == code && *l == line)
+}
+
+#[test]
+fn seed_as_written() {
+    let (code, v) = lint_json(&["testdata/seed/manifests.yaml"]);
+    assert_eq!(code, 1);
+    let f = found(&v);
+    assert!(f.contains(&("MESH0102".into(), 121, 7)), "{f:?}");
+    assert!(f.contains(&("MESH0102".into(), 128, 7)), "{f:?}");
+    assert!(has(&v, "MESH0008", 89), "{f:?}");
+    assert!(has(&v, "MESH0105", 145), "{f:?}");
+    let d = v["diagnostics"].as_array().unwrap();
+    let mis = d.iter().find(|d| d["code"] == "MESH0102").unwrap();
+    assert!(mis["help"].as_str().unwrap().contains("column 5"), "{mis}");
+    assert_eq!(mis["related"][0]["location"]["line"], 116);
+    let enum_err = d.iter().find(|d| d["code"] == "MESH0105").unwrap();
+    let msg = enum_err["message"].as_str().unwrap();
+    assert!(msg.contains("MESH_EXTERNAL") && msg.contains("MESH_INTERNAL"), "{msg}");
+    let kind = d.iter().find(|d| d["code"] == "MESH0008").unwrap();
+    assert!(kind["message"].as_str().unwrap().contains("`Gateway`"));
+}
+
+#[test]
+fn seed_with_indentation_fixed() {
+    let (code, v) = lint_json(&["testdata/seed-fixed/manifests.yaml"]);
+    assert_eq!(code, 1);
+    let f = found(&v);
+    assert!(!f.iter().any(|(c, _, _)| c == "MESH0102"), "{f:?}");
+    assert!(has(&v, "MESH0008", 89), "{f:?}");
+    assert!(has(&v, "MESH0105", 145), "{f:?}");
+    assert!(has(&v, "MESH0401", 156), "{f:?}");
+    let dup = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "MESH0401").unwrap();
+    assert_eq!(dup["related"][0]["location"]["line"], 107);
+    assert_eq!(dup["resource"]["name"], "my-service");
+    assert_eq!(dup["resource"]["namespace"], "default");
+}
+
+#[test]
+fn bookinfo_is_clean() {
+    let out = meshctl().args(["lint", "--no-config", "--format", "plain", "testdata/bookinfo"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("0 errors, 0 warnings, 0 infos"), "{stdout}");
+}
+
+#[test]
+fn every_format_reports_the_same_place() {
+    let path = "testdata/seed-fixed/manifests.yaml";
+    let plain = meshctl().args(["lint", "--no-config", "-f", "plain", path]).output().unwrap();
+    let plain = String::from_utf8(plain.stdout).unwrap();
+    assert!(plain.contains("testdata/seed-fixed/manifests.yaml:145:13: error[MESH0105 invalid-enum-value]"), "{plain}");
+    let gh = meshctl().args(["lint", "--no-config", "-f", "github", path]).output().unwrap();
+    let gh = String::from_utf8(gh.stdout).unwrap();
+    assert!(gh.contains("::error file=testdata/seed-fixed/manifests.yaml,line=145,col=13"), "{gh}");
+    let sarif = meshctl().args(["lint", "--no-config", "-f", "sarif", path]).output().unwrap();
+    let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let r = results.iter().find(|r| r["ruleId"] == "MESH0105").unwrap();
+    assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 145);
+    assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startColumn"], 13);
+    let junit = meshctl().args(["lint", "--no-config", "-f", "junit", path]).output().unwrap();
+    let junit = String::from_utf8(junit.stdout).unwrap();
+    assert!(junit.contains("MESH0105 invalid-enum-value at 145:13"), "{junit}");
+    let human = meshctl().args(["lint", "--no-config", "-f", "human", "--color", "never", path]).output().unwrap();
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(human.contains("testdata/seed-fixed/manifests.yaml:145:13"), "{human}");
+    assert!(!human.contains('\u{1b}'), "no colour when not asked");
+}
+
+#[test]
+fn exit_codes() {
+    let path = "testdata/seed-fixed/manifests.yaml";
+    meshctl().args(["lint", "--no-config", "--fail-on", "never", path]).assert().code(0);
+    meshctl().args(["lint", "--no-config", "--select", "MESH0007", path]).assert().code(0);
+    meshctl().args(["lint", "--no-config", "--select", "MESH0401", path]).assert().code(1);
+    meshctl().args(["lint", "--no-config", "does/not/exist.yaml"]).assert().code(2);
+    meshctl().args(["lint", "--no-config", "--format", "nope", path]).assert().code(2);
+    meshctl().args(["lint", "--no-config", "--select", "MESH9999", path]).assert().code(2);
+    meshctl().args(["explain", "MESH0401"]).assert().code(0);
+    meshctl().args(["explain", "duplicate-resourse"]).assert().code(2);
+}
+
+#[test]
+fn stdin_is_read() {
+    let text = std::fs::read_to_string("testdata/seed-fixed/manifests.yaml").unwrap();
+    let out = meshctl().args(["lint", "--no-config", "-f", "plain", "-"]).write_stdin(text).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.contains("<stdin>:145:13"), "{stdout}");
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = meshctl().args(["rules"]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("MESH0401") && s.contains("duplicate-resource"));
+    let out = meshctl().args(["rules", "--format", "json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|r| r["code"] == "MESH0101" && r["istio_code"] == "IST0106"));
+    let out = meshctl().args(["explain", "misindented-key"]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("## Fix") && s.contains("MESH0102"));
+}
+
+#[test]
+fn schema_command() {
+    let out = meshctl().args(["schema", "VirtualService"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["properties"]["spec"].is_object());
+    meshctl().args(["schema", "NoSuchKind"]).assert().code(2);
+    let out = meshctl().args(["schema"]).output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("networking.istio.io.v1.VirtualService"));
+}
+
+#[test]
+fn config_file_and_suppression() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("m.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels: {canary: yes}\n  annotations:\n    meshctl.io/ignore: \"MESH0007,MESH0401 known\"\nspec: {ports: [{name: http, port: 80}]}\n",
+    )
+    .unwrap();
+    // MESH0007 is suppressed; MESH0401 suppresses nothing and is reported as info.
+    let out = meshctl().current_dir(dir.path()).args(["lint", "-f", "json", "m.yaml"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = found(&v);
+    assert_eq!(f, vec![("MESH0009".to_string(), 7, 24)], "{v}");
+    assert_eq!(out.status.code(), Some(0));
+    // A configuration file upwards of the working directory changes severities and selection.
+    std::fs::write(dir.path().join(".meshctl.yaml"), "severity: {unused-suppression: error}\n").unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    meshctl().current_dir(&sub).args(["lint", "../m.yaml"]).assert().code(1);
+    std::fs::write(dir.path().join(".meshctl.yaml"), "ignore: [MESH0009]\nexclude: [\"skip/**\"]\n").unwrap();
+    std::fs::create_dir(dir.path().join("skip")).unwrap();
+    std::fs::write(dir.path().join("skip/bad.yaml"), "a: [\n").unwrap();
+    meshctl().current_dir(dir.path()).args(["lint", "."]).assert().code(0);
+    std::fs::write(dir.path().join(".meshctl.yaml"), "selct: [MESH0009]\n").unwrap();
+    meshctl().current_dir(dir.path()).args(["lint", "."]).assert().code(2);
+}
+
+#[test]
+fn istio_suppression_annotation_maps_through_istio_code() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vs.yaml"),
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: a\n  annotations:\n    galley.istio.io/analyze-suppress: IST0106\nspec:\n  hosts: [a]\n  http:\n  - route:\n    - destination: {hostz: a}\n",
+    )
+    .unwrap();
+    let out = meshctl().current_dir(dir.path()).args(["lint", "--no-config", "-f", "json", "."]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!found(&v).iter().any(|(c, _, _)| c.starts_with("MESH01")), "{v}");
+}
