@@ -3,4 +3,6 @@
 //! Data flows one way: [`source`] → [`model`] → [`lint`] → [`report`].
 
 pub mod lint;
+pub mod model;
+pub mod schema;
 pub mod source;

@@ -1,0 +1,3 @@
+pub struct SchemaError;
+pub enum SchemaErrorKind {}
+pub fn validate() {}
