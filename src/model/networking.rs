@@ -132,7 +132,7 @@ pub struct VirtualServiceSpec {
         "prefix": {"properties": {"regex": false}}
     },
     "x-one-of" = ["exact", "prefix", "regex"],
-    "x-one-of-name" = "a string match"
+    "x-one-of-message" = "a string match takes exactly one of"
 ))]
 pub struct StringMatch {
     pub exact: Option<String>,
@@ -248,7 +248,7 @@ pub struct HTTPRedirect {
 #[schemars(extend(
     "dependentSchemas" = {"string": {"properties": {"bytes": false}}},
     "x-one-of" = ["string", "bytes"],
-    "x-one-of-name" = "a direct response body"
+    "x-one-of-message" = "a direct response body takes only one of"
 ))]
 pub struct HTTPBody {
     pub string: Option<String>,
@@ -385,7 +385,7 @@ pub struct CorsPolicy {
         "directResponse": {"properties": {"delegate": false}}
     },
     "x-one-of" = ["route", "redirect", "directResponse", "delegate"],
-    "x-one-of-name" = "an HTTP route"
+    "x-one-of-message" = "an HTTP route takes only one of"
 ))]
 pub struct HTTPRoute {
     pub name: Option<String>,
@@ -484,6 +484,7 @@ pub struct Port {
 pub struct Server {
     pub port: Port,
     pub bind: Option<String>,
+    #[schemars(length(min = 1))]
     pub hosts: Vec<String>,
     pub tls: Option<ServerTLSSettings>,
     pub default_endpoint: Option<String>,
@@ -806,6 +807,7 @@ pub struct ServicePort {
 #[serde(default, rename_all = "camelCase")]
 #[schemars(extend("required" = ["hosts"]))]
 pub struct ServiceEntrySpec {
+    #[schemars(length(min = 1))]
     pub hosts: Vec<String>,
     pub addresses: Option<Vec<String>>,
     pub ports: Option<Vec<ServicePort>>,
