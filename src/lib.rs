@@ -1,9 +1,11 @@
 //! meshctl: lint, graph, simulate and apply Istio service-mesh manifests.
 //!
-//! Data flows one way: [`source`] → [`model`] → [`lint`] → [`report`].
+//! Data flows one way: [`source`] → [`model`] → [`mesh`] → [`lint`] → [`report`].
 
 pub mod cli;
 pub mod lint;
+pub mod mesh;
 pub mod model;
 pub mod report;
+pub mod schema;
 pub mod source;

@@ -12,8 +12,8 @@ fn meshctl() -> Command {
 fn lint_json(args: &[&str]) -> (i32, Value) {
     let out = meshctl().arg("lint").arg("--no-config").args(["--format", "json"]).args(args).output().unwrap();
     let code = out.status.code().unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
     (code, v)
 }
 

@@ -52,7 +52,7 @@ impl Rule for Check {
 
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         for obj in cx.objects {
-            if lookup(&obj.api_version, &obj.kind).is_some() || crate::model::object::is_list(obj) {
+            if lookup(&obj.api_version, &obj.kind).is_some() || crate::model::is_list(obj) {
                 continue;
             }
             let group = obj.group();

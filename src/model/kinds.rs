@@ -1,0 +1,234 @@
+//! The table of kinds meshctl models, and "did you mean" for near misses.
+
+use strsim::{damerau_levenshtein, jaro_winkler};
+
+/// Identifies a modelled kind independently of its version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KindId {
+    VirtualService,
+    Gateway,
+    DestinationRule,
+    ServiceEntry,
+    Sidecar,
+    WorkloadEntry,
+    Namespace,
+    Service,
+    Secret,
+    Pod,
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+}
+
+/// What meshctl knows about one kind.
+#[derive(Debug)]
+pub struct KindInfo {
+    pub id: KindId,
+    /// API group; `""` is the core group.
+    pub group: &'static str,
+    /// Served versions, preferred (storage) version first.
+    pub versions: &'static [&'static str],
+    pub kind: &'static str,
+    pub namespaced: bool,
+    /// Whether the schema rejects fields the model does not declare.
+    pub strict: bool,
+}
+
+impl KindInfo {
+    /// The `apiVersion` for one of this kind's versions: `group/version`, or `version` for core.
+    pub fn api_version(&self, version: &str) -> String {
+        if self.group.is_empty() { version.to_string() } else { format!("{}/{version}", self.group) }
+    }
+
+    /// The preferred `apiVersion`.
+    pub fn preferred_api_version(&self) -> String {
+        self.api_version(self.versions[0])
+    }
+
+    /// The group as used in schema file names: `core` for the core group.
+    pub fn group_or_core(&self) -> &'static str {
+        if self.group.is_empty() { "core" } else { self.group }
+    }
+}
+
+const ISTIO_NETWORKING: &str = "networking.istio.io";
+const ISTIO_VERSIONS: &[&str] = &["v1", "v1beta1", "v1alpha3"];
+
+const fn istio(id: KindId, kind: &'static str) -> KindInfo {
+    KindInfo { id, group: ISTIO_NETWORKING, versions: ISTIO_VERSIONS, kind, namespaced: true, strict: true }
+}
+
+const fn kube(id: KindId, group: &'static str, kind: &'static str, namespaced: bool) -> KindInfo {
+    KindInfo { id, group, versions: &["v1"], kind, namespaced, strict: false }
+}
+
+/// Every modelled kind.
+pub static KINDS: &[KindInfo] = &[
+    istio(KindId::VirtualService, "VirtualService"),
+    istio(KindId::Gateway, "Gateway"),
+    istio(KindId::DestinationRule, "DestinationRule"),
+    istio(KindId::ServiceEntry, "ServiceEntry"),
+    istio(KindId::Sidecar, "Sidecar"),
+    istio(KindId::WorkloadEntry, "WorkloadEntry"),
+    kube(KindId::Namespace, "", "Namespace", false),
+    kube(KindId::Service, "", "Service", true),
+    kube(KindId::Secret, "", "Secret", true),
+    kube(KindId::Pod, "", "Pod", true),
+    kube(KindId::Deployment, "apps", "Deployment", true),
+    kube(KindId::StatefulSet, "apps", "StatefulSet", true),
+    kube(KindId::DaemonSet, "apps", "DaemonSet", true),
+];
+
+/// Real kinds in the groups above that meshctl does not model; never "corrected" to a modelled one.
+const OTHER_KINDS: &[(&str, &str)] = &[
+    ("", "Binding"),
+    ("", "ComponentStatus"),
+    ("", "ConfigMap"),
+    ("", "Endpoints"),
+    ("", "Event"),
+    ("", "LimitRange"),
+    ("", "List"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("", "PersistentVolumeClaim"),
+    ("", "PodTemplate"),
+    ("", "ReplicationController"),
+    ("", "ResourceQuota"),
+    ("", "ServiceAccount"),
+    ("apps", "ControllerRevision"),
+    ("apps", "ReplicaSet"),
+    (ISTIO_NETWORKING, "EnvoyFilter"),
+    (ISTIO_NETWORKING, "ProxyConfig"),
+    (ISTIO_NETWORKING, "WorkloadGroup"),
+];
+
+/// Splits `group/version` (or a bare core `version`) into its parts.
+pub fn split_api_version(api_version: &str) -> (&str, &str) {
+    api_version.rsplit_once('/').unwrap_or(("", api_version))
+}
+
+/// The modelled kind for an `apiVersion` and `kind`, matched exactly.
+pub fn lookup(api_version: &str, kind: &str) -> Option<&'static KindInfo> {
+    let (group, version) = split_api_version(api_version);
+    KINDS.iter().find(|k| k.kind == kind && k.group == group && k.versions.contains(&version))
+}
+
+/// The modelled kind with this exact name in any version, e.g. for `meshctl schema Gateway`.
+pub fn by_name(kind: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|k| k.kind.eq_ignore_ascii_case(kind))
+}
+
+/// Whether a written group plausibly means `known`: the same, a small typo of it, another Istio
+/// group for an Istio kind, or the core group for an Istio kind (`apiVersion: v1`).
+fn group_related(given: &str, known: &str) -> bool {
+    if given == known {
+        return true;
+    }
+    if known == ISTIO_NETWORKING && (given.is_empty() || given.ends_with(".istio.io")) {
+        return true;
+    }
+    !given.is_empty() && !known.is_empty() && damerau_levenshtein(given, known) <= 2
+}
+
+/// How close a written kind is to a known one, or `None` when it is not a plausible misspelling.
+fn kind_score(given: &str, known: &str) -> Option<f64> {
+    let (g, k) = (given.to_ascii_lowercase(), known.to_ascii_lowercase());
+    if g == k {
+        return Some(3.0);
+    }
+    if g.contains(&k) || (g.len() >= 4 && k.contains(&g)) {
+        return Some(2.0 + k.len() as f64 / 100.0);
+    }
+    let jw = jaro_winkler(&g, &k);
+    let edits = damerau_levenshtein(&g, &k);
+    (jw >= 0.9 || edits <= (k.len() / 5).max(1)).then_some(jw)
+}
+
+/// A likely intended `(apiVersion, kind)` for a resource whose pair is not modelled, such as
+/// `IstioGateway`, `virtualservice` or `networking.istio.io/v2`. `None` for kinds that are
+/// simply not meshctl's (`ConfigMap`, `cert-manager.io/v1` `Certificate`, …).
+pub fn suggest_kind(api_version: &str, kind: &str) -> Option<(String, String)> {
+    if kind.is_empty() || lookup(api_version, kind).is_some() {
+        return None;
+    }
+    let (group, version) = split_api_version(api_version);
+    if OTHER_KINDS.iter().any(|(g, k)| group_related(group, g) && k.eq_ignore_ascii_case(kind)) {
+        return None;
+    }
+    let best = KINDS
+        .iter()
+        .filter(|info| group_related(group, info.group))
+        .filter_map(|info| kind_score(kind, info.kind).map(|score| (score, info)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))?
+        .1;
+    let api_version = if best.group == group && best.versions.contains(&version) {
+        best.api_version(version)
+    } else {
+        best.preferred_api_version()
+    };
+    Some((api_version, best.kind.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(api_version: &str, kind: &str) -> Option<(String, String)> {
+        suggest_kind(api_version, kind)
+    }
+
+    fn some(api_version: &str, kind: &str) -> Option<(String, String)> {
+        Some((api_version.to_string(), kind.to_string()))
+    }
+
+    #[test]
+    fn lookup_matches_group_version_and_kind_exactly() {
+        assert_eq!(lookup("networking.istio.io/v1beta1", "VirtualService").unwrap().id, KindId::VirtualService);
+        assert_eq!(lookup("v1", "Service").unwrap().id, KindId::Service);
+        assert_eq!(lookup("apps/v1", "Deployment").unwrap().id, KindId::Deployment);
+        assert!(lookup("networking.istio.io/v2", "VirtualService").is_none());
+        assert!(lookup("networking.istio.io/v1", "virtualservice").is_none());
+        assert!(lookup("gateway.networking.k8s.io/v1", "Gateway").is_none());
+        assert!(!lookup("v1", "Namespace").unwrap().namespaced);
+        assert!(lookup("networking.istio.io/v1", "Sidecar").unwrap().strict);
+        assert!(!lookup("v1", "Pod").unwrap().strict);
+    }
+
+    #[test]
+    fn suggests_near_misses() {
+        assert_eq!(s("networking.istio.io/v1", "IstioGateway"), some("networking.istio.io/v1", "Gateway"));
+        assert_eq!(s("networking.istio.io/v1", "VirtualSvc"), some("networking.istio.io/v1", "VirtualService"));
+        assert_eq!(
+            s("networking.istio.io/v1alpha3", "virtualservice"),
+            some("networking.istio.io/v1alpha3", "VirtualService")
+        );
+        assert_eq!(s("networking.istio.io/v2", "VirtualService"), some("networking.istio.io/v1", "VirtualService"));
+        assert_eq!(s("networking.isito.io/v1", "Gateway"), some("networking.istio.io/v1", "Gateway"));
+        assert_eq!(s("v1", "DestinationRule"), some("networking.istio.io/v1", "DestinationRule"));
+        assert_eq!(s("networking.istio.io/v1", "DestinationRules"), some("networking.istio.io/v1", "DestinationRule"));
+        assert_eq!(s("apps/v1beta1", "Deployment"), some("apps/v1", "Deployment"));
+        assert_eq!(s("v1", "service"), some("v1", "Service"));
+        assert_eq!(s("apps/v1", "Statefulset"), some("apps/v1", "StatefulSet"));
+    }
+
+    #[test]
+    fn leaves_other_kinds_alone() {
+        assert_eq!(s("v1", "ConfigMap"), None);
+        assert_eq!(s("v1", "ServiceAccount"), None);
+        assert_eq!(s("v1", "Endpoints"), None);
+        assert_eq!(s("cert-manager.io/v1", "Certificate"), None);
+        assert_eq!(s("networking.k8s.io/v1", "Ingress"), None);
+        assert_eq!(s("gateway.networking.k8s.io/v1", "Gateway"), None);
+        assert_eq!(s("gateway.networking.k8s.io/v1", "GatewayClass"), None);
+        assert_eq!(s("gateway.networking.k8s.io/v1", "HTTPRoute"), None);
+        assert_eq!(s("serving.knative.dev/v1", "Service"), None);
+        assert_eq!(s("monitoring.coreos.com/v1", "ServiceMonitor"), None);
+        assert_eq!(s("networking.istio.io/v1alpha3", "EnvoyFilter"), None);
+        assert_eq!(s("networking.istio.io/v1", "WorkloadGroup"), None);
+        assert_eq!(s("security.istio.io/v1", "AuthorizationPolicy"), None);
+        assert_eq!(s("security.istio.io/v1", "PeerAuthentication"), None);
+        assert_eq!(s("apps/v1", "ReplicaSet"), None);
+        assert_eq!(s("networking.istio.io/v1", "VirtualService"), None);
+        assert_eq!(s("v1", "Secret"), None);
+    }
+}
