@@ -4,3 +4,4 @@
 
 pub mod lint;
 pub mod source;
+pub mod synth;
