@@ -9,3 +9,4 @@ pub mod model;
 pub mod report;
 pub mod schema;
 pub mod source;
+pub mod synth;
