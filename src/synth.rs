@@ -120,8 +120,7 @@ pub fn generate(opts: &SynthOptions) -> SynthMesh {
 /// kinds of defect do not always land on the same services.
 fn spread(count: usize, n: usize, phase: usize) -> Vec<usize> {
     let count = count.min(n);
-    let mut out: Vec<usize> =
-        (0..count).map(|k| (k * n / count + phase * n / (2 * count)) % n).collect();
+    let mut out: Vec<usize> = (0..count).map(|k| (k * n / count + phase * n / (2 * count)) % n).collect();
     out.sort_unstable();
     out.dedup();
     out

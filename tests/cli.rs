@@ -49,7 +49,7 @@ fn seed_as_written() {
     let d = v["diagnostics"].as_array().unwrap();
     let mis = d.iter().find(|d| d["code"] == "MESH0102").unwrap();
     assert!(mis["help"].as_str().unwrap().contains("column 5"), "{mis}");
-    assert_eq!(mis["related"][0]["location"]["line"], 116);
+    assert_eq!(mis["related"][0]["location"]["line"], 117);
     let enum_err = d.iter().find(|d| d["code"] == "MESH0105").unwrap();
     let msg = enum_err["message"].as_str().unwrap();
     assert!(msg.contains("MESH_EXTERNAL") && msg.contains("MESH_INTERNAL"), "{msg}");
@@ -156,14 +156,16 @@ fn config_file_and_suppression() {
     let manifest = dir.path().join("m.yaml");
     std::fs::write(
         &manifest,
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels: {canary: yes}\n  annotations:\n    meshctl.io/ignore: \"MESH0007,MESH0401 known\"\nspec: {ports: [{name: http, port: 80}]}\n",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels: {canary: yes}\n  annotations:\n    meshctl.io/ignore: \"MESH0007,MESH0103,MESH0401 known\"\nspec: {ports: [{name: http, port: 80}]}\n",
     )
     .unwrap();
-    // MESH0007 is suppressed; MESH0401 suppresses nothing and is reported as info.
+    // MESH0007 and MESH0103 (`yes` is a boolean, not a label value) are suppressed; MESH0401
+    // suppresses nothing and is reported as info.
     let out = meshctl().current_dir(dir.path()).args(["lint", "-f", "json", "m.yaml"]).output().unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = found(&v);
     assert_eq!(f, vec![("MESH0009".to_string(), 7, 24)], "{v}");
+    assert!(v["diagnostics"][0]["message"].as_str().unwrap().contains("MESH0401"));
     assert_eq!(out.status.code(), Some(0));
     // A configuration file upwards of the working directory changes severities and selection.
     std::fs::write(dir.path().join(".meshctl.yaml"), "severity: {unused-suppression: error}\n").unwrap();

@@ -16,7 +16,7 @@ pub fn run(a: CompletionsArgs) -> u8 {
 }
 
 /// The completion script for `shell`, as checked into `completions/`.
-pub fn script(shell: Shell) -> Vec<u8> {
+pub fn completion_script(shell: Shell) -> Vec<u8> {
     let mut cmd = super::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "meshctl", &mut out);

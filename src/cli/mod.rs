@@ -6,6 +6,8 @@ mod lint;
 mod rules;
 mod schema;
 
+pub use completions::completion_script;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 

@@ -124,6 +124,7 @@ pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
             out
         })
         .collect();
+    let mut diagnostics = suppress::apply(&cx, diagnostics);
     for d in &mut diagnostics {
         d.primary.span = sources.first_line(d.primary.span);
         for r in &mut d.related {
@@ -133,7 +134,6 @@ pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
             d.severity = sev;
         }
     }
-    let mut diagnostics = suppress::apply(&cx, diagnostics);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.code == b.code && a.primary.span == b.primary.span && a.message == b.message);
     let resources = objects.len();

@@ -4,6 +4,7 @@
 use super::engine::Context;
 use super::{Diagnostic, RuleMeta};
 use crate::schema::{SchemaError, SchemaErrorKind, validate};
+use crate::source::Ambiguity;
 use rayon::prelude::*;
 
 /// Every schema error of the input: (object index, error).
@@ -35,8 +36,16 @@ pub fn report(
             .pointer(e.pointer.clone())
             .label(label(e))
             .resource(Some(obj.resource_ref()));
-        if let Some(h) = &e.help {
-            d = d.help(h.clone());
+        let yaml = doc.ambiguous.iter().find(|a| a.pointer == e.pointer && !a.is_key);
+        match (yaml, &e.help) {
+            (Some(a), _) => d = d.help(format!(
+                "YAML 1.1, which Kubernetes reads, takes the unquoted `{}` as a {}; quote it (\"{}\") to keep the text",
+                a.text,
+                if a.kind == Ambiguity::Boolean { "boolean" } else { "number" },
+                a.text
+            )),
+            (None, Some(h)) => d = d.help(h.clone()),
+            (None, None) => {}
         }
         out.push(d);
     }

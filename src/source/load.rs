@@ -51,7 +51,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
                 continue;
             }
             walk(&path, out)?;
-        } else if is_manifest_name(&name) {
+        } else if is_manifest_name(&name) && !name.starts_with('.') {
             out.push(path);
         }
     }

@@ -67,7 +67,7 @@ impl Rule for Check {
                 let here = cx.sources.location(key_span);
                 d = d.related(sib, parent_key.clone(), format!("`{field}:` belongs beside this `{sib_name}:`")).help(
                     format!(
-                        "move `{field}:` from column {} to column {}, the column of `{sib_name}:` (line {}), so that it is a field of {}",
+                        "move `{field}:` from column {} to column {}, the column of `{sib_name}:` (line {}), so that it belongs {}",
                         here.column,
                         loc.column,
                         loc.line,
@@ -88,8 +88,23 @@ fn parent_key_pointer(parent: &str, home: &str) -> Option<String> {
     Some(format!("{home}/{first}"))
 }
 
+/// `/spec/http/0` as people write it: `spec.http[0]`.
 fn describe(home: &str) -> String {
-    if home.is_empty() { "at the top level".into() } else { format!("in the object at `{home}`") }
+    if home.is_empty() {
+        return "to the top level".into();
+    }
+    let mut s = String::new();
+    for seg in home.trim_start_matches('/').split('/') {
+        if seg.chars().all(|c| c.is_ascii_digit()) {
+            s.push_str(&format!("[{seg}]"));
+        } else {
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(seg);
+        }
+    }
+    format!("to `{s}`")
 }
 
 #[cfg(test)]
@@ -104,5 +119,6 @@ mod tests {
             Some("/spec/http/0/match")
         );
         assert_eq!(parent_key_pointer("/a", "/b"), None);
+        assert_eq!(describe("/spec/http/0"), "to `spec.http[0]`");
     }
 }

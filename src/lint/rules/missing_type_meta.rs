@@ -1,7 +1,8 @@
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
-use crate::source::Document;
+use crate::source::{Document, FileId};
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 
 pub static META: RuleMeta = RuleMeta {
     code: "MESH0004",
@@ -11,6 +12,9 @@ pub static META: RuleMeta = RuleMeta {
     summary: "An object has no `apiVersion` or no `kind` (or they are not strings)",
     docs: r#"## What it finds
 An object without `apiVersion` or `kind`, or with one of them not a string.
+
+Files in which no document has an `apiVersion` or a `kind` are not Kubernetes manifests (Helm
+values, docker-compose or CI files) and are not reported.
 
 ## Why it matters
 Nothing can tell what the object is: `kubectl apply` refuses it, and meshctl cannot check it
@@ -61,8 +65,19 @@ impl Rule for Check {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
+        // Files in which no document says what it is are not manifests (Helm values,
+        // docker-compose files, CI configuration): they are not reported.
+        let typed_files: HashSet<FileId> = cx
+            .docs
+            .iter()
+            .filter(|d| d.value.as_ref().is_some_and(|v| v.get("kind").is_some() || v.get("apiVersion").is_some()))
+            .map(|d| d.file)
+            .collect();
         for d in cx.docs {
             let Some(Value::Object(m)) = &d.value else { continue };
+            if !typed_files.contains(&d.file) {
+                continue;
+            }
             check_object(d, "", m, out);
             let is_list = m.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"));
             if let (true, Some(Value::Array(items))) = (is_list, m.get("items")) {

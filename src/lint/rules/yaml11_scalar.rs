@@ -7,11 +7,12 @@ pub static META: RuleMeta = RuleMeta {
     name: "yaml11-scalar",
     severity: Severity::Warning,
     istio_code: None,
-    summary: "A plain value that Kubernetes reads differently than it looks (`on`, `yes`, `no`, `0755`, `1.10`)",
+    summary: "A plain value that Kubernetes reads as a boolean or null though it looks like text (`on`, `yes`, `no`, `~`)",
     docs: r#"## What it finds
 Unquoted values that Kubernetes' YAML reader (YAML 1.1) turns into something other than the text:
-`yes`, `no`, `on`, `off`, `y`, `n` become booleans; `0755` is the octal number 493; `1_000` is
-1000; `1.10` is the number 1.1; `~` is null.
+`yes`, `no`, `on`, `off`, `y`, `n` become booleans and `~` is null, as keys too (`on:` is the key
+`"true"`). Numbers that look like text (`0755` is the octal number 493, `1.10` is 1.1, `1_000`
+is 1000) are reported by the schema rules wherever text is required, with the same explanation.
 
 ## Why it matters
 A label `enabled: on` becomes `true`, and the API server refuses it where a string is required; a
@@ -57,7 +58,13 @@ impl Rule for Check {
 
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         for d in cx.docs {
-            for a in &d.ambiguous {
+            // Numbers that look like text are reported by the schema rules where text is
+            // required (a label `version: 1.10`); where a number is required they mean what they say.
+            for a in d
+                .ambiguous
+                .iter()
+                .filter(|a| matches!(a.kind, Ambiguity::Boolean | Ambiguity::Null | Ambiguity::NotANumber))
+            {
                 let what = if a.is_key { "key" } else { "value" };
                 let read = reading(a.kind, &a.text);
                 let help = match a.kind {

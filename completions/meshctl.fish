@@ -1,0 +1,85 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_meshctl_global_optspecs
+    string join \n color= h/help V/version
+end
+
+function __fish_meshctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_meshctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_meshctl_using_subcommand
+    set -l cmd (__fish_meshctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c meshctl -n "__fish_meshctl_needs_command" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_needs_command" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_needs_command" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "explain" -d 'Print the documentation of one rule'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s f -l format -d 'Output format' -r -f -a "human\t'Source snippets with underlined spans, for people at a terminal'
+plain\t'One line per finding, `file:line:col: severity[CODE name]: message`, for grep and editors'
+json\t'The versioned JSON contract (`"version": 1`)'
+sarif\t'SARIF 2.1.0, for GitHub code scanning and other SARIF viewers'
+github\t'GitHub Actions workflow commands (`::error file=…`), shown as annotations on a PR'
+junit\t'JUnit XML, for CI systems that show test reports'"
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l fail-on -d 'Exit 1 when a finding is at or above this severity' -r -f -a "error\t''
+warning\t''
+info\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l select -d 'Run only these rules (codes, code prefixes such as MESH02, or names); repeatable, comma-separated' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l ignore -d 'Do not run these rules (codes, code prefixes or names); repeatable, comma-separated' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l config -d 'Configuration file (default: .meshctl.yaml found from the working directory upwards)' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s n -l namespace -d 'Namespace of objects that name none' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l no-config -d 'Ignore any .meshctl.yaml'
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s f -l format -d 'Output format' -r -f -a "plain\t''
+json\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand explain" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand explain" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "explain" -d 'Print the documentation of one rule'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
