@@ -35,8 +35,9 @@ fn run() -> Result<(), String> {
         match flag.as_str() {
             "--out" => out = Some(PathBuf::from(value)),
             "--services" => services = Some(number(&flag, &value)?),
-            "--namespaces" | "--versions" | "--gateways" | "--dangling-hosts"
-            | "--dangling-subsets" => rest.push((flag.clone(), number(&flag, &value)?)),
+            "--namespaces" | "--versions" | "--gateways" | "--dangling-hosts" | "--dangling-subsets" => {
+                rest.push((flag.clone(), number(&flag, &value)?))
+            }
             _ => return Err(format!("unknown argument {flag}")),
         }
     }

@@ -120,8 +120,7 @@ pub fn generate(opts: &SynthOptions) -> SynthMesh {
 /// kinds of defect do not always land on the same services.
 fn spread(count: usize, n: usize, phase: usize) -> Vec<usize> {
     let count = count.min(n);
-    let mut out: Vec<usize> =
-        (0..count).map(|k| (k * n / count + phase * n / (2 * count)) % n).collect();
+    let mut out: Vec<usize> = (0..count).map(|k| (k * n / count + phase * n / (2 * count)) % n).collect();
     out.sort_unstable();
     out.dedup();
     out
@@ -444,7 +443,9 @@ mod tests {
             assert!(value.starts_with(expected_prefix), "{inj:?}: {line:?}");
             // The parser agrees: some document has that value at that pointer, at that position.
             let found = parse_file(file).iter().any(|doc| {
-                let Some(node) = doc.node(&inj.pointer) else { return false };
+                let Some(node) = doc.node(&inj.pointer) else {
+                    return false;
+                };
                 let loc = sources.location(node.value);
                 loc.line == inj.line && loc.column == inj.column && file.slice(node.value) == value
             });
