@@ -443,7 +443,9 @@ mod tests {
             assert!(value.starts_with(expected_prefix), "{inj:?}: {line:?}");
             // The parser agrees: some document has that value at that pointer, at that position.
             let found = parse_file(file).iter().any(|doc| {
-                let Some(node) = doc.node(&inj.pointer) else { return false };
+                let Some(node) = doc.node(&inj.pointer) else {
+                    return false;
+                };
                 let loc = sources.location(node.value);
                 loc.line == inj.line && loc.column == inj.column && file.slice(node.value) == value
             });

@@ -84,10 +84,10 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
     let style = Style { color: a.format == Format::Human && use_color(color), width: terminal_width() };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if let Err(e) = render(a.format, &report, &style, &mut out).and_then(|_| std::io::Write::flush(&mut out)) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return fail(format!("cannot write the report: {e}"));
-        }
+    if let Err(e) = render(a.format, &report, &style, &mut out).and_then(|_| std::io::Write::flush(&mut out))
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return fail(format!("cannot write the report: {e}"));
     }
     let threshold = match a.fail_on {
         FailOn::Error => Some(Severity::Error),

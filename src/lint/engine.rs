@@ -116,7 +116,7 @@ pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
     let typed: Vec<_> = objects.par_iter().map(|o| typed(&o.api_version, &o.kind, o.value(&docs))).collect();
     let cx = Context::new(&sources, &docs, &objects, &typed, options);
     let selected: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| options.config.is_selected(r.meta())).collect();
-    let mut diagnostics: Vec<Diagnostic> = selected
+    let diagnostics: Vec<Diagnostic> = selected
         .par_iter()
         .flat_map_iter(|r| {
             let mut out = Vec::new();

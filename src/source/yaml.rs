@@ -884,21 +884,19 @@ pub fn resolve_plain(text: &str) -> (Value, Option<Ambiguity>) {
         };
         return (Value::Number(n), amb);
     }
-    if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            if let Some(n) = Number::from_f64(f) {
-                let amb = if underscore {
-                    Some(Ambiguity::Underscore)
-                } else if plain.contains('.') && !plain.contains(['e', 'E']) && plain.ends_with('0') {
-                    Some(Ambiguity::TrailingZero)
-                } else if plain.len() > 1 && plain.starts_with('0') && !plain.starts_with("0.") {
-                    Some(Ambiguity::Octal)
-                } else {
-                    None
-                };
-                return (Value::Number(n), amb);
-            }
-        }
+    if is_yaml_float(&plain)
+        && let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64)
+    {
+        let amb = if underscore {
+            Some(Ambiguity::Underscore)
+        } else if plain.contains('.') && !plain.contains(['e', 'E']) && plain.ends_with('0') {
+            Some(Ambiguity::TrailingZero)
+        } else if plain.len() > 1 && plain.starts_with('0') && !plain.starts_with("0.") {
+            Some(Ambiguity::Octal)
+        } else {
+            None
+        };
+        return (Value::Number(n), amb);
     }
     (Value::String(text.to_string()), None)
 }
