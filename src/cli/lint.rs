@@ -39,6 +39,10 @@ pub struct LintArgs {
     /// Namespace of objects that name none.
     #[arg(long, short = 'n', default_value = "default")]
     pub namespace: String,
+    /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy,
+    /// default exportTo, proxy metadata.
+    #[arg(long)]
+    pub mesh_config: Option<PathBuf>,
 }
 
 pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
@@ -69,7 +73,14 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
             return fail(format!("`{pattern}` matches no rule (see `meshctl rules`)"));
         }
     }
-    let options = LintOptions { default_namespace: a.namespace.clone(), config };
+    let mesh = match &a.mesh_config {
+        Some(p) => match crate::mesh::MeshConfig::load(p) {
+            Ok(m) => m,
+            Err(e) => return fail(e),
+        },
+        None => crate::mesh::MeshConfig::default(),
+    };
+    let options = LintOptions { default_namespace: a.namespace.clone(), config, mesh };
     let outcome = match lint_paths(&a.paths, &options) {
         Ok(o) => o,
         Err(e) => return fail(e),

@@ -3,6 +3,7 @@
 use super::config::Config;
 use super::rules::RULES;
 use super::{Diagnostic, RuleMeta, Severity, suppress};
+use crate::mesh::{Mesh, MeshConfig};
 use crate::model::{Object, Typed, collect_objects, typed};
 use crate::schema::SchemaError;
 use crate::source::{Document, LoadError, Sources, Span, collect_paths, parse_file, read_inputs};
@@ -20,6 +21,7 @@ pub struct Context<'a> {
     pub typed: &'a [Option<Result<Typed, String>>],
     pub options: &'a LintOptions,
     schema: OnceLock<Vec<(usize, SchemaError)>>,
+    mesh: OnceLock<Mesh<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -30,7 +32,12 @@ impl<'a> Context<'a> {
         typed: &'a [Option<Result<Typed, String>>],
         options: &'a LintOptions,
     ) -> Self {
-        Context { sources, docs, objects, typed, options, schema: OnceLock::new() }
+        Context { sources, docs, objects, typed, options, schema: OnceLock::new(), mesh: OnceLock::new() }
+    }
+
+    /// The resolved mesh, built once for all cross-resource rules.
+    pub fn mesh(&self) -> &Mesh<'a> {
+        self.mesh.get_or_init(|| Mesh::build(self.objects, self.typed, &self.options.default_namespace, &self.options.mesh))
     }
 
     /// Schema errors of every object, computed once for all schema rules.
@@ -73,11 +80,13 @@ pub struct LintOptions {
     /// The namespace of objects that name none (`-n`).
     pub default_namespace: String,
     pub config: Config,
+    /// Mesh-wide settings (`--mesh-config`).
+    pub mesh: MeshConfig,
 }
 
 impl Default for LintOptions {
     fn default() -> Self {
-        LintOptions { default_namespace: "default".into(), config: Config::default() }
+        LintOptions { default_namespace: "default".into(), config: Config::default(), mesh: MeshConfig::default() }
     }
 }
 

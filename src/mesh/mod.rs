@@ -1,1 +1,377 @@
+//! The resolved world: services (Kubernetes Services and ServiceEntries) by host, workloads,
+//! gateways, DestinationRules by host, and the lookups Istio makes between them.
+
+pub mod config;
 pub mod hosts;
+
+pub use config::MeshConfig;
+
+use crate::model::core::StringMap;
+use crate::model::networking::{Destination, DestinationRule, Gateway, ServiceEntry, Subset, VirtualService};
+use crate::model::{Object, Typed};
+use std::collections::HashMap;
+
+/// A port of a service: a Service port or a ServiceEntry port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServicePort {
+    pub number: u32,
+    pub name: Option<String>,
+    pub protocol: Option<String>,
+    pub target_port: Option<String>,
+}
+
+/// Where a service came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceSource {
+    Kubernetes,
+    ServiceEntry,
+    /// The default ingress gateway Istio assumes in offline analysis.
+    Implicit,
+}
+
+/// One service in the registry, under one host.
+#[derive(Debug, Clone)]
+pub struct ServiceRecord<'a> {
+    /// Index of the object that defines it; `None` for implicit ones.
+    pub obj: Option<usize>,
+    pub source: ServiceSource,
+    pub namespace: String,
+    /// The FQDN (or wildcard) host.
+    pub host: String,
+    pub ports: Vec<ServicePort>,
+    pub export_to: Vec<String>,
+    /// The pods it selects (a Service's selector, a ServiceEntry's workloadSelector).
+    pub selector: Option<&'a StringMap>,
+}
+
+/// A workload: a Pod, the pod template of a Deployment, StatefulSet or DaemonSet, or a
+/// WorkloadEntry.
+#[derive(Debug, Clone)]
+pub struct Workload<'a> {
+    pub obj: Option<usize>,
+    pub namespace: String,
+    pub labels: &'a StringMap,
+}
+
+/// A DestinationRule, with its host resolved.
+#[derive(Debug, Clone)]
+pub struct DestinationRuleRecord<'a> {
+    pub obj: usize,
+    pub namespace: String,
+    pub host: String,
+    pub rule: &'a DestinationRule,
+    pub export_to: Vec<String>,
+}
+
+impl DestinationRuleRecord<'_> {
+    pub fn subsets(&self) -> impl Iterator<Item = &Subset> {
+        self.rule.spec.subsets.iter().flatten()
+    }
+}
+
+/// Everything a cross-resource rule looks up.
+pub struct Mesh<'a> {
+    pub config: &'a MeshConfig,
+    pub default_namespace: &'a str,
+    pub services: Vec<ServiceRecord<'a>>,
+    by_host: HashMap<String, Vec<usize>>,
+    wildcard: Vec<usize>,
+    pub workloads: Vec<Workload<'a>>,
+    /// (namespace, name) → object index.
+    pub gateways: HashMap<(String, String), usize>,
+    pub destination_rules: Vec<DestinationRuleRecord<'a>>,
+    drs_by_host: HashMap<String, Vec<usize>>,
+    pub virtual_services: Vec<(usize, &'a VirtualService)>,
+}
+
+static INGRESS_LABELS: std::sync::LazyLock<StringMap> =
+    std::sync::LazyLock::new(|| [("istio".to_string(), "ingressgateway".to_string())].into_iter().collect());
+
+impl<'a> Mesh<'a> {
+    pub fn build(
+        objects: &'a [Object],
+        typed: &'a [Option<Result<Typed, String>>],
+        default_namespace: &'a str,
+        config: &'a MeshConfig,
+    ) -> Mesh<'a> {
+        let mut m = Mesh {
+            config,
+            default_namespace,
+            services: Vec::new(),
+            by_host: HashMap::new(),
+            wildcard: Vec::new(),
+            workloads: Vec::new(),
+            gateways: HashMap::new(),
+            destination_rules: Vec::new(),
+            drs_by_host: HashMap::new(),
+            virtual_services: Vec::new(),
+        };
+        for (i, (obj, t)) in objects.iter().zip(typed).enumerate() {
+            let Some(Ok(t)) = t else { continue };
+            let ns = obj.namespace_or(default_namespace).to_string();
+            match t {
+                Typed::Service(s) => {
+                    let Some(name) = &obj.name else { continue };
+                    let spec = s.spec.as_ref();
+                    let ports = spec
+                        .and_then(|sp| sp.ports.as_ref())
+                        .map(|ps| {
+                            ps.iter()
+                                .map(|p| ServicePort {
+                                    number: p.port,
+                                    name: p.name.clone(),
+                                    protocol: p.protocol.as_ref().map(|x| format!("{x:?}").to_uppercase()),
+                                    target_port: p.target_port.as_ref().map(|t| t.to_string()),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let export_to = s
+                        .metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get("networking.istio.io/exportTo"))
+                        .map(|v| v.split(',').map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect())
+                        .unwrap_or_else(|| config.default_service_export_to.clone());
+                    m.add_service(ServiceRecord {
+                        obj: Some(i),
+                        source: ServiceSource::Kubernetes,
+                        host: hosts::fqdn(name, &ns),
+                        namespace: ns,
+                        ports,
+                        export_to,
+                        selector: spec.and_then(|sp| sp.selector.as_ref()),
+                    });
+                }
+                Typed::ServiceEntry(se) => m.add_service_entry(i, ns, se),
+                Typed::Pod(_) | Typed::Deployment(_) | Typed::StatefulSet(_) | Typed::DaemonSet(_) => {
+                    if let Some(labels) = t.pod_template_labels() {
+                        m.workloads.push(Workload { obj: Some(i), namespace: ns, labels });
+                    }
+                }
+                Typed::WorkloadEntry(we) => {
+                    if let Some(labels) = we.spec.labels.as_ref() {
+                        m.workloads.push(Workload { obj: Some(i), namespace: ns, labels });
+                    }
+                }
+                Typed::Gateway(_) => {
+                    if let Some(name) = &obj.name {
+                        m.gateways.insert((ns, name.clone()), i);
+                    }
+                }
+                Typed::DestinationRule(dr) => {
+                    let host = hosts::fqdn(&dr.spec.host, &ns);
+                    let export_to =
+                        dr.spec.export_to.clone().unwrap_or_else(|| config.default_destination_rule_export_to.clone());
+                    m.drs_by_host.entry(host.clone()).or_default().push(m.destination_rules.len());
+                    m.destination_rules.push(DestinationRuleRecord { obj: i, namespace: ns, host, rule: dr, export_to });
+                }
+                Typed::VirtualService(vs) => m.virtual_services.push((i, vs)),
+                Typed::Sidecar(_) | Typed::Namespace(_) | Typed::Secret(_) => {}
+            }
+        }
+        m.add_implicit_ingress();
+        m
+    }
+
+    fn add_service(&mut self, s: ServiceRecord<'a>) {
+        let idx = self.services.len();
+        if s.host.starts_with('*') {
+            self.wildcard.push(idx);
+        }
+        self.by_host.entry(s.host.clone()).or_default().push(idx);
+        self.services.push(s);
+    }
+
+    fn add_service_entry(&mut self, i: usize, ns: String, se: &'a ServiceEntry) {
+        let ports: Vec<ServicePort> = se
+            .spec
+            .ports
+            .iter()
+            .flatten()
+            .map(|p| ServicePort {
+                number: p.number,
+                name: p.name.clone(),
+                protocol: p.protocol.as_ref().map(|x| x.0.to_uppercase()),
+                target_port: p.target_port.map(|t| t.to_string()),
+            })
+            .collect();
+        let export_to = se.spec.export_to.clone().unwrap_or_else(|| self.config.default_service_export_to.clone());
+        for h in &se.spec.hosts {
+            self.add_service(ServiceRecord {
+                obj: Some(i),
+                source: ServiceSource::ServiceEntry,
+                namespace: ns.clone(),
+                host: hosts::fqdn(h, &ns),
+                ports: ports.clone(),
+                export_to: export_to.clone(),
+                selector: se.spec.workload_selector.as_ref().and_then(|w| w.labels.as_ref()),
+            });
+        }
+    }
+
+    /// Istio's offline analysis assumes the default ingress gateway (`istio-system`,
+    /// `istio: ingressgateway`, ports 80/443/31400/15443) unless the mesh turns ingress off or
+    /// the input defines that workload itself.
+    fn add_implicit_ingress(&mut self) {
+        if self.config.ingress_controller_mode.eq_ignore_ascii_case("OFF") {
+            return;
+        }
+        let root = self.config.root_namespace.clone();
+        let defined = self.workloads.iter().any(|w| w.namespace == root && selects(&INGRESS_LABELS, w.labels));
+        if defined {
+            return;
+        }
+        self.workloads.push(Workload { obj: None, namespace: root.clone(), labels: &INGRESS_LABELS });
+        let host = hosts::fqdn("istio-ingressgateway", &root);
+        if !self.by_host.contains_key(&host) {
+            let ports = [(80, "http2"), (443, "https"), (31400, "tcp"), (15443, "tls")]
+                .into_iter()
+                .map(|(n, name)| ServicePort {
+                    number: n,
+                    name: Some(name.into()),
+                    protocol: Some("TCP".into()),
+                    target_port: Some(n.to_string()),
+                })
+                .collect();
+            self.add_service(ServiceRecord {
+                obj: None,
+                source: ServiceSource::Implicit,
+                namespace: root,
+                host,
+                ports,
+                export_to: Vec::new(),
+                selector: Some(&INGRESS_LABELS),
+            });
+        }
+    }
+
+    /// The services a client in `from_ns` reaches under `host` (short names resolve in
+    /// `from_ns`): exact hosts first, else the wildcard ServiceEntries that cover it.
+    pub fn services_for(&self, host: &str, from_ns: &str) -> Vec<&ServiceRecord<'a>> {
+        let fqdn = hosts::fqdn(host, from_ns);
+        let visible = |s: &&ServiceRecord| hosts::visible(&s.export_to, &s.namespace, from_ns);
+        let exact: Vec<_> =
+            self.by_host.get(&fqdn).into_iter().flatten().map(|i| &self.services[*i]).filter(visible).collect();
+        if !exact.is_empty() {
+            return exact;
+        }
+        self.wildcard
+            .iter()
+            .map(|i| &self.services[*i])
+            .filter(|s| s.host != fqdn && hosts::covers(&s.host, &fqdn))
+            .filter(visible)
+            .collect()
+    }
+
+    /// Every service host (for did-you-mean).
+    pub fn service_hosts(&self) -> impl Iterator<Item = &str> {
+        self.by_host.keys().map(String::as_str)
+    }
+
+    /// Services with `host` that exist but are not exported to `from_ns`.
+    pub fn hidden_services_for(&self, host: &str, from_ns: &str) -> Vec<&ServiceRecord<'a>> {
+        let fqdn = hosts::fqdn(host, from_ns);
+        self.by_host
+            .get(&fqdn)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.services[*i])
+            .filter(|s| !hosts::visible(&s.export_to, &s.namespace, from_ns))
+            .collect()
+    }
+
+    /// The DestinationRules that apply to `host` for a client in `client_ns`, on Istio's lookup
+    /// path: the client's namespace, then the service's namespace, then the root namespace. The
+    /// first namespace on the path with a rule for the host wins (its rules merged).
+    pub fn destination_rules_for(&self, host_fqdn: &str, client_ns: &str) -> Vec<&DestinationRuleRecord<'a>> {
+        let candidates: Vec<&DestinationRuleRecord> = self
+            .destination_rules
+            .iter()
+            .filter(|d| hosts::covers(&d.host, host_fqdn) || d.host == host_fqdn)
+            .filter(|d| hosts::visible(&d.export_to, &d.namespace, client_ns))
+            .collect();
+        let service_ns = hosts::service_of(host_fqdn).map(|(ns, _)| ns);
+        let path = [Some(client_ns), service_ns, Some(self.config.root_namespace.as_str())];
+        for ns in path.into_iter().flatten() {
+            let here: Vec<_> = candidates.iter().copied().filter(|d| d.namespace == ns).collect();
+            if !here.is_empty() {
+                // The most specific host wins: exact before wildcards.
+                let exact: Vec<_> = here.iter().copied().filter(|d| d.host == host_fqdn).collect();
+                return if exact.is_empty() { here } else { exact };
+            }
+        }
+        candidates
+    }
+
+    /// All DestinationRules for exactly this host, wherever they are.
+    pub fn destination_rules_by_host(&self, host_fqdn: &str) -> impl Iterator<Item = &DestinationRuleRecord<'a>> {
+        self.drs_by_host.get(host_fqdn).into_iter().flatten().map(|i| &self.destination_rules[*i])
+    }
+
+    /// The Gateway a VirtualService in `vs_ns` names with `reference`.
+    pub fn gateway(&self, reference: &str, vs_ns: &str) -> Option<(usize, (String, String))> {
+        let key = hosts::gateway_ref(reference, vs_ns)?;
+        self.gateways.get(&key).map(|i| (*i, key))
+    }
+
+    /// The workloads a Gateway's selector picks (any namespace, as Istio's default).
+    pub fn gateway_workloads(&self, gw: &Gateway) -> Vec<&Workload<'a>> {
+        let Some(sel) = gw.spec.selector.as_ref() else { return Vec::new() };
+        self.workloads.iter().filter(|w| selects(sel, w.labels)).collect()
+    }
+
+    /// The workloads in `ns` whose labels `sel` selects.
+    pub fn workloads_in(&self, ns: &str, sel: &StringMap) -> Vec<&Workload<'a>> {
+        self.workloads.iter().filter(|w| w.namespace == ns && selects(sel, w.labels)).collect()
+    }
+}
+
+/// Kubernetes equality-based selection: every key of the selector with the same value. An empty
+/// selector selects everything.
+pub fn selects(selector: &StringMap, labels: &StringMap) -> bool {
+    selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// The names in `candidates` closest to `wanted`, best first (for did-you-mean).
+pub fn nearest<'s>(wanted: &str, candidates: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
+    let mut scored: Vec<(f64, &str)> = candidates
+        .map(|c| (strsim::jaro_winkler(wanted, c), c))
+        .filter(|(s, c)| *s > 0.8 && *c != wanted)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// What role a destination plays in its VirtualService.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DestinationRole {
+    Route,
+    Mirror,
+}
+
+/// Every destination of a VirtualService with its pointer (relative to the object): HTTP, TCP and
+/// TLS routes, `mirror` and `mirrors`.
+pub fn vs_destinations(vs: &VirtualService) -> Vec<(String, &Destination, DestinationRole)> {
+    let mut out = Vec::new();
+    for (i, h) in vs.spec.http.iter().flatten().enumerate() {
+        for (j, r) in h.route.iter().flatten().enumerate() {
+            out.push((format!("/spec/http/{i}/route/{j}/destination"), &r.destination, DestinationRole::Route));
+        }
+        if let Some(m) = &h.mirror {
+            out.push((format!("/spec/http/{i}/mirror"), m, DestinationRole::Mirror));
+        }
+        for (j, m) in h.mirrors.iter().flatten().enumerate() {
+            out.push((format!("/spec/http/{i}/mirrors/{j}/destination"), &m.destination, DestinationRole::Mirror));
+        }
+    }
+    for (kind, routes) in [("tcp", vs.spec.tcp.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())), ("tls", vs.spec.tls.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>()))] {
+        for (i, route) in routes.into_iter().flatten().enumerate() {
+            for (j, r) in route.iter().flatten().enumerate() {
+                out.push((format!("/spec/{kind}/{i}/route/{j}/destination"), &r.destination, DestinationRole::Route));
+            }
+        }
+    }
+    out
+}

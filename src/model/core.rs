@@ -21,6 +21,15 @@ pub enum IntOrString {
     String(String),
 }
 
+impl std::fmt::Display for IntOrString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntOrString::Int(i) => write!(f, "{i}"),
+            IntOrString::String(s) => f.write_str(s),
+        }
+    }
+}
+
 impl JsonSchema for IntOrString {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "IntOrString".into()
@@ -75,6 +84,10 @@ pub enum ServiceType {
     NodePort,
     LoadBalancer,
     ExternalName,
+    /// A value the API server refuses; the schema rules report it.
+    #[serde(other)]
+    #[schemars(skip)]
+    Unknown,
 }
 
 /// The transport protocol of a Kubernetes port.
@@ -84,6 +97,10 @@ pub enum PortProtocol {
     Tcp,
     Udp,
     Sctp,
+    /// A value the API server refuses; the schema rules report it.
+    #[serde(other)]
+    #[schemars(skip)]
+    Unknown,
 }
 
 /// One port of a Service.

@@ -19,6 +19,7 @@ pub mod misindented_key;
 pub mod missing_field;
 pub mod missing_type_meta;
 pub mod not_an_object;
+pub mod unknown_destination_host;
 pub mod unknown_field;
 pub mod unknown_kind;
 pub mod unused_suppression;
@@ -43,6 +44,7 @@ pub static RULES: &[&dyn Rule] = &[
     &conflicting_fields::Check,
     &invalid_value::Check,
     &invalid_name::Check,
+    &unknown_destination_host::Check,
     &duplicate_resource::Check,
 ];
 
