@@ -1,4 +1,5 @@
-//! Benchmarks over synthetic meshes (`meshctl::synth`) of about 1k and 10k resources.
+//! Benchmarks over synthetic meshes (`meshctl::synth`) of about 1k and 10k resources: generation,
+//! parsing, and the whole lint pipeline.
 //!
 //! `cargo bench --bench lint` measures; `cargo bench --bench lint -- --test` runs each once.
 
@@ -42,4 +43,16 @@ fn parse(bencher: Bencher, resources: usize) {
         .counter(ItemsCount::new(mesh.resources))
         .counter(BytesCount::new(mesh.bytes()))
         .bench(|| ids.iter().map(|&id| parse_file(sources.file(id)).len()).sum::<usize>());
+}
+
+/// The whole pipeline on in-memory inputs: parse, objects, typed model, schema, every rule.
+#[divan::bench(args = RESOURCES, sample_count = 10)]
+fn lint(bencher: Bencher, resources: usize) {
+    let mesh = synth::generate(&options(resources));
+    let options = meshctl::lint::LintOptions::default();
+    bencher
+        .counter(ItemsCount::new(mesh.resources))
+        .counter(BytesCount::new(mesh.bytes()))
+        .with_inputs(|| load(&mesh).0)
+        .bench_values(|sources| meshctl::lint::lint_sources(sources, &options).diagnostics.len());
 }
