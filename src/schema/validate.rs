@@ -212,7 +212,7 @@ impl<'a> Explainer<'a> {
             _ => vec![SchemaError {
                 pointer: r.pointer.clone(),
                 kind: SchemaErrorKind::Other,
-                message: format!("{} {}", self.context(&r.pointer), r.message),
+                message: format!("{}: {}", self.context(&r.pointer), r.message),
                 help: None,
             }],
         }
@@ -248,8 +248,13 @@ impl<'a> Explainer<'a> {
                 }
                 let help = match &belongs_at {
                     Some(at) => Some(format!(
-                        "\"{key}\" is a field of {}; check its indentation",
-                        self.context_of_object(at)
+                        "\"{key}\" is a field of {} (at {}); check its indentation",
+                        self.type_name(at),
+                        if at.is_empty() {
+                            "the top level"
+                        } else {
+                            at.as_str()
+                        }
                     )),
                     None if suggestion.is_none() => Some(format!(
                         "{context} accepts: {}",
@@ -300,7 +305,7 @@ impl<'a> Explainer<'a> {
             pointer: r.pointer.clone(),
             message: format!(
                 "missing required field \"{field}\" in {}",
-                self.context_of_object(&r.pointer)
+                self.context(&r.pointer)
             ),
             kind: SchemaErrorKind::Missing { field },
             help,
@@ -535,11 +540,10 @@ impl<'a> Explainer<'a> {
         text
     }
 
-    /// Like [`Self::context`], but an object whose schema is a named type is called by its name.
-    fn context_of_object(&self, pointer: &str) -> String {
-        let depth = tokens(pointer).len();
-        match self.trail(pointer).get(depth) {
-            Some((_, Some(name))) if depth > 0 => format!("{name} ({})", self.context(pointer)),
+    /// The type name of the object at `pointer`, or its [`Self::context`] when it has none.
+    fn type_name(&self, pointer: &str) -> String {
+        match self.trail(pointer).get(tokens(pointer).len()) {
+            Some((_, Some(name))) => name.to_string(),
             _ => self.context(pointer),
         }
     }
@@ -799,7 +803,10 @@ mod tests {
             ("route", Some("/spec/http/0"))
         );
         assert!(e.message.contains("HTTPRoute.match[0]"), "{}", e.message);
-        assert!(e.help.as_deref().unwrap().contains("indentation"));
+        assert_eq!(
+            e.help.as_deref(),
+            Some(r#""route" is a field of HTTPRoute (at /spec/http/0); check its indentation"#)
+        );
 
         let sidecar = json!({"apiVersion": V1, "kind": "Sidecar", "metadata": {"name": "s"},
             "spec": {"egress": [{"hosts": ["./*"], "outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}]}});
@@ -867,10 +874,9 @@ mod tests {
             missing,
             vec![("/spec", "host"), ("/spec/subsets/0", "name")]
         );
-        assert!(
-            errors[0]
-                .message
-                .starts_with(r#"missing required field "host""#)
+        assert_eq!(
+            errors[0].message,
+            r#"missing required field "host" in DestinationRule.spec"#
         );
 
         let gw = json!({"apiVersion": V1, "kind": "Gateway", "metadata": {"namespace": "x"},
