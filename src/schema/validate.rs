@@ -15,6 +15,9 @@ use strsim::{damerau_levenshtein, jaro_winkler};
 use super::{SCHEMAS, deref, properties, schema_for};
 use crate::model::networking::DURATION_PATTERN;
 
+const DURATION_HELP: &str =
+    "write a number and a unit, like \"10s\", \"1.5m\", \"300ms\" or \"1h30m\"";
+
 /// One schema violation in a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaError {
@@ -328,10 +331,13 @@ impl<'a> Explainer<'a> {
             .collect::<Vec<_>>()
             .join(" or ");
         let found = instance.map(describe).unwrap_or_else(|| "nothing".into());
+        let is_duration =
+            node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
         let help = match (instance, expected.as_slice()) {
             (Some(Value::String(s)), ["integer"]) if s.parse::<i64>().is_ok() => {
                 Some(format!("remove the quotes: {s}"))
             }
+            _ if is_duration => Some(DURATION_HELP.to_string()),
             _ => None,
         };
         SchemaError {
@@ -461,10 +467,7 @@ impl<'a> Explainer<'a> {
         let (message, help) = if is_duration {
             (
                 format!("{value} is not a valid duration"),
-                Some(
-                    "write a number and a unit, like \"10s\", \"1.5m\", \"300ms\" or \"1h30m\""
-                        .to_string(),
-                ),
+                Some(DURATION_HELP.to_string()),
             )
         } else {
             (
