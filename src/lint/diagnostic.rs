@@ -72,21 +72,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A finding of `rule` at `span`, with the rule's default severity.
-    pub fn new(
-        rule: &'static super::RuleMeta,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    pub fn new(rule: &'static super::RuleMeta, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code: rule.code,
             name: rule.name,
             severity: rule.severity,
             message: message.into(),
-            primary: Label {
-                span,
-                pointer: None,
-                message: String::new(),
-            },
+            primary: Label { span, pointer: None, message: String::new() },
             related: Vec::new(),
             help: None,
             istio_code: rule.istio_code,
@@ -114,27 +106,13 @@ impl Diagnostic {
         self
     }
 
-    pub fn related(
-        mut self,
-        span: Span,
-        pointer: Option<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        self.related.push(Label {
-            span,
-            pointer,
-            message: message.into(),
-        });
+    pub fn related(mut self, span: Span, pointer: Option<String>, message: impl Into<String>) -> Self {
+        self.related.push(Label { span, pointer, message: message.into() });
         self
     }
 
     /// The order of findings in every output: file, position, code.
     pub fn sort_key(&self) -> (u32, u32, &'static str, u32) {
-        (
-            self.primary.span.file.0,
-            self.primary.span.start,
-            self.code,
-            self.primary.span.end,
-        )
+        (self.primary.span.file.0, self.primary.span.start, self.code, self.primary.span.end)
     }
 }

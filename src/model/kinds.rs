@@ -37,11 +37,7 @@ pub struct KindInfo {
 impl KindInfo {
     /// The `apiVersion` for one of this kind's versions: `group/version`, or `version` for core.
     pub fn api_version(&self, version: &str) -> String {
-        if self.group.is_empty() {
-            version.to_string()
-        } else {
-            format!("{}/{version}", self.group)
-        }
+        if self.group.is_empty() { version.to_string() } else { format!("{}/{version}", self.group) }
     }
 
     /// The preferred `apiVersion`.
@@ -51,11 +47,7 @@ impl KindInfo {
 
     /// The group as used in schema file names: `core` for the core group.
     pub fn group_or_core(&self) -> &'static str {
-        if self.group.is_empty() {
-            "core"
-        } else {
-            self.group
-        }
+        if self.group.is_empty() { "core" } else { self.group }
     }
 }
 
@@ -63,25 +55,11 @@ const ISTIO_NETWORKING: &str = "networking.istio.io";
 const ISTIO_VERSIONS: &[&str] = &["v1", "v1beta1", "v1alpha3"];
 
 const fn istio(id: KindId, kind: &'static str) -> KindInfo {
-    KindInfo {
-        id,
-        group: ISTIO_NETWORKING,
-        versions: ISTIO_VERSIONS,
-        kind,
-        namespaced: true,
-        strict: true,
-    }
+    KindInfo { id, group: ISTIO_NETWORKING, versions: ISTIO_VERSIONS, kind, namespaced: true, strict: true }
 }
 
 const fn kube(id: KindId, group: &'static str, kind: &'static str, namespaced: bool) -> KindInfo {
-    KindInfo {
-        id,
-        group,
-        versions: &["v1"],
-        kind,
-        namespaced,
-        strict: false,
-    }
+    KindInfo { id, group, versions: &["v1"], kind, namespaced, strict: false }
 }
 
 /// Every modelled kind.
@@ -132,9 +110,7 @@ pub fn split_api_version(api_version: &str) -> (&str, &str) {
 /// The modelled kind for an `apiVersion` and `kind`, matched exactly.
 pub fn lookup(api_version: &str, kind: &str) -> Option<&'static KindInfo> {
     let (group, version) = split_api_version(api_version);
-    KINDS
-        .iter()
-        .find(|k| k.kind == kind && k.group == group && k.versions.contains(&version))
+    KINDS.iter().find(|k| k.kind == kind && k.group == group && k.versions.contains(&version))
 }
 
 /// The modelled kind with this exact name in any version, e.g. for `meshctl schema Gateway`.
@@ -177,10 +153,7 @@ pub fn suggest_kind(api_version: &str, kind: &str) -> Option<(String, String)> {
         return None;
     }
     let (group, version) = split_api_version(api_version);
-    if OTHER_KINDS
-        .iter()
-        .any(|(g, k)| group_related(group, g) && k.eq_ignore_ascii_case(kind))
-    {
+    if OTHER_KINDS.iter().any(|(g, k)| group_related(group, g) && k.eq_ignore_ascii_case(kind)) {
         return None;
     }
     let best = KINDS
@@ -211,17 +184,9 @@ mod tests {
 
     #[test]
     fn lookup_matches_group_version_and_kind_exactly() {
-        assert_eq!(
-            lookup("networking.istio.io/v1beta1", "VirtualService")
-                .unwrap()
-                .id,
-            KindId::VirtualService
-        );
+        assert_eq!(lookup("networking.istio.io/v1beta1", "VirtualService").unwrap().id, KindId::VirtualService);
         assert_eq!(lookup("v1", "Service").unwrap().id, KindId::Service);
-        assert_eq!(
-            lookup("apps/v1", "Deployment").unwrap().id,
-            KindId::Deployment
-        );
+        assert_eq!(lookup("apps/v1", "Deployment").unwrap().id, KindId::Deployment);
         assert!(lookup("networking.istio.io/v2", "VirtualService").is_none());
         assert!(lookup("networking.istio.io/v1", "virtualservice").is_none());
         assert!(lookup("gateway.networking.k8s.io/v1", "Gateway").is_none());
@@ -232,38 +197,17 @@ mod tests {
 
     #[test]
     fn suggests_near_misses() {
-        assert_eq!(
-            s("networking.istio.io/v1", "IstioGateway"),
-            some("networking.istio.io/v1", "Gateway")
-        );
-        assert_eq!(
-            s("networking.istio.io/v1", "VirtualSvc"),
-            some("networking.istio.io/v1", "VirtualService")
-        );
+        assert_eq!(s("networking.istio.io/v1", "IstioGateway"), some("networking.istio.io/v1", "Gateway"));
+        assert_eq!(s("networking.istio.io/v1", "VirtualSvc"), some("networking.istio.io/v1", "VirtualService"));
         assert_eq!(
             s("networking.istio.io/v1alpha3", "virtualservice"),
             some("networking.istio.io/v1alpha3", "VirtualService")
         );
-        assert_eq!(
-            s("networking.istio.io/v2", "VirtualService"),
-            some("networking.istio.io/v1", "VirtualService")
-        );
-        assert_eq!(
-            s("networking.isito.io/v1", "Gateway"),
-            some("networking.istio.io/v1", "Gateway")
-        );
-        assert_eq!(
-            s("v1", "DestinationRule"),
-            some("networking.istio.io/v1", "DestinationRule")
-        );
-        assert_eq!(
-            s("networking.istio.io/v1", "DestinationRules"),
-            some("networking.istio.io/v1", "DestinationRule")
-        );
-        assert_eq!(
-            s("apps/v1beta1", "Deployment"),
-            some("apps/v1", "Deployment")
-        );
+        assert_eq!(s("networking.istio.io/v2", "VirtualService"), some("networking.istio.io/v1", "VirtualService"));
+        assert_eq!(s("networking.isito.io/v1", "Gateway"), some("networking.istio.io/v1", "Gateway"));
+        assert_eq!(s("v1", "DestinationRule"), some("networking.istio.io/v1", "DestinationRule"));
+        assert_eq!(s("networking.istio.io/v1", "DestinationRules"), some("networking.istio.io/v1", "DestinationRule"));
+        assert_eq!(s("apps/v1beta1", "Deployment"), some("apps/v1", "Deployment"));
         assert_eq!(s("v1", "service"), some("v1", "Service"));
         assert_eq!(s("apps/v1", "Statefulset"), some("apps/v1", "StatefulSet"));
     }

@@ -13,12 +13,8 @@ use serde_json::Value;
 
 pub use kinds::{KINDS, KindId, KindInfo, lookup, suggest_kind};
 
-use self::core::{
-    DaemonSet, Deployment, Namespace, ObjectMeta, Pod, Secret, Service, StatefulSet, StringMap,
-};
-use self::networking::{
-    DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry,
-};
+use self::core::{DaemonSet, Deployment, Namespace, ObjectMeta, Pod, Secret, Service, StatefulSet, StringMap};
+use self::networking::{DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry};
 
 /// A resource of a modelled kind.
 #[derive(Debug, Clone)]
@@ -39,9 +35,7 @@ pub enum Typed {
 }
 
 fn de<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<Box<T>, String> {
-    T::deserialize(value)
-        .map(Box::new)
-        .map_err(|e| e.to_string())
+    T::deserialize(value).map(Box::new).map_err(|e| e.to_string())
 }
 
 /// Deserializes `value` as the modelled kind for `api_version`/`kind`. `None` when the pair is
@@ -232,26 +226,19 @@ spec:
 
     fn docs(text: &str) -> Vec<Value> {
         let file = SourceFile::new(FileId(0), "test.yaml".into(), text.to_string());
-        parse_file(&file)
-            .into_iter()
-            .map(|d| d.value.expect("valid YAML"))
-            .collect()
+        parse_file(&file).into_iter().map(|d| d.value.expect("valid YAML")).collect()
     }
 
     fn typed_doc(doc: &Value) -> Typed {
         let api_version = doc["apiVersion"].as_str().unwrap();
         let kind = doc["kind"].as_str().unwrap();
-        typed(api_version, kind, doc)
-            .expect("known kind")
-            .expect("deserializes")
+        typed(api_version, kind, doc).expect("known kind").expect("deserializes")
     }
 
     #[test]
     fn bookinfo_resources_deserialize() {
         let docs = docs(BOOKINFO);
-        let Typed::VirtualService(vs) = typed_doc(&docs[0]) else {
-            panic!("not a VirtualService")
-        };
+        let Typed::VirtualService(vs) = typed_doc(&docs[0]) else { panic!("not a VirtualService") };
         assert_eq!(vs.metadata.namespace.as_deref(), Some("bookinfo"));
         assert_eq!(vs.spec.hosts.as_deref(), Some(&["reviews".to_string()][..]));
         let http = vs.spec.http.as_ref().unwrap();
@@ -261,82 +248,35 @@ spec:
         assert_eq!(headers["end-user"].exact.as_deref(), Some("jason"));
         assert_eq!(headers["x-debug"], Default::default());
         let dest = &http[0].route.as_ref().unwrap()[0].destination;
-        assert_eq!(
-            (dest.host.as_str(), dest.subset.as_deref()),
-            ("reviews", Some("v2"))
-        );
+        assert_eq!((dest.host.as_str(), dest.subset.as_deref()), ("reviews", Some("v2")));
         assert_eq!(dest.port.as_ref().unwrap().number, Some(9080));
         assert_eq!(http[0].timeout.as_ref().unwrap().0, "10s");
-        let weights: Vec<Option<i32>> = http[1]
-            .route
-            .as_ref()
-            .unwrap()
-            .iter()
-            .map(|r| r.weight)
-            .collect();
+        let weights: Vec<Option<i32>> = http[1].route.as_ref().unwrap().iter().map(|r| r.weight).collect();
         assert_eq!(weights, vec![Some(75), Some(25)]);
-        assert_eq!(
-            http[1]
-                .fault
-                .as_ref()
-                .unwrap()
-                .abort
-                .as_ref()
-                .unwrap()
-                .http_status,
-            Some(503)
-        );
+        assert_eq!(http[1].fault.as_ref().unwrap().abort.as_ref().unwrap().http_status, Some(503));
 
-        let Typed::Gateway(gw) = typed_doc(&docs[1]) else {
-            panic!("not a Gateway")
-        };
+        let Typed::Gateway(gw) = typed_doc(&docs[1]) else { panic!("not a Gateway") };
         let server = &gw.spec.servers.as_ref().unwrap()[0];
-        assert_eq!(
-            (server.port.number, server.port.protocol.0.as_str()),
-            (443, "HTTPS")
-        );
-        assert_eq!(
-            server.tls.as_ref().unwrap().mode,
-            Some(ServerTLSMode::Simple)
-        );
+        assert_eq!((server.port.number, server.port.protocol.0.as_str()), (443, "HTTPS"));
+        assert_eq!(server.tls.as_ref().unwrap().mode, Some(ServerTLSMode::Simple));
 
-        let Typed::DestinationRule(dr) = typed_doc(&docs[2]) else {
-            panic!("not a DestinationRule")
-        };
+        let Typed::DestinationRule(dr) = typed_doc(&docs[2]) else { panic!("not a DestinationRule") };
         assert_eq!(dr.spec.host, "reviews.bookinfo.svc.cluster.local");
         let subsets = dr.spec.subsets.as_ref().unwrap();
-        assert_eq!(
-            subsets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-            ["v1", "v2"]
-        );
+        assert_eq!(subsets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["v1", "v2"]);
         assert_eq!(subsets[1].labels.as_ref().unwrap()["version"], "v2");
         let policy = dr.spec.traffic_policy.as_ref().unwrap();
-        assert_eq!(
-            policy.tls.as_ref().unwrap().mode,
-            Some(ClientTLSMode::IstioMutual)
-        );
+        assert_eq!(policy.tls.as_ref().unwrap().mode, Some(ClientTLSMode::IstioMutual));
 
-        let Typed::ServiceEntry(se) = typed_doc(&docs[3]) else {
-            panic!("not a ServiceEntry")
-        };
+        let Typed::ServiceEntry(se) = typed_doc(&docs[3]) else { panic!("not a ServiceEntry") };
         assert_eq!(se.spec.location, Some(Location::MeshExternal));
         assert_eq!(se.spec.resolution, Some(Resolution::Dns));
-        assert_eq!(
-            se.spec.endpoints.as_ref().unwrap()[0]
-                .ports
-                .as_ref()
-                .unwrap()["https"],
-            443
-        );
+        assert_eq!(se.spec.endpoints.as_ref().unwrap()[0].ports.as_ref().unwrap()["https"], 443);
 
         for doc in &docs {
             let api_version = doc["apiVersion"].as_str().unwrap();
             let kind = doc["kind"].as_str().unwrap();
-            assert_eq!(
-                crate::schema::validate(api_version, kind, doc),
-                Some(vec![]),
-                "{kind}"
-            );
+            assert_eq!(crate::schema::validate(api_version, kind, doc), Some(vec![]), "{kind}");
         }
     }
 
@@ -360,9 +300,7 @@ status:
   observedGeneration: 3
 "#,
         );
-        let Typed::ServiceEntry(se) = typed_doc(&docs[0]) else {
-            panic!()
-        };
+        let Typed::ServiceEntry(se) = typed_doc(&docs[0]) else { panic!() };
         assert_eq!(se.spec.location, Some(Location::Unknown));
         assert_eq!(se.spec.ports.as_ref().unwrap()[0].number, 80);
         assert!(typed("v1", "ConfigMap", &docs[0]).is_none());

@@ -12,23 +12,12 @@ use serde_json::Value;
 use super::core::{ObjectMeta, StringMap};
 
 /// The pattern a Go duration string (`10s`, `1.5m`, `300ms`, `1h30m`) matches.
-pub const DURATION_PATTERN: &str = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(h|m|s|ms|us|µs|ns)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(h|m|s|ms|us|µs|ns))*$";
+pub const DURATION_PATTERN: &str =
+    r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(h|m|s|ms|us|µs|ns)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(h|m|s|ms|us|µs|ns))*$";
 
 /// Protocols Istio accepts on a port; Istio compares them case-insensitively.
-pub const PROTOCOLS: &[&str] = &[
-    "HTTP",
-    "HTTPS",
-    "GRPC",
-    "GRPC-WEB",
-    "HTTP2",
-    "HTTP_PROXY",
-    "MONGO",
-    "MYSQL",
-    "REDIS",
-    "TCP",
-    "TLS",
-    "UDP",
-];
+pub const PROTOCOLS: &[&str] =
+    &["HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "HTTP_PROXY", "MONGO", "MYSQL", "REDIS", "TCP", "TLS", "UDP"];
 
 /// A duration such as `10s` or `1.5m`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

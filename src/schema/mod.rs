@@ -19,9 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::core::{DaemonSet, Deployment, Namespace, Pod, Secret, Service, StatefulSet};
 use crate::model::kinds::{KINDS, KindId, KindInfo, split_api_version};
-use crate::model::networking::{
-    DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry,
-};
+use crate::model::networking::{DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry};
 
 pub use validate::{SchemaError, SchemaErrorKind, validate};
 
@@ -37,16 +35,7 @@ static SCHEMAS: LazyLock<IndexMap<String, Entry>> = LazyLock::new(|| {
     KINDS
         .iter()
         .flat_map(|info| info.versions.iter().map(move |version| (info, *version)))
-        .map(|(info, version)| {
-            (
-                schema_name(info, version),
-                Entry {
-                    info,
-                    version,
-                    schema: generate(info, version),
-                },
-            )
-        })
+        .map(|(info, version)| (schema_name(info, version), Entry { info, version, schema: generate(info, version) }))
         .collect()
 });
 
@@ -56,10 +45,7 @@ pub fn schema_name(info: &KindInfo, version: &str) -> String {
 }
 
 fn root_schema<T: JsonSchema>() -> Schema {
-    SchemaSettings::draft2020_12()
-        .for_deserialize()
-        .into_generator()
-        .into_root_schema_for::<T>()
+    SchemaSettings::draft2020_12().for_deserialize().into_generator().into_root_schema_for::<T>()
 }
 
 /// Generates the schema of one kind at one version.
@@ -81,10 +67,7 @@ pub fn generate(info: &KindInfo, version: &str) -> Value {
     };
     let mut value = schema.to_value();
     if let Some(props) = value.get_mut("properties").and_then(Value::as_object_mut) {
-        props.insert(
-            "apiVersion".into(),
-            json!({"type": "string", "const": info.api_version(version)}),
-        );
+        props.insert("apiVersion".into(), json!({"type": "string", "const": info.api_version(version)}));
         props.insert("kind".into(), json!({"type": "string", "const": info.kind}));
     }
     finish(&mut value, info.strict);
@@ -135,18 +118,11 @@ pub fn schema_names() -> Vec<String> {
 fn find_entry(name_or_kind: &str) -> Option<&'static Entry> {
     let wanted = name_or_kind.trim().trim_end_matches(".json");
     let dotted = wanted.replace('/', ".");
-    let by_stem = |stem: &str| {
-        SCHEMAS
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(stem))
-            .map(|(_, e)| e)
-    };
-    by_stem(&dotted)
-        .or_else(|| by_stem(&format!("core.{dotted}")))
-        .or_else(|| {
-            let info = crate::model::kinds::by_name(wanted)?;
-            SCHEMAS.get(&schema_name(info, info.versions[0]))
-        })
+    let by_stem = |stem: &str| SCHEMAS.iter().find(|(name, _)| name.eq_ignore_ascii_case(stem)).map(|(_, e)| e);
+    by_stem(&dotted).or_else(|| by_stem(&format!("core.{dotted}"))).or_else(|| {
+        let info = crate::model::kinds::by_name(wanted)?;
+        SCHEMAS.get(&schema_name(info, info.versions[0]))
+    })
 }
 
 /// The schema text (pretty JSON) for a file stem (`core.v1.Service`), an `apiVersion/Kind`
@@ -197,10 +173,7 @@ pub(crate) fn resolve_ref<'a>(root: &'a Value, schema: &'a Value) -> (&'a Value,
 pub(crate) fn deref<'a>(root: &'a Value, schema: &'a Value) -> (&'a Value, Option<&'a str>) {
     let (schema, name) = resolve_ref(root, schema);
     if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
-        let non_null: Vec<&Value> = branches
-            .iter()
-            .filter(|b| b.get("type") != Some(&json!("null")))
-            .collect();
+        let non_null: Vec<&Value> = branches.iter().filter(|b| b.get("type") != Some(&json!("null"))).collect();
         if let [only] = non_null[..] {
             let (inner, inner_name) = resolve_ref(root, only);
             return (inner, inner_name.or(name));
@@ -242,23 +215,11 @@ mod tests {
         }
         let on_disk: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
-            .filter_map(|e| {
-                e.ok()?
-                    .file_name()
-                    .to_str()?
-                    .strip_suffix(".json")
-                    .map(str::to_string)
-            })
+            .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
             .filter(|stem| !SCHEMAS.contains_key(stem))
             .collect();
-        assert!(
-            stale.is_empty(),
-            "stale schemas (run MESHCTL_BLESS=1 cargo test schemas_are_fresh): {stale:?}"
-        );
-        assert!(
-            on_disk.is_empty(),
-            "schemas on disk that meshctl no longer generates: {on_disk:?}"
-        );
+        assert!(stale.is_empty(), "stale schemas (run MESHCTL_BLESS=1 cargo test schemas_are_fresh): {stale:?}");
+        assert!(on_disk.is_empty(), "schemas on disk that meshctl no longer generates: {on_disk:?}");
     }
 
     #[test]
@@ -280,18 +241,10 @@ mod tests {
         let vs = schema_text("networking.istio.io.v1.VirtualService").unwrap();
         assert_eq!(schema_text("VirtualService").as_deref(), Some(vs.as_str()));
         assert_eq!(schema_text("virtualservice").as_deref(), Some(vs.as_str()));
-        assert_eq!(
-            schema_text("networking.istio.io/v1/VirtualService").as_deref(),
-            Some(vs.as_str())
-        );
-        assert_eq!(
-            schema_text("networking.istio.io.v1.VirtualService.json").as_deref(),
-            Some(vs.as_str())
-        );
+        assert_eq!(schema_text("networking.istio.io/v1/VirtualService").as_deref(), Some(vs.as_str()));
+        assert_eq!(schema_text("networking.istio.io.v1.VirtualService.json").as_deref(), Some(vs.as_str()));
         assert!(
-            schema_text("networking.istio.io/v1beta1/VirtualService")
-                .unwrap()
-                .contains("networking.istio.io/v1beta1")
+            schema_text("networking.istio.io/v1beta1/VirtualService").unwrap().contains("networking.istio.io/v1beta1")
         );
         assert_eq!(schema_text("v1/Service"), schema_text("core.v1.Service"));
         assert!(schema_text("ConfigMap").is_none());
@@ -301,20 +254,13 @@ mod tests {
     fn istio_schemas_are_closed_and_kube_schemas_open() {
         let vs: Value = serde_json::from_str(&schema_text("VirtualService").unwrap()).unwrap();
         assert_eq!(vs["additionalProperties"], json!(false));
-        assert_eq!(
-            vs["$defs"]["Destination"]["additionalProperties"],
-            json!(false)
-        );
+        assert_eq!(vs["$defs"]["Destination"]["additionalProperties"], json!(false));
         assert_eq!(
             vs["$defs"]["ObjectMeta"]["properties"]["labels"]["additionalProperties"],
             json!({"type": "string"})
         );
         let svc: Value = serde_json::from_str(&schema_text("Service").unwrap()).unwrap();
         assert!(svc.get("additionalProperties").is_none());
-        assert!(
-            svc["$defs"]["ServiceSpec"]
-                .get("additionalProperties")
-                .is_none()
-        );
+        assert!(svc["$defs"]["ServiceSpec"].get("additionalProperties").is_none());
     }
 }

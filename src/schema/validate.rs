@@ -15,8 +15,7 @@ use strsim::{damerau_levenshtein, jaro_winkler};
 use super::{SCHEMAS, deref, properties, schema_for};
 use crate::model::networking::DURATION_PATTERN;
 
-const DURATION_HELP: &str =
-    "write a number and a unit, like \"10s\", \"1.5m\", \"300ms\" or \"1h30m\"";
+const DURATION_HELP: &str = "write a number and a unit, like \"10s\", \"1.5m\", \"300ms\" or \"1h30m\"";
 
 /// One schema violation in a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,19 +60,15 @@ pub enum SchemaErrorKind {
 }
 
 /// Validators by schema name, each compiled on first use.
-static VALIDATORS: LazyLock<HashMap<&'static str, OnceLock<Validator>>> = LazyLock::new(|| {
-    SCHEMAS
-        .keys()
-        .map(|name| (name.as_str(), OnceLock::new()))
-        .collect()
-});
+static VALIDATORS: LazyLock<HashMap<&'static str, OnceLock<Validator>>> =
+    LazyLock::new(|| SCHEMAS.keys().map(|name| (name.as_str(), OnceLock::new())).collect());
 
 /// Validates a document of the given `apiVersion` and `kind`. `None` when meshctl has no schema
 /// for the pair; otherwise the errors (empty when the document is valid).
 pub fn validate(api_version: &str, kind: &str, value: &Value) -> Option<Vec<SchemaError>> {
     let (name, schema) = schema_for(api_version, kind)?;
-    let validator = VALIDATORS[name]
-        .get_or_init(|| jsonschema::validator_for(schema).expect("generated schemas compile"));
+    let validator =
+        VALIDATORS[name].get_or_init(|| jsonschema::validator_for(schema).expect("generated schemas compile"));
     if validator.is_valid(value) {
         return Some(Vec::new());
     }
@@ -87,13 +82,7 @@ pub fn validate(api_version: &str, kind: &str, value: &Value) -> Option<Vec<Sche
             message: e.error.message().to_string(),
         })
         .collect();
-    Some(
-        Explainer {
-            root: schema,
-            doc: value,
-        }
-        .explain(raw),
-    )
+    Some(Explainer { root: schema, doc: value }.explain(raw))
 }
 
 /// One error as jsonschema reports it.
@@ -118,17 +107,12 @@ impl<'a> Explainer<'a> {
         let suggested: Vec<(String, String)> = errors
             .iter()
             .filter_map(|e| match &e.kind {
-                SchemaErrorKind::UnknownField {
-                    suggestion: Some(s),
-                    ..
-                } => Some((parent(&e.pointer), s.clone())),
+                SchemaErrorKind::UnknownField { suggestion: Some(s), .. } => Some((parent(&e.pointer), s.clone())),
                 _ => None,
             })
             .collect();
         errors.retain(|e| match &e.kind {
-            SchemaErrorKind::Missing { field } => {
-                !suggested.iter().any(|(p, s)| *p == e.pointer && s == field)
-            }
+            SchemaErrorKind::Missing { field } => !suggested.iter().any(|(p, s)| *p == e.pointer && s == field),
             _ => true,
         });
 
@@ -155,30 +139,20 @@ impl<'a> Explainer<'a> {
     fn superseded(&self, r: &Raw, all: &[Raw]) -> bool {
         // The `{type: null}` branch of an optional field: the other branch says what is wrong.
         if r.keyword == "type"
-            && self.node(&r.schema_location).and_then(|n| n.get("type"))
-                == Some(&Value::from("null"))
+            && self.node(&r.schema_location).and_then(|n| n.get("type")) == Some(&Value::from("null"))
         {
-            return all
-                .iter()
-                .any(|o| !std::ptr::eq(o, r) && is_at_or_below(&o.pointer, &r.pointer));
+            return all.iter().any(|o| !std::ptr::eq(o, r) && is_at_or_below(&o.pointer, &r.pointer));
         }
         // A later branch of an `anyOf` when its first branch failed at the same place.
         if let Some((prefix, branch)) = anyof_branch(&r.schema_location)
             && branch > 0
         {
             let first = format!("{prefix}/anyOf/0/");
-            return all
-                .iter()
-                .any(|o| o.pointer == r.pointer && o.schema_location.starts_with(&first));
+            return all.iter().any(|o| o.pointer == r.pointer && o.schema_location.starts_with(&first));
         }
         // Combinators fail because something inside failed; report that instead.
-        if matches!(
-            r.keyword.as_str(),
-            "anyOf" | "oneOf" | "allOf" | "not" | "$ref" | "dependentSchemas"
-        ) {
-            return all
-                .iter()
-                .any(|o| !std::ptr::eq(o, r) && is_at_or_below(&o.pointer, &r.pointer));
+        if matches!(r.keyword.as_str(), "anyOf" | "oneOf" | "allOf" | "not" | "$ref" | "dependentSchemas") {
+            return all.iter().any(|o| !std::ptr::eq(o, r) && is_at_or_below(&o.pointer, &r.pointer));
         }
         false
     }
@@ -193,9 +167,7 @@ impl<'a> Explainer<'a> {
         let node = self.node(&r.schema_location);
         let instance = self.doc.pointer(&r.pointer);
         match r.keyword.as_str() {
-            "additionalProperties" | "unevaluatedProperties" => {
-                self.unknown_fields(r, node, instance)
-            }
+            "additionalProperties" | "unevaluatedProperties" => self.unknown_fields(r, node, instance),
             "required" => vec![self.missing(r)],
             "type" => vec![self.wrong_type(r, node, instance)],
             "enum" | "const" => vec![self.not_allowed(r, node, instance)],
@@ -221,12 +193,7 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    fn unknown_fields(
-        &self,
-        r: &Raw,
-        node: Option<&Value>,
-        instance: Option<&Value>,
-    ) -> Vec<SchemaError> {
+    fn unknown_fields(&self, r: &Raw, node: Option<&Value>, instance: Option<&Value>) -> Vec<SchemaError> {
         let (Some(node), Some(Value::Object(object))) = (node, instance) else {
             return Vec::new();
         };
@@ -240,11 +207,7 @@ impl<'a> Explainer<'a> {
             .filter(|key| !declared.contains_key(*key))
             .map(|key| {
                 let belongs_at = self.belongs_at(&r.pointer, key);
-                let suggestion = if belongs_at.is_some() {
-                    None
-                } else {
-                    closest_field(key, &declared, object)
-                };
+                let suggestion = if belongs_at.is_some() { None } else { closest_field(key, &declared, object) };
                 let mut message = format!("unknown field \"{key}\" in {context}");
                 if let Some(s) = &suggestion {
                     message.push_str(&format!("; did you mean \"{s}\"?"));
@@ -253,29 +216,17 @@ impl<'a> Explainer<'a> {
                     Some(at) => Some(format!(
                         "\"{key}\" is a field of {} (at {}); check its indentation",
                         self.type_name(at),
-                        if at.is_empty() {
-                            "the top level"
-                        } else {
-                            at.as_str()
-                        }
+                        if at.is_empty() { "the top level" } else { at.as_str() }
                     )),
                     None if suggestion.is_none() => Some(format!(
                         "{context} accepts: {}",
-                        declared
-                            .keys()
-                            .map(String::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        declared.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
                     )),
                     None => None,
                 };
                 SchemaError {
                     pointer: format!("{}/{}", r.pointer, escape(key)),
-                    kind: SchemaErrorKind::UnknownField {
-                        field: key.clone(),
-                        suggestion,
-                        belongs_at,
-                    },
+                    kind: SchemaErrorKind::UnknownField { field: key.clone(), suggestion, belongs_at },
                     message,
                     help,
                 }
@@ -291,8 +242,7 @@ impl<'a> Explainer<'a> {
             let ancestor = join(&tokens[..depth]);
             let (schema, _) = trail.get(depth)?;
             let is_object = self.doc.pointer(&ancestor).is_some_and(Value::is_object);
-            (is_object && properties(schema).is_some_and(|p| p.contains_key(key)))
-                .then_some(ancestor)
+            (is_object && properties(schema).is_some_and(|p| p.contains_key(key))).then_some(ancestor)
         })
     }
 
@@ -306,10 +256,7 @@ impl<'a> Explainer<'a> {
             .then(|| "set metadata.name (or metadata.generateName)".to_string());
         SchemaError {
             pointer: r.pointer.clone(),
-            message: format!(
-                "missing required field \"{field}\" in {}",
-                self.context(&r.pointer)
-            ),
+            message: format!("missing required field \"{field}\" in {}", self.context(&r.pointer)),
             kind: SchemaErrorKind::Missing { field },
             help,
         }
@@ -318,21 +265,12 @@ impl<'a> Explainer<'a> {
     fn wrong_type(&self, r: &Raw, node: Option<&Value>, instance: Option<&Value>) -> SchemaError {
         let expected: Vec<&str> = match node.and_then(|n| n.get("type")) {
             Some(Value::String(t)) => vec![t.as_str()],
-            Some(Value::Array(ts)) => ts
-                .iter()
-                .filter_map(Value::as_str)
-                .filter(|t| *t != "null")
-                .collect(),
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect(),
             _ => Vec::new(),
         };
-        let expected_text = expected
-            .iter()
-            .map(|t| type_phrase(t))
-            .collect::<Vec<_>>()
-            .join(" or ");
+        let expected_text = expected.iter().map(|t| type_phrase(t)).collect::<Vec<_>>().join(" or ");
         let found = instance.map(describe).unwrap_or_else(|| "nothing".into());
-        let is_duration =
-            node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
+        let is_duration = node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
         let help = match (instance, expected.as_slice()) {
             (Some(Value::String(s)), ["integer"]) if s.parse::<i64>().is_ok() => {
                 Some(format!("remove the quotes: {s}"))
@@ -355,18 +293,11 @@ impl<'a> Explainer<'a> {
         let mut allowed: Vec<String> = Vec::new();
         let options = match node {
             Some(n) if r.keyword == "const" => n.get("const").into_iter().cloned().collect(),
-            Some(n) => n
-                .get("enum")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
+            Some(n) => n.get("enum").and_then(Value::as_array).cloned().unwrap_or_default(),
             None => Vec::new(),
         };
         for option in options {
-            let text = option
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| option.to_string());
+            let text = option.as_str().map(str::to_string).unwrap_or_else(|| option.to_string());
             if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&text)) {
                 allowed.push(text);
             }
@@ -378,31 +309,19 @@ impl<'a> Explainer<'a> {
         };
         let close = close_values(&value, &allowed);
         let best = close.first().cloned();
-        let close: Vec<String> = allowed
-            .iter()
-            .filter(|a| close.contains(a))
-            .cloned()
-            .collect();
+        let close: Vec<String> = allowed.iter().filter(|a| close.contains(a)).cloned().collect();
         let field = field_name(&r.pointer);
         let mut message = format!("\"{value}\" is not a valid {field}");
         if close.is_empty() {
-            message.push_str(&format!(
-                "; expected one of {}",
-                quoted_list(&allowed, "or")
-            ));
+            message.push_str(&format!("; expected one of {}", quoted_list(&allowed, "or")));
         } else {
             message.push_str(&format!("; did you mean {}?", quoted_list(&close, "or")));
         }
         SchemaError {
             pointer: r.pointer.clone(),
             message,
-            help: (!close.is_empty())
-                .then(|| format!("{field} is one of {}", quoted_list(&allowed, "or"))),
-            kind: SchemaErrorKind::Enum {
-                value,
-                allowed,
-                suggestion: best,
-            },
+            help: (!close.is_empty()).then(|| format!("{field} is one of {}", quoted_list(&allowed, "or"))),
+            kind: SchemaErrorKind::Enum { value, allowed, suggestion: best },
         }
     }
 
@@ -410,21 +329,14 @@ impl<'a> Explainer<'a> {
         // `…/dependentSchemas/<present>/properties/<excluded>`.
         let parts: Vec<&str> = r.schema_location.rsplitn(4, '/').collect();
         let (excluded, present, holder) = match parts.as_slice() {
-            [excluded, "properties", present, rest] => {
-                (*excluded, *present, rest.strip_suffix("/dependentSchemas"))
-            }
+            [excluded, "properties", present, rest] => (*excluded, *present, rest.strip_suffix("/dependentSchemas")),
             _ => ("", "", None),
         };
         let holder = holder.and_then(|h| self.root.pointer(h));
         let all: Vec<String> = holder
             .and_then(|h| h.get("x-one-of"))
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
             .unwrap_or_default();
         let lead = holder
             .and_then(|h| h.get("x-one-of-message"))
@@ -434,9 +346,7 @@ impl<'a> Explainer<'a> {
             pointer: r.pointer.clone(),
             message: format!("{lead} {}; found {present} and {excluded}", all.join(", ")),
             help: Some(format!("remove \"{present}\" or \"{excluded}\"")),
-            kind: SchemaErrorKind::OneOf {
-                fields: vec![present.to_string(), excluded.to_string()],
-            },
+            kind: SchemaErrorKind::OneOf { fields: vec![present.to_string(), excluded.to_string()] },
         }
     }
 
@@ -451,10 +361,7 @@ impl<'a> Explainer<'a> {
         let value = instance.map(Value::to_string).unwrap_or_default();
         SchemaError {
             pointer: r.pointer.clone(),
-            message: format!(
-                "{value} is out of range: {} must be {limits}",
-                field_name(&r.pointer)
-            ),
+            message: format!("{value} is out of range: {} must be {limits}", field_name(&r.pointer)),
             kind: SchemaErrorKind::Range,
             help: None,
         }
@@ -462,29 +369,13 @@ impl<'a> Explainer<'a> {
 
     fn format(&self, r: &Raw, node: Option<&Value>, instance: Option<&Value>) -> SchemaError {
         let value = instance.map(Value::to_string).unwrap_or_default();
-        let is_duration =
-            node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
+        let is_duration = node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
         let (message, help) = if is_duration {
-            (
-                format!("{value} is not a valid duration"),
-                Some(DURATION_HELP.to_string()),
-            )
+            (format!("{value} is not a valid duration"), Some(DURATION_HELP.to_string()))
         } else {
-            (
-                format!(
-                    "{value} is not a valid {}: {}",
-                    field_name(&r.pointer),
-                    r.message
-                ),
-                None,
-            )
+            (format!("{value} is not a valid {}: {}", field_name(&r.pointer), r.message), None)
         };
-        SchemaError {
-            pointer: r.pointer.clone(),
-            kind: SchemaErrorKind::Format,
-            message,
-            help,
-        }
+        SchemaError { pointer: r.pointer.clone(), kind: SchemaErrorKind::Format, message, help }
     }
 
     /// The schema (after `$ref` and optional unwrapping) and its definition name for every
@@ -496,16 +387,8 @@ impl<'a> Explainer<'a> {
             let (current, _) = *trail.last().expect("trail starts with the root");
             let next = properties(current)
                 .and_then(|p| p.get(&token))
-                .or_else(|| {
-                    current
-                        .get("items")
-                        .filter(|_| token.parse::<usize>().is_ok())
-                })
-                .or_else(|| {
-                    current
-                        .get("additionalProperties")
-                        .filter(|a| a.is_object())
-                });
+                .or_else(|| current.get("items").filter(|_| token.parse::<usize>().is_ok()))
+                .or_else(|| current.get("additionalProperties").filter(|a| a.is_object()));
             match next {
                 Some(schema) => trail.push(deref(self.root, schema)),
                 None => break,
@@ -519,17 +402,10 @@ impl<'a> Explainer<'a> {
     fn context(&self, pointer: &str) -> String {
         let tokens = tokens(pointer);
         if tokens.is_empty() {
-            return self
-                .root
-                .get("title")
-                .and_then(Value::as_str)
-                .unwrap_or("the document")
-                .to_string();
+            return self.root.get("title").and_then(Value::as_str).unwrap_or("the document").to_string();
         }
         let trail = self.trail(pointer);
-        let named = (0..tokens.len())
-            .rev()
-            .find_map(|d| trail.get(d).and_then(|(_, n)| *n).map(|n| (d, n)));
+        let named = (0..tokens.len()).rev().find_map(|d| trail.get(d).and_then(|(_, n)| *n).map(|n| (d, n)));
         let (depth, name) = named.unwrap_or((0, "document"));
         let mut text = name.to_string();
         for token in &tokens[depth..] {
@@ -568,9 +444,7 @@ fn document_order(doc: &Value, pointer: &str) -> Vec<usize> {
         .iter()
         .map(|token| {
             let (index, next) = match current {
-                Some(Value::Object(map)) => {
-                    (map.keys().position(|k| k == token), map.get(token.as_str()))
-                }
+                Some(Value::Object(map)) => (map.keys().position(|k| k == token), map.get(token.as_str())),
                 Some(Value::Array(items)) => {
                     let i = token.parse::<usize>().ok();
                     (i, i.and_then(|i| items.get(i)))
@@ -584,18 +458,11 @@ fn document_order(doc: &Value, pointer: &str) -> Vec<usize> {
 }
 
 fn is_at_or_below(pointer: &str, ancestor: &str) -> bool {
-    pointer == ancestor
-        || pointer
-            .strip_prefix(ancestor)
-            .is_some_and(|rest| rest.starts_with('/'))
+    pointer == ancestor || pointer.strip_prefix(ancestor).is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn tokens(pointer: &str) -> Vec<String> {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect()
+    pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect()
 }
 
 fn escape(token: &str) -> String {
@@ -607,19 +474,12 @@ fn join(tokens: &[String]) -> String {
 }
 
 fn parent(pointer: &str) -> String {
-    pointer
-        .rsplit_once('/')
-        .map(|(p, _)| p.to_string())
-        .unwrap_or_default()
+    pointer.rsplit_once('/').map(|(p, _)| p.to_string()).unwrap_or_default()
 }
 
 /// The field a value at `pointer` belongs to: its key, or the list's key for a list item.
 fn field_name(pointer: &str) -> String {
-    tokens(pointer)
-        .into_iter()
-        .rev()
-        .find(|t| t.parse::<usize>().is_err())
-        .unwrap_or_else(|| "value".into())
+    tokens(pointer).into_iter().rev().find(|t| t.parse::<usize>().is_err()).unwrap_or_else(|| "value".into())
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -668,11 +528,7 @@ fn quoted_list(items: &[String], conjunction: &str) -> String {
 }
 
 /// Declared fields close to an unknown `key`, best first; fields already present are skipped.
-fn closest_field(
-    key: &str,
-    declared: &Map<String, Value>,
-    present: &Map<String, Value>,
-) -> Option<String> {
+fn closest_field(key: &str, declared: &Map<String, Value>, present: &Map<String, Value>) -> Option<String> {
     let lower = key.to_ascii_lowercase();
     declared
         .keys()
@@ -767,44 +623,24 @@ mod tests {
 
     #[test]
     fn unknown_field_with_suggestion() {
-        let e = one(
-            "VirtualService",
-            vs(json!([{"route": [{"destination": {"hostz": "reviews"}}]}])),
-        );
+        let e = one("VirtualService", vs(json!([{"route": [{"destination": {"hostz": "reviews"}}]}])));
         assert_eq!(e.pointer, "/spec/http/0/route/0/destination/hostz");
         assert_eq!(
             e.kind,
-            SchemaErrorKind::UnknownField {
-                field: "hostz".into(),
-                suggestion: Some("host".into()),
-                belongs_at: None
-            }
+            SchemaErrorKind::UnknownField { field: "hostz".into(), suggestion: Some("host".into()), belongs_at: None }
         );
-        assert_eq!(
-            e.message,
-            r#"unknown field "hostz" in HTTPRouteDestination.destination; did you mean "host"?"#
-        );
+        assert_eq!(e.message, r#"unknown field "hostz" in HTTPRouteDestination.destination; did you mean "host"?"#);
     }
 
     #[test]
     fn unknown_field_that_belongs_higher_up() {
         let e = one(
             "VirtualService",
-            vs(
-                json!([{"match": [{"uri": {"prefix": "/"}, "route": [reviews_route()]}], "timeout": "5s"}]),
-            ),
+            vs(json!([{"match": [{"uri": {"prefix": "/"}, "route": [reviews_route()]}], "timeout": "5s"}])),
         );
         assert_eq!(e.pointer, "/spec/http/0/match/0/route");
-        let SchemaErrorKind::UnknownField {
-            field, belongs_at, ..
-        } = &e.kind
-        else {
-            panic!("{e:?}")
-        };
-        assert_eq!(
-            (field.as_str(), belongs_at.as_deref()),
-            ("route", Some("/spec/http/0"))
-        );
+        let SchemaErrorKind::UnknownField { field, belongs_at, .. } = &e.kind else { panic!("{e:?}") };
+        assert_eq!((field.as_str(), belongs_at.as_deref()), ("route", Some("/spec/http/0")));
         assert!(e.message.contains("HTTPRoute.match[0]"), "{}", e.message);
         assert_eq!(
             e.help.as_deref(),
@@ -814,49 +650,28 @@ mod tests {
         let sidecar = json!({"apiVersion": V1, "kind": "Sidecar", "metadata": {"name": "s"},
             "spec": {"egress": [{"hosts": ["./*"], "outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}]}});
         let e = one("Sidecar", sidecar);
-        let SchemaErrorKind::UnknownField { belongs_at, .. } = &e.kind else {
-            panic!("{e:?}")
-        };
+        let SchemaErrorKind::UnknownField { belongs_at, .. } = &e.kind else { panic!("{e:?}") };
         assert_eq!(belongs_at.as_deref(), Some("/spec"));
     }
 
     #[test]
     fn unknown_field_without_a_near_name_lists_the_fields() {
-        let e = one(
-            "VirtualService",
-            vs(json!([{"route": [reviews_route()], "canary": true}])),
-        );
+        let e = one("VirtualService", vs(json!([{"route": [reviews_route()], "canary": true}])));
         assert_eq!(
             e.kind,
-            SchemaErrorKind::UnknownField {
-                field: "canary".into(),
-                suggestion: None,
-                belongs_at: None
-            }
+            SchemaErrorKind::UnknownField { field: "canary".into(), suggestion: None, belongs_at: None }
         );
         assert!(e.help.unwrap().contains("corsPolicy"));
     }
 
     #[test]
     fn wrong_type() {
-        let e = one(
-            "VirtualService",
-            vs(json!([{"route": [{"destination": {"host": "reviews"}, "weight": "20"}]}])),
-        );
+        let e = one("VirtualService", vs(json!([{"route": [{"destination": {"host": "reviews"}, "weight": "20"}]}])));
         assert_eq!(e.pointer, "/spec/http/0/route/0/weight");
-        assert_eq!(
-            e.kind,
-            SchemaErrorKind::WrongType {
-                expected: "integer".into(),
-                found: "string".into()
-            }
-        );
+        assert_eq!(e.kind, SchemaErrorKind::WrongType { expected: "integer".into(), found: "string".into() });
         assert_eq!(e.message, r#"expected an integer, found the string "20""#);
 
-        let e = one(
-            "VirtualService",
-            vs(json!([{"route": [{"destination": "reviews"}]}])),
-        );
+        let e = one("VirtualService", vs(json!([{"route": [{"destination": "reviews"}]}])));
         assert_eq!(e.pointer, "/spec/http/0/route/0/destination");
         assert!(matches!(e.kind, SchemaErrorKind::WrongType { .. }), "{e:?}");
     }
@@ -873,37 +688,18 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(
-            missing,
-            vec![("/spec", "host"), ("/spec/subsets/0", "name")]
-        );
-        assert_eq!(
-            errors[0].message,
-            r#"missing required field "host" in DestinationRule.spec"#
-        );
+        assert_eq!(missing, vec![("/spec", "host"), ("/spec/subsets/0", "name")]);
+        assert_eq!(errors[0].message, r#"missing required field "host" in DestinationRule.spec"#);
 
         let gw = json!({"apiVersion": V1, "kind": "Gateway", "metadata": {"namespace": "x"},
             "spec": {"servers": [{"hosts": ["*"], "port": {"number": 80}}]}});
         let errors = check("Gateway", gw);
-        let fields: Vec<(&str, &SchemaErrorKind)> = errors
-            .iter()
-            .map(|e| (e.pointer.as_str(), &e.kind))
-            .collect();
+        let fields: Vec<(&str, &SchemaErrorKind)> = errors.iter().map(|e| (e.pointer.as_str(), &e.kind)).collect();
         assert_eq!(
             fields,
             vec![
-                (
-                    "/metadata",
-                    &SchemaErrorKind::Missing {
-                        field: "name".into()
-                    }
-                ),
-                (
-                    "/spec/servers/0/port",
-                    &SchemaErrorKind::Missing {
-                        field: "protocol".into()
-                    }
-                ),
+                ("/metadata", &SchemaErrorKind::Missing { field: "name".into() }),
+                ("/spec/servers/0/port", &SchemaErrorKind::Missing { field: "protocol".into() }),
             ]
         );
     }
@@ -912,33 +708,15 @@ mod tests {
     fn one_of_string_match_and_route_actions() {
         let e = one(
             "VirtualService",
-            vs(
-                json!([{"match": [{"uri": {"exact": "/a", "prefix": "/a"}}], "route": [reviews_route()]}]),
-            ),
+            vs(json!([{"match": [{"uri": {"exact": "/a", "prefix": "/a"}}], "route": [reviews_route()]}])),
         );
         assert_eq!(e.pointer, "/spec/http/0/match/0/uri/prefix");
-        assert_eq!(
-            e.kind,
-            SchemaErrorKind::OneOf {
-                fields: vec!["exact".into(), "prefix".into()]
-            }
-        );
-        assert_eq!(
-            e.message,
-            "a string match takes exactly one of exact, prefix, regex; found exact and prefix"
-        );
+        assert_eq!(e.kind, SchemaErrorKind::OneOf { fields: vec!["exact".into(), "prefix".into()] });
+        assert_eq!(e.message, "a string match takes exactly one of exact, prefix, regex; found exact and prefix");
 
-        let e = one(
-            "VirtualService",
-            vs(json!([{"route": [reviews_route()], "redirect": {"uri": "/b"}}])),
-        );
+        let e = one("VirtualService", vs(json!([{"route": [reviews_route()], "redirect": {"uri": "/b"}}])));
         assert_eq!(e.pointer, "/spec/http/0/redirect");
-        assert_eq!(
-            e.kind,
-            SchemaErrorKind::OneOf {
-                fields: vec!["route".into(), "redirect".into()]
-            }
-        );
+        assert_eq!(e.kind, SchemaErrorKind::OneOf { fields: vec!["route".into(), "redirect".into()] });
     }
 
     #[test]
@@ -952,14 +730,7 @@ mod tests {
             e.message,
             r#""MESH_INTERNET" is not a valid location; did you mean "MESH_EXTERNAL" or "MESH_INTERNAL"?"#
         );
-        let SchemaErrorKind::Enum {
-            value,
-            allowed,
-            suggestion,
-        } = e.kind
-        else {
-            panic!()
-        };
+        let SchemaErrorKind::Enum { value, allowed, suggestion } = e.kind else { panic!() };
         assert_eq!(value, "MESH_INTERNET");
         assert_eq!(allowed, vec!["MESH_EXTERNAL", "MESH_INTERNAL"]);
         assert!(suggestion.is_some());
@@ -969,39 +740,22 @@ mod tests {
                                   "tls": {"mode": "simple", "credentialName": "c"}}]}});
         let errors = check("Gateway", gw);
         assert_eq!(errors.len(), 2, "{errors:#?}");
-        let SchemaErrorKind::Enum {
-            suggestion,
-            allowed,
-            ..
-        } = &errors[0].kind
-        else {
-            panic!()
-        };
+        let SchemaErrorKind::Enum { suggestion, allowed, .. } = &errors[0].kind else { panic!() };
         assert_eq!(suggestion.as_deref(), Some("TCP"));
         assert!(!allowed.contains(&"tcp".to_string()));
-        let SchemaErrorKind::Enum { suggestion, .. } = &errors[1].kind else {
-            panic!()
-        };
+        let SchemaErrorKind::Enum { suggestion, .. } = &errors[1].kind else { panic!() };
         assert_eq!(suggestion.as_deref(), Some("SIMPLE"));
     }
 
     #[test]
     fn range_and_format() {
-        let e = one(
-            "VirtualService",
-            vs(json!([{"route": [{"destination": {"host": "r", "port": {"number": 70000}}}]}])),
-        );
+        let e =
+            one("VirtualService", vs(json!([{"route": [{"destination": {"host": "r", "port": {"number": 70000}}}]}])));
         assert_eq!(e.pointer, "/spec/http/0/route/0/destination/port/number");
         assert_eq!(e.kind, SchemaErrorKind::Range);
-        assert_eq!(
-            e.message,
-            "70000 is out of range: number must be between 0 and 65535"
-        );
+        assert_eq!(e.message, "70000 is out of range: number must be between 0 and 65535");
 
-        let e = one(
-            "VirtualService",
-            vs(json!([{"route": [reviews_route()], "timeout": "10 seconds"}])),
-        );
+        let e = one("VirtualService", vs(json!([{"route": [reviews_route()], "timeout": "10 seconds"}])));
         assert_eq!(e.pointer, "/spec/http/0/timeout");
         assert_eq!(e.kind, SchemaErrorKind::Format);
         assert_eq!(e.message, r#""10 seconds" is not a valid duration"#);
@@ -1011,10 +765,7 @@ mod tests {
     fn other_errors() {
         let se = json!({"apiVersion": V1, "kind": "ServiceEntry", "metadata": {"name": "ext"}, "spec": {"hosts": []}});
         let e = one("ServiceEntry", se);
-        assert_eq!(
-            (e.pointer.as_str(), &e.kind),
-            ("/spec/hosts", &SchemaErrorKind::Other)
-        );
+        assert_eq!((e.pointer.as_str(), &e.kind), ("/spec/hosts", &SchemaErrorKind::Other));
         assert_eq!(e.message, "ServiceEntrySpec.hosts must not be empty");
     }
 
@@ -1031,9 +782,7 @@ mod tests {
         let errors = check("Service", bad);
         assert_eq!(errors.len(), 2, "{errors:#?}");
         assert!(matches!(errors[0].kind, SchemaErrorKind::WrongType { .. }));
-        assert!(
-            matches!(&errors[1].kind, SchemaErrorKind::Enum { suggestion: Some(s), .. } if s == "LoadBalancer")
-        );
+        assert!(matches!(&errors[1].kind, SchemaErrorKind::Enum { suggestion: Some(s), .. } if s == "LoadBalancer"));
 
         let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
             "spec": {"selector": {"matchLabels": {"app": "d"}}, "strategy": {"type": "RollingUpdate"},
@@ -1071,24 +820,15 @@ mod tests {
             .collect();
         validate(V1, "VirtualService", &docs[0]);
         let start = std::time::Instant::now();
-        let valid = docs
-            .iter()
-            .filter(|d| validate(V1, "VirtualService", d).is_some_and(|e| e.is_empty()))
-            .count();
+        let valid = docs.iter().filter(|d| validate(V1, "VirtualService", d).is_some_and(|e| e.is_empty())).count();
         let elapsed = start.elapsed();
         assert_eq!(valid, docs.len());
         let mut bad = docs.clone();
-        bad.iter_mut()
-            .for_each(|d| d["spec"]["http"][1]["route"][0]["weight"] = json!("90"));
+        bad.iter_mut().for_each(|d| d["spec"]["http"][1]["route"][0]["weight"] = json!("90"));
         let start = std::time::Instant::now();
-        let invalid = bad
-            .iter()
-            .filter(|d| validate(V1, "VirtualService", d).is_some_and(|e| e.len() == 1))
-            .count();
+        let invalid = bad.iter().filter(|d| validate(V1, "VirtualService", d).is_some_and(|e| e.len() == 1)).count();
         let elapsed_invalid = start.elapsed();
         assert_eq!(invalid, docs.len());
-        println!(
-            "10,000 valid VirtualServices: {elapsed:?}; 10,000 with one error each: {elapsed_invalid:?}"
-        );
+        println!("10,000 valid VirtualServices: {elapsed:?}; 10,000 with one error each: {elapsed_invalid:?}");
     }
 }

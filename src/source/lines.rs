@@ -16,10 +16,7 @@ impl LineIndex {
                 starts.push(i as u32 + 1);
             }
         }
-        LineIndex {
-            starts,
-            ascii: text.is_ascii(),
-        }
+        LineIndex { starts, ascii: text.is_ascii() }
     }
 
     /// 1-based line and 1-based column in characters of a byte offset. An offset inside a
@@ -45,9 +42,7 @@ impl LineIndex {
 
     /// Byte offset where 1-based `line` starts.
     pub fn line_start(&self, line: u32) -> Option<usize> {
-        self.starts
-            .get(line.checked_sub(1)? as usize)
-            .map(|s| *s as usize)
+        self.starts.get(line.checked_sub(1)? as usize).map(|s| *s as usize)
     }
 
     pub fn line_count(&self) -> usize {

@@ -9,10 +9,7 @@ pub enum LoadError {
     #[error("{path}: no such file or directory")]
     NotFound { path: String },
     #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
 }
 
 /// Expand the command-line paths into the files to read, in a deterministic order: each argument
@@ -27,13 +24,8 @@ pub fn collect_paths(args: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
             continue;
         }
         let meta = std::fs::metadata(a).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => LoadError::NotFound {
-                path: a.display().to_string(),
-            },
-            _ => LoadError::Io {
-                path: a.display().to_string(),
-                source: e,
-            },
+            std::io::ErrorKind::NotFound => LoadError::NotFound { path: a.display().to_string() },
+            _ => LoadError::Io { path: a.display().to_string(), source: e },
         })?;
         if meta.is_dir() {
             walk(a, &mut out)?;
@@ -45,23 +37,14 @@ pub fn collect_paths(args: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let io = |e| LoadError::Io {
-        path: dir.display().to_string(),
-        source: e,
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
+    let io = |e| LoadError::Io { path: dir.display().to_string(), source: e };
+    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name();
         let name = name.to_string_lossy();
         let path = e.path();
-        let ft = e.file_type().map_err(|err| LoadError::Io {
-            path: path.display().to_string(),
-            source: err,
-        })?;
+        let ft = e.file_type().map_err(|err| LoadError::Io { path: path.display().to_string(), source: err })?;
         let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
         if is_dir {
             if name.starts_with('.') || name == "target" {
@@ -90,18 +73,12 @@ pub fn read_inputs(paths: &[PathBuf], sources: &mut Sources) -> Result<(), LoadE
             if !stdin_read {
                 std::io::stdin()
                     .read_to_end(&mut buf)
-                    .map_err(|e| LoadError::Io {
-                        path: "<stdin>".into(),
-                        source: e,
-                    })?;
+                    .map_err(|e| LoadError::Io { path: "<stdin>".into(), source: e })?;
                 stdin_read = true;
             }
             ("<stdin>".to_string(), buf)
         } else {
-            let bytes = std::fs::read(p).map_err(|e| LoadError::Io {
-                path: p.display().to_string(),
-                source: e,
-            })?;
+            let bytes = std::fs::read(p).map_err(|e| LoadError::Io { path: p.display().to_string(), source: e })?;
             (display_name(p), bytes)
         };
         sources.add_bytes(name, bytes);

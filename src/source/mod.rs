@@ -10,8 +10,8 @@ mod yaml;
 pub use lines::LineIndex;
 pub use load::{LoadError, collect_paths, read_inputs};
 pub use yaml::{
-    Ambiguity, AmbiguousScalar, Document, DuplicateKey, NodeSpan, ParseProblem, ProblemKind,
-    SpanIndex, parse_file,
+    Ambiguity, AmbiguousScalar, Document, DuplicateKey, NodeSpan, ParseProblem, ProblemKind, SpanIndex,
+    parse_file,
 };
 
 use serde::Serialize;
@@ -30,11 +30,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span {
-            file,
-            start: start as u32,
-            end: end.max(start) as u32,
-        }
+        Span { file, start: start as u32, end: end.max(start) as u32 }
     }
 
     pub fn len(&self) -> usize {
@@ -62,19 +58,11 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(id: FileId, name: String, text: String) -> SourceFile {
         let lines = LineIndex::new(&text);
-        SourceFile {
-            id,
-            name,
-            text,
-            lines,
-            invalid_utf8: None,
-        }
+        SourceFile { id, name, text, lines, invalid_utf8: None }
     }
 
     pub fn slice(&self, span: Span) -> &str {
-        self.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
     }
 }
 
@@ -123,12 +111,6 @@ impl Sources {
         let f = self.file(span.file);
         let (line, column) = f.lines.line_col(&f.text, span.start as usize);
         let (end_line, end_column) = f.lines.line_col(&f.text, span.end as usize);
-        Location {
-            file: f.name.clone(),
-            line,
-            column,
-            end_line,
-            end_column,
-        }
+        Location { file: f.name.clone(), line, column, end_line, end_column }
     }
 }

@@ -206,9 +206,7 @@ pub struct Document {
 impl Document {
     /// The span to report for the node at `pointer`, or the nearest existing ancestor.
     pub fn span_of(&self, pointer: &str) -> Span {
-        let Some(root) = &self.value else {
-            return self.head();
-        };
+        let Some(root) = &self.value else { return self.head() };
         match self.spans.nearest(root, pointer) {
             Some((p, ns)) => {
                 let is_container = matches!(
@@ -228,11 +226,7 @@ impl Document {
 
     /// An empty span at the start of the document's content.
     pub fn head(&self) -> Span {
-        Span {
-            file: self.file,
-            start: self.range.start,
-            end: self.range.start,
-        }
+        Span { file: self.file, start: self.range.start, end: self.range.start }
     }
 }
 
@@ -359,11 +353,7 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn span(&self, s: &YSpan) -> Span {
-        Span::new(
-            self.file,
-            self.offsets.byte(s.start.index()),
-            self.offsets.byte(s.end.index()),
-        )
+        Span::new(self.file, self.offsets.byte(s.start.index()), self.offsets.byte(s.end.index()))
     }
 
     fn pointer(&self) -> String {
@@ -372,38 +362,23 @@ impl<'a> Builder<'a> {
 
     fn new_node(&mut self, value: Span, children: Vec<u32>, size: u32) -> u32 {
         let key = match self.stack.last() {
-            Some(Frame::Map {
-                pending_key: Some((_, ks)),
-                ..
-            }) => Some(*ks),
+            Some(Frame::Map { pending_key: Some((_, ks)), .. }) => Some(*ks),
             _ => None,
         };
-        self.nodes.push(SpanNode {
-            span: NodeSpan { value, key },
-            children,
-        });
+        self.nodes.push(SpanNode { span: NodeSpan { value, key }, children });
         self.sizes.push(size);
         (self.nodes.len() - 1) as u32
     }
 
     /// Is the next scalar of the innermost mapping a key?
     fn expecting_key(&self) -> bool {
-        matches!(
-            self.stack.last(),
-            Some(Frame::Map {
-                pending_key: None,
-                ..
-            })
-        )
+        matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }))
     }
 
     /// Push the path segment of the value about to start.
     fn enter_segment(&mut self) {
         let seg = match self.stack.last() {
-            Some(Frame::Map {
-                pending_key: Some((k, _)),
-                ..
-            }) => k.clone(),
+            Some(Frame::Map { pending_key: Some((k, _)), .. }) => k.clone(),
             Some(Frame::Seq { items, .. }) => items.len().to_string(),
             _ => return,
         };
@@ -412,57 +387,33 @@ impl<'a> Builder<'a> {
 
     fn attach(&mut self, value: Value, node: u32, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(
-                anchor,
-                (value.clone(), node, self.sizes[node as usize] as usize),
-            );
+            self.anchors.insert(anchor, (value.clone(), node, self.sizes[node as usize] as usize));
         }
         if !self.stack.is_empty() {
             self.path.pop();
         }
         match self.stack.last_mut() {
             None => self.root = Some((value, node)),
-            Some(Frame::Seq {
-                node: parent,
-                items,
-                ..
-            }) => {
+            Some(Frame::Seq { node: parent, items, .. }) => {
                 items.push(value);
                 let parent = *parent;
                 self.nodes[parent as usize].children.push(node);
             }
-            Some(Frame::Map {
-                node: parent,
-                map,
-                key_positions,
-                pending_key,
-                merges,
-                ..
-            }) => {
-                let (key, kspan) = pending_key
-                    .take()
-                    .expect("a value in a mapping follows its key");
+            Some(Frame::Map { node: parent, map, key_positions, pending_key, merges, .. }) => {
+                let (key, kspan) = pending_key.take().expect("a value in a mapping follows its key");
                 let parent = *parent;
                 if key == "<<" {
                     merges.push((value, node));
                     return;
                 }
                 if let Some(first) = key_positions.insert(key.clone(), kspan) {
-                    let idx = map
-                        .keys()
-                        .position(|k| *k == key)
-                        .expect("a key seen before is in the map");
+                    let idx = map.keys().position(|k| *k == key).expect("a key seen before is in the map");
                     map.insert(key.clone(), value);
                     self.nodes[parent as usize].children[idx] = node;
                     let mut p = pointer_of(&self.path);
                     p.push('/');
                     p.push_str(&escape_segment(&key));
-                    self.duplicates.push(DuplicateKey {
-                        pointer: p,
-                        key,
-                        span: kspan,
-                        first,
-                    });
+                    self.duplicates.push(DuplicateKey { pointer: p, key, span: kspan, first });
                 } else {
                     map.insert(key, value);
                     self.nodes[parent as usize].children.push(node);
@@ -471,14 +422,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn scalar(
-        &mut self,
-        text: &str,
-        style: ScalarStyle,
-        anchor: usize,
-        tag: Option<&saphyr_parser::Tag>,
-        ys: &YSpan,
-    ) {
+    fn scalar(&mut self, text: &str, style: ScalarStyle, anchor: usize, tag: Option<&saphyr_parser::Tag>, ys: &YSpan) {
         let span = self.span(ys);
         if self.skip_depth > 0 {
             return;
@@ -501,13 +445,7 @@ impl<'a> Builder<'a> {
                 let mut p = self.pointer();
                 p.push('/');
                 p.push_str(&escape_segment(&key));
-                self.ambiguous.push(AmbiguousScalar {
-                    pointer: p,
-                    span,
-                    text: text.to_string(),
-                    kind,
-                    is_key: true,
-                });
+                self.ambiguous.push(AmbiguousScalar { pointer: p, span, text: text.to_string(), kind, is_key: true });
             }
             if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
                 *pending_key = Some((key, span));
@@ -517,13 +455,7 @@ impl<'a> Builder<'a> {
         self.enter_segment();
         if let Some(kind) = amb {
             let p = self.pointer();
-            self.ambiguous.push(AmbiguousScalar {
-                pointer: p,
-                span,
-                text: text.to_string(),
-                kind,
-                is_key: false,
-            });
+            self.ambiguous.push(AmbiguousScalar { pointer: p, span, text: text.to_string(), kind, is_key: false });
         }
         let node = self.new_node(span, Vec::new(), 1);
         self.attach(value, node, anchor);
@@ -577,12 +509,7 @@ impl<'a> Builder<'a> {
                 start,
             }
         } else {
-            Frame::Seq {
-                node,
-                items: Vec::new(),
-                anchor,
-                start,
-            }
+            Frame::Seq { node, items: Vec::new(), anchor, start }
         });
     }
 
@@ -602,41 +529,20 @@ impl<'a> Builder<'a> {
             return;
         }
         let end = self.offsets.byte(ys.end.index());
-        let Some(frame) = self.stack.pop() else {
-            return;
-        };
+        let Some(frame) = self.stack.pop() else { return };
         match frame {
-            Frame::Seq {
-                node,
-                items,
-                anchor,
-                start,
-            } => {
+            Frame::Seq { node, items, anchor, start } => {
                 self.finish_node(node, start, end);
                 // `attach` pops the path segment pushed by `enter_segment`; the frame is gone,
                 // so push it back temporarily to keep `attach`'s bookkeeping uniform.
                 self.reattach(Value::Array(items), node, anchor);
             }
-            Frame::Map {
-                node,
-                mut map,
-                merges,
-                anchor,
-                start,
-                pending_key,
-                ..
-            } => {
+            Frame::Map { node, mut map, merges, anchor, start, pending_key, .. } => {
                 if let Some((k, ks)) = pending_key {
                     // A key without a value (`key:` then end): YAML null.
                     map.insert(k, Value::Null);
                     let n = self.nodes.len() as u32;
-                    self.nodes.push(SpanNode {
-                        span: NodeSpan {
-                            value: Span::new(self.file, end, end),
-                            key: Some(ks),
-                        },
-                        children: Vec::new(),
-                    });
+                    self.nodes.push(SpanNode { span: NodeSpan { value: Span::new(self.file, end, end), key: Some(ks) }, children: Vec::new() });
                     self.sizes.push(1);
                     self.nodes[node as usize].children.push(n);
                 }
@@ -679,11 +585,7 @@ impl<'a> Builder<'a> {
     }
 
     fn finish_node(&mut self, node: u32, start: usize, end: usize) {
-        let size: u32 = 1 + self.nodes[node as usize]
-            .children
-            .iter()
-            .map(|c| self.sizes[*c as usize])
-            .sum::<u32>();
+        let size: u32 = 1 + self.nodes[node as usize].children.iter().map(|c| self.sizes[*c as usize]).sum::<u32>();
         self.sizes[node as usize] = size;
         self.nodes[node as usize].span.value = Span::new(self.file, start, end.max(start));
     }
@@ -709,11 +611,7 @@ impl<'a> Builder<'a> {
         };
         self.expanded += size;
         let (value, children) = if self.expanded > ALIAS_BUDGET + 10 * self.own {
-            if !self
-                .problems
-                .iter()
-                .any(|p| p.kind == ProblemKind::AliasBudget)
-            {
+            if !self.problems.iter().any(|p| p.kind == ProblemKind::AliasBudget) {
                 self.problems.push(ParseProblem {
                     kind: ProblemKind::AliasBudget,
                     span,
@@ -830,10 +728,7 @@ fn finish(b: Builder, start: usize, end: usize) -> Document {
         file: b.file,
         index: 0,
         range: Span::new(b.file, start, end),
-        spans: SpanIndex {
-            nodes: if value.is_some() { b.nodes } else { Vec::new() },
-            root: if value.is_some() { root } else { None },
-        },
+        spans: SpanIndex { nodes: if value.is_some() { b.nodes } else { Vec::new() }, root: if value.is_some() { root } else { None } },
         value,
         ambiguous: b.ambiguous,
         duplicates: b.duplicates,
@@ -841,19 +736,11 @@ fn finish(b: Builder, start: usize, end: usize) -> Document {
     }
 }
 
-fn syntax_problem(
-    file: FileId,
-    chunk: &str,
-    base: usize,
-    offsets: &Offsets,
-    e: &ScanError,
-) -> ParseProblem {
+fn syntax_problem(file: FileId, chunk: &str, base: usize, offsets: &Offsets, e: &ScanError) -> ParseProblem {
     let at = offsets.byte(e.marker().index());
     let local = at - base;
     // Point at the whole offending token (or at least one character).
-    let line_end = chunk[local.min(chunk.len())..]
-        .find('\n')
-        .map_or(chunk.len(), |i| local + i);
+    let line_end = chunk[local.min(chunk.len())..].find('\n').map_or(chunk.len(), |i| local + i);
     let token_end = chunk[local.min(chunk.len())..line_end]
         .find([' ', '\t', '\r'])
         .map_or(line_end, |i| local + i)
@@ -862,8 +749,7 @@ fn syntax_problem(
     let help = indentation_hint(chunk, local);
     let message = match info {
         i if i.contains("mapping values are not allowed") => {
-            "a key where none can be: this line is not aligned with the mapping above it"
-                .to_string()
+            "a key where none can be: this line is not aligned with the mapping above it".to_string()
         }
         i if i.contains("did not find expected key") => {
             "this line is not aligned with any key of the mapping it should belong to".to_string()
@@ -873,11 +759,7 @@ fn syntax_problem(
         }
         i => format!("YAML syntax error: {i}"),
     };
-    let message = if message.starts_with("YAML") {
-        message
-    } else {
-        format!("{message} ({info})")
-    };
+    let message = if message.starts_with("YAML") { message } else { format!("{message} ({info})") };
     ParseProblem {
         kind: ProblemKind::Syntax,
         span: Span::new(file, at, base + token_end.max(local)),
@@ -889,9 +771,7 @@ fn syntax_problem(
 /// For an error at `at` (byte offset in `chunk`), look at the indentation of the offending
 /// line and of the enclosing keys above it, and say where the line would belong.
 fn indentation_hint(chunk: &str, at: usize) -> Option<String> {
-    let line_start = chunk[..at.min(chunk.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let line_start = chunk[..at.min(chunk.len())].rfind('\n').map_or(0, |i| i + 1);
     let line = chunk[line_start..].lines().next()?;
     let indent = line.len() - line.trim_start_matches(' ').len();
     let content = line.trim_start();
@@ -929,10 +809,7 @@ fn indentation_hint(chunk: &str, at: usize) -> Option<String> {
     if levels.iter().any(|(i, _, _)| *i == col) {
         return None;
     }
-    let (best_indent, best_key, best_line) = levels
-        .iter()
-        .min_by_key(|(i, _, _)| i.abs_diff(col))?
-        .clone();
+    let (best_indent, best_key, best_line) = levels.iter().min_by_key(|(i, _, _)| i.abs_diff(col))?.clone();
     Some(format!(
         "`{key}:` starts at column {}, but no mapping above has keys there; the nearest is `{best_key}:` at column {} (line {best_line}). Indent `{key}:` to column {} to put it beside `{best_key}:`",
         col + 1,
@@ -944,8 +821,7 @@ fn indentation_hint(chunk: &str, at: usize) -> Option<String> {
 fn key_of(s: &str) -> Option<&str> {
     let i = s.find(':')?;
     let k = &s[..i];
-    (!k.is_empty() && !k.contains(' ') && s[i + 1..].chars().next().is_none_or(|c| c == ' '))
-        .then_some(k)
+    (!k.is_empty() && !k.contains(' ') && s[i + 1..].chars().next().is_none_or(|c| c == ' ')).then_some(k)
 }
 
 /// Tabs in indentation: YAML forbids them, and saphyr's message points elsewhere.
@@ -958,10 +834,7 @@ fn tab_problems(file: &SourceFile, docs: &mut [Document], _outside: &mut Vec<Par
         let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
         if let Some(tab) = line[..ws].find('\t') {
             let at = offset + tab;
-            let Some(doc) = docs
-                .iter_mut()
-                .find(|d| d.range.start as usize <= at && at < d.range.end as usize)
-            else {
+            let Some(doc) = docs.iter_mut().find(|d| d.range.start as usize <= at && at < d.range.end as usize) else {
                 offset += line.len();
                 continue;
             };
@@ -992,21 +865,15 @@ pub fn resolve_plain(text: &str) -> (Value, Option<Ambiguity>) {
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
             return (Value::Bool(false), Some(Ambiguity::Boolean));
         }
-        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF"
-        | "-.inf" | "-.Inf" | "-.INF" => {
-            return (Value::String(text.to_string()), Some(Ambiguity::NotANumber));
-        }
+        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf"
+        | "-.INF" => return (Value::String(text.to_string()), Some(Ambiguity::NotANumber)),
         _ => {}
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
         return (Value::String(text.to_string()), None);
     }
-    let plain: std::borrow::Cow<str> = if text.contains('_') {
-        text.replace('_', "").into()
-    } else {
-        text.into()
-    };
+    let plain: std::borrow::Cow<str> = if text.contains('_') { text.replace('_', "").into() } else { text.into() };
     let underscore = text.contains('_');
     if let Some((n, octal)) = parse_int(&plain) {
         let amb = if octal {
@@ -1023,8 +890,7 @@ pub fn resolve_plain(text: &str) -> (Value, Option<Ambiguity>) {
             if let Some(n) = Number::from_f64(f) {
                 let amb = if underscore {
                     Some(Ambiguity::Underscore)
-                } else if plain.contains('.') && !plain.contains(['e', 'E']) && plain.ends_with('0')
-                {
+                } else if plain.contains('.') && !plain.contains(['e', 'E']) && plain.ends_with('0') {
                     Some(Ambiguity::TrailingZero)
                 } else if plain.len() > 1 && plain.starts_with('0') && !plain.starts_with("0.") {
                     Some(Ambiguity::Octal)
@@ -1049,20 +915,11 @@ fn parse_int(s: &str) -> Option<(Number, bool)> {
     if digits.is_empty() {
         return None;
     }
-    let (radix, body, octal) = if let Some(r) = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
+    let (radix, body, octal) = if let Some(r) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
         (16, r, false)
-    } else if let Some(r) = digits
-        .strip_prefix("0b")
-        .or_else(|| digits.strip_prefix("0B"))
-    {
+    } else if let Some(r) = digits.strip_prefix("0b").or_else(|| digits.strip_prefix("0B")) {
         (2, r, false)
-    } else if let Some(r) = digits
-        .strip_prefix("0o")
-        .or_else(|| digits.strip_prefix("0O"))
-    {
+    } else if let Some(r) = digits.strip_prefix("0o").or_else(|| digits.strip_prefix("0O")) {
         (8, r, false)
     } else if digits.len() > 1 && digits.starts_with('0') {
         (8, &digits[1..], true)
