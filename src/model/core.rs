@@ -75,6 +75,10 @@ pub enum ServiceType {
     NodePort,
     LoadBalancer,
     ExternalName,
+    /// A value the API server refuses; the schema rules report it.
+    #[serde(other)]
+    #[schemars(skip)]
+    Unknown,
 }
 
 /// The transport protocol of a Kubernetes port.
@@ -84,6 +88,10 @@ pub enum PortProtocol {
     Tcp,
     Udp,
     Sctp,
+    /// A value the API server refuses; the schema rules report it.
+    #[serde(other)]
+    #[schemars(skip)]
+    Unknown,
 }
 
 /// One port of a Service.

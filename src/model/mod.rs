@@ -304,6 +304,12 @@ status:
         assert_eq!(se.spec.location, Some(Location::Unknown));
         assert_eq!(se.spec.ports.as_ref().unwrap()[0].number, 80);
         assert!(typed("v1", "ConfigMap", &docs[0]).is_none());
+        let svc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+            "spec": {"type": "Loadbalancer", "ports": [{"port": 80, "protocol": "tcp", "targetPort": "http"}]}});
+        let Some(Ok(Typed::Service(svc))) = typed("v1", "Service", &svc) else { panic!() };
+        let spec = svc.spec.unwrap();
+        assert_eq!(spec.type_, Some(self::core::ServiceType::Unknown));
+        assert_eq!(spec.ports.unwrap()[0].protocol, Some(self::core::PortProtocol::Unknown));
         let broken = serde_json::json!({"apiVersion": "v1", "kind": "Service", "spec": "nope"});
         assert!(typed("v1", "Service", &broken).unwrap().is_err());
     }
