@@ -148,7 +148,8 @@ fn kind_score(given: &str, known: &str) -> Option<f64> {
 /// `IstioGateway`, `virtualservice` or `networking.istio.io/v2`. `None` for kinds that are
 /// simply not meshctl's (`ConfigMap`, `cert-manager.io/v1` `Certificate`, …).
 pub fn suggest_kind(api_version: &str, kind: &str) -> Option<(String, String)> {
-    if kind.is_empty() || lookup(api_version, kind).is_some() {
+    // `…List` kinds are real: the list type of every kind (`ServiceList`, `VirtualServiceList`).
+    if kind.is_empty() || kind.ends_with("List") || lookup(api_version, kind).is_some() {
         return None;
     }
     let (group, version) = split_api_version(api_version);
@@ -230,5 +231,7 @@ mod tests {
         assert_eq!(s("apps/v1", "ReplicaSet"), None);
         assert_eq!(s("networking.istio.io/v1", "VirtualService"), None);
         assert_eq!(s("v1", "Secret"), None);
+        assert_eq!(s("v1", "ServiceList"), None);
+        assert_eq!(s("networking.istio.io/v1", "VirtualServiceList"), None);
     }
 }

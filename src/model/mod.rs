@@ -113,3 +113,251 @@ impl Typed {
         spec?.template.metadata.as_ref()?.labels.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::networking::{ClientTLSMode, Location, Resolution, ServerTLSMode};
+    use crate::source::{FileId, SourceFile, parse_file};
+
+    const BOOKINFO: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+  namespace: bookinfo
+spec:
+  hosts:
+  - reviews
+  http:
+  - name: jason
+    match:
+    - headers:
+        end-user:
+          exact: jason
+        x-debug: {}
+      uri:
+        prefix: /reviews
+    route:
+    - destination:
+        host: reviews
+        subset: v2
+        port:
+          number: 9080
+    timeout: 10s
+    retries:
+      attempts: 3
+      perTryTimeout: 2s
+  - route:
+    - destination:
+        host: reviews
+        subset: v1
+      weight: 75
+    - destination:
+        host: reviews
+        subset: v3
+      weight: 25
+    fault:
+      abort:
+        httpStatus: 503
+        percentage:
+          value: 0.1
+---
+apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata:
+  name: bookinfo-gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    hosts:
+    - bookinfo.example.com
+    tls:
+      mode: SIMPLE
+      credentialName: bookinfo-cert
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata:
+  name: reviews
+spec:
+  host: reviews.bookinfo.svc.cluster.local
+  trafficPolicy:
+    tls:
+      mode: ISTIO_MUTUAL
+    portLevelSettings:
+    - port:
+        number: 9080
+      loadBalancer:
+        simple: LEAST_REQUEST
+  subsets:
+  - name: v1
+    labels:
+      version: v1
+  - name: v2
+    labels:
+      version: v2
+    trafficPolicy:
+      connectionPool:
+        http:
+          http2MaxRequests: 100
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: external-api
+spec:
+  hosts:
+  - api.example.com
+  ports:
+  - number: 443
+    name: https
+    protocol: TLS
+  location: MESH_EXTERNAL
+  resolution: DNS
+  endpoints:
+  - address: api.example.com
+    ports:
+      https: 443
+"#;
+
+    fn docs(text: &str) -> Vec<Value> {
+        let file = SourceFile::new(FileId(0), "test.yaml".into(), text.to_string());
+        parse_file(&file).into_iter().map(|d| d.value.expect("valid YAML")).collect()
+    }
+
+    fn typed_doc(doc: &Value) -> Typed {
+        let api_version = doc["apiVersion"].as_str().unwrap();
+        let kind = doc["kind"].as_str().unwrap();
+        typed(api_version, kind, doc).expect("known kind").expect("deserializes")
+    }
+
+    #[test]
+    fn bookinfo_resources_deserialize() {
+        let docs = docs(BOOKINFO);
+        let Typed::VirtualService(vs) = typed_doc(&docs[0]) else { panic!("not a VirtualService") };
+        assert_eq!(vs.metadata.namespace.as_deref(), Some("bookinfo"));
+        assert_eq!(vs.spec.hosts.as_deref(), Some(&["reviews".to_string()][..]));
+        let http = vs.spec.http.as_ref().unwrap();
+        let m = &http[0].match_.as_ref().unwrap()[0];
+        assert_eq!(m.uri.as_ref().unwrap().prefix.as_deref(), Some("/reviews"));
+        let headers = m.headers.as_ref().unwrap();
+        assert_eq!(headers["end-user"].exact.as_deref(), Some("jason"));
+        assert_eq!(headers["x-debug"], Default::default());
+        let dest = &http[0].route.as_ref().unwrap()[0].destination;
+        assert_eq!((dest.host.as_str(), dest.subset.as_deref()), ("reviews", Some("v2")));
+        assert_eq!(dest.port.as_ref().unwrap().number, Some(9080));
+        assert_eq!(http[0].timeout.as_ref().unwrap().0, "10s");
+        let weights: Vec<Option<i32>> = http[1].route.as_ref().unwrap().iter().map(|r| r.weight).collect();
+        assert_eq!(weights, vec![Some(75), Some(25)]);
+        assert_eq!(http[1].fault.as_ref().unwrap().abort.as_ref().unwrap().http_status, Some(503));
+
+        let Typed::Gateway(gw) = typed_doc(&docs[1]) else { panic!("not a Gateway") };
+        let server = &gw.spec.servers.as_ref().unwrap()[0];
+        assert_eq!((server.port.number, server.port.protocol.0.as_str()), (443, "HTTPS"));
+        assert_eq!(server.tls.as_ref().unwrap().mode, Some(ServerTLSMode::Simple));
+
+        let Typed::DestinationRule(dr) = typed_doc(&docs[2]) else { panic!("not a DestinationRule") };
+        assert_eq!(dr.spec.host, "reviews.bookinfo.svc.cluster.local");
+        let subsets = dr.spec.subsets.as_ref().unwrap();
+        assert_eq!(subsets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["v1", "v2"]);
+        assert_eq!(subsets[1].labels.as_ref().unwrap()["version"], "v2");
+        let policy = dr.spec.traffic_policy.as_ref().unwrap();
+        assert_eq!(policy.tls.as_ref().unwrap().mode, Some(ClientTLSMode::IstioMutual));
+
+        let Typed::ServiceEntry(se) = typed_doc(&docs[3]) else { panic!("not a ServiceEntry") };
+        assert_eq!(se.spec.location, Some(Location::MeshExternal));
+        assert_eq!(se.spec.resolution, Some(Resolution::Dns));
+        assert_eq!(se.spec.endpoints.as_ref().unwrap()[0].ports.as_ref().unwrap()["https"], 443);
+
+        for doc in &docs {
+            let api_version = doc["apiVersion"].as_str().unwrap();
+            let kind = doc["kind"].as_str().unwrap();
+            assert_eq!(crate::schema::validate(api_version, kind, doc), Some(vec![]), "{kind}");
+        }
+    }
+
+    #[test]
+    fn deserialization_is_lenient() {
+        let docs = docs(
+            r#"
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: x
+  creationTimestamp: "2024-01-01T00:00:00Z"
+spec:
+  hosts: [a.example.com]
+  location: MESH_INTERNET
+  somethingNew: true
+  ports:
+  - number: 80
+    protocol: http
+status:
+  observedGeneration: 3
+"#,
+        );
+        let Typed::ServiceEntry(se) = typed_doc(&docs[0]) else { panic!() };
+        assert_eq!(se.spec.location, Some(Location::Unknown));
+        assert_eq!(se.spec.ports.as_ref().unwrap()[0].number, 80);
+        assert!(typed("v1", "ConfigMap", &docs[0]).is_none());
+        let svc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+            "spec": {"type": "Loadbalancer", "ports": [{"port": 80, "protocol": "tcp", "targetPort": "http"}]}});
+        let Some(Ok(Typed::Service(svc))) = typed("v1", "Service", &svc) else { panic!() };
+        let spec = svc.spec.unwrap();
+        assert_eq!(spec.type_, Some(self::core::ServiceType::Unknown));
+        assert_eq!(spec.ports.unwrap()[0].protocol, Some(self::core::PortProtocol::Unknown));
+        let broken = serde_json::json!({"apiVersion": "v1", "kind": "Service", "spec": "nope"});
+        assert!(typed("v1", "Service", &broken).unwrap().is_err());
+    }
+
+    #[test]
+    fn workloads_and_secrets() {
+        let docs = docs(
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: reviews-v1
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: reviews, version: v1}
+  template:
+    metadata:
+      labels: {app: reviews, version: v1}
+    spec:
+      serviceAccountName: bookinfo-reviews
+      containers:
+      - name: reviews
+        image: docker.io/istio/examples-bookinfo-reviews-v1:1.20.2
+        ports:
+        - containerPort: 9080
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: bookinfo-cert
+  namespace: istio-system
+type: kubernetes.io/tls
+data:
+  tls.crt: c2VjcmV0LWNlcnQ=
+  tls.key: c2VjcmV0LWtleQ==
+"#,
+        );
+        let deployment = typed_doc(&docs[0]);
+        assert_eq!(deployment.kind_id(), KindId::Deployment);
+        assert_eq!(deployment.metadata().name.as_deref(), Some("reviews-v1"));
+        assert_eq!(deployment.pod_template_labels().unwrap()["version"], "v1");
+        let secret = typed_doc(&docs[1]);
+        assert!(secret.pod_template_labels().is_none());
+        let debug = format!("{secret:?}");
+        assert!(debug.contains("tls.key") && debug.contains("<redacted>"));
+        assert!(!debug.contains("c2VjcmV0"), "{debug}");
+    }
+}

@@ -289,6 +289,7 @@ pub struct HTTPRetry {
     pub per_try_timeout: Option<Duration>,
     pub retry_on: Option<String>,
     pub retry_remote_localities: Option<bool>,
+    pub backoff: Option<Duration>,
 }
 
 /// A percentage, 0.0 to 100.0.
@@ -749,6 +750,7 @@ pub struct TrafficPolicy {
     pub port_level_settings: Option<Vec<PortTrafficPolicy>>,
     pub tunnel: Option<TunnelSettings>,
     pub proxy_protocol: Option<ProxyProtocol>,
+    pub retry_budget: Option<Value>,
 }
 
 // ---------------------------------------------------------------------------------------------

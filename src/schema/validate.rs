@@ -15,6 +15,8 @@ use strsim::{damerau_levenshtein, jaro_winkler};
 use super::{SCHEMAS, deref, properties, schema_for};
 use crate::model::networking::DURATION_PATTERN;
 
+const DURATION_HELP: &str = "write a number and a unit, like \"10s\", \"1.5m\", \"300ms\" or \"1h30m\"";
+
 /// One schema violation in a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaError {
@@ -174,23 +176,27 @@ impl<'a> Explainer<'a> {
                 vec![self.range(r, node, instance)]
             }
             "pattern" | "format" => vec![self.format(r, node, instance)],
-            "minItems" if node.and_then(|n| n.get("minItems")) == Some(&Value::from(1)) => vec![SchemaError {
-                pointer: r.pointer.clone(),
-                kind: SchemaErrorKind::Other,
-                message: format!("{} must not be empty", self.context(&r.pointer)),
-                help: None,
-            }],
+            "minItems" if node.and_then(|n| n.get("minItems")) == Some(&Value::from(1)) => {
+                vec![SchemaError {
+                    pointer: r.pointer.clone(),
+                    kind: SchemaErrorKind::Other,
+                    message: format!("{} must not be empty", self.context(&r.pointer)),
+                    help: None,
+                }]
+            }
             _ => vec![SchemaError {
                 pointer: r.pointer.clone(),
                 kind: SchemaErrorKind::Other,
-                message: format!("{} {}", self.context(&r.pointer), r.message),
+                message: format!("{}: {}", self.context(&r.pointer), r.message),
                 help: None,
             }],
         }
     }
 
     fn unknown_fields(&self, r: &Raw, node: Option<&Value>, instance: Option<&Value>) -> Vec<SchemaError> {
-        let (Some(node), Some(Value::Object(object))) = (node, instance) else { return Vec::new() };
+        let (Some(node), Some(Value::Object(object))) = (node, instance) else {
+            return Vec::new();
+        };
         if node.get("additionalProperties") != Some(&Value::Bool(false)) {
             return Vec::new();
         }
@@ -207,9 +213,11 @@ impl<'a> Explainer<'a> {
                     message.push_str(&format!("; did you mean \"{s}\"?"));
                 }
                 let help = match &belongs_at {
-                    Some(at) => {
-                        Some(format!("\"{key}\" is a field of {}; check its indentation", self.context_of_object(at)))
-                    }
+                    Some(at) => Some(format!(
+                        "\"{key}\" is a field of {} (at {}); check its indentation",
+                        self.type_name(at),
+                        if at.is_empty() { "the top level" } else { at.as_str() }
+                    )),
                     None if suggestion.is_none() => Some(format!(
                         "{context} accepts: {}",
                         declared.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
@@ -248,7 +256,7 @@ impl<'a> Explainer<'a> {
             .then(|| "set metadata.name (or metadata.generateName)".to_string());
         SchemaError {
             pointer: r.pointer.clone(),
-            message: format!("missing required field \"{field}\" in {}", self.context_of_object(&r.pointer)),
+            message: format!("missing required field \"{field}\" in {}", self.context(&r.pointer)),
             kind: SchemaErrorKind::Missing { field },
             help,
         }
@@ -262,10 +270,12 @@ impl<'a> Explainer<'a> {
         };
         let expected_text = expected.iter().map(|t| type_phrase(t)).collect::<Vec<_>>().join(" or ");
         let found = instance.map(describe).unwrap_or_else(|| "nothing".into());
+        let is_duration = node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
         let help = match (instance, expected.as_slice()) {
             (Some(Value::String(s)), ["integer"]) if s.parse::<i64>().is_ok() => {
                 Some(format!("remove the quotes: {s}"))
             }
+            _ if is_duration => Some(DURATION_HELP.to_string()),
             _ => None,
         };
         SchemaError {
@@ -361,10 +371,7 @@ impl<'a> Explainer<'a> {
         let value = instance.map(Value::to_string).unwrap_or_default();
         let is_duration = node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
         let (message, help) = if is_duration {
-            (
-                format!("{value} is not a valid duration"),
-                Some("write a number and a unit, like \"10s\", \"1.5m\", \"300ms\" or \"1h30m\"".to_string()),
-            )
+            (format!("{value} is not a valid duration"), Some(DURATION_HELP.to_string()))
         } else {
             (format!("{value} is not a valid {}: {}", field_name(&r.pointer), r.message), None)
         };
@@ -412,11 +419,10 @@ impl<'a> Explainer<'a> {
         text
     }
 
-    /// Like [`Self::context`], but an object whose schema is a named type is called by its name.
-    fn context_of_object(&self, pointer: &str) -> String {
-        let depth = tokens(pointer).len();
-        match self.trail(pointer).get(depth) {
-            Some((_, Some(name))) if depth > 0 => format!("{name} ({})", self.context(pointer)),
+    /// The type name of the object at `pointer`, or its [`Self::context`] when it has none.
+    fn type_name(&self, pointer: &str) -> String {
+        match self.trail(pointer).get(tokens(pointer).len()) {
+            Some((_, Some(name))) => name.to_string(),
             _ => self.context(pointer),
         }
     }
@@ -636,7 +642,10 @@ mod tests {
         let SchemaErrorKind::UnknownField { field, belongs_at, .. } = &e.kind else { panic!("{e:?}") };
         assert_eq!((field.as_str(), belongs_at.as_deref()), ("route", Some("/spec/http/0")));
         assert!(e.message.contains("HTTPRoute.match[0]"), "{}", e.message);
-        assert!(e.help.as_deref().unwrap().contains("indentation"));
+        assert_eq!(
+            e.help.as_deref(),
+            Some(r#""route" is a field of HTTPRoute (at /spec/http/0); check its indentation"#)
+        );
 
         let sidecar = json!({"apiVersion": V1, "kind": "Sidecar", "metadata": {"name": "s"},
             "spec": {"egress": [{"hosts": ["./*"], "outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}]}});
@@ -680,7 +689,7 @@ mod tests {
             })
             .collect();
         assert_eq!(missing, vec![("/spec", "host"), ("/spec/subsets/0", "name")]);
-        assert!(errors[0].message.starts_with(r#"missing required field "host""#));
+        assert_eq!(errors[0].message, r#"missing required field "host" in DestinationRule.spec"#);
 
         let gw = json!({"apiVersion": V1, "kind": "Gateway", "metadata": {"namespace": "x"},
             "spec": {"servers": [{"hosts": ["*"], "port": {"number": 80}}]}});
