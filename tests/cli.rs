@@ -192,3 +192,31 @@ fn istio_suppression_annotation_maps_through_istio_code() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!found(&v).iter().any(|(c, _, _)| c.starts_with("MESH01")), "{v}");
 }
+
+#[test]
+fn duplicates_across_files_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r, namespace: default}\nspec: {hosts: [r.example.com]}\n";
+    std::fs::write(dir.path().join("a.yaml"), vs).unwrap();
+    std::fs::write(dir.path().join("b.yaml"), vs).unwrap();
+    let out = meshctl().current_dir(dir.path()).args(["lint", "--no-config", "-f", "json", "."]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found(&v), vec![("MESH0409".to_string(), 3, 18)], "{v}");
+    assert_eq!(v["diagnostics"][0]["severity"], "warning");
+    assert_eq!(v["diagnostics"][0]["location"]["file"], "b.yaml");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn wrong_api_version_objects_are_not_called_misindented() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vs.yaml"),
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r, namespace: default}\nspec:\n  hosts: [r]\n  http:\n  - route:\n    - destination:\n        name: r\n",
+    )
+    .unwrap();
+    let (_, v) = lint_json(&[dir.path().join("vs.yaml").to_str().unwrap()]);
+    let codes: Vec<String> = found(&v).into_iter().map(|f| f.0).collect();
+    assert!(codes.contains(&"MESH0101".to_string()) && codes.contains(&"MESH0104".to_string()), "{v}");
+    assert!(!codes.contains(&"MESH0102".to_string()), "{v}");
+}

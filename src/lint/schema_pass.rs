@@ -18,16 +18,31 @@ pub fn errors(cx: &Context) -> Vec<(usize, SchemaError)> {
         .collect()
 }
 
+/// Is this unknown field a key indented one level too deep? It is when a field of that name
+/// belongs to an enclosing object that does not have it already, and the object it landed in is
+/// otherwise whole (no required field missing: an object missing its own fields is more likely
+/// written for another version of the API, e.g. `destination: {name: reviews}`).
+pub fn is_misindented(cx: &Context, obj: usize, e: &SchemaError) -> bool {
+    let SchemaErrorKind::UnknownField { field, belongs_at: Some(home), .. } = &e.kind else { return false };
+    let parent = e.pointer.rsplit_once('/').map_or("", |(p, _)| p);
+    let parent_incomplete = cx.schema_errors().iter().any(|(i, other)| {
+        *i == obj && other.pointer == parent && matches!(other.kind, SchemaErrorKind::Missing { .. })
+    });
+    let o = &cx.objects[obj];
+    let already_there = cx.value(o).pointer(&format!("{home}/{}", crate::source::escape_segment(field))).is_some();
+    !parent_incomplete && !already_there
+}
+
 /// Report the cached schema errors that `select` picks, as findings of `rule`.
 pub fn report(
     cx: &Context,
     rule: &'static RuleMeta,
-    select: impl Fn(&SchemaErrorKind) -> bool,
+    select: impl Fn(usize, &SchemaError) -> bool,
     label: impl Fn(&SchemaError) -> String,
     out: &mut Vec<Diagnostic>,
 ) {
     for (i, e) in cx.schema_errors() {
-        if !select(&e.kind) {
+        if !select(*i, e) {
             continue;
         }
         let obj = &cx.objects[*i];
@@ -44,6 +59,10 @@ pub fn report(
                 if a.kind == Ambiguity::Boolean { "boolean" } else { "number" },
                 a.text
             )),
+            // "check its indentation" only where the key is mis-indented (MESH0102 says so).
+            (None, Some(_))
+                if matches!(e.kind, SchemaErrorKind::UnknownField { belongs_at: Some(_), .. })
+                    && !is_misindented(cx, *i, e) => {}
             (None, Some(h)) => d = d.help(h.clone()),
             (None, None) => {}
         }

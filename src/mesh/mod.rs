@@ -270,6 +270,13 @@ impl<'a> Mesh<'a> {
             .collect()
     }
 
+    /// Does the input define anything (a Service, ServiceEntry or workload) in `ns`? Where it
+    /// does not, a lookup that finds nothing says nothing.
+    pub fn namespace_known(&self, ns: &str) -> bool {
+        self.services.iter().any(|s| s.obj.is_some() && s.namespace == ns)
+            || self.workloads.iter().any(|w| w.obj.is_some() && w.namespace == ns)
+    }
+
     /// Every service host (for did-you-mean).
     pub fn service_hosts(&self) -> impl Iterator<Item = &str> {
         self.by_host.keys().map(String::as_str)

@@ -40,7 +40,7 @@ impl Rule for Check {
         schema_pass::report(
             cx,
             &META,
-            |k| matches!(k, SchemaErrorKind::OneOf { .. }),
+            |_, e| matches!(e.kind, SchemaErrorKind::OneOf { .. }),
             |_| "conflicting fields".into(),
             out,
         );

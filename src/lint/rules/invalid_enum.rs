@@ -39,7 +39,7 @@ impl Rule for Check {
         schema_pass::report(
             cx,
             &META,
-            |k| matches!(k, SchemaErrorKind::Enum { .. }),
+            |_, e| matches!(e.kind, SchemaErrorKind::Enum { .. }),
             |_| "not an allowed value".into(),
             out,
         );

@@ -41,7 +41,7 @@ impl Rule for Check {
         schema_pass::report(
             cx,
             &META,
-            |k| matches!(k, SchemaErrorKind::WrongType { .. }),
+            |_, e| matches!(e.kind, SchemaErrorKind::WrongType { .. }),
             |_| "wrong type".into(),
             out,
         );

@@ -37,7 +37,7 @@ impl Rule for Check {
         schema_pass::report(
             cx,
             &META,
-            |k| matches!(k, SchemaErrorKind::Range | SchemaErrorKind::Format | SchemaErrorKind::Other),
+            |_, e| matches!(e.kind, SchemaErrorKind::Range | SchemaErrorKind::Format | SchemaErrorKind::Other),
             |_| "invalid value".into(),
             out,
         );

@@ -1,4 +1,5 @@
 use crate::lint::engine::{Context, Rule};
+use crate::lint::schema_pass;
 use crate::lint::{Diagnostic, RuleMeta, Severity};
 use crate::schema::SchemaErrorKind;
 
@@ -44,6 +45,9 @@ impl Rule for Check {
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         for (i, e) in cx.schema_errors() {
             let SchemaErrorKind::UnknownField { field, belongs_at: Some(home), .. } = &e.kind else { continue };
+            if !schema_pass::is_misindented(cx, *i, e) {
+                continue;
+            }
             let obj = &cx.objects[*i];
             let doc = cx.doc(obj);
             // The key itself, and the sibling key of the object it belongs to.

@@ -39,7 +39,7 @@ impl Rule for Check {
         schema_pass::report(
             cx,
             &META,
-            |k| matches!(k, SchemaErrorKind::Missing { .. }),
+            |_, e| matches!(e.kind, SchemaErrorKind::Missing { .. }),
             |_| "missing field".into(),
             out,
         );

@@ -9,6 +9,7 @@ use super::engine::Rule;
 pub mod conflicting_fields;
 pub mod duplicate_key;
 pub mod duplicate_resource;
+pub mod duplicate_resource_across_files;
 pub mod input_limit;
 pub mod invalid_enum;
 pub mod invalid_name;
@@ -46,6 +47,7 @@ pub static RULES: &[&dyn Rule] = &[
     &invalid_name::Check,
     &unknown_destination_host::Check,
     &duplicate_resource::Check,
+    &duplicate_resource_across_files::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

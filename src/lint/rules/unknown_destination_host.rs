@@ -15,6 +15,8 @@ resolve as Istio resolves them: a short name `reviews` is `reviews.<namespace of
 VirtualService>.svc.cluster.local`; a dotted name is taken as written (`reviews.prod` is not
 `reviews.prod.svc.cluster.local`); wildcard ServiceEntry hosts cover the names below them;
 `exportTo` (and the `networking.istio.io/exportTo` annotation on Services) decides visibility.
+A cluster-local host is only checked when the input defines some Service, ServiceEntry or
+workload in that host's namespace: otherwise the namespace is out of sight, not empty.
 
 ## Why it matters
 Envoy has no cluster for the host: requests that take the route get `503` (`NC`, no cluster), and
@@ -51,12 +53,9 @@ impl Rule for Check {
                     continue;
                 }
                 let fqdn = hosts::fqdn(&dest.host, ns);
-                if dest.host.is_empty() {
-                    out.push(
-                        cx.at(&META, obj, &ptr, "a route destination without a host")
-                            .label("no host")
-                            .help("every destination names the host traffic goes to: `destination: {host: reviews}`"),
-                    );
+                // A missing host is a schema finding (MESH0104). A cluster-local host in a
+                // namespace of which the input defines nothing is out of sight, not missing.
+                if dest.host.is_empty() || hosts::service_of(&fqdn).is_some_and(|(sns, _)| !mesh.namespace_known(sns)) {
                     continue;
                 }
                 let what = if role == DestinationRole::Mirror { "mirror host" } else { "destination host" };

@@ -40,7 +40,7 @@ impl Rule for Check {
         schema_pass::report(
             cx,
             &META,
-            |k| matches!(k, SchemaErrorKind::UnknownField { belongs_at: None, .. }),
+            |i, e| matches!(e.kind, SchemaErrorKind::UnknownField { .. }) && !schema_pass::is_misindented(cx, i, e),
             |_| "unknown field".into(),
             out,
         );
