@@ -100,15 +100,6 @@ impl SpanIndex {
     }
 }
 
-fn pointer_of(path: &[String]) -> String {
-    let mut p = String::new();
-    for seg in path {
-        p.push('/');
-        p.push_str(&escape_segment(seg));
-    }
-    p
-}
-
 fn unescape(seg: &str) -> std::borrow::Cow<'_, str> {
     if seg.contains('~') { seg.replace("~1", "/").replace("~0", "~").into() } else { seg.into() }
 }
@@ -306,7 +297,6 @@ enum Frame {
     Map {
         node: u32,
         map: Map<String, Value>,
-        key_positions: HashMap<String, Span>,
         pending_key: Option<(String, Span)>,
         merges: Vec<(Value, u32)>,
         anchor: usize,
@@ -330,7 +320,6 @@ struct Builder<'a> {
     sizes: Vec<u32>,
     expanded: usize,
     own: usize,
-    path: Vec<String>,
     ambiguous: Vec<AmbiguousScalar>,
     duplicates: Vec<DuplicateKey>,
     problems: Vec<ParseProblem>,
@@ -344,8 +333,24 @@ impl<'a> Builder<'a> {
         Span::new(self.file, self.offsets.byte(s.start.index()), self.offsets.byte(s.end.index()))
     }
 
+    /// The JSON pointer of the value being built: each enclosing mapping contributes the key whose
+    /// value is open, each sequence the index of the item being built.
     fn pointer(&self) -> String {
-        pointer_of(&self.path)
+        let mut p = String::new();
+        for f in &self.stack {
+            match f {
+                Frame::Map { pending_key: Some((k, _)), .. } => {
+                    p.push('/');
+                    p.push_str(&escape_segment(k));
+                }
+                Frame::Map { .. } => {}
+                Frame::Seq { items, .. } => {
+                    p.push('/');
+                    p.push_str(&items.len().to_string());
+                }
+            }
+        }
+        p
     }
 
     fn new_node(&mut self, value: Span, children: Vec<u32>, size: u32) -> u32 {
@@ -363,50 +368,50 @@ impl<'a> Builder<'a> {
         matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }))
     }
 
-    /// Push the path segment of the value about to start.
-    fn enter_segment(&mut self) {
-        let seg = match self.stack.last() {
-            Some(Frame::Map { pending_key: Some((k, _)), .. }) => k.clone(),
-            Some(Frame::Seq { items, .. }) => items.len().to_string(),
-            _ => return,
-        };
-        self.path.push(seg);
-    }
-
     fn attach(&mut self, value: Value, node: u32, anchor: usize) {
         if anchor != 0 {
             self.anchors.insert(anchor, (value.clone(), node, self.sizes[node as usize] as usize));
         }
-        if !self.stack.is_empty() {
-            self.path.pop();
-        }
-        match self.stack.last_mut() {
-            None => self.root = Some((value, node)),
+        let (key, kspan, parent) = match self.stack.last_mut() {
+            None => {
+                self.root = Some((value, node));
+                return;
+            }
             Some(Frame::Seq { node: parent, items, .. }) => {
                 items.push(value);
                 let parent = *parent;
                 self.nodes[parent as usize].children.push(node);
+                return;
             }
-            Some(Frame::Map { node: parent, map, key_positions, pending_key, merges, .. }) => {
+            Some(Frame::Map { node: parent, pending_key, merges, .. }) => {
                 let (key, kspan) = pending_key.take().expect("a value in a mapping follows its key");
-                let parent = *parent;
                 if key == "<<" {
                     merges.push((value, node));
                     return;
                 }
-                if let Some(first) = key_positions.insert(key.clone(), kspan) {
-                    let idx = map.keys().position(|k| *k == key).expect("a key seen before is in the map");
-                    map.insert(key.clone(), value);
-                    self.nodes[parent as usize].children[idx] = node;
-                    let mut p = pointer_of(&self.path);
-                    p.push('/');
-                    p.push_str(&escape_segment(&key));
-                    self.duplicates.push(DuplicateKey { pointer: p, key, span: kspan, first });
-                } else {
-                    map.insert(key, value);
-                    self.nodes[parent as usize].children.push(node);
-                }
+                (key, kspan, *parent)
             }
+        };
+        let earlier = match self.stack.last() {
+            Some(Frame::Map { map, .. }) if map.contains_key(&key) => map.keys().position(|k| *k == key),
+            _ => None,
+        };
+        if let Some(idx) = earlier {
+            let old = self.nodes[parent as usize].children[idx];
+            let first = self.nodes[old as usize].span.key.unwrap_or(kspan);
+            let mut p = self.pointer();
+            p.push('/');
+            p.push_str(&escape_segment(&key));
+            self.nodes[parent as usize].children[idx] = node;
+            if let Some(Frame::Map { map, .. }) = self.stack.last_mut() {
+                map.insert(key.clone(), value);
+            }
+            self.duplicates.push(DuplicateKey { pointer: p, key, span: kspan, first });
+        } else {
+            if let Some(Frame::Map { map, .. }) = self.stack.last_mut() {
+                map.insert(key, value);
+            }
+            self.nodes[parent as usize].children.push(node);
         }
     }
 
@@ -438,7 +443,6 @@ impl<'a> Builder<'a> {
             }
             return;
         }
-        self.enter_segment();
         if let Some(kind) = amb {
             let p = self.pointer();
             self.ambiguous.push(AmbiguousScalar { pointer: p, span, text: text.to_string(), kind, is_key: false });
@@ -482,13 +486,11 @@ impl<'a> Builder<'a> {
             return;
         }
         self.own += 1;
-        self.enter_segment();
         let node = self.new_node(Span::new(self.file, start, start), Vec::new(), 1);
         self.stack.push(if is_map {
             Frame::Map {
                 node,
                 map: Map::new(),
-                key_positions: HashMap::new(),
                 pending_key: None,
                 merges: Vec::new(),
                 anchor,
@@ -507,8 +509,7 @@ impl<'a> Builder<'a> {
                 if self.expecting_key() {
                     return;
                 }
-                self.enter_segment();
-                let span = self.span(ys);
+                        let span = self.span(ys);
                 let node = self.new_node(span, Vec::new(), 1);
                 self.attach(Value::Null, node, 0);
             }
@@ -519,9 +520,7 @@ impl<'a> Builder<'a> {
         match frame {
             Frame::Seq { node, items, anchor, start } => {
                 self.finish_node(node, start, end);
-                // `attach` pops the path segment pushed by `enter_segment`; the frame is gone,
-                // so push it back temporarily to keep `attach`'s bookkeeping uniform.
-                self.reattach(Value::Array(items), node, anchor);
+                self.attach(Value::Array(items), node, anchor);
             }
             Frame::Map { node, mut map, merges, anchor, start, pending_key, .. } => {
                 if let Some((k, ks)) = pending_key {
@@ -539,7 +538,7 @@ impl<'a> Builder<'a> {
                     self.merge_into(&mut map, node, merged, mnode);
                 }
                 self.finish_node(node, start, end);
-                self.reattach(Value::Object(map), node, anchor);
+                self.attach(Value::Object(map), node, anchor);
             }
         }
     }
@@ -578,10 +577,6 @@ impl<'a> Builder<'a> {
             self.nodes[node as usize].children.iter().fold(1u32, |acc, c| acc.saturating_add(self.sizes[*c as usize]));
         self.sizes[node as usize] = size;
         self.nodes[node as usize].span.value = Span::new(self.file, start, end.max(start));
-    }
-
-    fn reattach(&mut self, value: Value, node: u32, anchor: usize) {
-        self.attach(value, node, anchor);
     }
 
     fn alias(&mut self, id: usize, ys: &YSpan) {
@@ -629,7 +624,6 @@ impl<'a> Builder<'a> {
             }
             return;
         }
-        self.enter_segment();
         let node = self.new_node(span, children, size as u32);
         self.attach(value, node, 0);
     }
@@ -650,7 +644,6 @@ fn parse_chunk(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
         sizes: Vec::new(),
         expanded: 0,
         own: 0,
-        path: Vec::new(),
         ambiguous: Vec::new(),
         duplicates: Vec::new(),
         problems: Vec::new(),
@@ -1063,6 +1056,14 @@ mod tests {
         assert_eq!(v["true"], Value::from(2));
         assert_eq!(docs[0].duplicates.len(), 1);
         assert!(docs[0].ambiguous.iter().all(|a| a.is_key));
+    }
+
+    #[test]
+    fn pointers_of_nested_findings() {
+        let (_, docs) = parse("a:\n- b: yes\n  c: [1, no]\nd: {e: 1, e: 2}\n");
+        let ptrs: Vec<&str> = docs[0].ambiguous.iter().map(|a| a.pointer.as_str()).collect();
+        assert_eq!(ptrs, vec!["/a/0/b", "/a/0/c/1"]);
+        assert_eq!(docs[0].duplicates[0].pointer, "/d/e");
     }
 
     #[test]
