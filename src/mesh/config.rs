@@ -76,10 +76,12 @@ impl MeshConfig {
         MeshConfig::deserialize(&value).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    /// Whether ServiceEntries without addresses get automatic ones (DNS proxying).
+    /// Whether ServiceEntries without addresses get automatic ones (DNS proxying): DNS capture
+    /// with auto-allocation, by the agent or by istiod (`PILOT_ENABLE_IP_AUTOALLOCATE`), as
+    /// `istioctl analyze` reads them from the proxy metadata.
     pub fn dns_auto_allocate(&self) -> bool {
         let md = &self.default_config.proxy_metadata;
-        md.get("ISTIO_META_DNS_CAPTURE").is_some_and(|v| v == "true")
-            && md.get("ISTIO_META_DNS_AUTO_ALLOCATE").is_some_and(|v| v == "true")
+        let on = |k: &str| md.get(k).is_some_and(|v| v == "true");
+        on("ISTIO_META_DNS_CAPTURE") && (on("ISTIO_META_DNS_AUTO_ALLOCATE") || on("PILOT_ENABLE_IP_AUTOALLOCATE"))
     }
 }

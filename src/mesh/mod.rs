@@ -328,10 +328,24 @@ impl<'a> Mesh<'a> {
         self.gateways.get(&key).map(|i| (*i, key))
     }
 
-    /// The workloads a Gateway's selector picks (any namespace, as Istio's default).
+    /// The workloads a Gateway's selector picks (any namespace, as Istio's default). A Gateway
+    /// without a selector applies to every gateway workload.
     pub fn gateway_workloads(&self, gw: &Gateway) -> Vec<&Workload<'a>> {
-        let Some(sel) = gw.spec.selector.as_ref() else { return Vec::new() };
-        self.workloads.iter().filter(|w| selects(sel, w.labels)).collect()
+        match gw.spec.selector.as_ref() {
+            Some(sel) => self.workloads.iter().filter(|w| selects(sel, w.labels)).collect(),
+            None => self.workloads.iter().collect(),
+        }
+    }
+
+    /// The Kubernetes Services (and the implicit ingress Service) whose endpoints include
+    /// `workload`: same namespace, and a non-empty selector that selects its labels. A Service
+    /// without a selector gets no endpoints from Kubernetes, so it selects nothing.
+    pub fn services_selecting(&self, workload: &Workload) -> Vec<&ServiceRecord<'a>> {
+        self.services
+            .iter()
+            .filter(|s| s.source != ServiceSource::ServiceEntry && s.namespace == workload.namespace)
+            .filter(|s| s.selector.is_some_and(|sel| !sel.is_empty() && selects(sel, workload.labels)))
+            .collect()
     }
 
     /// The workloads in `ns` whose labels `sel` selects.
@@ -344,6 +358,11 @@ impl<'a> Mesh<'a> {
 /// selector selects everything.
 pub fn selects(selector: &StringMap, labels: &StringMap) -> bool {
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// A label selector as Kubernetes writes it: `k1=v1,k2=v2`, keys sorted.
+pub fn selector_string(selector: &StringMap) -> String {
+    selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 
 /// The names in `candidates` closest to `wanted`, best first (for did-you-mean).

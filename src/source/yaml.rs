@@ -488,14 +488,7 @@ impl<'a> Builder<'a> {
         self.own += 1;
         let node = self.new_node(Span::new(self.file, start, start), Vec::new(), 1);
         self.stack.push(if is_map {
-            Frame::Map {
-                node,
-                map: Map::new(),
-                pending_key: None,
-                merges: Vec::new(),
-                anchor,
-                start,
-            }
+            Frame::Map { node, map: Map::new(), pending_key: None, merges: Vec::new(), anchor, start }
         } else {
             Frame::Seq { node, items: Vec::new(), anchor, start }
         });
@@ -509,7 +502,7 @@ impl<'a> Builder<'a> {
                 if self.expecting_key() {
                     return;
                 }
-                        let span = self.span(ys);
+                let span = self.span(ys);
                 let node = self.new_node(span, Vec::new(), 1);
                 self.attach(Value::Null, node, 0);
             }

@@ -7,9 +7,13 @@ use super::RuleMeta;
 use super::engine::Rule;
 
 pub mod conflicting_fields;
+pub mod conflicting_gateways;
+pub mod duplicate_destination_rule;
 pub mod duplicate_key;
 pub mod duplicate_resource;
 pub mod duplicate_resource_across_files;
+pub mod gateway_port_not_exposed;
+pub mod gateway_selects_no_workload;
 pub mod input_limit;
 pub mod invalid_enum;
 pub mod invalid_name;
@@ -20,6 +24,8 @@ pub mod misindented_key;
 pub mod missing_field;
 pub mod missing_type_meta;
 pub mod not_an_object;
+pub mod serviceentry_addresses_required;
+pub mod serviceentry_conflicting_protocol;
 pub mod unknown_destination_host;
 pub mod unknown_field;
 pub mod unknown_kind;
@@ -46,8 +52,14 @@ pub static RULES: &[&dyn Rule] = &[
     &invalid_value::Check,
     &invalid_name::Check,
     &unknown_destination_host::Check,
+    &gateway_selects_no_workload::Check,
+    &gateway_port_not_exposed::Check,
     &duplicate_resource::Check,
     &duplicate_resource_across_files::Check,
+    &conflicting_gateways::Check,
+    &duplicate_destination_rule::Check,
+    &serviceentry_conflicting_protocol::Check,
+    &serviceentry_addresses_required::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
