@@ -212,32 +212,32 @@ impl Document {
 
 /// Split a file into documents and parse each one.
 pub fn parse_file(file: &SourceFile) -> Vec<Document> {
+    use rayon::prelude::*;
     let text = file.text.as_str();
-    let mut docs = Vec::new();
-    let mut problems_outside = Vec::new();
-    for (start, end) in split_documents(text) {
+    let chunks = split_documents(text);
+    let parse = |&(start, end): &(usize, usize)| -> Vec<Document> {
         let chunk = &text[start..end];
         if is_blank(chunk) {
-            continue;
+            return Vec::new();
         }
-        let mut parsed = parse_chunk(file.id, chunk, start);
-        if parsed.is_empty() {
-            // A chunk with only directives or markers; nothing to lint.
-            continue;
-        }
-        for d in parsed.drain(..) {
-            if d.value.is_none() && d.problems.is_empty() {
-                continue;
-            }
-            docs.push(d);
-        }
-    }
-    tab_problems(file, &mut docs, &mut problems_outside);
+        // A chunk with only directives or markers has nothing to lint.
+        parse_chunk(file.id, chunk, start).into_iter().filter(|d| d.value.is_some() || !d.problems.is_empty()).collect()
+    };
+    // The documents of a large file are parsed in parallel; small files are not worth the threads.
+    let mut docs: Vec<Document> = if text.len() > PARALLEL_FILE_BYTES {
+        chunks.par_iter().flat_map_iter(parse).collect()
+    } else {
+        chunks.iter().flat_map(parse).collect()
+    };
+    tab_problems(file, &mut docs);
     for (i, d) in docs.iter_mut().enumerate() {
         d.index = i;
     }
     docs
 }
+
+/// Files larger than this have their documents parsed in parallel.
+const PARALLEL_FILE_BYTES: usize = 512 * 1024;
 
 /// Byte ranges of the `---`-separated chunks. A `---` line starts the chunk it opens.
 fn split_documents(text: &str) -> Vec<(usize, usize)> {
@@ -810,7 +810,7 @@ fn key_of(s: &str) -> Option<&str> {
 }
 
 /// Tabs in indentation: YAML forbids them, and saphyr's message points elsewhere.
-fn tab_problems(file: &SourceFile, docs: &mut [Document], _outside: &mut Vec<ParseProblem>) {
+fn tab_problems(file: &SourceFile, docs: &mut [Document]) {
     if !file.text.contains('\t') {
         return;
     }
@@ -819,7 +819,9 @@ fn tab_problems(file: &SourceFile, docs: &mut [Document], _outside: &mut Vec<Par
         let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
         if let Some(tab) = line[..ws].find('\t') {
             let at = offset + tab;
-            let Some(doc) = docs.iter_mut().find(|d| d.range.start as usize <= at && at < d.range.end as usize) else {
+            // Documents are in file order: find the one that holds `at` by binary search.
+            let i = docs.partition_point(|d| (d.range.end as usize) <= at);
+            let Some(doc) = docs.get_mut(i).filter(|d| d.range.start as usize <= at) else {
                 offset += line.len();
                 continue;
             };
