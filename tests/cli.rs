@@ -220,3 +220,14 @@ fn wrong_api_version_objects_are_not_called_misindented() {
     assert!(codes.contains(&"MESH0101".to_string()) && codes.contains(&"MESH0104".to_string()), "{v}");
     assert!(!codes.contains(&"MESH0102".to_string()), "{v}");
 }
+
+#[test]
+fn json_indented_with_tabs_is_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("svc.json");
+    std::fs::write(&p, "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Service\",\n\t\"metadata\": {\n\t\t\"name\": \"a\"\n\t}\n}\n")
+        .unwrap();
+    let (code, v) = lint_json(&[p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert!(found(&v).is_empty(), "{v}");
+}

@@ -809,32 +809,34 @@ fn key_of(s: &str) -> Option<&str> {
     (!k.is_empty() && !k.contains(' ') && s[i + 1..].chars().next().is_none_or(|c| c == ' ')).then_some(k)
 }
 
-/// Tabs in indentation: YAML forbids them, and saphyr's message points elsewhere.
+/// Tabs in indentation: YAML forbids them in block context, and saphyr's message points
+/// elsewhere. Inside flow collections (JSON) they are plain white space, so only documents that
+/// failed to parse are searched, and a tab found there explains the failure better than the
+/// parser's own message.
 fn tab_problems(file: &SourceFile, docs: &mut [Document]) {
     if !file.text.contains('\t') {
         return;
     }
-    let mut offset = 0;
-    for line in file.text.split_inclusive('\n') {
-        let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
-        if let Some(tab) = line[..ws].find('\t') {
-            let at = offset + tab;
-            // Documents are in file order: find the one that holds `at` by binary search.
-            let i = docs.partition_point(|d| (d.range.end as usize) <= at);
-            let Some(doc) = docs.get_mut(i).filter(|d| d.range.start as usize <= at) else {
-                offset += line.len();
-                continue;
-            };
-            if !line.trim().is_empty() {
-                doc.problems.push(ParseProblem {
+    for doc in docs.iter_mut().filter(|d| d.problems.iter().any(|p| p.kind == ProblemKind::Syntax)) {
+        let (start, end) = (doc.range.start as usize, doc.range.end as usize);
+        let mut offset = start;
+        let mut tabs = Vec::new();
+        for line in file.text[start..end].split_inclusive('\n') {
+            let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
+            if let Some(tab) = line[..ws].find('\t').filter(|_| !line.trim().is_empty()) {
+                tabs.push(ParseProblem {
                     kind: ProblemKind::Tab,
-                    span: Span::new(file.id, at, at + 1),
+                    span: Span::new(file.id, offset + tab, offset + tab + 1),
                     message: "tab character in indentation".into(),
                     help: Some("YAML indents with spaces only; replace the tab with spaces".into()),
                 });
             }
+            offset += line.len();
         }
-        offset += line.len();
+        if !tabs.is_empty() {
+            doc.problems.retain(|p| !(p.kind == ProblemKind::Syntax && p.message.contains("tab")));
+            doc.problems.extend(tabs);
+        }
     }
 }
 
