@@ -2,6 +2,7 @@
 //! gateways, DestinationRules by host, and the lookups Istio makes between them.
 
 pub mod config;
+pub mod graph;
 pub mod hosts;
 
 pub use config::MeshConfig;
@@ -9,7 +10,7 @@ pub use config::MeshConfig;
 use crate::model::core::StringMap;
 use crate::model::networking::{Destination, DestinationRule, Gateway, ServiceEntry, Subset, VirtualService};
 use crate::model::{Object, Typed};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A port of a service: a Service port or a ServiceEntry port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +165,13 @@ impl<'a> Mesh<'a> {
                     let export_to =
                         dr.spec.export_to.clone().unwrap_or_else(|| config.default_destination_rule_export_to.clone());
                     m.drs_by_host.entry(host.clone()).or_default().push(m.destination_rules.len());
-                    m.destination_rules.push(DestinationRuleRecord { obj: i, namespace: ns, host, rule: dr, export_to });
+                    m.destination_rules.push(DestinationRuleRecord {
+                        obj: i,
+                        namespace: ns,
+                        host,
+                        rule: dr,
+                        export_to,
+                    });
                 }
                 Typed::VirtualService(vs) => m.virtual_services.push((i, vs)),
                 Typed::Sidecar(_) | Typed::Namespace(_) | Typed::Secret(_) => {}
@@ -327,6 +334,53 @@ impl<'a> Mesh<'a> {
     }
 }
 
+impl Mesh<'_> {
+    /// The hosts that several VirtualServices bound to the mesh gateway claim (Istio's IST0109):
+    /// (host, the VirtualServices' object indices, sorted). Hosts key by their `exportTo` scope; a
+    /// namespace-scoped claim also meets the exported-to-all claims whose host matches it. A
+    /// VirtualService that lists a host twice does not conflict with itself.
+    pub fn mesh_host_conflicts(&self, objects: &[Object]) -> Vec<(String, Vec<usize>)> {
+        let mut claims: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+        for &(i, vs) in &self.virtual_services {
+            let gateways = vs.spec.gateways.as_deref().unwrap_or_default();
+            if !gateways.is_empty() && !gateways.iter().any(|g| g == "mesh") {
+                continue;
+            }
+            let ns = objects[i].namespace_or(self.default_namespace);
+            let export = vs.spec.export_to.as_deref().unwrap_or_default();
+            let mut scopes: Vec<&str> = if export.is_empty() || export.iter().any(|e| e == "*") {
+                vec!["*"]
+            } else {
+                export.iter().map(|e| if e == "." { ns } else { e.as_str() }).collect()
+            };
+            scopes.sort_unstable();
+            scopes.dedup();
+            for scope in scopes {
+                for h in vs.spec.hosts.iter().flatten() {
+                    claims.entry((scope.to_string(), hosts::fqdn(h, ns))).or_default().push(i);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for ((scope, host), list) in &claims {
+            let mut all = list.clone();
+            if scope != "*" {
+                for ((s2, h2), l2) in &claims {
+                    if s2 == "*" && hosts::matches(host, h2) {
+                        all.extend(l2);
+                    }
+                }
+            }
+            all.sort_unstable();
+            all.dedup();
+            if all.len() > 1 {
+                out.push((host.clone(), all));
+            }
+        }
+        out
+    }
+}
+
 /// Kubernetes equality-based selection: every key of the selector with the same value. An empty
 /// selector selects everything.
 pub fn selects(selector: &StringMap, labels: &StringMap) -> bool {
@@ -335,10 +389,8 @@ pub fn selects(selector: &StringMap, labels: &StringMap) -> bool {
 
 /// The names in `candidates` closest to `wanted`, best first (for did-you-mean).
 pub fn nearest<'s>(wanted: &str, candidates: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
-    let mut scored: Vec<(f64, &str)> = candidates
-        .map(|c| (strsim::jaro_winkler(wanted, c), c))
-        .filter(|(s, c)| *s > 0.8 && *c != wanted)
-        .collect();
+    let mut scored: Vec<(f64, &str)> =
+        candidates.map(|c| (strsim::jaro_winkler(wanted, c), c)).filter(|(s, c)| *s > 0.8 && *c != wanted).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(3).map(|(_, c)| c).collect()
@@ -366,7 +418,10 @@ pub fn vs_destinations(vs: &VirtualService) -> Vec<(String, &Destination, Destin
             out.push((format!("/spec/http/{i}/mirrors/{j}/destination"), &m.destination, DestinationRole::Mirror));
         }
     }
-    for (kind, routes) in [("tcp", vs.spec.tcp.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())), ("tls", vs.spec.tls.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>()))] {
+    for (kind, routes) in [
+        ("tcp", vs.spec.tcp.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())),
+        ("tls", vs.spec.tls.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())),
+    ] {
         for (i, route) in routes.into_iter().flatten().enumerate() {
             for (j, r) in route.iter().flatten().enumerate() {
                 out.push((format!("/spec/{kind}/{i}/route/{j}/destination"), &r.destination, DestinationRole::Route));
