@@ -51,8 +51,11 @@ fn by_namespace(g: &MeshGraph) -> BTreeMap<&str, Vec<&Node>> {
 }
 
 /// Graphviz DOT: one cluster per namespace; dangling nodes red and dashed, conflicting ones orange.
+/// `newrank` because dot's default ranking fails ("trouble in init_rank") on larger meshes with
+/// edges across namespace clusters.
 pub fn dot(g: &MeshGraph) -> String {
-    let mut out = String::from("digraph mesh {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n");
+    let mut out =
+        String::from("digraph mesh {\n  rankdir=LR;\n  newrank=true;\n  node [fontname=\"Helvetica\", fontsize=10];\n");
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
     for (ns, nodes) in by_namespace(g) {
         let _ = writeln!(out, "  subgraph {} {{\n    label={};", dot_str(&format!("cluster_{ns}")), dot_str(ns));
