@@ -24,6 +24,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand lint 'Lint manifests: YAML, schema and structural checks, at file:line:col'
+            cand graph 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
             cand rules 'List every rule: code, name, default severity, Istio equivalent'
             cand explain 'Print the documentation of one rule'
             cand schema 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
@@ -42,6 +43,19 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --mesh-config 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy, default exportTo, proxy metadata'
             cand --color 'When to use colour in human output'
             cand --no-config 'Ignore any .meshctl.yaml'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'meshctl;graph'= {
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --focus 'Keep only what leads to or from this host (short names resolve in -n) or Gateway (NS/NAME or NAME)'
+            cand -n 'Namespace of objects that name none'
+            cand --namespace 'Namespace of objects that name none'
+            cand --mesh-config 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, default exportTo'
+            cand --color 'When to use colour in human output'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -79,6 +93,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
         }
         &'meshctl;help'= {
             cand lint 'Lint manifests: YAML, schema and structural checks, at file:line:col'
+            cand graph 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
             cand rules 'List every rule: code, name, default severity, Istio equivalent'
             cand explain 'Print the documentation of one rule'
             cand schema 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
@@ -86,6 +101,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'meshctl;help;lint'= {
+        }
+        &'meshctl;help;graph'= {
         }
         &'meshctl;help;rules'= {
         }

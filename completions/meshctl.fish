@@ -30,6 +30,7 @@ never\t''"
 complete -c meshctl -n "__fish_meshctl_needs_command" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_needs_command" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "graph" -d 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "explain" -d 'Print the documentation of one rule'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
@@ -56,6 +57,17 @@ never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l no-config -d 'Ignore any .meshctl.yaml'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s f -l format -d 'Output format' -r -f -a "dot\t'Graphviz (render with `dot -Tsvg`)'
+mermaid\t'A Mermaid flowchart (Markdown, GitHub)'
+json\t'Nodes and edges with their resources and locations'"
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -l focus -d 'Keep only what leads to or from this host (short names resolve in -n) or Gateway (NS/NAME or NAME)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s n -l namespace -d 'Namespace of objects that name none' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, default exportTo' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s f -l format -d 'Output format' -r -f -a "plain\t''
 json\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
@@ -78,9 +90,10 @@ always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "explain" -d 'Print the documentation of one rule'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint rules explain schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "graph" -d 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "explain" -d 'Print the documentation of one rule'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -2,6 +2,7 @@
 
 mod completions;
 mod explain;
+mod graph;
 mod lint;
 mod rules;
 mod schema;
@@ -33,6 +34,8 @@ pub enum ColorChoice {
 pub enum Command {
     /// Lint manifests: YAML, schema and structural checks, at file:line:col.
     Lint(lint::LintArgs),
+    /// Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads.
+    Graph(graph::GraphArgs),
     /// List every rule: code, name, default severity, Istio equivalent.
     Rules(rules::RulesArgs),
     /// Print the documentation of one rule.
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let color = cli.color;
     let code = match cli.command {
         Command::Lint(a) => lint::run(a, color),
+        Command::Graph(a) => graph::run(a),
         Command::Rules(a) => rules::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Schema(a) => schema::run(a),

@@ -110,20 +110,46 @@ impl Outcome {
     }
 }
 
+/// The parsed input of a run, shared by every command that reads manifests (`lint`, `graph`): the
+/// files, their documents, the objects in them and each object's typed form (same index).
+pub struct Inputs {
+    pub sources: Sources,
+    pub docs: Vec<Document>,
+    pub objects: Vec<Object>,
+    pub typed: Vec<Option<Result<Typed, String>>>,
+}
+
+impl Inputs {
+    /// Read the files and directories in `paths` (`-` is stdin), without those `config` excludes.
+    pub fn read(paths: &[PathBuf], config: &Config) -> Result<Inputs, LoadError> {
+        let files = collect_paths(paths)?;
+        let files: Vec<PathBuf> = files.into_iter().filter(|p| !config.is_excluded(p)).collect();
+        let mut sources = Sources::default();
+        read_inputs(&files, &mut sources)?;
+        Ok(Inputs::parse(sources))
+    }
+
+    /// Parse inputs already in memory.
+    pub fn parse(sources: Sources) -> Inputs {
+        let docs: Vec<Document> = sources.files.par_iter().flat_map_iter(parse_file).collect();
+        let objects = collect_objects(&docs);
+        let typed = objects.par_iter().map(|o| typed(&o.api_version, &o.kind, o.value(&docs))).collect();
+        Inputs { sources, docs, objects, typed }
+    }
+}
+
 /// Lint the files and directories in `paths` (`-` is stdin).
 pub fn lint_paths(paths: &[PathBuf], options: &LintOptions) -> Result<Outcome, LoadError> {
-    let files = collect_paths(paths)?;
-    let files: Vec<PathBuf> = files.into_iter().filter(|p| !options.config.is_excluded(p)).collect();
-    let mut sources = Sources::default();
-    read_inputs(&files, &mut sources)?;
-    Ok(lint_sources(sources, options))
+    Ok(lint_inputs(Inputs::read(paths, &options.config)?, options))
 }
 
 /// Lint inputs already in memory.
 pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
-    let docs: Vec<Document> = sources.files.par_iter().flat_map_iter(parse_file).collect();
-    let objects = collect_objects(&docs);
-    let typed: Vec<_> = objects.par_iter().map(|o| typed(&o.api_version, &o.kind, o.value(&docs))).collect();
+    lint_inputs(Inputs::parse(sources), options)
+}
+
+fn lint_inputs(inputs: Inputs, options: &LintOptions) -> Outcome {
+    let Inputs { sources, docs, objects, typed } = inputs;
     let cx = Context::new(&sources, &docs, &objects, &typed, options);
     let selected: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| options.config.is_selected(r.meta())).collect();
     let diagnostics: Vec<Diagnostic> = selected

@@ -2,6 +2,7 @@
 //! gateways, DestinationRules by host, and the lookups Istio makes between them.
 
 pub mod config;
+pub mod graph;
 pub mod hosts;
 
 pub use config::MeshConfig;
@@ -9,7 +10,7 @@ pub use config::MeshConfig;
 use crate::model::core::StringMap;
 use crate::model::networking::{Destination, DestinationRule, Gateway, ServiceEntry, Subset, VirtualService};
 use crate::model::{Object, Typed};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A port of a service: a Service port or a ServiceEntry port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,6 +352,53 @@ impl<'a> Mesh<'a> {
     /// The workloads in `ns` whose labels `sel` selects.
     pub fn workloads_in(&self, ns: &str, sel: &StringMap) -> Vec<&Workload<'a>> {
         self.workloads.iter().filter(|w| w.namespace == ns && selects(sel, w.labels)).collect()
+    }
+}
+
+impl Mesh<'_> {
+    /// The hosts that several VirtualServices bound to the mesh gateway claim (Istio's IST0109):
+    /// (host, the VirtualServices' object indices, sorted). Hosts key by their `exportTo` scope; a
+    /// namespace-scoped claim also meets the exported-to-all claims whose host matches it. A
+    /// VirtualService that lists a host twice does not conflict with itself.
+    pub fn mesh_host_conflicts(&self, objects: &[Object]) -> Vec<(String, Vec<usize>)> {
+        let mut claims: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+        for &(i, vs) in &self.virtual_services {
+            let gateways = vs.spec.gateways.as_deref().unwrap_or_default();
+            if !gateways.is_empty() && !gateways.iter().any(|g| g == "mesh") {
+                continue;
+            }
+            let ns = objects[i].namespace_or(self.default_namespace);
+            let export = vs.spec.export_to.as_deref().unwrap_or_default();
+            let mut scopes: Vec<&str> = if export.is_empty() || export.iter().any(|e| e == "*") {
+                vec!["*"]
+            } else {
+                export.iter().map(|e| if e == "." { ns } else { e.as_str() }).collect()
+            };
+            scopes.sort_unstable();
+            scopes.dedup();
+            for scope in scopes {
+                for h in vs.spec.hosts.iter().flatten() {
+                    claims.entry((scope.to_string(), hosts::fqdn(h, ns))).or_default().push(i);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for ((scope, host), list) in &claims {
+            let mut all = list.clone();
+            if scope != "*" {
+                for ((s2, h2), l2) in &claims {
+                    if s2 == "*" && hosts::matches(host, h2) {
+                        all.extend(l2);
+                    }
+                }
+            }
+            all.sort_unstable();
+            all.dedup();
+            if all.len() > 1 {
+                out.push((host.clone(), all));
+            }
+        }
+        out
     }
 }
 

@@ -5,6 +5,7 @@
 //! about colour; the renderers add no timestamps or other data that changes from run to run.
 
 mod github;
+pub mod graph;
 mod human;
 mod json;
 mod junit;

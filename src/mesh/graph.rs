@@ -1,0 +1,609 @@
+//! The mesh as a graph, for `meshctl graph`: gateway servers bind VirtualService rules, rules route
+//! to service ports and subsets, subsets, services and gateways select workloads.
+//!
+//! Nodes are keyed by a stable id and inserted in id order, edges in (from, to, kind, weight)
+//! order, so every rendering of the same input is the same.
+
+use super::{DestinationRole, Mesh, ServiceRecord, Workload, hosts, selects};
+use crate::model::core::StringMap;
+use crate::model::networking::{Destination, Server, ServerTLSMode, VirtualService};
+use crate::model::{Object, Typed};
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeKind {
+    /// One server of a Gateway: port, protocol, hosts.
+    GatewayServer,
+    /// One HTTP, TCP or TLS rule of a VirtualService.
+    Rule,
+    /// A service host and port (Service or ServiceEntry).
+    Service,
+    /// A DestinationRule subset of a host.
+    Subset,
+    /// A Pod, Deployment, StatefulSet, DaemonSet or WorkloadEntry, or the implicit ingress gateway.
+    Workload,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EdgeKind {
+    /// A gateway server takes a VirtualService rule.
+    Binds,
+    /// A rule sends traffic to a service port or subset.
+    RoutesTo,
+    /// A rule mirrors traffic to a service port or subset.
+    Mirrors,
+    /// A gateway server, service or subset is served by a workload.
+    Selects,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Stable and unique: `kind:namespace/…`.
+    pub id: String,
+    pub kind: NodeKind,
+    /// For people; lines separated by `\n`.
+    pub label: String,
+    pub namespace: String,
+    /// Referenced but not defined: a destination host no service defines, a subset no
+    /// DestinationRule defines.
+    pub dangling: bool,
+    /// Part of a conflict: a rule of a VirtualService that claims a host another one claims on the
+    /// mesh gateway.
+    pub conflict: bool,
+    /// The object that defines the node and the pointer (relative to it) of the defining field;
+    /// `None` for dangling and implicit nodes.
+    pub origin: Option<(usize, String)>,
+    /// The hosts the node stands for (`--focus`).
+    pub hosts: Vec<String>,
+    /// The Gateway (namespace, name) of a gateway server (`--focus`).
+    pub gateway: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    /// Route weight in percent (a lone destination without one takes 100).
+    pub weight: Option<i32>,
+}
+
+/// The graph of one input.
+pub struct MeshGraph {
+    pub graph: DiGraph<Node, Edge>,
+}
+
+impl MeshGraph {
+    pub fn build(mesh: &Mesh, objects: &[Object], typed: &[Option<Result<Typed, String>>]) -> MeshGraph {
+        let mut b = Builder { mesh, objects, typed, nodes: BTreeMap::new(), edges: BTreeSet::new() };
+        b.workloads();
+        b.services();
+        b.subsets();
+        b.gateways();
+        b.virtual_services();
+        let mut graph = DiGraph::new();
+        let mut index = BTreeMap::new();
+        for (id, node) in b.nodes {
+            index.insert(id, graph.add_node(node));
+        }
+        for (from, to, kind, weight) in b.edges {
+            graph.add_edge(index[&from], index[&to], Edge { kind, weight });
+        }
+        MeshGraph { graph }
+    }
+
+    /// The part of the graph connected to `target`, a host (a short name resolves in
+    /// `default_namespace`) or a Gateway (`ns/name`, or `name`): what leads to it and what it leads
+    /// to. `None` when nothing in the graph is `target`.
+    pub fn focus(&self, target: &str, default_namespace: &str) -> Option<MeshGraph> {
+        let fqdn = hosts::fqdn(target, default_namespace);
+        let seeds: Vec<NodeIndex> = self
+            .graph
+            .node_indices()
+            .filter(|&i| {
+                let n = &self.graph[i];
+                n.hosts.iter().any(|h| h == target || *h == fqdn)
+                    || n.gateway.as_ref().is_some_and(|(ns, name)| name == target || format!("{ns}/{name}") == target)
+            })
+            .collect();
+        if seeds.is_empty() {
+            return None;
+        }
+        let mut keep = HashSet::new();
+        for dir in [Direction::Outgoing, Direction::Incoming] {
+            let mut stack = seeds.clone();
+            let mut seen: HashSet<NodeIndex> = seeds.iter().copied().collect();
+            while let Some(i) = stack.pop() {
+                for j in self.graph.neighbors_directed(i, dir) {
+                    if seen.insert(j) {
+                        stack.push(j);
+                    }
+                }
+            }
+            keep.extend(seen);
+        }
+        let graph = self.graph.filter_map(|i, n| keep.contains(&i).then(|| n.clone()), |_, e| Some(*e));
+        Some(MeshGraph { graph })
+    }
+}
+
+type EdgeKey = (String, String, EdgeKind, Option<i32>);
+
+struct Builder<'m, 'a> {
+    mesh: &'m Mesh<'a>,
+    objects: &'m [Object],
+    typed: &'m [Option<Result<Typed, String>>],
+    nodes: BTreeMap<String, Node>,
+    edges: BTreeSet<EdgeKey>,
+}
+
+fn workload_id(w: &Workload, objects: &[Object]) -> String {
+    match w.obj {
+        Some(i) => format!("workload:{}/{}/{}", w.namespace, objects[i].kind, objects[i].name.as_deref().unwrap_or("")),
+        None => format!("workload:{}/implicit/istio-ingressgateway", w.namespace),
+    }
+}
+
+fn service_id(ns: &str, host: &str, port: Option<u32>) -> String {
+    match port {
+        Some(p) => format!("service:{ns}/{host}:{p}"),
+        None => format!("service:{ns}/{host}"),
+    }
+}
+
+fn subset_id(ns: &str, host: &str, subset: &str) -> String {
+    format!("subset:{ns}/{host}/{subset}")
+}
+
+fn labels(m: &StringMap) -> String {
+    m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+}
+
+/// A short summary of a route's match conditions: `*` when it matches everything.
+fn summary(parts: Vec<String>) -> String {
+    const MAX: usize = 3;
+    match parts.len() {
+        0 => "*".to_string(),
+        n if n <= MAX => parts.join(" | "),
+        n => format!("{} | +{} more", parts[..MAX].join(" | "), n - MAX),
+    }
+}
+
+fn string_match(m: &crate::model::networking::StringMatch) -> String {
+    match (&m.exact, &m.prefix, &m.regex) {
+        (Some(e), _, _) => format!("={e}"),
+        (_, Some(p), _) => format!("^{p}"),
+        (_, _, Some(r)) => format!("~{r}"),
+        _ => "=*".to_string(),
+    }
+}
+
+impl<'m, 'a> Builder<'m, 'a> {
+    fn node(&mut self, id: String, kind: NodeKind, label: String, namespace: &str) -> &mut Node {
+        self.nodes.entry(id.clone()).or_insert_with(|| Node {
+            id,
+            kind,
+            label,
+            namespace: namespace.to_string(),
+            dangling: false,
+            conflict: false,
+            origin: None,
+            hosts: Vec::new(),
+            gateway: None,
+        })
+    }
+
+    fn edge(&mut self, from: &str, to: &str, kind: EdgeKind, weight: Option<i32>) {
+        self.edges.insert((from.to_string(), to.to_string(), kind, weight));
+    }
+
+    fn workloads(&mut self) {
+        let mesh = self.mesh;
+        for w in &mesh.workloads {
+            let Some(i) = w.obj else { continue };
+            let obj = &self.objects[i];
+            let label =
+                format!("{} {}/{}\n{}", obj.kind, w.namespace, obj.name.as_deref().unwrap_or(""), labels(w.labels));
+            let n = self.node(workload_id(w, self.objects), NodeKind::Workload, label, &w.namespace);
+            n.origin = Some((i, "/metadata/name".into()));
+        }
+    }
+
+    /// An edge to a workload, adding the implicit ingress gateway when it is the target.
+    fn select(&mut self, from: &str, w: &Workload) {
+        let id = workload_id(w, self.objects);
+        if w.obj.is_none() {
+            let label = format!("implicit ingress gateway {}\n{}", w.namespace, labels(w.labels));
+            self.node(id.clone(), NodeKind::Workload, label, &w.namespace);
+        }
+        self.edge(from, &id, EdgeKind::Selects, None);
+    }
+
+    /// The workloads a service's selector picks in its namespace, narrowed by `also` (a subset's
+    /// labels). Services without a selector (or with an empty one) have no pods of their own.
+    fn selected(&self, s: &ServiceRecord<'a>, also: Option<&StringMap>) -> Vec<&'m Workload<'a>> {
+        let Some(sel) = s.selector.filter(|m| !m.is_empty()) else { return Vec::new() };
+        let mesh: &'m Mesh<'a> = self.mesh;
+        mesh.workloads_in(&s.namespace, sel).into_iter().filter(|w| also.is_none_or(|l| selects(l, w.labels))).collect()
+    }
+
+    fn service_node(&mut self, s: &ServiceRecord, port: Option<u32>) -> String {
+        let id = service_id(&s.namespace, &s.host, port);
+        let label = match port {
+            Some(p) => format!("{}:{p}", s.host),
+            None => s.host.clone(),
+        };
+        let ptr = port
+            .and_then(|p| s.ports.iter().position(|sp| sp.number == p))
+            .map_or("/metadata/name".to_string(), |k| format!("/spec/ports/{k}"));
+        let n = self.node(id.clone(), NodeKind::Service, label, &s.namespace);
+        n.origin = s.obj.map(|i| (i, ptr));
+        n.hosts = vec![s.host.clone()];
+        id
+    }
+
+    fn services(&mut self) {
+        let mesh = self.mesh;
+        for s in mesh.services.iter().filter(|s| s.obj.is_some()) {
+            let ports: Vec<Option<u32>> =
+                if s.ports.is_empty() { vec![None] } else { s.ports.iter().map(|p| Some(p.number)).collect() };
+            let selected = self.selected(s, None);
+            for port in ports {
+                let id = self.service_node(s, port);
+                for w in &selected {
+                    self.select(&id, w);
+                }
+            }
+        }
+    }
+
+    fn subsets(&mut self) {
+        let mesh = self.mesh;
+        for dr in &mesh.destination_rules {
+            let services = mesh.services_for(&dr.host, &dr.namespace);
+            for (k, subset) in dr.subsets().enumerate() {
+                let id = subset_id(&dr.namespace, &dr.host, &subset.name);
+                let label = format!("{} / {}", dr.host, subset.name);
+                let n = self.node(id.clone(), NodeKind::Subset, label, &dr.namespace);
+                n.origin = Some((dr.obj, format!("/spec/subsets/{k}")));
+                n.hosts = vec![dr.host.clone()];
+                n.dangling = services.is_empty();
+                let narrow = subset.labels.as_ref();
+                for s in &services {
+                    for w in self.selected(s, narrow) {
+                        self.select(&id, w);
+                    }
+                }
+            }
+        }
+    }
+
+    fn gateways(&mut self) {
+        let mesh = self.mesh;
+        for ((ns, name), &i) in &mesh.gateways {
+            let Some(Ok(Typed::Gateway(gw))) = &self.typed[i] else { continue };
+            let workloads = mesh.gateway_workloads(gw);
+            for (k, server) in gw.spec.servers.iter().flatten().enumerate() {
+                let id = format!("server:{ns}/{name}/{k}");
+                let label = format!(
+                    "gateway {ns}/{name}\n:{} {}\n{}",
+                    server.port.number,
+                    server.port.protocol.0.to_uppercase(),
+                    server.hosts.join(", ")
+                );
+                let n = self.node(id.clone(), NodeKind::GatewayServer, label, ns);
+                n.origin = Some((i, format!("/spec/servers/{k}")));
+                n.hosts = server.hosts.iter().map(|h| hosts::server_host(h, ns).1.to_string()).collect();
+                n.gateway = Some((ns.clone(), name.clone()));
+                for w in &workloads {
+                    self.select(&id, w);
+                }
+            }
+        }
+    }
+
+    fn virtual_services(&mut self) {
+        let mesh = self.mesh;
+        let conflicting: HashSet<usize> =
+            mesh.mesh_host_conflicts(self.objects).into_iter().flat_map(|(_, vss)| vss).collect();
+        for &(i, vs) in &mesh.virtual_services {
+            let obj = &self.objects[i];
+            let ns = obj.namespace_or(mesh.default_namespace).to_string();
+            let name = obj.name.clone().unwrap_or_default();
+            let vs_hosts: Vec<String> = vs.spec.hosts.iter().flatten().map(|h| hosts::fqdn(h, &ns)).collect();
+            for rule in rules(vs) {
+                let id = format!("rule:{ns}/{name}/{}/{}", rule.section, rule.index);
+                let label = format!("{ns}/{name} {}[{}]\n{}", rule.section, rule.index, summary(rule.matches.clone()));
+                let n = self.node(id.clone(), NodeKind::Rule, label, &ns);
+                n.origin = Some((i, format!("/spec/{}/{}", rule.section, rule.index)));
+                n.hosts = vs_hosts.clone();
+                n.conflict = conflicting.contains(&i);
+                for (dest, role, weight) in &rule.destinations {
+                    self.destination(&id, &ns, dest, *role, *weight);
+                }
+                self.bind(vs, &ns, &vs_hosts, &rule, &id);
+            }
+        }
+    }
+
+    /// Edges from the servers of the gateways the VirtualService names that take `rule`: a VS
+    /// host matches a server host (within the server's namespace scope), the server's protocol
+    /// carries the rule's section, and some match of the rule applies to that gateway and port.
+    fn bind(&mut self, vs: &VirtualService, ns: &str, vs_hosts: &[String], rule: &RuleInfo, rule_id: &str) {
+        let mesh = self.mesh;
+        for reference in vs.spec.gateways.iter().flatten() {
+            let Some((gi, key)) = mesh.gateway(reference, ns) else { continue };
+            let Some(Ok(Typed::Gateway(gw))) = &self.typed[gi] else { continue };
+            for (k, server) in gw.spec.servers.iter().flatten().enumerate() {
+                let host_ok = server.hosts.iter().any(|sh| {
+                    let (scope, host) = hosts::server_host(sh, &key.0);
+                    scope.is_none_or(|s| s == ns) && vs_hosts.iter().any(|h| hosts::matches(h, host))
+                });
+                let applies = rule.scopes.is_empty()
+                    || rule.scopes.iter().any(|(gws, port)| {
+                        port.is_none_or(|p| p == server.port.number)
+                            && gws
+                                .as_ref()
+                                .is_none_or(|g| g.iter().any(|r| hosts::gateway_ref(r, ns).as_ref() == Some(&key)))
+                    });
+                if host_ok && applies && section_of(server) == rule.section {
+                    self.edge(&format!("server:{}/{}/{k}", key.0, key.1), rule_id, EdgeKind::Binds, None);
+                }
+            }
+        }
+    }
+
+    fn destination(&mut self, rule_id: &str, ns: &str, dest: &Destination, role: DestinationRole, weight: Option<i32>) {
+        if dest.host.is_empty() {
+            return;
+        }
+        let mesh = self.mesh;
+        let kind = if role == DestinationRole::Mirror { EdgeKind::Mirrors } else { EdgeKind::RoutesTo };
+        let fqdn = hosts::fqdn(&dest.host, ns);
+        let services = mesh.services_for(&dest.host, ns);
+        let port = dest.port.as_ref().and_then(|p| p.number);
+        if let Some(subset) = &dest.subset {
+            let defining: Vec<String> = mesh
+                .destination_rules_for(&fqdn, ns)
+                .into_iter()
+                .filter(|d| d.subsets().any(|s| &s.name == subset))
+                .map(|d| subset_id(&d.namespace, &d.host, subset))
+                .collect();
+            if defining.is_empty() || services.is_empty() {
+                let id = subset_id(ns, &fqdn, subset);
+                let n = self.node(id.clone(), NodeKind::Subset, format!("{fqdn} / {subset}"), ns);
+                n.dangling = true;
+                n.hosts = vec![fqdn.clone()];
+                self.edge(rule_id, &id, kind, weight);
+            } else {
+                for id in defining {
+                    self.edge(rule_id, &id, kind, weight);
+                }
+            }
+            return;
+        }
+        if services.is_empty() {
+            let id = service_id(ns, &fqdn, port);
+            let label = port.map_or(fqdn.clone(), |p| format!("{fqdn}:{p}"));
+            let n = self.node(id.clone(), NodeKind::Service, label, ns);
+            n.dangling = true;
+            n.hosts = vec![fqdn];
+            self.edge(rule_id, &id, kind, weight);
+            return;
+        }
+        for s in services {
+            let port = port.or(match s.ports.as_slice() {
+                [only] => Some(only.number),
+                _ => None,
+            });
+            let id = self.service_node(s, port);
+            if s.obj.is_none() {
+                let selected = self.selected(s, None);
+                for w in selected {
+                    self.select(&id, w);
+                }
+            }
+            self.edge(rule_id, &id, kind, weight);
+        }
+    }
+}
+
+/// Which VirtualService section a gateway server carries: HTTP routes for HTTP servers and
+/// terminated HTTPS, TLS routes for passthrough TLS, TCP routes otherwise.
+fn section_of(server: &Server) -> &'static str {
+    let mode = server.tls.as_ref().and_then(|t| t.mode);
+    let passthrough = matches!(mode, Some(ServerTLSMode::Passthrough | ServerTLSMode::AutoPassthrough));
+    match server.port.protocol.0.to_uppercase().as_str() {
+        "HTTP" | "HTTP2" | "GRPC" | "GRPC-WEB" => "http",
+        "HTTPS" if !passthrough => "http",
+        "HTTPS" | "TLS" if passthrough => "tls",
+        _ => "tcp",
+    }
+}
+
+/// One rule of a VirtualService, flattened over its section.
+struct RuleInfo<'v> {
+    section: &'static str,
+    index: usize,
+    matches: Vec<String>,
+    /// Per match: its `gateways` (None: the VirtualService's) and `port`. Empty: no match block.
+    scopes: Vec<(Option<&'v [String]>, Option<u32>)>,
+    destinations: Vec<(&'v Destination, DestinationRole, Option<i32>)>,
+}
+
+fn lone_weight(count: usize, w: Option<i32>) -> Option<i32> {
+    w.or((count == 1).then_some(100))
+}
+
+fn rules(vs: &VirtualService) -> Vec<RuleInfo<'_>> {
+    let mut out = Vec::new();
+    for (index, h) in vs.spec.http.iter().flatten().enumerate() {
+        let ms = h.match_.as_deref().unwrap_or_default();
+        let matches = ms
+            .iter()
+            .map(|m| {
+                let mut p = Vec::new();
+                if let Some(name) = &m.name {
+                    p.push(format!("\"{name}\""));
+                }
+                for (what, sm) in
+                    [("uri", &m.uri), ("method", &m.method), ("authority", &m.authority), ("scheme", &m.scheme)]
+                {
+                    if let Some(sm) = sm {
+                        p.push(format!("{what}{}", string_match(sm)));
+                    }
+                }
+                for (k, sm) in m.headers.iter().flatten() {
+                    p.push(format!("{k}{}", string_match(sm)));
+                }
+                for (k, sm) in m.query_params.iter().flatten() {
+                    p.push(format!("?{k}{}", string_match(sm)));
+                }
+                if let Some(port) = m.port {
+                    p.push(format!("port={port}"));
+                }
+                if p.is_empty() { "*".to_string() } else { p.join(" ") }
+            })
+            .collect();
+        let routes = h.route.as_deref().unwrap_or_default();
+        let mut destinations: Vec<_> = routes
+            .iter()
+            .map(|r| (&r.destination, DestinationRole::Route, lone_weight(routes.len(), r.weight)))
+            .collect();
+        destinations.extend(h.mirror.iter().map(|m| (m, DestinationRole::Mirror, None)));
+        destinations.extend(h.mirrors.iter().flatten().map(|m| (&m.destination, DestinationRole::Mirror, None)));
+        let scopes = ms.iter().map(|m| (m.gateways.as_deref(), m.port)).collect();
+        out.push(RuleInfo { section: "http", index, matches, scopes, destinations });
+    }
+    for (index, t) in vs.spec.tcp.iter().flatten().enumerate() {
+        let ms = t.match_.as_deref().unwrap_or_default();
+        let matches = ms
+            .iter()
+            .map(|m| {
+                let mut p = Vec::new();
+                if let Some(port) = m.port {
+                    p.push(format!("port={port}"));
+                }
+                p.extend(m.destination_subnets.iter().flatten().cloned());
+                if p.is_empty() { "*".to_string() } else { p.join(" ") }
+            })
+            .collect();
+        let routes = t.route.as_deref().unwrap_or_default();
+        let destinations = routes
+            .iter()
+            .map(|r| (&r.destination, DestinationRole::Route, lone_weight(routes.len(), r.weight)))
+            .collect();
+        let scopes = ms.iter().map(|m| (m.gateways.as_deref(), m.port)).collect();
+        out.push(RuleInfo { section: "tcp", index, matches, scopes, destinations });
+    }
+    for (index, t) in vs.spec.tls.iter().flatten().enumerate() {
+        let matches = t
+            .match_
+            .iter()
+            .map(|m| {
+                let mut p = vec![format!("sni={}", m.sni_hosts.join(","))];
+                if let Some(port) = m.port {
+                    p.push(format!("port={port}"));
+                }
+                p.join(" ")
+            })
+            .collect();
+        let routes = t.route.as_deref().unwrap_or_default();
+        let destinations = routes
+            .iter()
+            .map(|r| (&r.destination, DestinationRole::Route, lone_weight(routes.len(), r.weight)))
+            .collect();
+        let scopes = t.match_.iter().map(|m| (m.gateways.as_deref(), m.port)).collect();
+        out.push(RuleInfo { section: "tls", index, matches, scopes, destinations });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(yaml: &str) -> MeshGraph {
+        let mut s = crate::source::Sources::default();
+        s.add("t.yaml".into(), yaml.into());
+        let inputs = crate::lint::Inputs::parse(s);
+        let config = crate::mesh::MeshConfig::default();
+        let mesh = Mesh::build(&inputs.objects, &inputs.typed, "default", &config);
+        MeshGraph::build(&mesh, &inputs.objects, &inputs.typed)
+    }
+
+    fn node<'g>(g: &'g MeshGraph, id: &str) -> &'g Node {
+        g.graph.node_weights().find(|n| n.id == id).unwrap_or_else(|| panic!("no node {id}"))
+    }
+
+    fn edges(g: &MeshGraph) -> Vec<(String, String, EdgeKind, Option<i32>)> {
+        g.graph
+            .edge_indices()
+            .map(|e| {
+                let (a, b) = g.graph.edge_endpoints(e).unwrap();
+                (g.graph[a].id.clone(), g.graph[b].id.clone(), g.graph[e].kind, g.graph[e].weight)
+            })
+            .collect()
+    }
+
+    const CONFLICT: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: b, namespace: other}
+spec:
+  hosts: [reviews.default.svc.cluster.local]
+  http:
+  - route: [{destination: {host: nowhere, port: {number: 80}}, weight: 70}, {destination: {host: reviews.default.svc.cluster.local, subset: v9}, weight: 30}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews}
+spec:
+  selector: {app: reviews}
+  ports: [{port: 9080}]
+"#;
+
+    #[test]
+    fn conflicts_and_dangling() {
+        let g = graph(CONFLICT);
+        assert!(node(&g, "rule:default/a/http/0").conflict);
+        assert!(node(&g, "rule:other/b/http/0").conflict);
+        assert!(node(&g, "service:other/nowhere.other.svc.cluster.local:80").dangling);
+        assert!(node(&g, "subset:other/reviews.default.svc.cluster.local/v9").dangling);
+        assert!(!node(&g, "service:default/reviews.default.svc.cluster.local:9080").dangling);
+        let e = edges(&g);
+        assert!(e.contains(&(
+            "rule:default/a/http/0".into(),
+            "service:default/reviews.default.svc.cluster.local:9080".into(),
+            EdgeKind::RoutesTo,
+            Some(100)
+        )));
+        assert!(e.contains(&(
+            "rule:other/b/http/0".into(),
+            "service:other/nowhere.other.svc.cluster.local:80".into(),
+            EdgeKind::RoutesTo,
+            Some(70)
+        )));
+    }
+
+    #[test]
+    fn no_conflict_when_bound_only_to_a_gateway() {
+        let yaml = CONFLICT.replace(
+            "metadata: {name: b, namespace: other}\nspec:\n",
+            "metadata: {name: b, namespace: other}\nspec:\n  gateways: [gw]\n",
+        );
+        let g = graph(&yaml);
+        assert!(!node(&g, "rule:default/a/http/0").conflict);
+    }
+}
