@@ -106,6 +106,7 @@ impl Rule for Check {
                     format!("{}/{}", o.namespace_or(mesh.default_namespace), o.name.as_deref().unwrap_or(""))
                 };
                 let mut others: Vec<String> = clashes.iter().map(|(b, _, _)| name(*b)).collect();
+                others.sort();
                 others.dedup();
                 let mut hosts: Vec<&str> = clashes.iter().flat_map(|(_, _, h)| h.iter().copied()).collect();
                 hosts.sort_unstable();

@@ -19,7 +19,8 @@ merges into one (`mergeDestinationRule` in `pilot/pkg/model/destination_rule.go`
   the others are dropped.
 
 Rules with a `workloadSelector` or with different `exportTo` are not reported (Istio keeps them
-apart), nor are identical duplicates (harmless).
+apart), nor are identical duplicates (harmless), nor two versions of one resource (same name, e.g.
+in two files: one replaces the other).
 
 ## Why it matters
 Which definition wins depends on creation time, which differs between clusters and changes on
@@ -65,6 +66,10 @@ impl Rule for Check {
                 d.export_to.iter().map(|e| if e == "." { d.namespace.clone() } else { e.clone() }).collect();
             groups.entry((d.namespace.as_str(), d.host.as_str(), export)).or_default().push(d);
         }
+        // Versions of one resource (same namespace and name) replace each other: not a merge.
+        let same = |a: &DestinationRuleRecord, b: &DestinationRuleRecord| {
+            a.namespace == b.namespace && cx.objects[a.obj].name == cx.objects[b.obj].name
+        };
         let name =
             |d: &DestinationRuleRecord| format!("{}/{}", d.namespace, cx.objects[d.obj].name.as_deref().unwrap_or(""));
         for ((_, host, _), rules) in groups.iter().filter(|(_, r)| r.len() > 1) {
@@ -73,7 +78,7 @@ impl Rule for Check {
             let policies: Vec<(&DestinationRuleRecord, serde_json::Value)> =
                 rules.iter().filter_map(|d| Some((*d, value(d, "/spec/trafficPolicy")?))).collect();
             for (d, p) in &policies {
-                let others: Vec<_> = policies.iter().filter(|(o, q)| o.obj != d.obj && q != p).collect();
+                let others: Vec<_> = policies.iter().filter(|(o, q)| !same(o, d) && q != p).collect();
                 if others.is_empty() {
                     continue;
                 }
@@ -111,7 +116,7 @@ impl Rule for Check {
             }
             for (subset, defs) in &subsets {
                 for (d, k, v) in defs {
-                    let others: Vec<_> = defs.iter().filter(|(o, _, w)| o.obj != d.obj && w != v).collect();
+                    let others: Vec<_> = defs.iter().filter(|(o, _, w)| !same(o, d) && w != v).collect();
                     if others.is_empty() {
                         continue;
                     }
@@ -214,5 +219,8 @@ spec:
         let export = dr("a", "reviews", "  exportTo: ['.']\n  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}\n")
             + &dr("b", "reviews", "  trafficPolicy: {tls: {mode: DISABLE}}\n");
         assert!(findings(&export).is_empty());
+        let versions = dr("a", "reviews", "  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}\n")
+            + &dr("a", "reviews", "  trafficPolicy: {tls: {mode: DISABLE}}\n");
+        assert!(findings(&versions).is_empty());
     }
 }

@@ -23,7 +23,8 @@ Two differences from `istioctl analyze`, both towards runtime behaviour: a Servi
 `protocol` is TCP (Kubernetes' default; Istio's analyzer skips it), and a Service without a
 selector selects nothing (Kubernetes gives it no endpoints). A named `targetPort` is resolved
 against the workload's container ports; when it cannot be, the Gateway is not checked. Gateways
-without a selector apply to every gateway and are not checked.
+without a selector apply to every gateway and are not checked, nor are gateways whose workloads
+no Service in the input selects (the Service is then usually defined elsewhere).
 
 ## Why it matters
 The gateway proxy listens on the port, but no Service routes to it: clients outside the cluster
@@ -61,22 +62,15 @@ impl Rule for Check {
             if workloads.is_empty() {
                 continue;
             }
-            let Some(exposed) = exposed_ports(cx, &workloads) else { continue };
+            // No Service at all: it is defined outside the input more often than missing.
+            let Some(exposed) = exposed_ports(cx, &workloads).filter(|e| !e.services.is_empty()) else { continue };
             for (i, server) in gw.spec.servers.iter().flatten().enumerate() {
                 let n = server.port.number;
                 if n == 0 || exposed.targets.contains(&n) || exposed.translated.contains(&n) {
                     continue;
                 }
                 let sel = selector_string(sel);
-                let mut d = if exposed.services.is_empty() {
-                    cx.at(
-                        &META,
-                        obj,
-                        &format!("/spec/servers/{i}/port/number"),
-                        format!("Gateway port {n} is not exposed: no Service selects the gateway workloads (selector `{sel}`)"),
-                    )
-                    .help("create a Service for the gateway workloads that exposes this port")
-                } else {
+                let mut d = {
                     let listed = exposed.services.iter().map(|(name, _, ports)| format!("`{name}` ({ports})"));
                     cx.at(
                         &META,

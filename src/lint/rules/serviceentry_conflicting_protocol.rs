@@ -15,8 +15,10 @@ different protocols, and that are visible together in some namespace (`exportTo`
 means every namespace, `.` the own one, `~` none). Each ServiceEntry is reported once.
 
 Protocols compare case-insensitively. A port without a protocol is TCP, as Istio treats it at
-runtime; `istioctl analyze` counts a missing protocol as a protocol of its own, so it reports
-missing versus `TCP`, which meshctl does not.
+runtime, and HTTPS is TLS (a ServiceEntry port does not terminate TLS either way); `istioctl
+analyze` compares the written names, so it reports missing versus `TCP` and HTTPS versus TLS,
+which meshctl does not. Two versions of one resource (same namespace and name, e.g. in two
+files) replace each other and are not compared.
 
 ## Why it matters
 Istio merges the ServiceEntries for the host into one service, and one port has one protocol: one
@@ -80,6 +82,13 @@ struct Entry<'a> {
     protocol: String,
     /// Which ServiceEntry (an index into `scopes`).
     se: usize,
+    /// (namespace, name): versions of one resource replace each other, they do not conflict.
+    name: (String, String),
+}
+
+/// Protocols that Istio handles alike for a ServiceEntry port: HTTPS is TLS (not terminated).
+fn class(protocol: &str) -> &str {
+    if protocol == "HTTPS" { "TLS" } else { protocol }
 }
 
 impl Rule for Check {
@@ -104,6 +113,7 @@ impl Rule for Check {
                         port_index: k,
                         protocol: protocol.unwrap_or_else(|| "TCP".into()),
                         se: scopes.len() - 1,
+                        name: (ns.to_string(), obj.name.clone().unwrap_or_default()),
                     });
                 }
             }
@@ -118,7 +128,8 @@ impl Rule for Check {
                 }
                 let others: Vec<&Entry> = entries
                     .iter()
-                    .filter(|o| o.se != e.se && o.protocol != e.protocol && scopes[o.se].overlaps(&scopes[e.se]))
+                    .filter(|o| o.name != e.name && class(&o.protocol) != class(&e.protocol))
+                    .filter(|o| scopes[o.se].overlaps(&scopes[e.se]))
                     .collect();
                 if others.is_empty() {
                     continue;
@@ -200,6 +211,14 @@ spec:
         assert!(findings(&(se("a", "x", "", "['*']") + &se("b", "x", ", protocol: TCP", "['*']"))).is_empty());
         assert!(
             findings(&(se("a", "x", ", protocol: HTTP", "['.']") + &se("b", "other", ", protocol: HTTPS", "['.']")))
+                .is_empty()
+        );
+        assert!(
+            findings(&(se("a", "x", ", protocol: TLS", "['*']") + &se("b", "x", ", protocol: HTTPS", "['*']")))
+                .is_empty()
+        );
+        assert!(
+            findings(&(se("a", "x", ", protocol: TCP", "['*']") + &se("a", "x", ", protocol: HTTP", "['*']")))
                 .is_empty()
         );
         assert_eq!(
