@@ -110,21 +110,47 @@ impl Outcome {
     }
 }
 
-/// Lint the files and directories in `paths` (`-` is stdin).
-pub fn lint_paths(paths: &[PathBuf], options: &LintOptions) -> Result<Outcome, LoadError> {
+/// Inputs read and parsed: what every command that reads manifests starts from.
+pub struct Loaded {
+    pub sources: Sources,
+    pub docs: Vec<Document>,
+    pub objects: Vec<Object>,
+    pub typed: Vec<Option<Result<Typed, String>>>,
+}
+
+impl Loaded {
+    /// Parse inputs already in memory.
+    pub fn parse(sources: Sources) -> Loaded {
+        let docs: Vec<Document> = sources.files.par_iter().flat_map_iter(parse_file).collect();
+        let objects = collect_objects(&docs);
+        let typed: Vec<_> = objects.par_iter().map(|o| typed(&o.api_version, &o.kind, o.value(&docs))).collect();
+        Loaded { sources, docs, objects, typed }
+    }
+
+    /// The context rules (and the routing engine) read.
+    pub fn context<'a>(&'a self, options: &'a LintOptions) -> Context<'a> {
+        Context::new(&self.sources, &self.docs, &self.objects, &self.typed, options)
+    }
+}
+
+/// Read the files and directories in `paths` (`-` is stdin), minus those the configuration excludes.
+pub fn read_paths(paths: &[PathBuf], options: &LintOptions) -> Result<Sources, LoadError> {
     let files = collect_paths(paths)?;
     let files: Vec<PathBuf> = files.into_iter().filter(|p| !options.config.is_excluded(p)).collect();
     let mut sources = Sources::default();
     read_inputs(&files, &mut sources)?;
-    Ok(lint_sources(sources, options))
+    Ok(sources)
+}
+
+/// Lint the files and directories in `paths` (`-` is stdin).
+pub fn lint_paths(paths: &[PathBuf], options: &LintOptions) -> Result<Outcome, LoadError> {
+    Ok(lint_sources(read_paths(paths, options)?, options))
 }
 
 /// Lint inputs already in memory.
 pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
-    let docs: Vec<Document> = sources.files.par_iter().flat_map_iter(parse_file).collect();
-    let objects = collect_objects(&docs);
-    let typed: Vec<_> = objects.par_iter().map(|o| typed(&o.api_version, &o.kind, o.value(&docs))).collect();
-    let cx = Context::new(&sources, &docs, &objects, &typed, options);
+    let loaded = Loaded::parse(sources);
+    let cx = loaded.context(options);
     let selected: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| options.config.is_selected(r.meta())).collect();
     let diagnostics: Vec<Diagnostic> = selected
         .par_iter()
@@ -136,9 +162,9 @@ pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
         .collect();
     let mut diagnostics = suppress::apply(&cx, diagnostics);
     for d in &mut diagnostics {
-        d.primary.span = sources.first_line(d.primary.span);
+        d.primary.span = loaded.sources.first_line(d.primary.span);
         for r in &mut d.related {
-            r.span = sources.first_line(r.span);
+            r.span = loaded.sources.first_line(r.span);
         }
         if let Some(sev) = options.config.severity_for(d.code, d.name) {
             d.severity = sev;
@@ -146,7 +172,7 @@ pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.code == b.code && a.primary.span == b.primary.span && a.message == b.message);
-    let resources = objects.len();
-    drop(docs);
-    Outcome { sources, diagnostics, resources }
+    let resources = loaded.objects.len();
+    drop(cx);
+    Outcome { sources: loaded.sources, diagnostics, resources }
 }

@@ -8,7 +8,7 @@ mod schema_pass;
 mod suppress;
 
 pub use diagnostic::{Diagnostic, Label, ResourceRef, Severity};
-pub use engine::{Context, LintOptions, Outcome, Rule, lint_paths, lint_sources};
+pub use engine::{Context, LintOptions, Loaded, Outcome, Rule, lint_paths, lint_sources, read_paths};
 
 /// What a rule is, for `meshctl rules`, `meshctl explain` and SARIF's `tool.driver.rules`.
 #[derive(Debug)]
