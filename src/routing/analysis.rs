@@ -1,0 +1,1 @@
+//! Unreachable and ineffective rules, found with the engine's matchers.
