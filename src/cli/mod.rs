@@ -5,6 +5,7 @@ mod explain;
 mod lint;
 mod rules;
 mod schema;
+mod simulate;
 
 pub use completions::completion_script;
 
@@ -39,6 +40,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Print the JSON Schema meshctl checks a kind against (list them without KIND).
     Schema(schema::SchemaArgs),
+    /// Send one request through the compiled Istio routing and explain where it goes.
+    Simulate(simulate::SimulateArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -60,6 +63,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rules(a) => rules::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Simulate(a) => simulate::run(a),
         Command::Completions(a) => completions::run(a),
     };
     ExitCode::from(code)

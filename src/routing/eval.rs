@@ -379,7 +379,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
                 rule_index: rule,
                 match_index: m,
                 result: "not_reached",
-                detail: format!("route {}", r.name),
+                detail: "not tried: an earlier route matched".into(),
             });
             continue;
         }
