@@ -7,6 +7,8 @@ mod rules;
 mod schema;
 mod simulate;
 
+pub use simulate::human as simulate_human;
+
 pub use completions::completion_script;
 
 use clap::{Parser, Subcommand, ValueEnum};

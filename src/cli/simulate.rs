@@ -117,7 +117,8 @@ pub fn run(a: SimulateArgs) -> u8 {
         None => crate::mesh::MeshConfig::default(),
     };
     let options = LintOptions { default_namespace: a.namespace.clone(), mesh, ..LintOptions::default() };
-    let paths: Vec<PathBuf> = if paths.is_empty() { vec![".".into()] } else { paths.iter().map(PathBuf::from).collect() };
+    let paths: Vec<PathBuf> =
+        if paths.is_empty() { vec![".".into()] } else { paths.iter().map(PathBuf::from).collect() };
     let sources = match read_paths(&paths, &options) {
         Ok(s) => s,
         Err(e) => return fail(e),

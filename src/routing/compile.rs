@@ -196,12 +196,7 @@ fn cx_name(cx: &Context, obj: usize) -> String {
 
 /// `BuildHTTPRoutesForVirtualService` for one port and gateway (`mesh` for sidecars): the Envoy
 /// routes of one VirtualService in order, and the rules and matches it did not emit.
-fn translate<'a>(
-    scope: &Scope<'_, 'a>,
-    e: &VsEntry<'a>,
-    port: u32,
-    gateway: &str,
-) -> (Vec<Route<'a>>, Vec<Dropped>) {
+fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &str) -> (Vec<Route<'a>>, Vec<Dropped>) {
     let mut routes = Vec::new();
     let mut dropped = Vec::new();
     let prov = |rule: usize, m: Option<usize>| Provenance {
@@ -538,8 +533,12 @@ pub fn service_domains(host: &str, proxy_ns: &str) -> Vec<String> {
 pub fn registry_only(cx: &Context, proxy: &Proxy) -> bool {
     let from_sidecar = cx.typed_objects().find_map(|(o, t)| match t {
         Typed::Sidecar(s) if o.namespace_or(&cx.options.default_namespace) == proxy.namespace => {
-            let applies =
-                s.spec.workload_selector.as_ref().and_then(|w| w.labels.as_ref()).is_none_or(|l| selects(l, &proxy.labels));
+            let applies = s
+                .spec
+                .workload_selector
+                .as_ref()
+                .and_then(|w| w.labels.as_ref())
+                .is_none_or(|l| selects(l, &proxy.labels));
             applies.then(|| s.spec.outbound_traffic_policy.as_ref().and_then(|p| p.mode)).flatten()
         }
         _ => None,

@@ -91,10 +91,10 @@ impl Request {
                 Proxy { kind: ProxyKind::Gateway, namespace: w.namespace, labels: w.labels }
             }
             From::Mesh => {
-                let w = self.source.clone().unwrap_or_else(|| WorkloadRef {
-                    namespace: "default".into(),
-                    labels: StringMap::default(),
-                });
+                let w = self
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| WorkloadRef { namespace: "default".into(), labels: StringMap::default() });
                 Proxy { kind: ProxyKind::Sidecar, namespace: w.namespace, labels: w.labels }
             }
         }
@@ -241,9 +241,10 @@ pub fn simulate(cx: &Context, req: &Request) -> Outcome {
             let configs = compile::compile_gateway(cx, &proxy);
             let sni = req.sni.clone().unwrap_or_else(|| strip_port(&req.host).to_ascii_lowercase());
             let at_port: Vec<&RouteConfig> = configs.iter().filter(|c| c.port == port).collect();
-            let chosen = at_port.iter().find(|c| c.tls_hosts.is_none()).or_else(|| {
-                at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni)))
-            });
+            let chosen = at_port
+                .iter()
+                .find(|c| c.tls_hosts.is_none())
+                .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))));
             match chosen {
                 Some(c) => run_http(c, req, name),
                 None => {
@@ -260,13 +261,10 @@ pub fn simulate(cx: &Context, req: &Request) -> Outcome {
         ProxyKind::Sidecar => {
             let host = strip_port(&req.host).to_ascii_lowercase();
             let services = compile::sidecar_services(cx, &proxy, port);
-            let target = services
-                .iter()
-                .find(|s| compile::service_domains(&s.host, &proxy.namespace).contains(&host))
-                .copied();
+            let target =
+                services.iter().find(|s| compile::service_domains(&s.host, &proxy.namespace).contains(&host)).copied();
             let proto = target.and_then(|s| compile::port_protocol(s, port));
-            let any_http =
-                services.iter().any(|s| compile::port_protocol(s, port) == Some(PortProtocol::Http));
+            let any_http = services.iter().any(|s| compile::port_protocol(s, port) == Some(PortProtocol::Http));
             match proto {
                 Some(PortProtocol::Auto) => {
                     let cfg = compile::compile_sidecar(cx, &proxy, port, target);
@@ -298,7 +296,10 @@ pub fn simulate(cx: &Context, req: &Request) -> Outcome {
                         cluster: format!("outbound|{port}||{}", s.host),
                         missing: None,
                     });
-                    o.note(format!("port {port} of {} is not HTTP: forwarded as TCP (TCP/TLS routes are not simulated yet)", s.host));
+                    o.note(format!(
+                        "port {port} of {} is not HTTP: forwarded as TCP (TCP/TLS routes are not simulated yet)",
+                        s.host
+                    ));
                     o
                 }
                 _ if any_http => run_http(&compile::compile_sidecar(cx, &proxy, port, None), req, name),
@@ -447,7 +448,9 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
         }
         Action::Passthrough => {
             o.outcome = OutcomeKind::Passthrough;
-            o.note("no virtual host for this Host: ALLOW_ANY sends it to the PassthroughCluster (original destination)");
+            o.note(
+                "no virtual host for this Host: ALLOW_ANY sends it to the PassthroughCluster (original destination)",
+            );
         }
         Action::Forward(dests) => {
             o.outcome = OutcomeKind::Route;
@@ -492,10 +495,9 @@ fn fault(rule: &HTTPRoute) -> Option<Fault> {
     let f = rule.fault.as_ref()?;
     let pct = |p: Option<f64>, legacy: Option<i32>| p.or(legacy.map(f64::from)).unwrap_or(0.0);
     let (delay, delay_percent) = match &f.delay {
-        Some(d) => (
-            d.fixed_delay.as_ref().map(|x| x.0.clone()),
-            pct(d.percentage.as_ref().and_then(|p| p.value), d.percent),
-        ),
+        Some(d) => {
+            (d.fixed_delay.as_ref().map(|x| x.0.clone()), pct(d.percentage.as_ref().and_then(|p| p.value), d.percent))
+        }
         None => (None, 0.0),
     };
     let (abort_status, abort_percent) = match &f.abort {

@@ -83,7 +83,10 @@ pub struct Destination {
 pub enum Action {
     Forward(Vec<Destination>),
     Redirect,
-    DirectResponse { status: u32, body: Option<String> },
+    DirectResponse {
+        status: u32,
+        body: Option<String>,
+    },
     /// The sidecar's `allow_any` route: to the original destination.
     Passthrough,
 }
