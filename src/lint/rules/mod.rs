@@ -9,6 +9,7 @@ use super::engine::Rule;
 pub mod conflicting_fields;
 pub mod duplicate_key;
 pub mod duplicate_resource;
+pub mod ineffective_match;
 pub mod input_limit;
 pub mod invalid_enum;
 pub mod invalid_name;
@@ -22,6 +23,7 @@ pub mod not_an_object;
 pub mod unknown_destination_host;
 pub mod unknown_field;
 pub mod unknown_kind;
+pub mod unreachable_rule;
 pub mod unused_suppression;
 pub mod yaml11_scalar;
 pub mod yaml_syntax;
@@ -46,6 +48,8 @@ pub static RULES: &[&dyn Rule] = &[
     &invalid_name::Check,
     &unknown_destination_host::Check,
     &duplicate_resource::Check,
+    &unreachable_rule::Check,
+    &ineffective_match::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
