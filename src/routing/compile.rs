@@ -241,8 +241,8 @@ fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &st
             continue;
         }
         for (j, m) in matches.iter().enumerate() {
-            if cut.is_some() {
-                let reason = format!("after the catch-all {}: istiod stops translating there", cut.as_ref().unwrap());
+            if let Some(c) = &cut {
+                let reason = format!("after the catch-all {c}: istiod stops translating there");
                 dropped.push(Dropped { from: prov(i, Some(j)), reason });
                 continue;
             }
@@ -359,12 +359,16 @@ fn server_terminates_https(s: &Server) -> bool {
         )
 }
 
+/// A gateway route table being assembled: name, server port, SNI hosts (HTTPS), and its servers
+/// as (gateway `ns/name`, gateway namespace, server).
+type Table<'a> = (String, u32, Option<Vec<String>>, Vec<(String, String, &'a Server)>);
+
 /// Every HTTP route configuration of a gateway workload: one `http.<port>` per plain-text port
 /// (shared by its servers) and one per terminating HTTPS server.
 pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'a>> {
     let gateways = merged_gateways(cx, proxy);
     // (route config name, server port) → servers (gateway key, gateway namespace, server).
-    let mut tables: Vec<(String, u32, Option<Vec<String>>, Vec<(String, String, &'a Server)>)> = Vec::new();
+    let mut tables: Vec<Table<'a>> = Vec::new();
     let mut claimed: HashMap<u32, bool> = HashMap::new();
     for (i, ns, g) in &gateways {
         let key = format!("{ns}/{}", cx_name(cx, *i));
