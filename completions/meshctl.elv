@@ -28,6 +28,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand rules 'List every rule: code, name, default severity, Istio equivalent'
             cand explain 'Print the documentation of one rule'
             cand schema 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
+            cand simulate 'Send one request through the compiled Istio routing and explain where it goes'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -84,6 +85,25 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'meshctl;simulate'= {
+            cand --request 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, sni, destination_address'
+            cand --gateway 'Enter through a gateway workload: `NS/label=value,…` (e.g. `istio-system/istio=ingressgateway`)'
+            cand --from 'Send from a sidecar workload: `NS/label=value,…` (e.g. `default/app=productpage,version=v1`)'
+            cand -X 'HTTP method'
+            cand --request-method 'HTTP method'
+            cand -H 'Request header `Name: value`; repeatable'
+            cand --header 'Request header `Name: value`; repeatable'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -n 'Namespace of objects that name none'
+            cand --namespace 'Namespace of objects that name none'
+            cand --mesh-config 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)'
+            cand --color 'When to use colour in human output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'meshctl;completions'= {
             cand --color 'When to use colour in human output'
             cand -h 'Print help'
@@ -97,6 +117,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand rules 'List every rule: code, name, default severity, Istio equivalent'
             cand explain 'Print the documentation of one rule'
             cand schema 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
+            cand simulate 'Send one request through the compiled Istio routing and explain where it goes'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -109,6 +130,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
         &'meshctl;help;explain'= {
         }
         &'meshctl;help;schema'= {
+        }
+        &'meshctl;help;simulate'= {
         }
         &'meshctl;help;completions'= {
         }

@@ -34,6 +34,7 @@ complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "graph" -d 'Draw the
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "explain" -d 'Print the documentation of one rule'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "simulate" -d 'Send one request through the compiled Istio routing and explain where it goes'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s f -l format -d 'Output format' -r -f -a "human\t'Source snippets with underlined spans, for people at a terminal'
@@ -85,15 +86,30 @@ always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l request -d 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, sni, destination_address' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l gateway -d 'Enter through a gateway workload: `NS/label=value,…` (e.g. `istio-system/istio=ingressgateway`)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l from -d 'Send from a sidecar workload: `NS/label=value,…` (e.g. `default/app=productpage,version=v1`)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s X -l request-method -d 'HTTP method' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s H -l header -d 'Request header `Name: value`; repeatable' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s f -l format -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s n -l namespace -d 'Namespace of objects that name none' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "graph" -d 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "explain" -d 'Print the documentation of one rule'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "graph" -d 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "explain" -d 'Print the documentation of one rule'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "simulate" -d 'Send one request through the compiled Istio routing and explain where it goes'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

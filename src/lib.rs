@@ -7,6 +7,7 @@ pub mod lint;
 pub mod mesh;
 pub mod model;
 pub mod report;
+pub mod routing;
 pub mod schema;
 pub mod source;
 pub mod synth;

@@ -6,6 +6,9 @@ mod graph;
 mod lint;
 mod rules;
 mod schema;
+mod simulate;
+
+pub use simulate::human as simulate_human;
 
 pub use completions::completion_script;
 
@@ -42,6 +45,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Print the JSON Schema meshctl checks a kind against (list them without KIND).
     Schema(schema::SchemaArgs),
+    /// Send one request through the compiled Istio routing and explain where it goes.
+    Simulate(simulate::SimulateArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -64,6 +69,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rules(a) => rules::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Simulate(a) => simulate::run(a),
         Command::Completions(a) => completions::run(a),
     };
     ExitCode::from(code)

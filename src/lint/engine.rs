@@ -110,8 +110,9 @@ impl Outcome {
     }
 }
 
-/// The parsed input of a run, shared by every command that reads manifests (`lint`, `graph`): the
-/// files, their documents, the objects in them and each object's typed form (same index).
+/// The parsed input of a run, shared by every command that reads manifests (`lint`, `graph`,
+/// `simulate`): the files, their documents, the objects in them and each object's typed form
+/// (same index).
 pub struct Inputs {
     pub sources: Sources,
     pub docs: Vec<Document>,
@@ -136,6 +137,11 @@ impl Inputs {
         let typed = objects.par_iter().map(|o| typed(&o.api_version, &o.kind, o.value(&docs))).collect();
         Inputs { sources, docs, objects, typed }
     }
+
+    /// The context rules (and the routing engine) read.
+    pub fn context<'a>(&'a self, options: &'a LintOptions) -> Context<'a> {
+        Context::new(&self.sources, &self.docs, &self.objects, &self.typed, options)
+    }
 }
 
 /// Lint the files and directories in `paths` (`-` is stdin).
@@ -149,8 +155,7 @@ pub fn lint_sources(sources: Sources, options: &LintOptions) -> Outcome {
 }
 
 fn lint_inputs(inputs: Inputs, options: &LintOptions) -> Outcome {
-    let Inputs { sources, docs, objects, typed } = inputs;
-    let cx = Context::new(&sources, &docs, &objects, &typed, options);
+    let cx = inputs.context(options);
     let selected: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| options.config.is_selected(r.meta())).collect();
     let diagnostics: Vec<Diagnostic> = selected
         .par_iter()
@@ -162,9 +167,9 @@ fn lint_inputs(inputs: Inputs, options: &LintOptions) -> Outcome {
         .collect();
     let mut diagnostics = suppress::apply(&cx, diagnostics);
     for d in &mut diagnostics {
-        d.primary.span = sources.first_line(d.primary.span);
+        d.primary.span = inputs.sources.first_line(d.primary.span);
         for r in &mut d.related {
-            r.span = sources.first_line(r.span);
+            r.span = inputs.sources.first_line(r.span);
         }
         if let Some(sev) = options.config.severity_for(d.code, d.name) {
             d.severity = sev;
@@ -172,7 +177,7 @@ fn lint_inputs(inputs: Inputs, options: &LintOptions) -> Outcome {
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.code == b.code && a.primary.span == b.primary.span && a.message == b.message);
-    let resources = objects.len();
-    drop(docs);
-    Outcome { sources, diagnostics, resources }
+    let resources = inputs.objects.len();
+    drop(cx);
+    Outcome { sources: inputs.sources, diagnostics, resources }
 }

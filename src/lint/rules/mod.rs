@@ -14,6 +14,7 @@ pub mod duplicate_resource;
 pub mod duplicate_resource_across_files;
 pub mod gateway_port_not_exposed;
 pub mod gateway_selects_no_workload;
+pub mod ineffective_match;
 pub mod input_limit;
 pub mod invalid_enum;
 pub mod invalid_name;
@@ -29,6 +30,7 @@ pub mod serviceentry_conflicting_protocol;
 pub mod unknown_destination_host;
 pub mod unknown_field;
 pub mod unknown_kind;
+pub mod unreachable_rule;
 pub mod unused_suppression;
 pub mod yaml11_scalar;
 pub mod yaml_syntax;
@@ -60,6 +62,8 @@ pub static RULES: &[&dyn Rule] = &[
     &duplicate_destination_rule::Check,
     &serviceentry_conflicting_protocol::Check,
     &serviceentry_addresses_required::Check,
+    &unreachable_rule::Check,
+    &ineffective_match::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -1,0 +1,201 @@
+use super::{exit, fail};
+use crate::lint::{Inputs, LintOptions};
+use crate::model::core::StringMap;
+use crate::routing::eval::{From, WorkloadRef};
+use crate::routing::{Outcome, Request, simulate};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Manifest files and directories, and the request URL (`http://host[:port]/path?query`).
+    #[arg(value_name = "PATH|URL")]
+    pub args: Vec<String>,
+    /// Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method,
+    /// path, headers, sni, destination_address.
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
+    /// Enter through a gateway workload: `NS/label=value,…` (e.g. `istio-system/istio=ingressgateway`).
+    #[arg(long, value_name = "NS/LABELS", conflicts_with = "from")]
+    pub gateway: Option<String>,
+    /// Send from a sidecar workload: `NS/label=value,…` (e.g. `default/app=productpage,version=v1`).
+    #[arg(long, value_name = "NS/LABELS")]
+    pub from: Option<String>,
+    /// HTTP method.
+    #[arg(short = 'X', long = "request-method", value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Request header `Name: value`; repeatable.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = SimFormat::Human)]
+    pub format: SimFormat,
+    /// Namespace of objects that name none.
+    #[arg(long, short = 'n', default_value = "default")]
+    pub namespace: String,
+    /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap).
+    #[arg(long)]
+    pub mesh_config: Option<PathBuf>,
+}
+
+fn workload(spec: &str) -> Result<WorkloadRef, String> {
+    let (ns, labels) = spec.split_once('/').unwrap_or((spec, ""));
+    let mut map = StringMap::default();
+    for kv in labels.split(',').filter(|s| !s.is_empty()) {
+        let (k, v) = kv.split_once('=').ok_or_else(|| format!("`{kv}` in `{spec}` is not label=value"))?;
+        map.insert(k.to_string(), v.to_string());
+    }
+    Ok(WorkloadRef { namespace: ns.to_string(), labels: map })
+}
+
+fn build_request(a: &SimulateArgs, url: Option<&str>) -> Result<Request, String> {
+    let mut req = match &a.request {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+            let mut s = crate::source::Sources::default();
+            let id = s.add(p.display().to_string(), text);
+            let docs = crate::source::parse_file(s.file(id));
+            let v = docs.first().and_then(|d| d.value.clone()).unwrap_or_default();
+            serde::Deserialize::deserialize(&v).map_err(|e| format!("{}: {e}", p.display()))?
+        }
+        None => Request::default(),
+    };
+    if let Some(g) = &a.gateway {
+        req.from = From::Gateway;
+        req.gateway_workload = Some(workload(g)?);
+    }
+    if let Some(f) = &a.from {
+        req.from = From::Mesh;
+        req.source = Some(workload(f)?);
+    }
+    if let Some(u) = url {
+        let (scheme, rest) = u.split_once("://").ok_or_else(|| format!("`{u}` is not a URL"))?;
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        req.scheme = Some(scheme.to_ascii_lowercase());
+        req.host = authority.to_string();
+        if let Some((_, p)) = authority.rsplit_once(':') {
+            req.port = Some(p.parse().map_err(|_| format!("bad port in `{u}`"))?);
+        }
+        req.path = if path.starts_with('?') { format!("/{path}") } else { path.to_string() };
+    }
+    if let Some(m) = &a.method {
+        req.method = m.clone();
+    }
+    for h in &a.headers {
+        let (k, v) = h.split_once(':').ok_or_else(|| format!("header `{h}` is not `Name: value`"))?;
+        req.headers.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    if req.host.is_empty() {
+        return Err("no request: give a URL, or --request FILE with a host".into());
+    }
+    Ok(req)
+}
+
+pub fn run(a: SimulateArgs) -> u8 {
+    let (urls, paths): (Vec<&String>, Vec<&String>) = a.args.iter().partition(|s| s.contains("://"));
+    if urls.len() > 1 {
+        return fail("give one URL");
+    }
+    let req = match build_request(&a, urls.first().map(|s| s.as_str())) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let mesh = match &a.mesh_config {
+        Some(p) => match crate::mesh::MeshConfig::load(p) {
+            Ok(m) => m,
+            Err(e) => return fail(e),
+        },
+        None => crate::mesh::MeshConfig::default(),
+    };
+    let options = LintOptions { default_namespace: a.namespace.clone(), mesh, ..LintOptions::default() };
+    let paths: Vec<PathBuf> =
+        if paths.is_empty() { vec![".".into()] } else { paths.iter().map(PathBuf::from).collect() };
+    let loaded = match Inputs::read(&paths, &options.config) {
+        Ok(i) => i,
+        Err(e) => return fail(e),
+    };
+    let cx = loaded.context(&options);
+    let outcome = simulate(&cx, &req);
+    let text = match a.format {
+        SimFormat::Json => {
+            let mut v = serde_json::to_value(&outcome).unwrap_or_default();
+            v["version"] = 1.into();
+            v["request"] = serde_json::to_value(&req).unwrap_or_default();
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+        }
+        SimFormat::Human => human(&req, &outcome),
+    };
+    print!("{text}");
+    exit::OK
+}
+
+/// The readable trace.
+pub fn human(req: &Request, o: &Outcome) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "request   {} {}://{}{} via {}", req.method, req.scheme(), req.host, req.path, o.proxy);
+    if let Some(rc) = &o.route_config {
+        let _ = writeln!(s, "route     config {rc}");
+    }
+    if let Some(vh) = &o.virtual_host {
+        let _ = writeln!(s, "vhost     {vh}");
+    }
+    for t in &o.trace {
+        let who = match (&t.virtual_service, t.rule_index) {
+            (Some(vs), Some(r)) => match t.match_index {
+                Some(m) => format!("{vs} http[{r}] match[{m}]"),
+                None => format!("{vs} http[{r}]"),
+            },
+            _ => "-".into(),
+        };
+        let _ = writeln!(s, "  {:<11} {who}: {}", t.result, t.detail);
+    }
+    let _ = write!(s, "outcome   {}", serde_json::to_value(o.outcome).unwrap_or_default().as_str().unwrap_or(""));
+    if let Some(st) = o.status {
+        let _ = write!(s, " {st}");
+    }
+    if let Some(f) = &o.response_flags {
+        let _ = write!(s, " ({f})");
+    }
+    s.push('\n');
+    if let (Some(vs), Some(r)) = (&o.virtual_service, o.rule_index) {
+        let m = o.match_index.map(|m| format!(" match[{m}]")).unwrap_or_default();
+        let _ = writeln!(s, "winner    {vs} http[{r}]{m}");
+    }
+    for d in &o.destinations {
+        let miss = d.missing.as_ref().map(|m| format!("  (503 NC: {m})")).unwrap_or_default();
+        let _ = writeln!(s, "  -> {} {}%{miss}", d.cluster, d.weight);
+    }
+    if let Some(l) = &o.location {
+        let _ = writeln!(s, "location  {l}");
+    }
+    if let Some(b) = &o.body {
+        let _ = writeln!(s, "body      {b}");
+    }
+    if let Some(rw) = &o.rewrite {
+        let _ = writeln!(s, "rewrite   path {:?} authority {:?}", rw.path, rw.authority);
+    }
+    if let Some(t) = &o.timeout {
+        let _ = writeln!(s, "timeout   {t}");
+    }
+    if let Some(f) = &o.fault {
+        let _ = writeln!(
+            s,
+            "fault     delay {:?} on {}%, abort {:?} on {}%",
+            f.delay, f.delay_percent, f.abort_status, f.abort_percent
+        );
+    }
+    for m in &o.mirrors {
+        let _ = writeln!(s, "mirror    {}:{} {} on {}%", m.host, m.port, m.subset, m.percent);
+    }
+    s
+}

@@ -1,0 +1,714 @@
+//! istiod's side: route configurations for one proxy, built from VirtualServices, Gateways and
+//! the service registry (`gateway.go` `buildGatewayHTTPRouteConfig`, `httproute.go`
+//! `BuildSidecarOutboundVirtualHosts`, `route.go` `BuildHTTPRoutesForVirtualService`).
+
+use super::matcher::RouteMatch;
+use super::{Action, Destination, Dropped, Provenance, Route, RouteConfig, VirtualHost};
+use crate::lint::Context;
+use crate::mesh::{ServiceRecord, ServiceSource, hosts, selects};
+use crate::model::Typed;
+use crate::model::core::StringMap;
+use crate::model::networking::{self as net, Gateway, HTTPRoute, Server, ServerTLSMode, VirtualService};
+use std::collections::{HashMap, HashSet};
+
+/// Which proxy the route tables are built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyKind {
+    Gateway,
+    Sidecar,
+}
+
+/// A proxy: a gateway workload or a sidecar, by namespace and labels.
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    pub kind: ProxyKind,
+    pub namespace: String,
+    pub labels: StringMap,
+}
+
+/// A VirtualService as the route builder sees it: hosts resolved, in Istio's order.
+#[derive(Debug, Clone)]
+pub struct VsEntry<'a> {
+    pub obj: usize,
+    pub namespace: String,
+    pub name: String,
+    pub vs: &'a VirtualService,
+    /// FQDNs, lower-cased.
+    pub hosts: Vec<String>,
+    /// Resolved `gateways`: `mesh` or `ns/name`.
+    pub gateways: Vec<String>,
+    pub export_to: Vec<String>,
+}
+
+/// A gateway reference resolved to `ns/name`, or `mesh`.
+pub fn gateway_key(reference: &str, vs_ns: &str) -> String {
+    match hosts::gateway_ref(reference, vs_ns) {
+        Some((ns, name)) => format!("{ns}/{name}"),
+        None => "mesh".into(),
+    }
+}
+
+/// Every VirtualService with hosts, ordered by creation time (`metadata.creationTimestamp`, then
+/// input order), as istiod orders them.
+pub fn virtual_services<'a>(cx: &Context<'a>) -> Vec<VsEntry<'a>> {
+    let mesh = cx.mesh();
+    let mut out: Vec<VsEntry<'a>> = mesh
+        .virtual_services
+        .iter()
+        .map(|&(obj, vs)| {
+            let o = &cx.objects[obj];
+            let ns = o.namespace_or(&cx.options.default_namespace).to_string();
+            let hosts = vs.spec.hosts.iter().flatten().map(|h| hosts::fqdn(h, &ns).to_ascii_lowercase()).collect();
+            let gateways = match vs.spec.gateways.as_deref() {
+                None | Some([]) => vec!["mesh".to_string()],
+                Some(g) => g.iter().map(|g| gateway_key(g, &ns)).collect(),
+            };
+            let export_to =
+                vs.spec.export_to.clone().unwrap_or_else(|| mesh.config.default_virtual_service_export_to.clone());
+            VsEntry { obj, name: o.name.clone().unwrap_or_default(), namespace: ns, vs, hosts, gateways, export_to }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let ts = |e: &VsEntry| e.vs.metadata.creation_timestamp.clone().unwrap_or_default();
+        ts(a).cmp(&ts(b)).then(a.obj.cmp(&b.obj))
+    });
+    out
+}
+
+/// The VirtualServices a proxy in `proxy_ns` sees for gateway `key` (`mesh` for sidecars), in
+/// `VirtualServicesForGateway` order: private to the namespace, exported to it, public.
+pub fn virtual_services_for<'a>(all: &[VsEntry<'a>], key: &str, proxy_ns: &str) -> Vec<VsEntry<'a>> {
+    let public = |e: &VsEntry| e.export_to.is_empty() || e.export_to.iter().any(|x| x == "*");
+    let group = |e: &VsEntry| {
+        if public(e) {
+            2
+        } else if e.namespace == proxy_ns {
+            0
+        } else {
+            1
+        }
+    };
+    let mut out: Vec<VsEntry> = all
+        .iter()
+        .filter(|e| !e.hosts.is_empty() && e.gateways.iter().any(|g| g == key))
+        .filter(|e| hosts::visible(&e.export_to, &e.namespace, proxy_ns))
+        .cloned()
+        .collect();
+    out.sort_by_key(group);
+    out
+}
+
+/// What istiod needs to resolve destinations.
+struct Scope<'c, 'a> {
+    cx: &'c Context<'a>,
+    proxy: &'c Proxy,
+}
+
+impl Scope<'_, '_> {
+    /// One destination, as `GetDestinationCluster` names it, and whether Envoy has that cluster.
+    fn destination(&self, d: &net::Destination, vs_ns: &str, listener_port: u32, weight: f64) -> Destination {
+        let mesh = self.cx.mesh();
+        let host = hosts::fqdn(&d.host, vs_ns);
+        let services = mesh.services_for(&host, &self.proxy.namespace);
+        let port = d.port.as_ref().and_then(|p| p.number).unwrap_or_else(|| match self.proxy.kind {
+            ProxyKind::Gateway => match services.first().map(|s| s.ports.as_slice()) {
+                Some([only]) => only.number,
+                _ => listener_port,
+            },
+            ProxyKind::Sidecar => listener_port,
+        });
+        let subset = d.subset.clone().unwrap_or_default();
+        let missing = if services.is_empty() {
+            Some(format!("no service {host} is visible from namespace {}", self.proxy.namespace))
+        } else if !services.iter().any(|s| s.ports.iter().any(|p| p.number == port)) {
+            let ports: Vec<String> = services[0].ports.iter().map(|p| p.number.to_string()).collect();
+            Some(format!("service {host} has no port {port} (ports: {})", ports.join(", ")))
+        } else if !subset.is_empty() {
+            let drs = mesh.destination_rules_for(&host, &self.proxy.namespace);
+            if drs.iter().any(|dr| dr.subsets().any(|s| s.name == subset)) {
+                None
+            } else if drs.is_empty() {
+                Some(format!("subset {subset} needs a DestinationRule for {host}, and none applies"))
+            } else {
+                let names: Vec<String> =
+                    drs.iter().map(|d| format!("{}/{}", d.namespace, cx_name(self.cx, d.obj))).collect();
+                Some(format!("subset {subset} is not defined in DestinationRule {}", names.join(", ")))
+            }
+        } else {
+            None
+        };
+        Destination { cluster: format!("outbound|{port}|{subset}|{host}"), host, subset, port, weight, missing }
+    }
+
+    /// The action of a rule: redirect, then direct response, then route (istiod's precedence).
+    fn action(&self, rule: &HTTPRoute, vs_ns: &str, port: u32) -> Action {
+        if rule.redirect.is_some() {
+            return Action::Redirect;
+        }
+        if let Some(dr) = &rule.direct_response {
+            let body = dr.body.as_ref().and_then(|b| b.string.clone().or_else(|| b.bytes.clone()));
+            return Action::DirectResponse { status: dr.status, body };
+        }
+        let routes: Vec<&net::HTTPRouteDestination> = rule.route.iter().flatten().collect();
+        let kept: Vec<&net::HTTPRouteDestination> = if routes.len() > 1 {
+            routes.iter().copied().filter(|r| r.weight.unwrap_or(0) > 0).collect()
+        } else {
+            routes
+        };
+        let total: f64 = kept.iter().map(|r| f64::from(r.weight.unwrap_or(0).max(0))).sum();
+        let dests = kept
+            .iter()
+            .map(|r| {
+                let w = if kept.len() == 1 || total == 0.0 {
+                    100.0
+                } else {
+                    (f64::from(r.weight.unwrap_or(0)) * 10000.0 / total).round() / 100.0
+                };
+                self.destination(&r.destination, vs_ns, port, w)
+            })
+            .collect();
+        Action::Forward(dests)
+    }
+
+    fn mirrors(&self, rule: &HTTPRoute, vs_ns: &str, port: u32) -> Vec<(Destination, f64)> {
+        let mut out = Vec::new();
+        if let Some(m) = &rule.mirror {
+            let pct = rule
+                .mirror_percentage
+                .as_ref()
+                .and_then(|p| p.value)
+                .or(rule.mirror_percent.map(f64::from))
+                .unwrap_or(100.0);
+            out.push((self.destination(m, vs_ns, port, 100.0), pct));
+        }
+        for m in rule.mirrors.iter().flatten() {
+            let pct = m.percentage.as_ref().and_then(|p| p.value).unwrap_or(100.0);
+            out.push((self.destination(&m.destination, vs_ns, port, 100.0), pct));
+        }
+        out.retain(|(_, pct)| *pct > 0.0);
+        out
+    }
+}
+
+fn cx_name(cx: &Context, obj: usize) -> String {
+    cx.objects[obj].name.clone().unwrap_or_default()
+}
+
+/// `BuildHTTPRoutesForVirtualService` for one port and gateway (`mesh` for sidecars): the Envoy
+/// routes of one VirtualService in order, and the rules and matches it did not emit.
+fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &str) -> (Vec<Route<'a>>, Vec<Dropped>) {
+    let mut routes = Vec::new();
+    let mut dropped = Vec::new();
+    let prov = |rule: usize, m: Option<usize>| Provenance {
+        obj: e.obj,
+        namespace: e.namespace.clone(),
+        name: e.name.clone(),
+        rule,
+        match_index: m,
+    };
+    let mut cut: Option<Provenance> = None;
+    for (i, rule) in e.vs.spec.http.iter().flatten().enumerate() {
+        let matches = rule.match_.as_deref().unwrap_or_default();
+        if let Some(c) = &cut {
+            let reason = format!("after the catch-all {c}: istiod stops translating the VirtualService there");
+            if matches.is_empty() {
+                dropped.push(Dropped { from: prov(i, None), reason });
+            } else {
+                dropped.extend((0..matches.len()).map(|j| Dropped { from: prov(i, Some(j)), reason: reason.clone() }));
+            }
+            continue;
+        }
+        if rule.delegate.is_some() {
+            dropped.push(Dropped { from: prov(i, None), reason: "delegation is not simulated yet".into() });
+            continue;
+        }
+        let make = |m: RouteMatch, j: Option<usize>| Route {
+            from: Some(prov(i, j)),
+            name: match (&rule.name, j.and_then(|j| matches[j].name.as_ref())) {
+                (Some(r), Some(m)) => format!("{r}.{m}"),
+                (Some(r), None) => r.clone(),
+                (None, Some(m)) => m.clone(),
+                (None, None) => String::new(),
+            },
+            matcher: m,
+            action: scope.action(rule, &e.namespace, port),
+            rule: Some(rule),
+            mirrors: scope.mirrors(rule, &e.namespace, port),
+        };
+        if matches.is_empty() {
+            routes.push(make(RouteMatch::catch_all(), None));
+            cut = Some(prov(i, None));
+            continue;
+        }
+        for (j, m) in matches.iter().enumerate() {
+            if let Some(c) = &cut {
+                let reason = format!("after the catch-all {c}: istiod stops translating there");
+                dropped.push(Dropped { from: prov(i, Some(j)), reason });
+                continue;
+            }
+            if let Some(reason) = compile_time_miss(m, port, gateway, &e.namespace, scope.proxy) {
+                dropped.push(Dropped { from: prov(i, Some(j)), reason });
+                continue;
+            }
+            let rm = RouteMatch::from_istio(m);
+            let catch_all = rm.is_catch_all();
+            routes.push(make(rm, Some(j)));
+            if catch_all {
+                cut = Some(prov(i, Some(j)));
+            }
+        }
+    }
+    (routes, dropped)
+}
+
+/// The compile-time part of a match (`port`, `gateways`, `sourceLabels`, `sourceNamespace`):
+/// why istiod leaves it out of this proxy's routes, if it does.
+fn compile_time_miss(
+    m: &net::HTTPMatchRequest,
+    port: u32,
+    gateway: &str,
+    vs_ns: &str,
+    proxy: &Proxy,
+) -> Option<String> {
+    if let Some(p) = m.port
+        && p != 0
+        && p != port
+    {
+        return Some(format!("match.port {p} is not the listener port {port}"));
+    }
+    if let Some(gws) = m.gateways.as_deref().filter(|g| !g.is_empty()) {
+        let keys: Vec<String> = gws.iter().map(|g| gateway_key(g, vs_ns)).collect();
+        if !keys.iter().any(|k| k == gateway) {
+            return Some(format!("match.gateways [{}] does not include {gateway}", keys.join(", ")));
+        }
+        // With match.gateways set, istiod ignores sourceLabels and sourceNamespace (HTTP).
+        return None;
+    }
+    if let Some(sl) = &m.source_labels
+        && !selects(sl, &proxy.labels)
+    {
+        let want: Vec<String> = sl.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        return Some(format!("sourceLabels {{{}}} do not select the {} proxy", want.join(","), kind_name(proxy)));
+    }
+    if let Some(ns) = &m.source_namespace
+        && *ns != proxy.namespace
+    {
+        return Some(format!("sourceNamespace {ns} is not the proxy's namespace {}", proxy.namespace));
+    }
+    None
+}
+
+fn kind_name(p: &Proxy) -> &'static str {
+    match p.kind {
+        ProxyKind::Gateway => "gateway",
+        ProxyKind::Sidecar => "source",
+    }
+}
+
+/// istiod's `SortVHostRoutes`: catch-all routes last, the rest in order.
+fn catch_alls_last(routes: &mut Vec<Route<'_>>) {
+    let (mut rest, all): (Vec<_>, Vec<_>) = routes.drain(..).partition(|r| !r.matcher.is_catch_all());
+    rest.extend(all);
+    *routes = rest;
+}
+
+/// The Gateways merged on a gateway workload: those whose selector picks its labels, in creation
+/// order.
+pub fn merged_gateways<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<(usize, String, &'a Gateway)> {
+    let mut out: Vec<(usize, String, &'a Gateway)> = cx
+        .mesh()
+        .gateways
+        .values()
+        .filter_map(|&i| match cx.typed[i].as_ref()?.as_ref().ok()? {
+            Typed::Gateway(g) => Some((i, g.as_ref())),
+            _ => None,
+        })
+        .filter(|(_, g)| g.spec.selector.as_ref().is_some_and(|s| selects(s, &proxy.labels)))
+        .map(|(i, g)| (i, cx.objects[i].namespace_or(&cx.options.default_namespace).to_string(), g))
+        .collect();
+    out.sort_by(|a, b| {
+        let ts = |g: &Gateway| g.metadata.creation_timestamp.clone().unwrap_or_default();
+        ts(a.2).cmp(&ts(b.2)).then(a.0.cmp(&b.0))
+    });
+    out
+}
+
+/// A gateway server's port as the listener sees it: the `targetPort` of the gateway workload's
+/// Service for that port, when it declares one.
+fn target_port(cx: &Context, proxy: &Proxy, port: u32) -> u32 {
+    cx.mesh()
+        .services
+        .iter()
+        .filter(|s| s.namespace == proxy.namespace && s.selector.is_some_and(|sel| selects(sel, &proxy.labels)))
+        .flat_map(|s| s.ports.iter())
+        .find(|p| p.number == port)
+        .and_then(|p| p.target_port.as_ref()?.parse().ok())
+        .unwrap_or(port)
+}
+
+/// How a gateway server carries traffic.
+fn server_is_http(s: &Server) -> bool {
+    matches!(s.port.protocol.0.to_ascii_uppercase().as_str(), "HTTP" | "HTTP2" | "GRPC" | "GRPC-WEB")
+}
+
+fn server_terminates_https(s: &Server) -> bool {
+    s.port.protocol.0.eq_ignore_ascii_case("HTTPS")
+        && !matches!(
+            s.tls.as_ref().and_then(|t| t.mode),
+            Some(ServerTLSMode::Passthrough) | Some(ServerTLSMode::AutoPassthrough)
+        )
+}
+
+/// A gateway route table being assembled: name, server port, SNI hosts (HTTPS), and its servers
+/// as (gateway `ns/name`, gateway namespace, server).
+type Table<'a> = (String, u32, Option<Vec<String>>, Vec<(String, String, &'a Server)>);
+
+/// Every HTTP route configuration of a gateway workload: one `http.<port>` per plain-text port
+/// (shared by its servers) and one per terminating HTTPS server.
+pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'a>> {
+    let gateways = merged_gateways(cx, proxy);
+    // (route config name, server port) → servers (gateway key, gateway namespace, server).
+    let mut tables: Vec<Table<'a>> = Vec::new();
+    let mut claimed: HashMap<u32, bool> = HashMap::new();
+    for (i, ns, g) in &gateways {
+        let key = format!("{ns}/{}", cx_name(cx, *i));
+        for s in g.spec.servers.iter().flatten() {
+            let port = s.port.number;
+            let http = server_is_http(s);
+            let https = server_terminates_https(s);
+            // The first protocol to claim a port keeps it.
+            let plain = *claimed.entry(port).or_insert(http);
+            if !(http || https) || (http != plain) {
+                continue;
+            }
+            let target = target_port(cx, proxy, port);
+            let (name, tls_hosts) = if http {
+                (format!("http.{target}"), None)
+            } else {
+                let pname = s.port.name.clone().unwrap_or_default();
+                let name = format!("https.{port}.{pname}.{}.{ns}", cx_name(cx, *i));
+                (name, Some(s.hosts.iter().map(|h| hosts::server_host(h, ns).1.to_string()).collect()))
+            };
+            match tables.iter_mut().find(|t| t.0 == name) {
+                Some(t) => t.3.push((key.clone(), ns.clone(), s)),
+                None => tables.push((name, port, tls_hosts, vec![(key.clone(), ns.clone(), s)])),
+            }
+        }
+    }
+    let all = virtual_services(cx);
+    let scope = Scope { cx, proxy };
+    tables
+        .into_iter()
+        .map(|(name, port, tls_hosts, servers)| {
+            let mut vhosts: Vec<VirtualHost<'a>> = Vec::new();
+            let mut dropped: Vec<Dropped> = Vec::new();
+            for (key, gw_ns, server) in &servers {
+                let redirect = server.tls.as_ref().and_then(|t| t.https_redirect).unwrap_or(false);
+                for e in virtual_services_for(&all, key, &proxy.namespace) {
+                    let server_hosts: Vec<String> = server
+                        .hosts
+                        .iter()
+                        .map(|h| hosts::server_host(h, gw_ns))
+                        .filter(|(scope, _)| scope.is_none_or(|s| s == e.namespace))
+                        .map(|(_, h)| h.to_ascii_lowercase())
+                        .collect();
+                    let mut common: Vec<String> = Vec::new();
+                    for s in &server_hosts {
+                        for v in &e.hosts {
+                            let h = if hosts::covers(s, v) {
+                                v
+                            } else if hosts::covers(v, s) {
+                                s
+                            } else {
+                                continue;
+                            };
+                            if !common.contains(h) {
+                                common.push(h.clone());
+                            }
+                        }
+                    }
+                    if common.is_empty() {
+                        continue;
+                    }
+                    let (routes, d) = translate(&scope, &e, port, key);
+                    for x in d {
+                        if !dropped.contains(&x) {
+                            dropped.push(x);
+                        }
+                    }
+                    if routes.is_empty() {
+                        continue;
+                    }
+                    for h in common {
+                        let vh = match vhosts.iter_mut().position(|v| v.domains[0] == h) {
+                            Some(p) => &mut vhosts[p],
+                            None => {
+                                vhosts.push(VirtualHost {
+                                    name: format!("{h}:{port}"),
+                                    domains: vec![h.clone()],
+                                    routes: Vec::new(),
+                                    require_tls: false,
+                                });
+                                vhosts.last_mut().unwrap()
+                            }
+                        };
+                        vh.routes.extend(routes.iter().cloned());
+                        vh.require_tls |= redirect;
+                    }
+                }
+                if redirect {
+                    for h in &server.hosts {
+                        let h = hosts::server_host(h, gw_ns).1.to_ascii_lowercase();
+                        match vhosts.iter_mut().find(|v| v.domains[0] == h) {
+                            Some(v) => v.require_tls = true,
+                            None => vhosts.push(VirtualHost {
+                                name: format!("{h}:{port}"),
+                                domains: vec![h],
+                                routes: Vec::new(),
+                                require_tls: true,
+                            }),
+                        }
+                    }
+                }
+            }
+            for v in &mut vhosts {
+                catch_alls_last(&mut v.routes);
+            }
+            if vhosts.is_empty() {
+                vhosts.push(VirtualHost {
+                    name: format!("blackhole:{port}"),
+                    domains: vec!["*".into()],
+                    routes: Vec::new(),
+                    require_tls: false,
+                });
+            }
+            RouteConfig { name, port, virtual_hosts: vhosts, dropped, tls_hosts }
+        })
+        .collect()
+}
+
+/// How a service port's protocol is known: explicitly HTTP, explicitly something else, or
+/// sniffed at run time (auto).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortProtocol {
+    Http,
+    Other,
+    Auto,
+}
+
+/// Istio's protocol selection for a service port: the ServiceEntry `protocol`, or the Service
+/// port name prefix (`http`, `http2`, `grpc`, `grpc-web`…).
+pub fn port_protocol(s: &ServiceRecord, port: u32) -> Option<PortProtocol> {
+    let p = s.ports.iter().find(|p| p.number == port)?;
+    let by_name = |n: &str| match n.to_ascii_lowercase().split('-').next().unwrap_or("") {
+        "http" | "http2" | "grpc" => PortProtocol::Http,
+        "https" | "tls" | "tcp" | "mongo" | "mysql" | "redis" | "udp" => PortProtocol::Other,
+        _ => PortProtocol::Auto,
+    };
+    Some(match s.source {
+        ServiceSource::ServiceEntry => match p.protocol.as_deref() {
+            Some("HTTP" | "HTTP2" | "GRPC" | "GRPC-WEB") => PortProtocol::Http,
+            Some(_) => PortProtocol::Other,
+            None => p.name.as_deref().map_or(PortProtocol::Auto, by_name),
+        },
+        _ => p.name.as_deref().map_or(PortProtocol::Auto, by_name),
+    })
+}
+
+/// The host names a client in `proxy_ns` can use for a service (`generateVirtualHostDomains`):
+/// the FQDN and its absolute form; for a Kubernetes service also `name.ns`, `name.ns.svc`, and
+/// the bare name from the same namespace.
+pub fn service_domains(host: &str, proxy_ns: &str) -> Vec<String> {
+    let mut d = vec![host.to_string()];
+    if let Some((ns, name)) = hosts::service_of(host) {
+        if ns == proxy_ns {
+            d.push(name.to_string());
+        }
+        d.push(format!("{name}.{ns}"));
+        d.push(format!("{name}.{ns}.svc"));
+    }
+    if !host.starts_with('*') {
+        d.push(format!("{host}."));
+    }
+    d
+}
+
+/// The outbound traffic policy for a sidecar: its Sidecar resource's, else the mesh's.
+pub fn registry_only(cx: &Context, proxy: &Proxy) -> bool {
+    let from_sidecar = cx.typed_objects().find_map(|(o, t)| match t {
+        Typed::Sidecar(s) if o.namespace_or(&cx.options.default_namespace) == proxy.namespace => {
+            let applies = s
+                .spec
+                .workload_selector
+                .as_ref()
+                .and_then(|w| w.labels.as_ref())
+                .is_none_or(|l| selects(l, &proxy.labels));
+            applies.then(|| s.spec.outbound_traffic_policy.as_ref().and_then(|p| p.mode)).flatten()
+        }
+        _ => None,
+    });
+    match from_sidecar {
+        Some(m) => format!("{m:?}").eq_ignore_ascii_case("RegistryOnly"),
+        None => cx.mesh().config.outbound_traffic_policy.mode.eq_ignore_ascii_case("REGISTRY_ONLY"),
+    }
+}
+
+/// The services a sidecar in `proxy.namespace` sees on `port`, one per host (its own
+/// namespace's first).
+pub fn sidecar_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy, port: u32) -> Vec<&'c ServiceRecord<'a>> {
+    let mut by_host: Vec<&ServiceRecord> = Vec::new();
+    for s in &cx.mesh().services {
+        if s.source == ServiceSource::Implicit
+            || !s.ports.iter().any(|p| p.number == port)
+            || !hosts::visible(&s.export_to, &s.namespace, &proxy.namespace)
+        {
+            continue;
+        }
+        match by_host.iter_mut().find(|x| x.host == s.host) {
+            Some(x) if s.namespace == proxy.namespace && x.namespace != proxy.namespace => *x = s,
+            Some(_) => {}
+            None => by_host.push(s),
+        }
+    }
+    by_host
+}
+
+/// A sidecar's outbound route configuration for an HTTP port: `"<port>"` over every HTTP service
+/// on the port (selected by Host), or for a sniffed port `"<host>:<port>"` over that one service
+/// (`only`), whose virtual host then answers every Host.
+pub fn compile_sidecar<'a>(
+    cx: &Context<'a>,
+    proxy: &Proxy,
+    port: u32,
+    only: Option<&ServiceRecord<'a>>,
+) -> RouteConfig<'a> {
+    let services: Vec<&ServiceRecord> = match only {
+        Some(s) => vec![s],
+        None => sidecar_services(cx, proxy, port)
+            .into_iter()
+            .filter(|s| port_protocol(s, port) == Some(PortProtocol::Http))
+            .collect(),
+    };
+    let all = virtual_services(cx);
+    let scope = Scope { cx, proxy };
+    let mut vhosts: Vec<VirtualHost<'a>> = Vec::new();
+    let mut dropped: Vec<Dropped> = Vec::new();
+    let mut covered: HashSet<String> = HashSet::new();
+    // domain → the VirtualService that owns it (first wins).
+    let mut owner: HashMap<String, String> = HashMap::new();
+    for e in virtual_services_for(&all, "mesh", &proxy.namespace) {
+        let on_service = e.hosts.iter().any(|h| services.iter().any(|s| hosts::matches(h, &s.host)));
+        if (port != 80 || only.is_some()) && !on_service {
+            continue;
+        }
+        let (routes, d) = translate(&scope, &e, port, "mesh");
+        dropped.extend(d);
+        if routes.is_empty() {
+            continue;
+        }
+        let mut domain_sets: Vec<(String, Vec<String>)> = Vec::new();
+        for h in &e.hosts {
+            if let Some(s) = services.iter().find(|s| s.host == *h) {
+                covered.insert(s.host.clone());
+                domain_sets.push((h.clone(), service_domains(&s.host, &proxy.namespace)));
+            } else if h.starts_with('*') {
+                for s in services.iter().filter(|s| hosts::covers(h, &s.host) && !e.hosts.contains(&s.host)) {
+                    if covered.insert(s.host.clone()) {
+                        domain_sets.push((s.host.clone(), service_domains(&s.host, &proxy.namespace)));
+                    }
+                }
+            } else if only.is_none() {
+                domain_sets.push((h.clone(), vec![h.clone()]));
+            }
+        }
+        let vs_name = format!("{}/{}", e.namespace, e.name);
+        for (h, domains) in domain_sets {
+            let mut kept = Vec::new();
+            let mut lost_to = None;
+            for d in domains {
+                match owner.get(&d) {
+                    Some(o) => lost_to = lost_to.or(Some(o.clone())),
+                    None => {
+                        owner.insert(d.clone(), vs_name.clone());
+                        kept.push(d);
+                    }
+                }
+            }
+            if kept.is_empty() {
+                let older = lost_to.unwrap_or_default();
+                for r in &routes {
+                    let reason = format!(
+                        "host {h} belongs to the older VirtualService {older}: a sidecar uses only the oldest \
+                         VirtualService for a host"
+                    );
+                    dropped.push(Dropped { from: r.from.clone().expect("VS route"), reason });
+                }
+                continue;
+            }
+            let domains = if only.is_some() { vec!["*".to_string()] } else { kept };
+            vhosts.push(VirtualHost {
+                name: format!("{h}:{port}"),
+                domains,
+                routes: routes.clone(),
+                require_tls: false,
+            });
+        }
+    }
+    for s in services.iter().filter(|s| !covered.contains(&s.host)) {
+        let domains: Vec<String> = if only.is_some() {
+            vec!["*".into()]
+        } else {
+            service_domains(&s.host, &proxy.namespace).into_iter().filter(|d| !owner.contains_key(d)).collect()
+        };
+        if domains.is_empty() {
+            continue;
+        }
+        for d in &domains {
+            owner.insert(d.clone(), s.host.clone());
+        }
+        let dest = scope.destination(
+            &net::Destination { host: s.host.clone(), subset: None, port: None },
+            &s.namespace,
+            port,
+            100.0,
+        );
+        vhosts.push(VirtualHost {
+            name: format!("{}:{port}", s.host),
+            domains,
+            routes: vec![Route {
+                from: None,
+                name: "default".into(),
+                matcher: RouteMatch::catch_all(),
+                action: Action::Forward(vec![dest]),
+                rule: None,
+                mirrors: Vec::new(),
+            }],
+            require_tls: false,
+        });
+    }
+    let name = match only {
+        Some(s) => format!("{}:{port}", s.host),
+        None => {
+            let (vh, action) = if registry_only(cx, proxy) {
+                ("block_all", Action::DirectResponse { status: 502, body: None })
+            } else {
+                ("allow_any", Action::Passthrough)
+            };
+            vhosts.push(VirtualHost {
+                name: vh.into(),
+                domains: vec!["*".into()],
+                routes: vec![Route {
+                    from: None,
+                    name: vh.into(),
+                    matcher: RouteMatch::catch_all(),
+                    action,
+                    rule: None,
+                    mirrors: Vec::new(),
+                }],
+                require_tls: false,
+            });
+            port.to_string()
+        }
+    };
+    RouteConfig { name, port, virtual_hosts: vhosts, dropped, tls_hosts: None }
+}

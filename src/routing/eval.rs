@@ -1,0 +1,548 @@
+//! Envoy's side: one request through the compiled route tables, with a trace of every decision.
+
+use super::compile::{self, PortProtocol, Proxy, ProxyKind};
+use super::matcher::{DomainMatch, normalize_path, select_domain, split_query, strip_port};
+use super::{Action, Destination, RouteConfig};
+use crate::lint::Context;
+use crate::mesh::hosts;
+use crate::model::core::StringMap;
+use crate::model::networking::{HTTPRoute, RedirectPortSelection};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where the request enters the mesh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum From {
+    Gateway,
+    #[default]
+    Mesh,
+}
+
+/// A workload by namespace and labels.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct WorkloadRef {
+    pub namespace: String,
+    pub labels: StringMap,
+}
+
+/// One request, as `simulate --request FILE` reads it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Request {
+    pub from: From,
+    /// The gateway workload (default `istio-system`, `istio: ingressgateway`).
+    pub gateway_workload: Option<WorkloadRef>,
+    /// The client workload of a mesh request (default: namespace `default`, no labels).
+    pub source: Option<WorkloadRef>,
+    /// `http` (default), `tls` or `tcp`.
+    pub protocol: String,
+    /// The Host header (may carry a port).
+    pub host: String,
+    /// The port the client connects to (default 80, 443 for https).
+    pub port: Option<u32>,
+    pub method: String,
+    /// Path with optional query string.
+    pub path: String,
+    pub headers: BTreeMap<String, String>,
+    /// `http` or `https` as the proxy sees it.
+    pub scheme: Option<String>,
+    pub sni: Option<String>,
+    pub destination_address: Option<String>,
+}
+
+impl Default for Request {
+    fn default() -> Self {
+        Request {
+            from: From::Mesh,
+            gateway_workload: None,
+            source: None,
+            protocol: "http".into(),
+            host: String::new(),
+            port: None,
+            method: "GET".into(),
+            path: "/".into(),
+            headers: BTreeMap::new(),
+            scheme: None,
+            sni: None,
+            destination_address: None,
+        }
+    }
+}
+
+impl Request {
+    pub fn scheme(&self) -> &str {
+        self.scheme.as_deref().unwrap_or(if self.port == Some(443) { "https" } else { "http" })
+    }
+
+    pub fn port(&self) -> u32 {
+        self.port.unwrap_or(if self.scheme.as_deref() == Some("https") { 443 } else { 80 })
+    }
+
+    /// The proxy the request goes through.
+    pub fn proxy(&self) -> Proxy {
+        match self.from {
+            From::Gateway => {
+                let w = self.gateway_workload.clone().unwrap_or_else(|| WorkloadRef {
+                    namespace: "istio-system".into(),
+                    labels: [("istio".to_string(), "ingressgateway".to_string())].into_iter().collect(),
+                });
+                Proxy { kind: ProxyKind::Gateway, namespace: w.namespace, labels: w.labels }
+            }
+            From::Mesh => {
+                let w = self
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| WorkloadRef { namespace: "default".into(), labels: StringMap::default() });
+                Proxy { kind: ProxyKind::Sidecar, namespace: w.namespace, labels: w.labels }
+            }
+        }
+    }
+}
+
+/// What happened to the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Route,
+    NotFound,
+    Redirect,
+    TlsRedirect,
+    DirectResponse,
+    Passthrough,
+    TcpForward,
+    NoListener,
+}
+
+/// One step of the explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceEntry {
+    /// `ns/name` of the VirtualService, or null for istiod's own routes.
+    pub virtual_service: Option<String>,
+    pub rule_index: Option<usize>,
+    pub match_index: Option<usize>,
+    /// `matched`, `no_match`, `dropped` (at compile time), `not_reached`.
+    pub result: &'static str,
+    pub detail: String,
+}
+
+/// A fault applied to the route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fault {
+    pub delay: Option<String>,
+    pub delay_percent: f64,
+    pub abort_status: Option<i32>,
+    pub abort_percent: f64,
+}
+
+/// A retry policy as Envoy gets it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Retries {
+    pub attempts: i32,
+    pub per_try_timeout: Option<String>,
+    pub retry_on: String,
+}
+
+/// A mirror target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mirror {
+    pub host: String,
+    pub subset: String,
+    pub port: u32,
+    pub percent: f64,
+}
+
+/// A rewrite of the forwarded request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rewrite {
+    pub path: Option<String>,
+    pub authority: Option<String>,
+}
+
+/// The answer of `simulate` (the JSON output contract).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub outcome: OutcomeKind,
+    pub proxy: String,
+    pub route_config: Option<String>,
+    pub virtual_host: Option<String>,
+    pub virtual_service: Option<String>,
+    pub rule_index: Option<usize>,
+    pub match_index: Option<usize>,
+    pub delegate: Option<String>,
+    pub delegate_rule_index: Option<usize>,
+    pub destinations: Vec<Destination>,
+    pub status: Option<u32>,
+    pub location: Option<String>,
+    pub body: Option<String>,
+    pub response_flags: Option<String>,
+    pub rewrite: Option<Rewrite>,
+    pub timeout: Option<String>,
+    pub retries: Option<Retries>,
+    pub fault: Option<Fault>,
+    pub mirrors: Vec<Mirror>,
+    pub trace: Vec<TraceEntry>,
+}
+
+impl Outcome {
+    fn new(kind: OutcomeKind, proxy: String) -> Outcome {
+        Outcome {
+            outcome: kind,
+            proxy,
+            route_config: None,
+            virtual_host: None,
+            virtual_service: None,
+            rule_index: None,
+            match_index: None,
+            delegate: None,
+            delegate_rule_index: None,
+            destinations: Vec::new(),
+            status: None,
+            location: None,
+            body: None,
+            response_flags: None,
+            rewrite: None,
+            timeout: None,
+            retries: None,
+            fault: None,
+            mirrors: Vec::new(),
+            trace: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, detail: impl Into<String>) {
+        self.trace.push(TraceEntry {
+            virtual_service: None,
+            rule_index: None,
+            match_index: None,
+            result: "note",
+            detail: detail.into(),
+        });
+    }
+}
+
+fn proxy_name(p: &Proxy) -> String {
+    let labels: Vec<String> = p.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let kind = match p.kind {
+        ProxyKind::Gateway => "gateway",
+        ProxyKind::Sidecar => "sidecar",
+    };
+    format!("{kind} {}/{}", p.namespace, labels.join(","))
+}
+
+/// Run one request through the routing of the proxy it enters.
+pub fn simulate(cx: &Context, req: &Request) -> Outcome {
+    let proxy = req.proxy();
+    let name = proxy_name(&proxy);
+    let port = req.port();
+    match proxy.kind {
+        ProxyKind::Gateway => {
+            let configs = compile::compile_gateway(cx, &proxy);
+            let sni = req.sni.clone().unwrap_or_else(|| strip_port(&req.host).to_ascii_lowercase());
+            let at_port: Vec<&RouteConfig> = configs.iter().filter(|c| c.port == port).collect();
+            let chosen = at_port
+                .iter()
+                .find(|c| c.tls_hosts.is_none())
+                .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))));
+            match chosen {
+                Some(c) => run_http(c, req, name),
+                None => {
+                    let mut o = Outcome::new(OutcomeKind::NoListener, name);
+                    let ports: Vec<String> = configs.iter().map(|c| c.port.to_string()).collect();
+                    o.note(format!(
+                        "no HTTP server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
+                        if ports.is_empty() { "none".into() } else { ports.join(", ") }
+                    ));
+                    o
+                }
+            }
+        }
+        ProxyKind::Sidecar => {
+            let host = strip_port(&req.host).to_ascii_lowercase();
+            let services = compile::sidecar_services(cx, &proxy, port);
+            let target =
+                services.iter().find(|s| compile::service_domains(&s.host, &proxy.namespace).contains(&host)).copied();
+            let proto = target.and_then(|s| compile::port_protocol(s, port));
+            let any_http = services.iter().any(|s| compile::port_protocol(s, port) == Some(PortProtocol::Http));
+            match proto {
+                Some(PortProtocol::Auto) => {
+                    let cfg = compile::compile_sidecar(cx, &proxy, port, target);
+                    let mut o = run_http(&cfg, req, name);
+                    o.trace.insert(
+                        0,
+                        TraceEntry {
+                            virtual_service: None,
+                            rule_index: None,
+                            match_index: None,
+                            result: "note",
+                            detail: format!(
+                                "port {port} of {} has no protocol in its name: the listener sniffs HTTP on the \
+                                 service address, so the Host header does not choose the virtual host",
+                                target.map(|s| s.host.as_str()).unwrap_or_default()
+                            ),
+                        },
+                    );
+                    o
+                }
+                Some(PortProtocol::Other) => {
+                    let s = target.expect("protocol implies a service");
+                    let mut o = Outcome::new(OutcomeKind::TcpForward, name);
+                    o.destinations.push(Destination {
+                        host: s.host.clone(),
+                        subset: String::new(),
+                        port,
+                        weight: 100.0,
+                        cluster: format!("outbound|{port}||{}", s.host),
+                        missing: None,
+                    });
+                    o.note(format!(
+                        "port {port} of {} is not HTTP: forwarded as TCP (TCP/TLS routes are not simulated yet)",
+                        s.host
+                    ));
+                    o
+                }
+                _ if any_http => run_http(&compile::compile_sidecar(cx, &proxy, port, None), req, name),
+                _ => {
+                    if compile::registry_only(cx, &proxy) {
+                        let mut o = Outcome::new(OutcomeKind::NoListener, name);
+                        o.note(format!(
+                            "no service listens on port {port}: REGISTRY_ONLY sends the connection to the BlackHoleCluster"
+                        ));
+                        o
+                    } else {
+                        let mut o = Outcome::new(OutcomeKind::Passthrough, name);
+                        o.note(format!(
+                            "no HTTP service on port {port}: ALLOW_ANY passes the connection through to its original destination"
+                        ));
+                        o
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Envoy's HTTP connection manager on one route configuration.
+pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
+    let mut o = Outcome::new(OutcomeKind::NotFound, proxy);
+    o.route_config = Some(cfg.name.clone());
+    let raw_path = if req.path.is_empty() { "/" } else { req.path.as_str() };
+    let (path, query) = split_query(raw_path);
+    let path = normalize_path(path);
+    let mut headers: Vec<(String, String)> =
+        req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
+    headers.push((":method".into(), req.method.clone()));
+    headers.push((":authority".into(), req.host.clone()));
+    headers.push((":scheme".into(), req.scheme().to_string()));
+    headers.push((":path".into(), raw_path.to_string()));
+    for d in &cfg.dropped {
+        o.trace.push(TraceEntry {
+            virtual_service: Some(d.from.vs()),
+            rule_index: Some(d.from.rule),
+            match_index: d.from.match_index,
+            result: "dropped",
+            detail: d.reason.clone(),
+        });
+    }
+    let Some((vi, domain, how)) = select_domain(&req.host, cfg.virtual_hosts.iter().map(|v| v.domains.as_slice()))
+    else {
+        o.status = Some(404);
+        o.response_flags = Some("NR".into());
+        o.note(format!("no virtual host of {} has a domain for {:?}", cfg.name, req.host));
+        return o;
+    };
+    let vh = &cfg.virtual_hosts[vi];
+    o.virtual_host = Some(vh.name.clone());
+    let how = match how {
+        DomainMatch::Exact => "exact",
+        DomainMatch::Suffix => "suffix wildcard",
+        DomainMatch::Prefix => "prefix wildcard",
+        DomainMatch::Any => "catch-all",
+    };
+    o.note(format!("virtual host {} (domain {domain:?}, {how} match)", vh.name));
+    if vh.require_tls && req.scheme() != "https" {
+        o.outcome = OutcomeKind::TlsRedirect;
+        o.status = Some(301);
+        o.location = Some(format!("https://{}{raw_path}", strip_port(&req.host)));
+        o.note("the server sets tls.httpsRedirect: Envoy answers 301 to https before matching routes");
+        return o;
+    }
+    let mut winner = None;
+    for (k, r) in vh.routes.iter().enumerate() {
+        let (vs, rule, m) = match &r.from {
+            Some(p) => (Some(p.vs()), Some(p.rule), p.match_index),
+            None => (None, None, None),
+        };
+        if winner.is_some() {
+            o.trace.push(TraceEntry {
+                virtual_service: vs,
+                rule_index: rule,
+                match_index: m,
+                result: "not_reached",
+                detail: "not tried: an earlier route matched".into(),
+            });
+            continue;
+        }
+        match r.matcher.check(&path, &query, &headers) {
+            Ok(()) => {
+                o.trace.push(TraceEntry {
+                    virtual_service: vs,
+                    rule_index: rule,
+                    match_index: m,
+                    result: "matched",
+                    detail: if r.from.is_none() { format!("istiod's route {}", r.name) } else { "first match".into() },
+                });
+                winner = Some(k);
+            }
+            Err(why) => o.trace.push(TraceEntry {
+                virtual_service: vs,
+                rule_index: rule,
+                match_index: m,
+                result: "no_match",
+                detail: why,
+            }),
+        }
+    }
+    let Some(k) = winner else {
+        o.status = Some(404);
+        o.response_flags = Some("NR".into());
+        o.note(format!("no route of virtual host {} matches", vh.name));
+        return o;
+    };
+    let route = &vh.routes[k];
+    if let Some(p) = &route.from {
+        o.virtual_service = Some(p.vs());
+        o.rule_index = Some(p.rule);
+        o.match_index = p.match_index;
+    }
+    let rule = route.rule;
+    match &route.action {
+        Action::Redirect => {
+            let rd = rule.and_then(|r| r.redirect.as_ref()).expect("redirect action has a redirect");
+            o.outcome = OutcomeKind::Redirect;
+            o.status = Some(rd.redirect_code.unwrap_or(301));
+            let scheme = rd.scheme.clone().unwrap_or_else(|| req.scheme().to_string());
+            let host = rd.authority.clone().unwrap_or_else(|| strip_port(&req.host).to_string());
+            let port = match (rd.port, rd.derive_port) {
+                (_, Some(RedirectPortSelection::FromRequestPort)) => Some(cfg.port),
+                (Some(p), _) => Some(p),
+                _ => None,
+            }
+            .filter(|p| !((scheme == "http" && *p == 80) || (scheme == "https" && *p == 443)));
+            let new_path = match &rd.uri {
+                Some(u) if u.contains('?') => u.clone(),
+                Some(u) => match raw_path.split_once('?') {
+                    Some((_, q)) => format!("{u}?{q}"),
+                    None => u.clone(),
+                },
+                None => raw_path.to_string(),
+            };
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            o.location = Some(format!("{scheme}://{host}{port}{new_path}"));
+        }
+        Action::DirectResponse { status, body } => {
+            o.outcome = OutcomeKind::DirectResponse;
+            o.status = Some(*status);
+            o.body = body.clone();
+        }
+        Action::Passthrough => {
+            o.outcome = OutcomeKind::Passthrough;
+            o.note(
+                "no virtual host for this Host: ALLOW_ANY sends it to the PassthroughCluster (original destination)",
+            );
+        }
+        Action::Forward(dests) => {
+            o.outcome = OutcomeKind::Route;
+            o.destinations = dests.clone();
+            let missing: Vec<&Destination> = dests.iter().filter(|d| d.missing.is_some()).collect();
+            for d in &missing {
+                o.note(format!("cluster {} does not exist: {}", d.cluster, d.missing.as_deref().unwrap_or("")));
+            }
+            if !dests.is_empty() && missing.len() == dests.len() {
+                o.status = Some(503);
+                o.response_flags = Some("NC".into());
+            }
+            if let Some(rule) = rule {
+                apply_policies(&mut o, rule, &route.matcher, &path);
+            } else {
+                o.retries = Some(default_retries());
+            }
+            o.mirrors = route
+                .mirrors
+                .iter()
+                .map(|(d, pct)| Mirror { host: d.host.clone(), subset: d.subset.clone(), port: d.port, percent: *pct })
+                .collect();
+        }
+    }
+    if let Some(rule) = rule
+        && o.outcome != OutcomeKind::Route
+    {
+        o.fault = fault(rule);
+    }
+    o
+}
+
+fn default_retries() -> Retries {
+    Retries {
+        attempts: 2,
+        per_try_timeout: None,
+        retry_on: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes".into(),
+    }
+}
+
+fn fault(rule: &HTTPRoute) -> Option<Fault> {
+    let f = rule.fault.as_ref()?;
+    let pct = |p: Option<f64>, legacy: Option<i32>| p.or(legacy.map(f64::from)).unwrap_or(0.0);
+    let (delay, delay_percent) = match &f.delay {
+        Some(d) => {
+            (d.fixed_delay.as_ref().map(|x| x.0.clone()), pct(d.percentage.as_ref().and_then(|p| p.value), d.percent))
+        }
+        None => (None, 0.0),
+    };
+    let (abort_status, abort_percent) = match &f.abort {
+        Some(a) => (a.http_status, pct(a.percentage.as_ref().and_then(|p| p.value), None)),
+        None => (None, 0.0),
+    };
+    Some(Fault { delay, delay_percent, abort_status, abort_percent })
+}
+
+fn apply_policies(o: &mut Outcome, rule: &HTTPRoute, m: &super::RouteMatch, path: &str) {
+    o.timeout = rule.timeout.as_ref().map(|t| t.0.clone());
+    o.retries = Some(match &rule.retries {
+        Some(r) => Retries {
+            attempts: r.attempts.unwrap_or(2),
+            per_try_timeout: r.per_try_timeout.as_ref().map(|d| d.0.clone()),
+            retry_on: r.retry_on.clone().unwrap_or_else(|| default_retries().retry_on),
+        },
+        None => default_retries(),
+    });
+    if let Some(rw) = &rule.rewrite {
+        let new_path = rw.uri.as_ref().map(|u| match &m.path.kind {
+            super::matcher::StrMatch::Prefix(p) if path.len() >= p.len() => format!("{u}{}", &path[p.len()..]),
+            _ => u.clone(),
+        });
+        let new_path = match (&new_path, &rw.uri_regex_rewrite) {
+            (None, Some(rr)) => match (&rr.match_, &rr.rewrite) {
+                (Some(mt), Some(to)) => regex::Regex::new(mt)
+                    .ok()
+                    .map(|re| re.replace_all(path, to.replace("\\", "$").as_str()).into_owned()),
+                _ => None,
+            },
+            _ => new_path,
+        };
+        o.rewrite = Some(Rewrite { path: new_path, authority: rw.authority.clone() });
+    }
+    if let Some(f) = fault(rule) {
+        if let Some(s) = f.abort_status
+            && f.abort_percent >= 100.0
+        {
+            o.status = Some(u32::try_from(s).unwrap_or(0));
+            o.response_flags = Some("FI".into());
+            o.note(format!("fault abort {s} on 100% of requests: Envoy answers without calling upstream"));
+        } else if f.delay.is_some() && f.delay_percent > 0.0 {
+            o.response_flags = Some("DI".into());
+        }
+        o.fault = Some(f);
+    }
+}

@@ -1,0 +1,304 @@
+//! Envoy's matchers: virtual-host domains, route path/header/query matchers, built from an Istio
+//! `HTTPMatchRequest` as istiod translates it (`route.go` `TranslateRouteMatch`).
+
+use crate::model::networking::{HTTPMatchRequest, StringMatch};
+use regex::Regex;
+
+/// A string matcher: exact, prefix or RE2 full match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StrMatch {
+    Exact(String),
+    Prefix(String),
+    Regex(String),
+}
+
+impl StrMatch {
+    /// The Istio `StringMatch` as Envoy gets it; `None` for an empty one (or `regex: "*"`), which
+    /// istiod turns into a presence check.
+    pub fn from_istio(m: &StringMatch) -> Option<StrMatch> {
+        if let Some(e) = &m.exact {
+            Some(StrMatch::Exact(e.clone()))
+        } else if let Some(p) = &m.prefix {
+            Some(StrMatch::Prefix(p.clone()))
+        } else {
+            m.regex.as_ref().filter(|r| r.as_str() != "*").map(|r| StrMatch::Regex(r.clone()))
+        }
+    }
+
+    pub fn matches(&self, value: &str, case_sensitive: bool) -> bool {
+        match self {
+            StrMatch::Exact(e) if case_sensitive => value == e,
+            StrMatch::Exact(e) => value.eq_ignore_ascii_case(e),
+            StrMatch::Prefix(p) if case_sensitive => value.starts_with(p.as_str()),
+            StrMatch::Prefix(p) => {
+                value.len() >= p.len() && value.is_char_boundary(p.len()) && value[..p.len()].eq_ignore_ascii_case(p)
+            }
+            StrMatch::Regex(r) => full_match(r, value),
+        }
+    }
+}
+
+impl std::fmt::Display for StrMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StrMatch::Exact(v) => write!(f, "exact {v:?}"),
+            StrMatch::Prefix(v) => write!(f, "prefix {v:?}"),
+            StrMatch::Regex(v) => write!(f, "regex {v:?}"),
+        }
+    }
+}
+
+/// RE2 full match (Envoy's `safe_regex`); an invalid expression matches nothing.
+pub fn full_match(re: &str, value: &str) -> bool {
+    Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(value))
+}
+
+/// A header matcher (pseudo-headers `:method`, `:authority`, `:scheme` included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderMatcher {
+    /// Lower-cased name.
+    pub name: String,
+    /// `None`: presence.
+    pub value: Option<StrMatch>,
+    /// `withoutHeaders`: the result is inverted; an absent header counts as `""` when a value is
+    /// given.
+    pub invert: bool,
+}
+
+impl HeaderMatcher {
+    pub fn matches(&self, headers: &[(String, String)]) -> bool {
+        let values: Vec<&str> =
+            headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(&self.name)).map(|(_, v)| v.as_str()).collect();
+        let joined = (!values.is_empty()).then(|| values.join(","));
+        let hit = match (&self.value, joined) {
+            (None, v) => v.is_some(),
+            (Some(m), Some(v)) => m.matches(&v, true),
+            (Some(m), None) if self.invert => m.matches("", true),
+            (Some(_), None) => false,
+        };
+        hit != self.invert
+    }
+}
+
+impl std::fmt::Display for HeaderMatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let not = if self.invert { "not " } else { "" };
+        match &self.value {
+            Some(v) => write!(f, "header {} {not}{v}", self.name),
+            None if self.invert => write!(f, "header {} absent", self.name),
+            None => write!(f, "header {} present", self.name),
+        }
+    }
+}
+
+/// A query parameter matcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryMatcher {
+    pub name: String,
+    /// `None`: presence.
+    pub value: Option<StrMatch>,
+}
+
+/// The path part of a route match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathMatch {
+    pub kind: StrMatch,
+    /// `ignoreUriCase` (no effect on regex).
+    pub case_sensitive: bool,
+}
+
+/// One Envoy route's match: path AND every header AND every query parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteMatch {
+    pub path: PathMatch,
+    pub headers: Vec<HeaderMatcher>,
+    pub query: Vec<QueryMatcher>,
+}
+
+/// Why a request does not match a route.
+pub type Miss = String;
+
+impl RouteMatch {
+    /// Prefix `/`: what istiod emits for a rule without `match`.
+    pub fn catch_all() -> RouteMatch {
+        RouteMatch {
+            path: PathMatch { kind: StrMatch::Prefix("/".into()), case_sensitive: true },
+            headers: Vec::new(),
+            query: Vec::new(),
+        }
+    }
+
+    /// istiod's translation of one `HTTPMatchRequest` (the compile-time fields `port`,
+    /// `sourceLabels`, `sourceNamespace`, `gateways` are not part of it).
+    pub fn from_istio(m: &HTTPMatchRequest) -> RouteMatch {
+        let case_sensitive = !m.ignore_uri_case.unwrap_or(false);
+        let path = match m.uri.as_ref().and_then(StrMatch::from_istio) {
+            Some(kind) => PathMatch { kind, case_sensitive },
+            None => PathMatch { kind: StrMatch::Prefix("/".into()), case_sensitive: true },
+        };
+        let mut headers = Vec::new();
+        for (name, sm) in [(":scheme", &m.scheme), (":method", &m.method), (":authority", &m.authority)] {
+            if let Some(sm) = sm {
+                headers.push(HeaderMatcher { name: name.into(), value: StrMatch::from_istio(sm), invert: false });
+            }
+        }
+        for (k, v) in m.headers.iter().flatten() {
+            if matches!(k.to_ascii_lowercase().as_str(), "uri" | "scheme" | "method" | "authority") {
+                continue;
+            }
+            headers.push(HeaderMatcher { name: k.to_ascii_lowercase(), value: StrMatch::from_istio(v), invert: false });
+        }
+        for (k, v) in m.without_headers.iter().flatten() {
+            headers.push(HeaderMatcher { name: k.to_ascii_lowercase(), value: StrMatch::from_istio(v), invert: true });
+        }
+        let query = m
+            .query_params
+            .iter()
+            .flatten()
+            .map(|(k, v)| QueryMatcher { name: k.clone(), value: StrMatch::from_istio(v) })
+            .collect();
+        RouteMatch { path, headers, query }
+    }
+
+    /// istiod's `IsCatchAllRoute`: path prefix `/` (or regex `.*`) and nothing else.
+    pub fn is_catch_all(&self) -> bool {
+        let path_all = match &self.path.kind {
+            StrMatch::Prefix(p) => p == "/",
+            StrMatch::Regex(r) => r == ".*",
+            StrMatch::Exact(_) => false,
+        };
+        path_all && self.headers.is_empty() && self.query.is_empty()
+    }
+
+    /// Envoy's route match: `Ok` or the first condition that fails.
+    pub fn check(&self, path: &str, query: &[(String, String)], headers: &[(String, String)]) -> Result<(), Miss> {
+        if !self.path.kind.matches(path, self.path.case_sensitive || matches!(self.path.kind, StrMatch::Regex(_))) {
+            return Err(format!("path {path:?} does not match uri {}", self.path.kind));
+        }
+        for h in &self.headers {
+            if !h.matches(headers) {
+                let got: Vec<&str> =
+                    headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(&h.name)).map(|(_, v)| v.as_str()).collect();
+                let got = if got.is_empty() { "absent".to_string() } else { format!("{:?}", got.join(",")) };
+                return Err(format!("{h} required, request has {got}"));
+            }
+        }
+        for q in &self.query {
+            let got = query.iter().find(|(k, _)| *k == q.name).map(|(_, v)| v.as_str());
+            let ok = match (&q.value, got) {
+                (None, g) => g.is_some(),
+                (Some(m), Some(v)) => m.matches(v, true),
+                (Some(_), None) => false,
+            };
+            if !ok {
+                let want = q.value.as_ref().map_or("present".to_string(), |v| v.to_string());
+                return Err(format!("query parameter {} {want} required, request has {got:?}", q.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a virtual host's domain matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DomainMatch {
+    Exact,
+    Suffix,
+    Prefix,
+    Any,
+}
+
+/// Envoy's virtual-host selection: the Host lower-cased with its port stripped; exact domains,
+/// then the longest suffix wildcard, then the longest prefix wildcard, then `*`. Returns the index
+/// of the domain list that won and how.
+pub fn select_domain<'d>(
+    host: &str,
+    domain_lists: impl Iterator<Item = &'d [String]>,
+) -> Option<(usize, &'d str, DomainMatch)> {
+    let host = strip_port(&host.to_ascii_lowercase()).to_string();
+    let mut best: Option<(usize, &str, DomainMatch, usize)> = None;
+    for (i, domains) in domain_lists.enumerate() {
+        for d in domains {
+            let d_l = d.to_ascii_lowercase();
+            let cand = if d_l == host {
+                Some((DomainMatch::Exact, usize::MAX))
+            } else if d_l == "*" {
+                Some((DomainMatch::Any, 0))
+            } else if let Some(suffix) = d_l.strip_prefix('*') {
+                (host.len() > suffix.len() && host.ends_with(suffix)).then_some((DomainMatch::Suffix, suffix.len()))
+            } else if let Some(prefix) = d_l.strip_suffix('*') {
+                (host.len() > prefix.len() && host.starts_with(prefix)).then_some((DomainMatch::Prefix, prefix.len()))
+            } else {
+                None
+            };
+            let Some((kind, len)) = cand else { continue };
+            let better = match &best {
+                None => true,
+                Some((_, _, bk, bl)) => rank(kind) > rank(*bk) || (rank(kind) == rank(*bk) && len > *bl),
+            };
+            if better {
+                best = Some((i, d.as_str(), kind, len));
+            }
+        }
+    }
+    best.map(|(i, d, k, _)| (i, d, k))
+}
+
+fn rank(k: DomainMatch) -> u8 {
+    match k {
+        DomainMatch::Exact => 3,
+        DomainMatch::Suffix => 2,
+        DomainMatch::Prefix => 1,
+        DomainMatch::Any => 0,
+    }
+}
+
+/// `host:port` → `host` (IPv6 `[::1]:80` aware).
+pub fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |i| &host[..=i]);
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') => h,
+        _ => host,
+    }
+}
+
+/// RFC 3986 dot-segment removal and duplicate-slash merging, as Envoy's `normalize_path`.
+pub fn normalize_path(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let trailing = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let mut p = format!("/{}", out.join("/"));
+    if trailing && p != "/" {
+        p.push('/');
+    }
+    p
+}
+
+/// Split `path?query` into the path and the query parameters (raw, not decoded).
+pub fn split_query(path: &str) -> (&str, Vec<(String, String)>) {
+    match path.split_once('?') {
+        Some((p, q)) => {
+            let params = q
+                .split('&')
+                .filter(|s| !s.is_empty())
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    None => (kv.to_string(), String::new()),
+                })
+                .collect();
+            (p, params)
+        }
+        None => (path, Vec::new()),
+    }
+}

@@ -1,0 +1,136 @@
+//! The routing engine: route tables compiled as istiod builds them, matched as Envoy matches.
+//!
+//! `compile` turns VirtualServices, Gateways and services into [`RouteConfig`]s for one proxy
+//! (a gateway workload or a sidecar) — virtual hosts with ordered routes, each carrying its
+//! provenance (`vs ns/name, http[i], match[j]`), plus the rules dropped at compile time with the
+//! reason. `matcher` is Envoy's matcher (virtual-host domains, path, headers, query). `eval` runs
+//! one [`Request`] through them and explains the result. `analysis` finds unreachable and
+//! ineffective rules with the same matchers. Simulate, the shadowing rules and the graph all use
+//! this module; there is no second implementation.
+
+pub mod analysis;
+pub mod compile;
+pub mod eval;
+pub mod matcher;
+#[cfg(test)]
+mod tests;
+
+pub use compile::{Proxy, ProxyKind, compile_gateway, compile_sidecar};
+pub use eval::{Outcome, OutcomeKind, Request, simulate};
+pub use matcher::RouteMatch;
+
+use crate::model::networking::HTTPRoute;
+use serde::Serialize;
+
+/// Where a compiled route came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// Index of the VirtualService in the run's object list.
+    #[serde(skip)]
+    pub obj: usize,
+    pub namespace: String,
+    pub name: String,
+    /// Index in `http`.
+    pub rule: usize,
+    /// Index in `http[rule].match`; `None` for a rule without `match`.
+    pub match_index: Option<usize>,
+}
+
+impl Provenance {
+    /// `ns/name`.
+    pub fn vs(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// The JSON pointer of the rule (or its match) inside the VirtualService.
+    pub fn pointer(&self) -> String {
+        match self.match_index {
+            Some(j) => format!("/spec/http/{}/match/{j}", self.rule),
+            None => format!("/spec/http/{}", self.rule),
+        }
+    }
+}
+
+impl std::fmt::Display for Provenance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} http[{}]", self.vs(), self.rule)?;
+        if let Some(j) = self.match_index {
+            write!(f, " match[{j}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// One destination of a compiled route, resolved as istiod resolves it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Destination {
+    /// FQDN.
+    pub host: String,
+    /// `""` for none.
+    pub subset: String,
+    pub port: u32,
+    /// Share of traffic in percent (weights normalised; a single destination gets 100).
+    pub weight: f64,
+    /// `outbound|port|subset|host`.
+    pub cluster: String,
+    /// Why Envoy has no such cluster (503 NC), if it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
+}
+
+/// What a route does once it matched.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Forward(Vec<Destination>),
+    Redirect,
+    DirectResponse {
+        status: u32,
+        body: Option<String>,
+    },
+    /// The sidecar's `allow_any` route: to the original destination.
+    Passthrough,
+}
+
+/// One Envoy route.
+#[derive(Debug, Clone)]
+pub struct Route<'a> {
+    /// `None` for routes istiod makes itself (default routes, the catch-all virtual host).
+    pub from: Option<Provenance>,
+    /// The Envoy route name.
+    pub name: String,
+    pub matcher: RouteMatch,
+    pub action: Action,
+    /// The VirtualService rule, for policies (rewrite, redirect, fault, timeout, retries…).
+    pub rule: Option<&'a HTTPRoute>,
+    pub mirrors: Vec<(Destination, f64)>,
+}
+
+/// One virtual host.
+#[derive(Debug, Clone)]
+pub struct VirtualHost<'a> {
+    pub name: String,
+    pub domains: Vec<String>,
+    pub routes: Vec<Route<'a>>,
+    /// `tls.httpsRedirect`: every plain-text request gets a 301 to https.
+    pub require_tls: bool,
+}
+
+/// A rule (or one of its matches) that is not in the route table, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dropped {
+    pub from: Provenance,
+    pub reason: String,
+}
+
+/// One route configuration (RDS).
+#[derive(Debug, Clone)]
+pub struct RouteConfig<'a> {
+    pub name: String,
+    /// The port the client connects to (a gateway server port, or a service port).
+    pub port: u32,
+    pub virtual_hosts: Vec<VirtualHost<'a>>,
+    pub dropped: Vec<Dropped>,
+    /// For a terminating HTTPS server's own route configuration: the server hosts its filter
+    /// chain answers by SNI.
+    pub tls_hosts: Option<Vec<String>>,
+}
