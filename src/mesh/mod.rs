@@ -79,9 +79,23 @@ pub struct Mesh<'a> {
     pub workloads: Vec<Workload<'a>>,
     /// (namespace, name) → object index.
     pub gateways: HashMap<(String, String), usize>,
+    /// Gateway API (`gateway.networking.k8s.io`) Gateways: (namespace, name) → object index.
+    pub kubernetes_gateways: HashMap<(String, String), usize>,
     pub destination_rules: Vec<DestinationRuleRecord<'a>>,
     drs_by_host: HashMap<String, Vec<usize>>,
     pub virtual_services: Vec<(usize, &'a VirtualService)>,
+}
+
+/// The API group of Kubernetes Gateway API resources.
+pub const GATEWAY_API_GROUP: &str = "gateway.networking.k8s.io";
+
+/// What a gateway reference of a VirtualService names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayTarget {
+    /// An Istio `networking.istio.io` Gateway (object index).
+    Istio(usize),
+    /// A Gateway API Gateway (object index).
+    Kubernetes(usize),
 }
 
 static INGRESS_LABELS: std::sync::LazyLock<StringMap> =
@@ -102,13 +116,20 @@ impl<'a> Mesh<'a> {
             wildcard: Vec::new(),
             workloads: Vec::new(),
             gateways: HashMap::new(),
+            kubernetes_gateways: HashMap::new(),
             destination_rules: Vec::new(),
             drs_by_host: HashMap::new(),
             virtual_services: Vec::new(),
         };
         for (i, (obj, t)) in objects.iter().zip(typed).enumerate() {
-            let Some(Ok(t)) = t else { continue };
             let ns = obj.namespace_or(default_namespace).to_string();
+            if obj.kind == "Gateway" && obj.group() == GATEWAY_API_GROUP {
+                if let Some(name) = &obj.name {
+                    m.kubernetes_gateways.insert((ns, name.clone()), i);
+                }
+                continue;
+            }
+            let Some(Ok(t)) = t else { continue };
             match t {
                 Typed::Service(s) => {
                     let Some(name) = &obj.name else { continue };
@@ -164,7 +185,13 @@ impl<'a> Mesh<'a> {
                     let export_to =
                         dr.spec.export_to.clone().unwrap_or_else(|| config.default_destination_rule_export_to.clone());
                     m.drs_by_host.entry(host.clone()).or_default().push(m.destination_rules.len());
-                    m.destination_rules.push(DestinationRuleRecord { obj: i, namespace: ns, host, rule: dr, export_to });
+                    m.destination_rules.push(DestinationRuleRecord {
+                        obj: i,
+                        namespace: ns,
+                        host,
+                        rule: dr,
+                        export_to,
+                    });
                 }
                 Typed::VirtualService(vs) => m.virtual_services.push((i, vs)),
                 Typed::Sidecar(_) | Typed::Namespace(_) | Typed::Secret(_) => {}
@@ -315,6 +342,25 @@ impl<'a> Mesh<'a> {
         self.gateways.get(&key).map(|i| (*i, key))
     }
 
+    /// The Istio Gateway, else the Gateway API Gateway, a VirtualService in `vs_ns` names with
+    /// `reference` (Istio prefers its own kind when both exist).
+    pub fn gateway_target(&self, reference: &str, vs_ns: &str) -> Option<GatewayTarget> {
+        if let Some((i, _)) = self.gateway(reference, vs_ns) {
+            return Some(GatewayTarget::Istio(i));
+        }
+        let key = hosts::gateway_ref(reference, vs_ns)?;
+        self.kubernetes_gateways.get(&key).map(|i| GatewayTarget::Kubernetes(*i))
+    }
+
+    /// Every gateway as `namespace/name` (for did-you-mean).
+    pub fn gateway_names(&self) -> Vec<String> {
+        let mut v: Vec<String> =
+            self.gateways.keys().chain(self.kubernetes_gateways.keys()).map(|(ns, n)| format!("{ns}/{n}")).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// The workloads a Gateway's selector picks (any namespace, as Istio's default).
     pub fn gateway_workloads(&self, gw: &Gateway) -> Vec<&Workload<'a>> {
         let Some(sel) = gw.spec.selector.as_ref() else { return Vec::new() };
@@ -335,13 +381,47 @@ pub fn selects(selector: &StringMap, labels: &StringMap) -> bool {
 
 /// The names in `candidates` closest to `wanted`, best first (for did-you-mean).
 pub fn nearest<'s>(wanted: &str, candidates: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
-    let mut scored: Vec<(f64, &str)> = candidates
-        .map(|c| (strsim::jaro_winkler(wanted, c), c))
-        .filter(|(s, c)| *s > 0.8 && *c != wanted)
-        .collect();
+    let mut scored: Vec<(f64, &str)> =
+        candidates.map(|c| (strsim::jaro_winkler(wanted, c), c)).filter(|(s, c)| *s > 0.8 && *c != wanted).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// The reserved gateway name of the sidecars.
+pub const MESH_GATEWAY: &str = "mesh";
+
+/// Does the VirtualService apply to sidecars (no `gateways`, or `mesh` among them)?
+pub fn vs_mesh_bound(vs: &VirtualService) -> bool {
+    vs.spec.gateways.as_ref().is_none_or(|g| g.is_empty() || g.iter().any(|g| g == MESH_GATEWAY))
+}
+
+/// Every gateway reference of a VirtualService with its pointer (relative to the object): the
+/// top-level `gateways` and those of HTTP, TCP and TLS `match` blocks.
+pub fn vs_gateway_refs(vs: &VirtualService) -> Vec<(String, &str)> {
+    fn add<'v>(out: &mut Vec<(String, &'v str)>, base: String, list: Option<&'v Vec<String>>) {
+        for (k, g) in list.into_iter().flatten().enumerate() {
+            out.push((format!("{base}/{k}"), g.as_str()));
+        }
+    }
+    let mut out = Vec::new();
+    add(&mut out, "/spec/gateways".into(), vs.spec.gateways.as_ref());
+    for (i, h) in vs.spec.http.iter().flatten().enumerate() {
+        for (j, m) in h.match_.iter().flatten().enumerate() {
+            add(&mut out, format!("/spec/http/{i}/match/{j}/gateways"), m.gateways.as_ref());
+        }
+    }
+    for (i, t) in vs.spec.tcp.iter().flatten().enumerate() {
+        for (j, m) in t.match_.iter().flatten().enumerate() {
+            add(&mut out, format!("/spec/tcp/{i}/match/{j}/gateways"), m.gateways.as_ref());
+        }
+    }
+    for (i, t) in vs.spec.tls.iter().flatten().enumerate() {
+        for (j, m) in t.match_.iter().enumerate() {
+            add(&mut out, format!("/spec/tls/{i}/match/{j}/gateways"), m.gateways.as_ref());
+        }
+    }
+    out
 }
 
 /// What role a destination plays in its VirtualService.
@@ -366,7 +446,10 @@ pub fn vs_destinations(vs: &VirtualService) -> Vec<(String, &Destination, Destin
             out.push((format!("/spec/http/{i}/mirrors/{j}/destination"), &m.destination, DestinationRole::Mirror));
         }
     }
-    for (kind, routes) in [("tcp", vs.spec.tcp.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())), ("tls", vs.spec.tls.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>()))] {
+    for (kind, routes) in [
+        ("tcp", vs.spec.tcp.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())),
+        ("tls", vs.spec.tls.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())),
+    ] {
         for (i, route) in routes.into_iter().flatten().enumerate() {
             for (j, r) in route.iter().flatten().enumerate() {
                 out.push((format!("/spec/{kind}/{i}/route/{j}/destination"), &r.destination, DestinationRole::Route));

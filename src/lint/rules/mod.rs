@@ -7,9 +7,12 @@ use super::RuleMeta;
 use super::engine::Rule;
 
 pub mod conflicting_fields;
+pub mod destination_port_required;
 pub mod duplicate_key;
 pub mod duplicate_resource;
+pub mod host_not_in_gateway;
 pub mod input_limit;
+pub mod internal_gateway_reference;
 pub mod invalid_enum;
 pub mod invalid_name;
 pub mod invalid_type;
@@ -20,8 +23,11 @@ pub mod missing_field;
 pub mod missing_type_meta;
 pub mod not_an_object;
 pub mod unknown_destination_host;
+pub mod unknown_destination_port;
 pub mod unknown_field;
+pub mod unknown_gateway;
 pub mod unknown_kind;
+pub mod unknown_subset;
 pub mod unused_suppression;
 pub mod yaml11_scalar;
 pub mod yaml_syntax;
@@ -45,6 +51,12 @@ pub static RULES: &[&dyn Rule] = &[
     &invalid_value::Check,
     &invalid_name::Check,
     &unknown_destination_host::Check,
+    &unknown_subset::Check,
+    &unknown_gateway::Check,
+    &host_not_in_gateway::Check,
+    &internal_gateway_reference::Check,
+    &destination_port_required::Check,
+    &unknown_destination_port::Check,
     &duplicate_resource::Check,
 ];
 
@@ -64,6 +76,19 @@ pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
 
 pub fn by_name(name: &str) -> Option<&'static RuleMeta> {
     all().into_iter().find(|m| m.name == name)
+}
+
+/// The findings of rule `code` on one inline YAML file: (line, message).
+#[cfg(test)]
+pub(crate) fn findings(yaml: &str, code: &str) -> Vec<(u32, String)> {
+    let mut s = crate::source::Sources::default();
+    s.add("t.yaml".into(), yaml.into());
+    let out = crate::lint::lint_sources(s, &crate::lint::LintOptions::default());
+    out.diagnostics
+        .iter()
+        .filter(|d| d.code == code)
+        .map(|d| (out.sources.location(d.primary.span).line as u32, d.message.clone()))
+        .collect()
 }
 
 #[cfg(test)]
