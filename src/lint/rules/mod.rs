@@ -7,6 +7,7 @@ use super::RuleMeta;
 use super::engine::Rule;
 
 pub mod conflicting_fields;
+pub mod conflicting_mesh_gateway_hosts;
 pub mod destination_port_required;
 pub mod duplicate_key;
 pub mod duplicate_resource;
@@ -18,10 +19,13 @@ pub mod invalid_name;
 pub mod invalid_type;
 pub mod invalid_utf8;
 pub mod invalid_value;
+pub mod jwt_claim_route_without_authn;
 pub mod misindented_key;
 pub mod missing_field;
 pub mod missing_type_meta;
 pub mod not_an_object;
+pub mod route_weights_rejected;
+pub mod subset_ignored_at_ingress;
 pub mod unknown_destination_host;
 pub mod unknown_destination_port;
 pub mod unknown_field;
@@ -57,7 +61,11 @@ pub static RULES: &[&dyn Rule] = &[
     &internal_gateway_reference::Check,
     &destination_port_required::Check,
     &unknown_destination_port::Check,
+    &subset_ignored_at_ingress::Check,
+    &route_weights_rejected::Check,
+    &jwt_claim_route_without_authn::Check,
     &duplicate_resource::Check,
+    &conflicting_mesh_gateway_hosts::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
@@ -87,7 +95,7 @@ pub(crate) fn findings(yaml: &str, code: &str) -> Vec<(u32, String)> {
     out.diagnostics
         .iter()
         .filter(|d| d.code == code)
-        .map(|d| (out.sources.location(d.primary.span).line as u32, d.message.clone()))
+        .map(|d| (out.sources.location(d.primary.span).line, d.message.clone()))
         .collect()
 }
 

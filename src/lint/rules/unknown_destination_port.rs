@@ -122,7 +122,7 @@ spec:
     fn reports_a_target_port_used_as_port() {
         let f = findings(&input(8080), "MESH0207");
         assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(f[0].0, 20);
+        assert_eq!(f[0].0, 21);
         assert!(f[0].1.contains("port 8080"), "{}", f[0].1);
     }
 
