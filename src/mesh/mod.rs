@@ -80,9 +80,23 @@ pub struct Mesh<'a> {
     pub workloads: Vec<Workload<'a>>,
     /// (namespace, name) → object index.
     pub gateways: HashMap<(String, String), usize>,
+    /// Gateway API (`gateway.networking.k8s.io`) Gateways: (namespace, name) → object index.
+    pub kubernetes_gateways: HashMap<(String, String), usize>,
     pub destination_rules: Vec<DestinationRuleRecord<'a>>,
     drs_by_host: HashMap<String, Vec<usize>>,
     pub virtual_services: Vec<(usize, &'a VirtualService)>,
+}
+
+/// The API group of Kubernetes Gateway API resources.
+pub const GATEWAY_API_GROUP: &str = "gateway.networking.k8s.io";
+
+/// What a gateway reference of a VirtualService names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayTarget {
+    /// An Istio `networking.istio.io` Gateway (object index).
+    Istio(usize),
+    /// A Gateway API Gateway (object index).
+    Kubernetes(usize),
 }
 
 static INGRESS_LABELS: std::sync::LazyLock<StringMap> =
@@ -103,13 +117,20 @@ impl<'a> Mesh<'a> {
             wildcard: Vec::new(),
             workloads: Vec::new(),
             gateways: HashMap::new(),
+            kubernetes_gateways: HashMap::new(),
             destination_rules: Vec::new(),
             drs_by_host: HashMap::new(),
             virtual_services: Vec::new(),
         };
         for (i, (obj, t)) in objects.iter().zip(typed).enumerate() {
-            let Some(Ok(t)) = t else { continue };
             let ns = obj.namespace_or(default_namespace).to_string();
+            if obj.kind == "Gateway" && obj.group() == GATEWAY_API_GROUP {
+                if let Some(name) = &obj.name {
+                    m.kubernetes_gateways.insert((ns, name.clone()), i);
+                }
+                continue;
+            }
+            let Some(Ok(t)) = t else { continue };
             match t {
                 Typed::Service(s) => {
                     let Some(name) = &obj.name else { continue };
@@ -329,6 +350,25 @@ impl<'a> Mesh<'a> {
         self.gateways.get(&key).map(|i| (*i, key))
     }
 
+    /// The Istio Gateway, else the Gateway API Gateway, a VirtualService in `vs_ns` names with
+    /// `reference` (Istio prefers its own kind when both exist).
+    pub fn gateway_target(&self, reference: &str, vs_ns: &str) -> Option<GatewayTarget> {
+        if let Some((i, _)) = self.gateway(reference, vs_ns) {
+            return Some(GatewayTarget::Istio(i));
+        }
+        let key = hosts::gateway_ref(reference, vs_ns)?;
+        self.kubernetes_gateways.get(&key).map(|i| GatewayTarget::Kubernetes(*i))
+    }
+
+    /// Every gateway as `namespace/name` (for did-you-mean).
+    pub fn gateway_names(&self) -> Vec<String> {
+        let mut v: Vec<String> =
+            self.gateways.keys().chain(self.kubernetes_gateways.keys()).map(|(ns, n)| format!("{ns}/{n}")).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// The workloads a Gateway's selector picks (any namespace, as Istio's default). A Gateway
     /// without a selector applies to every gateway workload.
     pub fn gateway_workloads(&self, gw: &Gateway) -> Vec<&Workload<'a>> {
@@ -363,8 +403,7 @@ impl Mesh<'_> {
     pub fn mesh_host_conflicts(&self, objects: &[Object]) -> Vec<(String, Vec<usize>)> {
         let mut claims: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
         for &(i, vs) in &self.virtual_services {
-            let gateways = vs.spec.gateways.as_deref().unwrap_or_default();
-            if !gateways.is_empty() && !gateways.iter().any(|g| g == "mesh") {
+            if !vs_mesh_bound(vs) {
                 continue;
             }
             let ns = objects[i].namespace_or(self.default_namespace);
@@ -394,6 +433,11 @@ impl Mesh<'_> {
             }
             all.sort_unstable();
             all.dedup();
+            // Two copies of one resource (same namespace and name) replace each other on apply:
+            // that is a duplicate, not a conflict.
+            let identity = |i: &usize| (objects[*i].namespace_or(self.default_namespace), objects[*i].name.as_deref());
+            let mut seen = std::collections::HashSet::new();
+            all.retain(|i| seen.insert(identity(i)));
             if all.len() > 1 {
                 out.push((host.clone(), all));
             }
@@ -420,6 +464,42 @@ pub fn nearest<'s>(wanted: &str, candidates: impl Iterator<Item = &'s str>) -> V
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// The reserved gateway name of the sidecars.
+pub const MESH_GATEWAY: &str = "mesh";
+
+/// Does the VirtualService apply to sidecars (no `gateways`, or `mesh` among them)?
+pub fn vs_mesh_bound(vs: &VirtualService) -> bool {
+    vs.spec.gateways.as_ref().is_none_or(|g| g.is_empty() || g.iter().any(|g| g == MESH_GATEWAY))
+}
+
+/// Every gateway reference of a VirtualService with its pointer (relative to the object): the
+/// top-level `gateways` and those of HTTP, TCP and TLS `match` blocks.
+pub fn vs_gateway_refs(vs: &VirtualService) -> Vec<(String, &str)> {
+    fn add<'v>(out: &mut Vec<(String, &'v str)>, base: String, list: Option<&'v Vec<String>>) {
+        for (k, g) in list.into_iter().flatten().enumerate() {
+            out.push((format!("{base}/{k}"), g.as_str()));
+        }
+    }
+    let mut out = Vec::new();
+    add(&mut out, "/spec/gateways".into(), vs.spec.gateways.as_ref());
+    for (i, h) in vs.spec.http.iter().flatten().enumerate() {
+        for (j, m) in h.match_.iter().flatten().enumerate() {
+            add(&mut out, format!("/spec/http/{i}/match/{j}/gateways"), m.gateways.as_ref());
+        }
+    }
+    for (i, t) in vs.spec.tcp.iter().flatten().enumerate() {
+        for (j, m) in t.match_.iter().flatten().enumerate() {
+            add(&mut out, format!("/spec/tcp/{i}/match/{j}/gateways"), m.gateways.as_ref());
+        }
+    }
+    for (i, t) in vs.spec.tls.iter().flatten().enumerate() {
+        for (j, m) in t.match_.iter().enumerate() {
+            add(&mut out, format!("/spec/tls/{i}/match/{j}/gateways"), m.gateways.as_ref());
+        }
+    }
+    out
 }
 
 /// What role a destination plays in its VirtualService.

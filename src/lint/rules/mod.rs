@@ -8,28 +8,38 @@ use super::engine::Rule;
 
 pub mod conflicting_fields;
 pub mod conflicting_gateways;
+pub mod conflicting_mesh_gateway_hosts;
+pub mod destination_port_required;
 pub mod duplicate_destination_rule;
 pub mod duplicate_key;
 pub mod duplicate_resource;
 pub mod duplicate_resource_across_files;
 pub mod gateway_port_not_exposed;
 pub mod gateway_selects_no_workload;
+pub mod host_not_in_gateway;
 pub mod ineffective_match;
 pub mod input_limit;
+pub mod internal_gateway_reference;
 pub mod invalid_enum;
 pub mod invalid_name;
 pub mod invalid_type;
 pub mod invalid_utf8;
 pub mod invalid_value;
+pub mod jwt_claim_route_without_authn;
 pub mod misindented_key;
 pub mod missing_field;
 pub mod missing_type_meta;
 pub mod not_an_object;
+pub mod route_weights_rejected;
 pub mod serviceentry_addresses_required;
 pub mod serviceentry_conflicting_protocol;
+pub mod subset_ignored_at_ingress;
 pub mod unknown_destination_host;
+pub mod unknown_destination_port;
 pub mod unknown_field;
+pub mod unknown_gateway;
 pub mod unknown_kind;
+pub mod unknown_subset;
 pub mod unreachable_rule;
 pub mod unused_suppression;
 pub mod yaml11_scalar;
@@ -64,6 +74,16 @@ pub static RULES: &[&dyn Rule] = &[
     &serviceentry_addresses_required::Check,
     &unreachable_rule::Check,
     &ineffective_match::Check,
+    &unknown_subset::Check,
+    &unknown_gateway::Check,
+    &host_not_in_gateway::Check,
+    &internal_gateway_reference::Check,
+    &destination_port_required::Check,
+    &unknown_destination_port::Check,
+    &subset_ignored_at_ingress::Check,
+    &route_weights_rejected::Check,
+    &jwt_claim_route_without_authn::Check,
+    &conflicting_mesh_gateway_hosts::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
@@ -82,6 +102,19 @@ pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
 
 pub fn by_name(name: &str) -> Option<&'static RuleMeta> {
     all().into_iter().find(|m| m.name == name)
+}
+
+/// The findings of rule `code` on one inline YAML file: (line, message).
+#[cfg(test)]
+pub(crate) fn findings(yaml: &str, code: &str) -> Vec<(u32, String)> {
+    let mut s = crate::source::Sources::default();
+    s.add("t.yaml".into(), yaml.into());
+    let out = crate::lint::lint_sources(s, &crate::lint::LintOptions::default());
+    out.diagnostics
+        .iter()
+        .filter(|d| d.code == code)
+        .map(|d| (out.sources.location(d.primary.span).line, d.message.clone()))
+        .collect()
 }
 
 #[cfg(test)]
