@@ -37,7 +37,8 @@ impl<'a> Context<'a> {
 
     /// The resolved mesh, built once for all cross-resource rules.
     pub fn mesh(&self) -> &Mesh<'a> {
-        self.mesh.get_or_init(|| Mesh::build(self.objects, self.typed, &self.options.default_namespace, &self.options.mesh))
+        self.mesh
+            .get_or_init(|| Mesh::build(self.objects, self.typed, &self.options.default_namespace, &self.options.mesh))
     }
 
     /// Schema errors of every object, computed once for all schema rules.

@@ -164,7 +164,13 @@ impl<'a> Mesh<'a> {
                     let export_to =
                         dr.spec.export_to.clone().unwrap_or_else(|| config.default_destination_rule_export_to.clone());
                     m.drs_by_host.entry(host.clone()).or_default().push(m.destination_rules.len());
-                    m.destination_rules.push(DestinationRuleRecord { obj: i, namespace: ns, host, rule: dr, export_to });
+                    m.destination_rules.push(DestinationRuleRecord {
+                        obj: i,
+                        namespace: ns,
+                        host,
+                        rule: dr,
+                        export_to,
+                    });
                 }
                 Typed::VirtualService(vs) => m.virtual_services.push((i, vs)),
                 Typed::Sidecar(_) | Typed::Namespace(_) | Typed::Secret(_) => {}
@@ -335,10 +341,8 @@ pub fn selects(selector: &StringMap, labels: &StringMap) -> bool {
 
 /// The names in `candidates` closest to `wanted`, best first (for did-you-mean).
 pub fn nearest<'s>(wanted: &str, candidates: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
-    let mut scored: Vec<(f64, &str)> = candidates
-        .map(|c| (strsim::jaro_winkler(wanted, c), c))
-        .filter(|(s, c)| *s > 0.8 && *c != wanted)
-        .collect();
+    let mut scored: Vec<(f64, &str)> =
+        candidates.map(|c| (strsim::jaro_winkler(wanted, c), c)).filter(|(s, c)| *s > 0.8 && *c != wanted).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(3).map(|(_, c)| c).collect()
@@ -366,7 +370,10 @@ pub fn vs_destinations(vs: &VirtualService) -> Vec<(String, &Destination, Destin
             out.push((format!("/spec/http/{i}/mirrors/{j}/destination"), &m.destination, DestinationRole::Mirror));
         }
     }
-    for (kind, routes) in [("tcp", vs.spec.tcp.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())), ("tls", vs.spec.tls.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>()))] {
+    for (kind, routes) in [
+        ("tcp", vs.spec.tcp.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())),
+        ("tls", vs.spec.tls.as_deref().map(|t| t.iter().map(|r| &r.route).collect::<Vec<_>>())),
+    ] {
         for (i, route) in routes.into_iter().flatten().enumerate() {
             for (j, r) in route.iter().flatten().enumerate() {
                 out.push((format!("/spec/{kind}/{i}/route/{j}/destination"), &r.destination, DestinationRole::Route));

@@ -86,7 +86,10 @@ impl Rule for Check {
                             dest.host, dest.host
                         ),
                         [] => "create the Service or a ServiceEntry for this host".to_string(),
-                        near => format!("did you mean {}?", near.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(" or ")),
+                        near => format!(
+                            "did you mean {}?",
+                            near.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(" or ")
+                        ),
                     };
                     d = d.help(help);
                 }
