@@ -34,7 +34,13 @@ pub fn report(
         let doc = cx.doc(obj);
         // Schema pointers are relative to the object, which may be an item of a `kind: List`.
         let pointer = obj.pointer(&e.pointer);
-        let mut d = Diagnostic::new(rule, doc.span_of(&pointer), e.message.clone())
+        // An unknown field is its name: point at the key, not at its value.
+        let key = match e.kind {
+            SchemaErrorKind::UnknownField { .. } => doc.node(&pointer).and_then(|n| n.key),
+            _ => None,
+        };
+        let span = key.unwrap_or_else(|| doc.span_of(&pointer));
+        let mut d = Diagnostic::new(rule, span, e.message.clone())
             .pointer(pointer.clone())
             .label(label(e))
             .resource(Some(obj.resource_ref()));
@@ -90,6 +96,13 @@ items:
         route:
         - destination:
             host: web.example.com
+- apiVersion: networking.istio.io/v1
+  kind: DestinationRule
+  metadata:
+    name: other
+    namespace: default
+  spec:
+    hostx: web
 ";
         let mut s = Sources::default();
         s.add("t.yaml".into(), YAML.into());
@@ -105,6 +118,8 @@ items:
                 .collect()
         };
         assert_eq!(at("MESH0105"), [(13, 15, Some("/items/0/spec/trafficPolicy/tls/mode".into()))]);
+        // An unknown field is underlined at its name, not its value.
+        assert_eq!(at("MESH0101"), [(35, 5, Some("/items/2/spec/hostx".into()))]);
         let mis = at("MESH0102");
         assert_eq!(mis, [(26, 9, Some("/items/1/spec/http/0/match/0/route".into()))]);
         let d = out.diagnostics.iter().find(|d| d.code == "MESH0102").unwrap();
