@@ -47,11 +47,19 @@ pub fn report(
         }
         let obj = &cx.objects[*i];
         let doc = cx.doc(obj);
-        let mut d = Diagnostic::new(rule, doc.span_of(&e.pointer), e.message.clone())
-            .pointer(e.pointer.clone())
+        // Schema pointers are relative to the object, which may be an item of a `kind: List`.
+        let pointer = obj.pointer(&e.pointer);
+        // An unknown field is its name: point at the key, not at its value.
+        let key = match e.kind {
+            SchemaErrorKind::UnknownField { .. } => doc.node(&pointer).and_then(|n| n.key),
+            _ => None,
+        };
+        let span = key.unwrap_or_else(|| doc.span_of(&pointer));
+        let mut d = Diagnostic::new(rule, span, e.message.clone())
+            .pointer(pointer.clone())
             .label(label(e))
             .resource(Some(obj.resource_ref()));
-        let yaml = doc.ambiguous.iter().find(|a| a.pointer == e.pointer && !a.is_key);
+        let yaml = doc.ambiguous.iter().find(|a| a.pointer == pointer && !a.is_key);
         match (yaml, &e.help) {
             (Some(a), _) => d = d.help(format!(
                 "YAML 1.1, which Kubernetes reads, takes the unquoted `{}` as a {}; quote it (\"{}\") to keep the text",
@@ -67,5 +75,73 @@ pub fn report(
             (None, None) => {}
         }
         out.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{LintOptions, lint_sources};
+    use crate::source::Sources;
+
+    /// Schema findings inside an item of a `kind: List` point into that item, not at the List.
+    #[test]
+    fn list_items_are_located_inside_the_item() {
+        const YAML: &str = "\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: networking.istio.io/v1
+  kind: DestinationRule
+  metadata:
+    name: web
+    namespace: default
+  spec:
+    host: web
+    trafficPolicy:
+      tls:
+        mode: MUTUAL_ISTIO
+- apiVersion: networking.istio.io/v1
+  kind: VirtualService
+  metadata:
+    name: web
+    namespace: default
+  spec:
+    hosts:
+    - web
+    http:
+    - match:
+      - uri:
+          prefix: /a
+        route:
+        - destination:
+            host: web.example.com
+- apiVersion: networking.istio.io/v1
+  kind: DestinationRule
+  metadata:
+    name: other
+    namespace: default
+  spec:
+    hostx: web
+";
+        let mut s = Sources::default();
+        s.add("t.yaml".into(), YAML.into());
+        let out = lint_sources(s, &LintOptions::default());
+        let at = |code: &str| -> Vec<(u32, u32, Option<String>)> {
+            out.diagnostics
+                .iter()
+                .filter(|d| d.code == code)
+                .map(|d| {
+                    let loc = out.sources.location(d.primary.span);
+                    (loc.line, loc.column, d.primary.pointer.clone())
+                })
+                .collect()
+        };
+        assert_eq!(at("MESH0105"), [(13, 15, Some("/items/0/spec/trafficPolicy/tls/mode".into()))]);
+        // An unknown field is underlined at its name, not its value.
+        assert_eq!(at("MESH0101"), [(35, 5, Some("/items/2/spec/hostx".into()))]);
+        let mis = at("MESH0102");
+        assert_eq!(mis, [(26, 9, Some("/items/1/spec/http/0/match/0/route".into()))]);
+        let d = out.diagnostics.iter().find(|d| d.code == "MESH0102").unwrap();
+        assert_eq!(out.sources.location(d.related[0].span).line, 23, "{d:?}");
     }
 }

@@ -20,14 +20,21 @@ impl LineIndex {
     }
 
     /// 1-based line and 1-based column in characters of a byte offset. An offset inside a
-    /// multi-byte character counts as that character.
+    /// multi-byte character counts as that character. A byte order mark takes no column: editors
+    /// do not show it.
     pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = offset.min(text.len());
         let line = match self.starts.binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.starts[line] as usize;
+        let mut start = self.starts[line] as usize;
+        if line == 0 && text.starts_with('\u{feff}') {
+            start = '\u{feff}'.len_utf8();
+            if offset <= start {
+                return (1, 1);
+            }
+        }
         let col = if self.ascii {
             offset - start
         } else {
@@ -63,5 +70,16 @@ mod tests {
         // "x" is at byte 10 (é takes 2 bytes), line 2 col 5
         assert_eq!(idx.line_col(text, text.find('x').unwrap()), (2, 5));
         assert_eq!(idx.line_col(text, text.len()), (3, 1));
+    }
+
+    #[test]
+    fn a_byte_order_mark_takes_no_column() {
+        let text = "\u{feff}kind: X\r\nb: y\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 0), (1, 1));
+        assert_eq!(idx.line_col(text, 1), (1, 1));
+        assert_eq!(idx.line_col(text, 3), (1, 1));
+        assert_eq!(idx.line_col(text, text.find('X').unwrap()), (1, 7));
+        assert_eq!(idx.line_col(text, text.find('y').unwrap()), (2, 4));
     }
 }

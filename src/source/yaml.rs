@@ -838,6 +838,11 @@ fn tab_problems(file: &SourceFile, docs: &mut [Document]) {
             doc.problems.extend(tabs);
         }
     }
+    // saphyr's own complaint about the same tab ("tabs disallowed within this context") would
+    // report the one mistake twice; the tab problem above says it better.
+    for doc in docs.iter_mut().filter(|d| d.problems.iter().any(|p| p.kind == ProblemKind::Tab)) {
+        doc.problems.retain(|p| !(p.kind == ProblemKind::Syntax && p.message.contains("tabs disallowed")));
+    }
 }
 
 /// Resolve a plain scalar as sigs.k8s.io/yaml (go-yaml v2, YAML 1.1) does, and say whether it
@@ -1124,6 +1129,7 @@ mod tests {
         let (s, docs) = parse("a:\n\tb: 1\n");
         let tab = docs[0].problems.iter().find(|p| p.kind == ProblemKind::Tab).unwrap();
         assert_eq!(s.location(tab.span).line, 2);
+        assert_eq!(docs[0].problems.len(), 1, "one tab, one problem: {:?}", docs[0].problems);
         let (s, docs) = parse("\u{feff}a: 1\r\nb: x\r\n");
         let d = &docs[0];
         assert_eq!(d.value.as_ref().unwrap()["b"], Value::from("x"));

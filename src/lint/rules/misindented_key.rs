@@ -50,10 +50,12 @@ impl Rule for Check {
             }
             let obj = &cx.objects[*i];
             let doc = cx.doc(obj);
+            // Schema pointers are relative to the object, which may be an item of a `kind: List`.
+            let pointer = obj.pointer(&e.pointer);
             // The key itself, and the sibling key of the object it belongs to.
-            let key_span = doc.node(&e.pointer).and_then(|n| n.key).unwrap_or_else(|| doc.span_of(&e.pointer));
+            let key_span = doc.node(&pointer).and_then(|n| n.key).unwrap_or_else(|| doc.span_of(&pointer));
             let parent = e.pointer.rsplit_once('/').map_or("", |(p, _)| p);
-            let parent_key = parent_key_pointer(parent, home);
+            let parent_key = parent_key_pointer(parent, home).map(|p| obj.pointer(&p));
             let mut d = Diagnostic::new(
                 &META,
                 key_span,
@@ -62,7 +64,7 @@ impl Rule for Check {
                     describe(home)
                 ),
             )
-            .pointer(e.pointer.clone())
+            .pointer(pointer)
             .label("indented too far")
             .resource(Some(obj.resource_ref()));
             if let Some(sib) = parent_key.as_deref().and_then(|p| doc.node(p)).and_then(|n| n.key) {
