@@ -225,8 +225,11 @@ fn wrong_api_version_objects_are_not_called_misindented() {
 fn json_indented_with_tabs_is_fine() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("svc.json");
-    std::fs::write(&p, "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Service\",\n\t\"metadata\": {\n\t\t\"name\": \"a\"\n\t}\n}\n")
-        .unwrap();
+    std::fs::write(
+        &p,
+        "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Service\",\n\t\"metadata\": {\n\t\t\"name\": \"a\"\n\t}\n}\n",
+    )
+    .unwrap();
     let (code, v) = lint_json(&[p.to_str().unwrap()]);
     assert_eq!(code, 0, "{v}");
     assert!(found(&v).is_empty(), "{v}");

@@ -8,10 +8,13 @@ use super::engine::Rule;
 
 pub mod conflicting_fields;
 pub mod conflicting_gateways;
+pub mod deployment_conflicting_ports;
+pub mod deployment_multiple_services;
 pub mod duplicate_destination_rule;
 pub mod duplicate_key;
 pub mod duplicate_resource;
 pub mod duplicate_resource_across_files;
+pub mod externalname_port_name;
 pub mod gateway_port_not_exposed;
 pub mod gateway_selects_no_workload;
 pub mod input_limit;
@@ -23,10 +26,16 @@ pub mod invalid_value;
 pub mod misindented_key;
 pub mod missing_field;
 pub mod missing_type_meta;
+pub mod multiple_default_sidecars;
 pub mod not_an_object;
+pub mod service_port_name;
 pub mod serviceentry_addresses_required;
 pub mod serviceentry_conflicting_protocol;
+pub mod sidecar_selects_no_workload;
+pub mod sidecars_select_same_workload;
+pub mod subset_selects_no_pods;
 pub mod unknown_destination_host;
+pub mod unknown_destination_rule_host;
 pub mod unknown_field;
 pub mod unknown_kind;
 pub mod unused_suppression;
@@ -54,12 +63,21 @@ pub static RULES: &[&dyn Rule] = &[
     &unknown_destination_host::Check,
     &gateway_selects_no_workload::Check,
     &gateway_port_not_exposed::Check,
+    &subset_selects_no_pods::Check,
+    &unknown_destination_rule_host::Check,
+    &sidecar_selects_no_workload::Check,
+    &sidecars_select_same_workload::Check,
+    &multiple_default_sidecars::Check,
     &duplicate_resource::Check,
     &duplicate_resource_across_files::Check,
     &conflicting_gateways::Check,
     &duplicate_destination_rule::Check,
     &serviceentry_conflicting_protocol::Check,
     &serviceentry_addresses_required::Check,
+    &deployment_multiple_services::Check,
+    &deployment_conflicting_ports::Check,
+    &service_port_name::Check,
+    &externalname_port_name::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
