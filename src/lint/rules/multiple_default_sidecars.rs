@@ -10,8 +10,8 @@ pub static META: RuleMeta = RuleMeta {
     istio_code: Some("IST0111"),
     summary: "A namespace has more than one Sidecar without a workloadSelector",
     docs: r#"## What it finds
-Two or more Sidecars in one namespace without a `workloadSelector` (or with empty labels). Each
-of them is reported. A namespace labelled for ambient mode (`istio.io/dataplane-mode: ambient`,
+Two or more Sidecars (by name) in one namespace without a `workloadSelector` (or with empty
+labels). Each of them is reported. A namespace labelled for ambient mode (`istio.io/dataplane-mode: ambient`,
 without `istio-injection: enabled` or `istio.io/rev`) has no sidecars to configure and is not
 reported.
 
@@ -75,7 +75,10 @@ impl Rule for Check {
                 _ => {}
             }
         }
-        for (ns, list) in by_ns {
+        for (ns, mut list) in by_ns {
+            // The same name twice is one Sidecar written twice (the later wins), not two defaults.
+            list.sort_by_key(|o| o.name.as_deref());
+            list.dedup_by_key(|o| o.name.as_deref());
             if list.len() < 2 || ambient_ns.contains(&ns) {
                 continue;
             }

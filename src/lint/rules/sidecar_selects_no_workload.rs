@@ -12,8 +12,9 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"## What it finds
 A Sidecar with a non-empty `workloadSelector` whose labels match no workload (Pod, pod template of
 a Deployment, StatefulSet or DaemonSet, WorkloadEntry) in the Sidecar's own namespace. A Sidecar
-only ever applies to workloads in its namespace. When the input defines no workloads at all,
-nothing is reported: the workloads are out of sight, not missing.
+only ever applies to workloads in its namespace. It is reported when the input defines some
+Service, ServiceEntry or workload in that namespace, or when workloads of another namespace carry
+the labels; otherwise the namespace is out of sight, not empty.
 
 ## Why it matters
 The Sidecar configures no proxy: the egress restrictions, ingress listeners or outbound policy
@@ -79,6 +80,11 @@ impl Rule for Check {
                 .filter(|w| w.namespace != ns && w.obj.is_some() && crate::mesh::selects(sel, w.labels))
                 .map(|w| w.namespace.as_str())
                 .collect();
+            // A namespace of which the input defines nothing is out of sight, not empty; a
+            // selector that matches workloads of another namespace is a mistake either way.
+            if elsewhere.is_empty() && !mesh.namespace_known(ns) {
+                continue;
+            }
             let mut d = cx
                 .at(
                     &META,
@@ -162,8 +168,10 @@ spec:
     }
 
     #[test]
-    fn a_matching_workload_is_enough() {
+    fn a_matching_workload_or_an_unseen_namespace_is_not_reported() {
         let out = run(&MESH.replace("NS", "default").replace("SEL", "reviews"));
+        assert!(out.diagnostics.iter().all(|d| d.code != "MESH0215"), "{:?}", out.diagnostics);
+        let out = run(&MESH.replace("NS", "other").replace("SEL", "bogus"));
         assert!(out.diagnostics.iter().all(|d| d.code != "MESH0215"), "{:?}", out.diagnostics);
     }
 }

@@ -2,6 +2,7 @@ use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
 use crate::mesh::selects;
 use crate::model::Typed;
+use std::collections::BTreeSet;
 
 pub static META: RuleMeta = RuleMeta {
     code: "MESH0216",
@@ -12,7 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"## What it finds
 A workload (Pod, pod template of a Deployment, StatefulSet or DaemonSet, WorkloadEntry) that the
 `workloadSelector`s of more than one Sidecar in its namespace select. Each of those Sidecars is
-reported once per such workload. Workloads in ambient mode (annotation
+reported once, with the first shared workload and the other Sidecars. Workloads in ambient mode (annotation
 `ambient.istio.io/redirection: enabled`) have no sidecar and are not reported.
 
 ## Why it matters
@@ -54,42 +55,58 @@ impl Rule for Check {
                 Some((obj, obj.namespace_or(mesh.default_namespace), sel))
             })
             .collect();
+        // Per Sidecar: the workloads it shares with other Sidecars, and those other Sidecars.
+        let mut shared: Vec<(Vec<usize>, BTreeSet<usize>)> = vec![(Vec::new(), BTreeSet::new()); sidecars.len()];
         for w in &mesh.workloads {
             let Some(wi) = w.obj else { continue };
-            let list: Vec<_> =
-                sidecars.iter().filter(|(_, ns, sel)| *ns == w.namespace && selects(sel, w.labels)).collect();
+            let list: Vec<usize> = (0..sidecars.len())
+                .filter(|&k| sidecars[k].1 == w.namespace && selects(sidecars[k].2, w.labels))
+                .collect();
             if list.len() < 2 || ambient(cx, wi) {
                 continue;
             }
-            let wobj = &cx.objects[wi];
-            let mut names: Vec<&str> = list.iter().map(|(o, _, _)| o.name.as_deref().unwrap_or("")).collect();
-            names.sort_unstable();
-            let names = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-            let wname = wobj.name.as_deref().unwrap_or("");
-            for (obj, ns, _) in &list {
-                let mut d = cx
-                    .at(
-                        &META,
-                        obj,
-                        "/spec/workloadSelector/labels",
-                        format!(
-                            "the Sidecars {names} in namespace `{ns}` all select {} `{wname}`: which one its proxy \
-                             takes is undefined",
-                            wobj.kind
-                        ),
-                    )
-                    .label("overlaps another Sidecar")
-                    .help("merge these Sidecars into one, or make their workloadSelectors disjoint");
-                d = d.related(cx.span(wobj, "/metadata/name"), None, "the workload both select");
-                for (other, _, _) in list.iter().filter(|(o, _, _)| !std::ptr::eq(*o, *obj)) {
-                    d = d.related(
-                        cx.span(other, "/spec/workloadSelector/labels"),
-                        None,
-                        "another Sidecar selecting it",
-                    );
-                }
-                out.push(d);
+            for &k in &list {
+                shared[k].0.push(wi);
+                shared[k].1.extend(list.iter().copied().filter(|&o| o != k));
             }
+        }
+        for (k, (workloads, others)) in shared.iter().enumerate() {
+            let Some(&first) = workloads.first() else { continue };
+            let (obj, ns, _) = sidecars[k];
+            let name = |o: &crate::model::Object| format!("`{}`", o.name.as_deref().unwrap_or(""));
+            let mut names: Vec<String> = others.iter().map(|&o| name(sidecars[o].0)).collect();
+            names.sort();
+            let w = &cx.objects[first];
+            let more = match workloads.len() {
+                1 => String::new(),
+                n => format!(" and {} more workload{}", n - 1, if n == 2 { "" } else { "s" }),
+            };
+            let mut d = cx
+                .at(
+                    &META,
+                    obj,
+                    "/spec/workloadSelector/labels",
+                    format!(
+                        "Sidecar {} selects {} {}{more} in namespace `{ns}`, which {} also select{}: which Sidecar \
+                         their proxies take is undefined",
+                        name(obj),
+                        w.kind,
+                        name(w),
+                        names.join(", "),
+                        if names.len() == 1 { "s" } else { "" }
+                    ),
+                )
+                .label("overlaps another Sidecar")
+                .help("merge these Sidecars into one, or make their workloadSelectors disjoint");
+            d = d.related(cx.span(w, "/metadata/name"), None, "a workload both select");
+            for &o in others {
+                d = d.related(
+                    cx.span(sidecars[o].0, "/spec/workloadSelector/labels"),
+                    None,
+                    "another Sidecar selecting it",
+                );
+            }
+            out.push(d);
         }
     }
 }
@@ -145,7 +162,8 @@ spec:
         assert_eq!(d.len(), 2, "{:?}", out.diagnostics);
         assert_eq!(out.sources.location(d[0].primary.span).line, 7);
         assert!(
-            d[0].message.contains("`by-app`, `by-version`") && d[0].message.contains("Pod `reviews-v1`"),
+            d[0].message.contains("Sidecar `by-app` selects Pod `reviews-v1`")
+                && d[0].message.contains("`by-version` also"),
             "{}",
             d[0].message
         );
