@@ -371,6 +371,8 @@ impl Writer {
             ln!(self, "    route:");
             ln!(self, "    - destination:");
             ln!(self, "        host: svc-{s}.ns-{}.svc.cluster.local", s % namespaces);
+            // Gateway traffic skips the mesh VirtualService: name the subset here too.
+            ln!(self, "        subset: v1");
             ln!(self, "        port:");
             ln!(self, "          number: 80");
         }

@@ -389,6 +389,21 @@ impl<'a> Mesh<'a> {
             .collect()
     }
 
+    /// The workloads behind a service, as far as the input tells: a Kubernetes Service's endpoints
+    /// (same namespace, selected by its non-empty selector), a ServiceEntry's `workloadSelector`
+    /// picks (same namespace). `None` when the endpoints do not come from workloads: a Service
+    /// without a selector, a ServiceEntry with static `endpoints` or none.
+    pub fn service_workloads(&self, s: &ServiceRecord) -> Option<Vec<&Workload<'a>>> {
+        let sel = s.selector.filter(|sel| !sel.is_empty())?;
+        Some(self.workloads.iter().filter(|w| w.namespace == s.namespace && selects(sel, w.labels)).collect())
+    }
+
+    /// Does the input define a workload of its own (not only the implicit ingress gateway)? Where it
+    /// defines none, "selects no workload" says nothing: the workloads are simply out of sight.
+    pub fn has_workloads(&self) -> bool {
+        self.workloads.iter().any(|w| w.obj.is_some())
+    }
+
     /// The workloads in `ns` whose labels `sel` selects.
     pub fn workloads_in(&self, ns: &str, sel: &StringMap) -> Vec<&Workload<'a>> {
         self.workloads.iter().filter(|w| w.namespace == ns && selects(sel, w.labels)).collect()
@@ -445,6 +460,58 @@ impl Mesh<'_> {
         out
     }
 }
+
+/// Namespaces whose pods Istio never injects (`inject.IgnoredNamespaces`); `istioctl analyze`
+/// drops everything in them when it loads its input. Rules about workloads and Services in the
+/// mesh skip them too: what lives there is never part of the mesh.
+pub const IGNORED_NAMESPACES: [&str; 4] = ["kube-system", "kube-public", "kube-node-lease", "local-path-storage"];
+
+pub fn ignored_namespace(ns: &str) -> bool {
+    IGNORED_NAMESPACES.contains(&ns)
+}
+
+/// The protocol Istio gives a Kubernetes Service port (`ConvertProtocol`): UDP for `protocol: UDP`,
+/// else from `appProtocol` or, without it, the port name's prefix before `-` (`http-web` is HTTP,
+/// `grpc-web…` is gRPC-Web), case-insensitively. `None` when Istio cannot tell and falls back to
+/// protocol sniffing; the well-known ports 25, 53, 3306 and 27017 are TCP then.
+pub fn service_port_protocol(port: u32, name: &str, udp: bool, app_protocol: Option<&str>) -> Option<&'static str> {
+    if udp {
+        return Some("UDP");
+    }
+    match app_protocol {
+        Some("kubernetes.io/h2c") => return Some("HTTP2"),
+        Some("kubernetes.io/ws") => return Some("HTTP"),
+        Some("kubernetes.io/wss") => return Some("HTTPS"),
+        _ => {}
+    }
+    let n = app_protocol.unwrap_or(name).to_ascii_lowercase();
+    if n.starts_with("grpc-web") {
+        return Some("GRPC-Web");
+    }
+    let prefix = n.split('-').next().unwrap_or("");
+    let known = [
+        ("tcp", "TCP"),
+        ("udp", "UDP"),
+        ("grpc", "GRPC"),
+        ("http", "HTTP"),
+        ("http_proxy", "HTTP_PROXY"),
+        ("http2", "HTTP2"),
+        ("https", "HTTPS"),
+        ("tls", "TLS"),
+        ("mongo", "Mongo"),
+        ("redis", "Redis"),
+        ("mysql", "MySQL"),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| *k == prefix)
+        .map(|(_, p)| *p)
+        .or_else(|| [25, 53, 3306, 27017].contains(&port).then_some("TCP"))
+}
+
+/// The port name prefixes Istio reads a protocol from (for did-you-mean).
+pub const PORT_NAME_PROTOCOLS: [&str; 12] =
+    ["tcp", "udp", "grpc", "grpc-web", "http", "http_proxy", "http2", "https", "tls", "mongo", "redis", "mysql"];
 
 /// Kubernetes equality-based selection: every key of the selector with the same value. An empty
 /// selector selects everything.

@@ -9,11 +9,14 @@ use super::engine::Rule;
 pub mod conflicting_fields;
 pub mod conflicting_gateways;
 pub mod conflicting_mesh_gateway_hosts;
+pub mod deployment_conflicting_ports;
+pub mod deployment_multiple_services;
 pub mod destination_port_required;
 pub mod duplicate_destination_rule;
 pub mod duplicate_key;
 pub mod duplicate_resource;
 pub mod duplicate_resource_across_files;
+pub mod externalname_port_name;
 pub mod gateway_port_not_exposed;
 pub mod gateway_selects_no_workload;
 pub mod host_not_in_gateway;
@@ -29,13 +32,19 @@ pub mod jwt_claim_route_without_authn;
 pub mod misindented_key;
 pub mod missing_field;
 pub mod missing_type_meta;
+pub mod multiple_default_sidecars;
 pub mod not_an_object;
 pub mod route_weights_rejected;
+pub mod service_port_name;
 pub mod serviceentry_addresses_required;
 pub mod serviceentry_conflicting_protocol;
+pub mod sidecar_selects_no_workload;
+pub mod sidecars_select_same_workload;
 pub mod subset_ignored_at_ingress;
+pub mod subset_selects_no_pods;
 pub mod unknown_destination_host;
 pub mod unknown_destination_port;
+pub mod unknown_destination_rule_host;
 pub mod unknown_field;
 pub mod unknown_gateway;
 pub mod unknown_kind;
@@ -66,6 +75,11 @@ pub static RULES: &[&dyn Rule] = &[
     &unknown_destination_host::Check,
     &gateway_selects_no_workload::Check,
     &gateway_port_not_exposed::Check,
+    &subset_selects_no_pods::Check,
+    &unknown_destination_rule_host::Check,
+    &sidecar_selects_no_workload::Check,
+    &sidecars_select_same_workload::Check,
+    &multiple_default_sidecars::Check,
     &duplicate_resource::Check,
     &duplicate_resource_across_files::Check,
     &conflicting_gateways::Check,
@@ -84,6 +98,10 @@ pub static RULES: &[&dyn Rule] = &[
     &route_weights_rejected::Check,
     &jwt_claim_route_without_authn::Check,
     &conflicting_mesh_gateway_hosts::Check,
+    &deployment_multiple_services::Check,
+    &deployment_conflicting_ports::Check,
+    &service_port_name::Check,
+    &externalname_port_name::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
