@@ -75,6 +75,7 @@ impl Rule for Check {
 
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let mesh = cx.mesh();
+        let key = |i: usize| (cx.objects[i].namespace_or(mesh.default_namespace), cx.objects[i].name.as_deref());
         let entries: Vec<Entry> = mesh
             .virtual_services
             .iter()
@@ -89,11 +90,20 @@ impl Rule for Check {
         for (a, e) in entries.iter().enumerate() {
             let obj = &cx.objects[e.obj];
             for (k, host) in &e.hosts {
+                // Another object with this namespace and name is a redefinition of this one (a later
+                // apply replaces it), not a second VirtualService.
+                let mut seen = vec![key(e.obj)];
                 let others: Vec<(usize, usize)> = entries
                     .iter()
                     .enumerate()
                     .filter(|(b, o)| *b != a && overlap(&e.scope, &o.scope))
                     .filter_map(|(_, o)| o.hosts.iter().find(|(_, h)| h == host).map(|(kb, _)| (o.obj, *kb)))
+                    .filter(|(j, _)| {
+                        let k = key(*j);
+                        let new = !seen.contains(&k);
+                        seen.push(k);
+                        new
+                    })
                     .collect();
                 if others.is_empty() {
                     continue;
@@ -167,6 +177,13 @@ spec:
         assert_eq!(f.len(), 2, "{f:?}");
         assert_eq!(f[0].0, 5);
         assert!(f[0].1.contains("bar/canary"), "{}", f[0].1);
+    }
+
+    #[test]
+    fn redefinitions_of_the_same_object_are_not_conflicts() {
+        let yaml = input("ratings.foo.svc.cluster.local", "'*'")
+            .replace("name: canary, namespace: bar", "name: ratings, namespace: foo");
+        assert!(findings(&yaml, "MESH0402").is_empty());
     }
 
     #[test]
