@@ -211,7 +211,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__lint)
-            opts="-f -n -h -V --format --fail-on --select --ignore --config --no-config --namespace --color --help --version"
+            opts="-f -n -h -V --format --fail-on --select --ignore --config --no-config --namespace --mesh-config --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -246,6 +246,10 @@ _meshctl() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mesh-config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --config 'Configuration file (default: .meshctl.yaml found from the working directory upwards)'
             cand -n 'Namespace of objects that name none'
             cand --namespace 'Namespace of objects that name none'
+            cand --mesh-config 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy, default exportTo, proxy metadata'
             cand --color 'When to use colour in human output'
             cand --no-config 'Ignore any .meshctl.yaml'
             cand -h 'Print help (see more with ''--help'')'
