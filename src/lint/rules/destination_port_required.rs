@@ -1,6 +1,6 @@
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
-use crate::mesh::{MESH_GATEWAY, hosts, vs_destinations};
+use crate::mesh::{MESH_GATEWAY, ServiceSource, hosts, vs_destinations};
 use std::collections::BTreeSet;
 
 pub static META: RuleMeta = RuleMeta {
@@ -15,7 +15,8 @@ than one port, where the proxy cannot infer the port. A sidecar infers it when t
 one of the VirtualService's own hosts (the request arrives on a port of that service); a gateway,
 or a route to another host, cannot. So the destination is reported when the VirtualService is
 bound to a gateway, or when its host is not one of the VirtualService's hosts. `istioctl
-analyze` (IST0112) reports every such destination, including the ones a sidecar resolves.
+analyze` (IST0112) reports every such destination, including the ones a sidecar resolves. The
+default ingress gateway Service that meshctl only assumes is not checked.
 
 ## Why it matters
 Without a port, Istio uses the port the request arrived on; when the service has no such port
@@ -57,7 +58,9 @@ impl Rule for Check {
                     continue;
                 }
                 let services = mesh.services_for(&dest.host, ns);
-                if services.is_empty() || services.iter().any(|s| s.ports.len() <= 1) {
+                if services.is_empty()
+                    || services.iter().any(|s| s.ports.len() <= 1 || s.source == ServiceSource::Implicit)
+                {
                     continue;
                 }
                 let ports: BTreeSet<u32> = services.iter().flat_map(|s| s.ports.iter().map(|p| p.number)).collect();

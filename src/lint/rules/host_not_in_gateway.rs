@@ -16,7 +16,8 @@ VirtualServices in namespace `ns`, `./host` only to those in the Gateway's names
 a plain `host` to all; wildcards match as in Istio (`*.example.com` covers `a.example.com`, not
 `example.com`). A short VirtualService host counts both as written and as its
 `.svc.cluster.local` name. For a Gateway API Gateway, the listeners' `hostname`s count, and a
-listener without one exposes every host. A Gateway without servers exposes nothing.
+listener without one exposes every host. A Gateway without servers exposes nothing. Kustomize
+patches (`$patch: …`) are not gateway definitions and are not checked.
 
 References to gateways that do not exist are reported by `unknown-gateway` (MESH0203) only;
 `istioctl analyze` also reports IST0132 for them.
@@ -97,6 +98,11 @@ impl Rule for Check {
                     continue;
                 }
                 let Some(target) = mesh.gateway_target(g, ns) else { continue };
+                let (GatewayTarget::Istio(g_obj) | GatewayTarget::Kubernetes(g_obj)) = target;
+                // A kustomize patch (`$patch: delete`) is not the gateway's definition.
+                if cx.value(&cx.objects[g_obj]).get("$patch").is_some() {
+                    continue;
+                }
                 if seen.contains(&target) {
                     continue;
                 }
@@ -105,7 +111,6 @@ impl Rule for Check {
                 if here.iter().any(|gh| candidates.iter().any(|vh| hosts::matches(gh, vh))) {
                     continue;
                 }
-                let (GatewayTarget::Istio(g_obj) | GatewayTarget::Kubernetes(g_obj)) = target;
                 let gobj = &cx.objects[g_obj];
                 let gname =
                     format!("{}/{}", gobj.namespace_or(mesh.default_namespace), gobj.name.as_deref().unwrap_or(""));
@@ -200,6 +205,12 @@ spec:
         assert!(findings(&input("*/shop.com", "prod", "shop.com"), "MESH0204").is_empty());
         assert!(findings(&input("*/*", "prod", "shop.com"), "MESH0204").is_empty());
         assert!(findings(&input("*.shop.com", "prod", "a.shop.com"), "MESH0204").is_empty());
+    }
+
+    #[test]
+    fn kustomize_patches_are_not_checked() {
+        let yaml = input("x", "prod", "shop.com").replace("kind: Gateway\n", "kind: Gateway\n$patch: delete\n");
+        assert!(findings(&yaml, "MESH0204").is_empty());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
-use crate::mesh::vs_destinations;
+use crate::mesh::{ServiceSource, vs_destinations};
 use std::collections::BTreeSet;
 
 pub static META: RuleMeta = RuleMeta {
@@ -13,7 +13,8 @@ pub static META: RuleMeta = RuleMeta {
 A VirtualService destination (route, `mirror`, `mirrors`) whose `port.number` is not a port of the
 Service or ServiceEntry its host resolves to. A ServiceEntry that declares no ports accepts any
 port, so it is never reported; neither is a host no service defines (that is
-`unknown-destination-host`, MESH0201).
+`unknown-destination-host`, MESH0201), nor the default ingress gateway Service that meshctl only
+assumes (its real ports are not known).
 
 ## Why it matters
 Istio names clusters by service and port: there is no cluster for this port, so requests that
@@ -49,7 +50,9 @@ impl Rule for Check {
             for (ptr, dest, _) in vs_destinations(vs) {
                 let Some(number) = dest.port.as_ref().and_then(|p| p.number) else { continue };
                 let services = mesh.services_for(&dest.host, ns);
-                if services.is_empty() || services.iter().any(|s| s.ports.is_empty()) {
+                if services.is_empty()
+                    || services.iter().any(|s| s.ports.is_empty() || s.source == ServiceSource::Implicit)
+                {
                     continue;
                 }
                 if services.iter().any(|s| s.ports.iter().any(|p| p.number == number)) {

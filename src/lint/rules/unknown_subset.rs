@@ -91,11 +91,15 @@ impl Rule for Check {
                         dest.host
                     ));
                 } else {
-                    let names: Vec<&str> = drs.iter().flat_map(|r| r.subsets().map(|s| s.name.as_str())).collect();
-                    let rules: Vec<String> = drs
+                    let mut names: Vec<&str> = drs.iter().flat_map(|r| r.subsets().map(|s| s.name.as_str())).collect();
+                    names.sort_unstable();
+                    names.dedup();
+                    let mut rules: Vec<String> = drs
                         .iter()
                         .map(|r| format!("{}/{}", r.namespace, cx.objects[r.obj].name.as_deref().unwrap_or("")))
                         .collect();
+                    rules.sort();
+                    rules.dedup();
                     d.message.push_str(&format!("is not defined by DestinationRule {}", rules.join(", ")));
                     d = d.label("no such subset");
                     for r in &drs {
