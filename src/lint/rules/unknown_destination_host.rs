@@ -53,12 +53,28 @@ impl Rule for Check {
                     continue;
                 }
                 let fqdn = hosts::fqdn(&dest.host, ns);
-                // A missing host is a schema finding (MESH0104). A cluster-local host in a
-                // namespace of which the input defines nothing is out of sight, not missing.
-                if dest.host.is_empty() || hosts::service_of(&fqdn).is_some_and(|(sns, _)| !mesh.namespace_known(sns)) {
+                // A destination without a host sends the route's traffic nowhere (the schema rule
+                // says the field is missing; this says what it breaks).
+                if dest.host.is_empty() {
+                    out.push(
+                        cx.at(
+                            &META,
+                            obj,
+                            &ptr,
+                            format!("a {} without a host: its traffic goes nowhere", what_of(role)),
+                        )
+                        .label("no host")
+                        .help("name the service: `destination: {host: reviews}`"),
+                    );
+                    continue;
+                }
+                // A cluster-local host in a namespace of which the input defines nothing is out of
+                // sight, not missing.
+                if hosts::service_of(&fqdn).is_some_and(|(sns, _)| !mesh.namespace_known(sns)) {
                     continue;
                 }
                 let what = if role == DestinationRole::Mirror { "mirror host" } else { "destination host" };
+
                 let resolved = if fqdn == dest.host { String::new() } else { format!(" (`{fqdn}`)") };
                 let hidden = mesh.hidden_services_for(&dest.host, ns);
                 let mut d = cx.at(&META, obj, &format!("{ptr}/host"), format!("{what} `{}`{resolved} ", dest.host));
@@ -96,4 +112,8 @@ impl Rule for Check {
             }
         }
     }
+}
+
+fn what_of(role: DestinationRole) -> &'static str {
+    if role == DestinationRole::Mirror { "mirror destination" } else { "route destination" }
 }

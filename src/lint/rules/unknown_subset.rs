@@ -54,10 +54,13 @@ impl Rule for Check {
             for (ptr, dest, role) in vs_destinations(vs) {
                 let Some(subset) = dest.subset.as_deref().filter(|s| !s.is_empty()) else { continue };
                 let services = mesh.services_for(&dest.host, ns);
-                if services.is_empty() {
+                let fqdn = hosts::fqdn(&dest.host, ns);
+                // An unknown host is MESH0201's finding. A host out of sight (its namespace holds
+                // nothing of the input) is still checked when DestinationRules for it are in sight.
+                let out_of_sight = hosts::service_of(&fqdn).is_some_and(|(sns, _)| !mesh.namespace_known(sns));
+                if services.is_empty() && !(out_of_sight && !mesh.destination_rules_for(&fqdn, ns).is_empty()) {
                     continue;
                 }
-                let fqdn = hosts::fqdn(&dest.host, ns);
                 // A host reached through a wildcard ServiceEntry also takes the rules of that host.
                 let mut drs: Vec<&DestinationRuleRecord> = mesh.destination_rules_for(&fqdn, ns);
                 for s in services.iter().filter(|s| s.host != fqdn) {
