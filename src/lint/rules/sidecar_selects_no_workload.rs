@@ -12,9 +12,9 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"## What it finds
 A Sidecar with a non-empty `workloadSelector` whose labels match no workload (Pod, pod template of
 a Deployment, StatefulSet or DaemonSet, WorkloadEntry) in the Sidecar's own namespace. A Sidecar
-only ever applies to workloads in its namespace. It is reported when the input defines some
-Service, ServiceEntry or workload in that namespace, or when workloads of another namespace carry
-the labels; otherwise the namespace is out of sight, not empty.
+only ever applies to workloads in its namespace. It is reported only when the input defines some
+Service, ServiceEntry or workload in that namespace: otherwise the namespace is out of sight, not
+empty. When workloads of another namespace carry the labels, the finding says so.
 
 ## Why it matters
 The Sidecar configures no proxy: the egress restrictions, ingress listeners or outbound policy
@@ -80,9 +80,9 @@ impl Rule for Check {
                 .filter(|w| w.namespace != ns && w.obj.is_some() && crate::mesh::selects(sel, w.labels))
                 .map(|w| w.namespace.as_str())
                 .collect();
-            // A namespace of which the input defines nothing is out of sight, not empty; a
-            // selector that matches workloads of another namespace is a mistake either way.
-            if elsewhere.is_empty() && !mesh.namespace_known(ns) {
+            // A namespace of which the input defines nothing is out of sight, not empty (workloads
+            // with the labels elsewhere are no evidence: they may be another application's).
+            if !mesh.namespace_known(ns) {
                 continue;
             }
             let mut d = cx
@@ -161,7 +161,8 @@ spec:
 
     #[test]
     fn a_workload_in_another_namespace_does_not_count() {
-        let out = run(&MESH.replace("NS", "other").replace("SEL", "reviews"));
+        let other = "---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: other}\nspec: {ports: [{name: http, port: 80}]}\n";
+        let out = run(&format!("{}{other}", MESH.replace("NS", "other").replace("SEL", "reviews")));
         let d: Vec<_> = out.diagnostics.iter().filter(|d| d.code == "MESH0215").collect();
         assert_eq!(d.len(), 1, "{:?}", out.diagnostics);
         assert!(d[0].help.as_deref().unwrap_or("").contains("namespace `default`"), "{:?}", d[0].help);
