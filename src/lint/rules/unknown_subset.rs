@@ -58,7 +58,7 @@ impl Rule for Check {
                 // An unknown host is MESH0201's finding. A host out of sight (its namespace holds
                 // nothing of the input) is still checked when DestinationRules for it are in sight.
                 let out_of_sight = hosts::service_of(&fqdn).is_some_and(|(sns, _)| !mesh.namespace_known(sns));
-                if services.is_empty() && !(out_of_sight && !mesh.destination_rules_for(&fqdn, ns).is_empty()) {
+                if services.is_empty() && (!out_of_sight || mesh.destination_rules_for(&fqdn, ns).is_empty()) {
                     continue;
                 }
                 // A host reached through a wildcard ServiceEntry also takes the rules of that host.
