@@ -84,7 +84,14 @@ pub struct Mesh<'a> {
     pub kubernetes_gateways: HashMap<(String, String), usize>,
     pub destination_rules: Vec<DestinationRuleRecord<'a>>,
     drs_by_host: HashMap<String, Vec<usize>>,
+    /// DestinationRules whose host is a wildcard.
+    wildcard_drs: Vec<usize>,
     pub virtual_services: Vec<(usize, &'a VirtualService)>,
+    /// Indexes by namespace, so that lookups stay linear in the size of the mesh.
+    workloads_by_ns: HashMap<String, Vec<usize>>,
+    services_by_ns: HashMap<String, Vec<usize>>,
+    /// Namespaces in which the input itself defines a service or a workload.
+    known_namespaces: std::collections::HashSet<String>,
 }
 
 /// The API group of Kubernetes Gateway API resources.
@@ -120,7 +127,11 @@ impl<'a> Mesh<'a> {
             kubernetes_gateways: HashMap::new(),
             destination_rules: Vec::new(),
             drs_by_host: HashMap::new(),
+            wildcard_drs: Vec::new(),
             virtual_services: Vec::new(),
+            workloads_by_ns: HashMap::new(),
+            services_by_ns: HashMap::new(),
+            known_namespaces: Default::default(),
         };
         for (i, (obj, t)) in objects.iter().zip(typed).enumerate() {
             let ns = obj.namespace_or(default_namespace).to_string();
@@ -199,7 +210,34 @@ impl<'a> Mesh<'a> {
             }
         }
         m.add_implicit_ingress();
+        m.index();
         m
+    }
+
+    fn index(&mut self) {
+        for (i, w) in self.workloads.iter().enumerate() {
+            self.workloads_by_ns.entry(w.namespace.clone()).or_default().push(i);
+            if w.obj.is_some() {
+                self.known_namespaces.insert(w.namespace.clone());
+            }
+        }
+        for (i, s) in self.services.iter().enumerate() {
+            self.services_by_ns.entry(s.namespace.clone()).or_default().push(i);
+            if s.obj.is_some() {
+                self.known_namespaces.insert(s.namespace.clone());
+            }
+        }
+        self.wildcard_drs = self
+            .destination_rules
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.host.starts_with('*'))
+            .map(|(i, _)| i)
+            .collect();
+    }
+
+    fn workloads_of_ns(&self, ns: &str) -> impl Iterator<Item = &Workload<'a>> {
+        self.workloads_by_ns.get(ns).into_iter().flatten().map(|i| &self.workloads[*i])
     }
 
     fn add_service(&mut self, s: ServiceRecord<'a>) {
@@ -295,8 +333,7 @@ impl<'a> Mesh<'a> {
     /// Does the input define anything (a Service, ServiceEntry or workload) in `ns`? Where it
     /// does not, a lookup that finds nothing says nothing.
     pub fn namespace_known(&self, ns: &str) -> bool {
-        self.services.iter().any(|s| s.obj.is_some() && s.namespace == ns)
-            || self.workloads.iter().any(|w| w.obj.is_some() && w.namespace == ns)
+        self.known_namespaces.contains(ns)
     }
 
     /// Every service host (for did-you-mean).
@@ -320,10 +357,16 @@ impl<'a> Mesh<'a> {
     /// path: the client's namespace, then the service's namespace, then the root namespace. The
     /// first namespace on the path with a rule for the host wins (its rules merged).
     pub fn destination_rules_for(&self, host_fqdn: &str, client_ns: &str) -> Vec<&DestinationRuleRecord<'a>> {
-        let candidates: Vec<&DestinationRuleRecord> = self
-            .destination_rules
-            .iter()
-            .filter(|d| hosts::covers(&d.host, host_fqdn) || d.host == host_fqdn)
+        let exact = self.drs_by_host.get(host_fqdn).into_iter().flatten();
+        let wild = self.wildcard_drs.iter().filter(|i| {
+            let h = &self.destination_rules[**i].host;
+            h != host_fqdn && hosts::covers(h, host_fqdn)
+        });
+        let mut idx: Vec<usize> = exact.chain(wild).copied().collect();
+        idx.sort_unstable();
+        let candidates: Vec<&DestinationRuleRecord> = idx
+            .into_iter()
+            .map(|i| &self.destination_rules[i])
             .filter(|d| hosts::visible(&d.export_to, &d.namespace, client_ns))
             .collect();
         let service_ns = hosts::service_of(host_fqdn).map(|(ns, _)| ns);
@@ -382,9 +425,12 @@ impl<'a> Mesh<'a> {
     /// `workload`: same namespace, and a non-empty selector that selects its labels. A Service
     /// without a selector gets no endpoints from Kubernetes, so it selects nothing.
     pub fn services_selecting(&self, workload: &Workload) -> Vec<&ServiceRecord<'a>> {
-        self.services
-            .iter()
-            .filter(|s| s.source != ServiceSource::ServiceEntry && s.namespace == workload.namespace)
+        self.services_by_ns
+            .get(&workload.namespace)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.services[*i])
+            .filter(|s| s.source != ServiceSource::ServiceEntry)
             .filter(|s| s.selector.is_some_and(|sel| !sel.is_empty() && selects(sel, workload.labels)))
             .collect()
     }
@@ -395,7 +441,7 @@ impl<'a> Mesh<'a> {
     /// without a selector, a ServiceEntry with static `endpoints` or none.
     pub fn service_workloads(&self, s: &ServiceRecord) -> Option<Vec<&Workload<'a>>> {
         let sel = s.selector.filter(|sel| !sel.is_empty())?;
-        Some(self.workloads.iter().filter(|w| w.namespace == s.namespace && selects(sel, w.labels)).collect())
+        Some(self.workloads_of_ns(&s.namespace).filter(|w| selects(sel, w.labels)).collect())
     }
 
     /// Does the input define a workload of its own (not only the implicit ingress gateway)? Where it
@@ -406,7 +452,7 @@ impl<'a> Mesh<'a> {
 
     /// The workloads in `ns` whose labels `sel` selects.
     pub fn workloads_in(&self, ns: &str, sel: &StringMap) -> Vec<&Workload<'a>> {
-        self.workloads.iter().filter(|w| w.namespace == ns && selects(sel, w.labels)).collect()
+        self.workloads_of_ns(ns).filter(|w| selects(sel, w.labels)).collect()
     }
 }
 

@@ -2,6 +2,7 @@ use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
 use crate::mesh::{ServiceRecord, Workload, ignored_namespace};
 use crate::model::{Object, Typed};
+use std::collections::HashSet;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub static META: RuleMeta = RuleMeta {
@@ -58,6 +59,16 @@ pub(crate) struct Associated<'m, 'a> {
 /// The Deployments, StatefulSets and DaemonSets in the mesh, each with its Services.
 pub(crate) fn associations<'m, 'a>(cx: &'m Context<'a>) -> Vec<Associated<'m, 'a>> {
     let mesh = cx.mesh();
+    // Namespaces labelled for injection, found once.
+    let injected: HashSet<&str> = cx
+        .typed_objects()
+        .filter_map(|(o, t)| {
+            let Typed::Namespace(n) = t else { return None };
+            let l = n.metadata.labels.as_ref()?;
+            (l.get("istio-injection").map(String::as_str) == Some("enabled") || l.contains_key("istio.io/rev"))
+                .then_some(o.name.as_deref()?)
+        })
+        .collect();
     mesh.workloads
         .iter()
         .filter_map(|w: &'m Workload<'a>| {
@@ -67,7 +78,7 @@ pub(crate) fn associations<'m, 'a>(cx: &'m Context<'a>) -> Vec<Associated<'m, 'a
             {
                 return None;
             }
-            if !in_mesh(cx, obj, &w.namespace) {
+            if !in_mesh(cx, obj, injected.contains(w.namespace.as_str())) {
                 return None;
             }
             let services = mesh.services_selecting(w);
@@ -77,7 +88,7 @@ pub(crate) fn associations<'m, 'a>(cx: &'m Context<'a>) -> Vec<Associated<'m, 'a
 }
 
 /// Does the workload get a sidecar (`util.DeploymentInMesh`, plus `istio.io/rev` namespaces)?
-fn in_mesh(cx: &Context, obj: &Object, ns: &str) -> bool {
+fn in_mesh(cx: &Context, obj: &Object, namespace_injected: bool) -> bool {
     let v = cx.value(obj);
     let str_at = |p: &str| v.pointer(p).and_then(|x| x.as_str());
     if str_at("/metadata/labels/gateway.istio.io~1managed") == Some("istio.io-mesh-controller") {
@@ -96,14 +107,7 @@ fn in_mesh(cx: &Context, obj: &Object, ns: &str) -> bool {
             return inject.as_str() == Some("true");
         }
     }
-    cx.typed_objects().any(|(o, t)| {
-        let Typed::Namespace(n) = t else { return false };
-        let labels = n.metadata.labels.as_ref();
-        o.name.as_deref() == Some(ns)
-            && labels.is_some_and(|l| {
-                l.get("istio-injection").map(String::as_str) == Some("enabled") || l.contains_key("istio.io/rev")
-            })
-    })
+    namespace_injected
 }
 
 /// `ns/name` of a service record.
