@@ -1,6 +1,6 @@
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
-use crate::routing::analysis::{FindingKind, unreachable_and_ineffective};
+use crate::routing::analysis::FindingKind;
 
 pub static META: RuleMeta = RuleMeta {
     code: "MESH0302",
@@ -41,16 +41,7 @@ impl Rule for Check {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
-        for &(i, vs) in &cx.mesh().virtual_services {
-            let obj = &cx.objects[i];
-            for f in unreachable_and_ineffective(vs).into_iter().filter(|f| f.kind == FindingKind::IneffectiveMatch) {
-                let mut d = cx.at(&META, obj, &f.pointer, f.message).label("covered by an earlier match");
-                if let Some((ptr, msg)) = f.related {
-                    d = d.related(cx.span(obj, &ptr), Some(obj.pointer(&ptr)), msg);
-                }
-                out.push(d);
-            }
-        }
+        super::unreachable_rule::report(cx, &META, FindingKind::IneffectiveMatch, "covered by an earlier match", out);
     }
 }
 

@@ -39,15 +39,21 @@ impl Rule for Check {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
-        for &(i, vs) in &cx.mesh().virtual_services {
-            let obj = &cx.objects[i];
-            for f in unreachable_and_ineffective(vs).into_iter().filter(|f| f.kind == FindingKind::UnreachableRule) {
-                let mut d = cx.at(&META, obj, &f.pointer, f.message).label("never used");
-                if let Some((ptr, msg)) = f.related {
-                    d = d.related(cx.span(obj, &ptr), Some(obj.pointer(&ptr)), msg);
-                }
-                out.push(d);
+        report(cx, &META, FindingKind::UnreachableRule, "never used", out);
+    }
+}
+
+/// Report the routing engine's overlap findings of one kind as findings of `rule`, each with the
+/// rule or match that covers it as a related location.
+pub(crate) fn report(cx: &Context, rule: &'static RuleMeta, kind: FindingKind, label: &str, out: &mut Vec<Diagnostic>) {
+    for &(i, vs) in &cx.mesh().virtual_services {
+        let obj = &cx.objects[i];
+        for f in unreachable_and_ineffective(vs).into_iter().filter(|f| f.kind == kind) {
+            let mut d = cx.at(rule, obj, &f.pointer, f.message).label(label);
+            if let Some((ptr, msg)) = f.related {
+                d = d.related(cx.span(obj, &ptr), Some(obj.pointer(&ptr)), msg);
             }
+            out.push(d);
         }
     }
 }
