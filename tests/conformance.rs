@@ -28,7 +28,7 @@ const ANALYZERS: &[(&str, &[&str])] = &[
     ("serviceentry.Analyzer", &["MESH0406"]),
     ("serviceentry.ConflictingServiceEntryProtocolAnalyzer", &["MESH0405"]),
     ("destinationrule.SubsetSelectPodAnalyzer", &["MESH0213", "MESH0214"]),
-    ("sidecar.SelectorAnalyzer", &["MESH0215", "MESH0216", "MESH0217"]),
+    ("sidecar.SelectorAnalyzer", &["MESH0215", "MESH0216", "MESH0217", "MESH0218"]),
     ("service.PortNameAnalyzer", &["MESH0601", "MESH0602"]),
     ("deployment.MultiServiceAnalyzer", &["MESH0407", "MESH0408"]),
 ];

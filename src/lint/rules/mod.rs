@@ -38,6 +38,7 @@ pub mod route_weights_rejected;
 pub mod service_port_name;
 pub mod serviceentry_addresses_required;
 pub mod serviceentry_conflicting_protocol;
+pub mod sidecar_in_ambient_mode;
 pub mod sidecar_selects_no_workload;
 pub mod sidecars_select_same_workload;
 pub mod subset_ignored_at_ingress;
@@ -80,6 +81,7 @@ pub static RULES: &[&dyn Rule] = &[
     &sidecar_selects_no_workload::Check,
     &sidecars_select_same_workload::Check,
     &multiple_default_sidecars::Check,
+    &sidecar_in_ambient_mode::Check,
     &duplicate_resource::Check,
     &duplicate_resource_across_files::Check,
     &conflicting_gateways::Check,

@@ -62,16 +62,7 @@ impl Rule for Check {
                         by_ns.entry(obj.namespace_or(mesh.default_namespace)).or_default().push(obj);
                     }
                 }
-                Typed::Namespace(n) => {
-                    let labels = n.metadata.labels.clone().unwrap_or_default();
-                    let get = |k: &str| labels.get(k).map(String::as_str).unwrap_or("");
-                    if get("istio.io/dataplane-mode") == "ambient"
-                        && get("istio-injection") != "enabled"
-                        && get("istio.io/rev").is_empty()
-                    {
-                        ambient_ns.extend(obj.name.as_deref());
-                    }
-                }
+                Typed::Namespace(n) if ambient_namespace(n) => ambient_ns.extend(obj.name.as_deref()),
                 _ => {}
             }
         }
@@ -105,6 +96,13 @@ impl Rule for Check {
             }
         }
     }
+}
+
+/// Is the namespace in ambient mode (labelled for ambient, and not for sidecar injection)?
+pub(crate) fn ambient_namespace(n: &crate::model::core::Namespace) -> bool {
+    let labels = n.metadata.labels.as_ref();
+    let get = |k: &str| labels.and_then(|l| l.get(k)).map(String::as_str).unwrap_or("");
+    get("istio.io/dataplane-mode") == "ambient" && get("istio-injection") != "enabled" && get("istio.io/rev").is_empty()
 }
 
 #[cfg(test)]

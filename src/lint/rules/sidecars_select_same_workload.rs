@@ -112,7 +112,7 @@ impl Rule for Check {
 }
 
 /// Is the workload in ambient mode (no sidecar to configure)?
-fn ambient(cx: &Context, i: usize) -> bool {
+pub(crate) fn ambient(cx: &Context, i: usize) -> bool {
     let obj = &cx.objects[i];
     let ptr = if obj.kind == "Pod" { "/metadata/annotations" } else { "/spec/template/metadata/annotations" };
     cx.value(obj).pointer(ptr).and_then(|a| a.get("ambient.istio.io/redirection")).and_then(|v| v.as_str())
