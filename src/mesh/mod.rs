@@ -8,7 +8,7 @@ pub mod hosts;
 pub use config::MeshConfig;
 
 use crate::model::core::StringMap;
-use crate::model::networking::{Destination, DestinationRule, Gateway, ServiceEntry, Subset, VirtualService};
+use crate::model::networking::{Destination, DestinationRule, Gateway, ServiceEntry, Sidecar, Subset, VirtualService};
 use crate::model::{Object, Typed};
 use std::collections::{BTreeMap, HashMap};
 
@@ -70,6 +70,17 @@ impl DestinationRuleRecord<'_> {
     }
 }
 
+/// A Sidecar resource, with its namespace resolved.
+#[derive(Debug, Clone)]
+pub struct SidecarRecord<'a> {
+    pub obj: usize,
+    pub namespace: String,
+    pub sidecar: &'a Sidecar,
+    /// The workload selector; `None` for the namespace's (or, in the root namespace, the mesh's)
+    /// default Sidecar.
+    pub selector: Option<&'a StringMap>,
+}
+
 /// Everything a cross-resource rule looks up.
 pub struct Mesh<'a> {
     pub config: &'a MeshConfig,
@@ -87,6 +98,7 @@ pub struct Mesh<'a> {
     /// DestinationRules whose host is a wildcard.
     wildcard_drs: Vec<usize>,
     pub virtual_services: Vec<(usize, &'a VirtualService)>,
+    pub sidecars: Vec<SidecarRecord<'a>>,
     /// Indexes by namespace, so that lookups stay linear in the size of the mesh.
     workloads_by_ns: HashMap<String, Vec<usize>>,
     services_by_ns: HashMap<String, Vec<usize>>,
@@ -129,6 +141,7 @@ impl<'a> Mesh<'a> {
             drs_by_host: HashMap::new(),
             wildcard_drs: Vec::new(),
             virtual_services: Vec::new(),
+            sidecars: Vec::new(),
             workloads_by_ns: HashMap::new(),
             services_by_ns: HashMap::new(),
             known_namespaces: Default::default(),
@@ -206,7 +219,12 @@ impl<'a> Mesh<'a> {
                     });
                 }
                 Typed::VirtualService(vs) => m.virtual_services.push((i, vs)),
-                Typed::Sidecar(_) | Typed::Namespace(_) | Typed::Secret(_) => {}
+                Typed::Sidecar(sc) => {
+                    let selector =
+                        sc.spec.workload_selector.as_ref().and_then(|w| w.labels.as_ref()).filter(|l| !l.is_empty());
+                    m.sidecars.push(SidecarRecord { obj: i, namespace: ns, sidecar: sc, selector });
+                }
+                Typed::Namespace(_) | Typed::Secret(_) => {}
             }
         }
         m.add_implicit_ingress();
@@ -448,6 +466,37 @@ impl<'a> Mesh<'a> {
     /// defines none, "selects no workload" says nothing: the workloads are simply out of sight.
     pub fn has_workloads(&self) -> bool {
         self.workloads.iter().any(|w| w.obj.is_some())
+    }
+
+    /// The Sidecar that configures a workload in `ns` with `labels`, as Istio picks it: one in the
+    /// namespace whose selector matches (the first in input order), else the namespace's Sidecar
+    /// without a selector, else the root namespace's (mesh-wide) one.
+    pub fn sidecar_for(&self, ns: &str, labels: &StringMap) -> Option<&SidecarRecord<'a>> {
+        let root = self.config.root_namespace.as_str();
+        self.sidecars
+            .iter()
+            .find(|s| s.namespace == ns && s.selector.is_some_and(|sel| selects(sel, labels)))
+            .or_else(|| self.sidecars.iter().find(|s| s.namespace == ns && s.selector.is_none()))
+            .or_else(|| self.sidecars.iter().find(|s| s.namespace == root && s.selector.is_none()))
+    }
+
+    /// Does the Sidecar's egress let its workloads reach `host`, configured in namespace
+    /// `config_ns` (a service's or a VirtualService's)? Egress hosts are `ns/dnsName`: `*` any
+    /// namespace, `.` the Sidecar's own, `~` none; the name may be a wildcard. A Sidecar without
+    /// egress listeners limits nothing.
+    pub fn egress_allows(&self, sc: &SidecarRecord, config_ns: &str, host: &str) -> bool {
+        let listeners = sc.sidecar.spec.egress.as_deref().unwrap_or_default();
+        listeners.is_empty()
+            || listeners.iter().flat_map(|l| l.hosts.iter()).any(|h| {
+                let (ns, name) = h.split_once('/').unwrap_or(("*", h.as_str()));
+                let ns_ok = match ns {
+                    "*" => true,
+                    "." => config_ns == sc.namespace,
+                    "~" => false,
+                    other => other == config_ns,
+                };
+                ns_ok && (name == "*" || hosts::matches(name, host))
+            })
     }
 
     /// The workloads in `ns` whose labels `sel` selects.

@@ -11,6 +11,7 @@ pub mod conflicting_gateways;
 pub mod conflicting_mesh_gateway_hosts;
 pub mod deployment_conflicting_ports;
 pub mod deployment_multiple_services;
+pub mod destination_outside_sidecar_egress;
 pub mod destination_port_required;
 pub mod duplicate_destination_rule;
 pub mod duplicate_key;
@@ -82,6 +83,7 @@ pub static RULES: &[&dyn Rule] = &[
     &sidecars_select_same_workload::Check,
     &multiple_default_sidecars::Check,
     &sidecar_in_ambient_mode::Check,
+    &destination_outside_sidecar_egress::Check,
     &duplicate_resource::Check,
     &duplicate_resource_across_files::Check,
     &conflicting_gateways::Check,
