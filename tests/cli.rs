@@ -234,3 +234,12 @@ fn json_indented_with_tabs_is_fine() {
     assert_eq!(code, 0, "{v}");
     assert!(found(&v).is_empty(), "{v}");
 }
+
+#[test]
+fn a_gateway_written_with_the_wrong_kind_is_named_where_the_reference_fails() {
+    let (_, v) = lint_json(&["testdata/seed-fixed/manifests.yaml"]);
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "MESH0203").unwrap();
+    assert_eq!(d["location"]["line"], 114);
+    assert_eq!(d["related"][0]["location"]["line"], 89);
+    assert!(d["help"].as_str().unwrap().contains("IstioGateway"), "{d}");
+}

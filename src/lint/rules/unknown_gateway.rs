@@ -55,6 +55,24 @@ impl Rule for Check {
                 let mut d = cx
                     .at(&META, obj, &ptr, format!("gateway `{g}` (`{gns}/{gname}`) does not exist"))
                     .label("no such Gateway");
+                // An object with that name but another kind (`kind: IstioGateway`) explains it.
+                let same_name = cx.objects.iter().find(|o| {
+                    o.kind != "Gateway"
+                        && o.name.as_deref() == Some(gname.as_str())
+                        && o.namespace_or(mesh.default_namespace) == gns
+                        && o.kind.to_ascii_lowercase().contains("gateway")
+                });
+                if let Some(o) = same_name {
+                    d = d
+                        .related(
+                            cx.span(o, "/kind"),
+                            Some(o.pointer("/kind")),
+                            format!("`{gname}` is defined here with `kind: {}`", o.kind),
+                        )
+                        .help(format!("`{gns}/{gname}` has `kind: {}`, not `kind: Gateway`; fix its kind", o.kind));
+                    out.push(d);
+                    continue;
+                }
                 let elsewhere: Vec<&String> =
                     names.iter().filter(|n| n.rsplit_once('/').is_some_and(|(_, n)| n == gname)).collect();
                 let wanted = format!("{gns}/{gname}");
