@@ -29,6 +29,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand explain 'Print the documentation of one rule'
             cand schema 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
             cand simulate 'Send one request through the compiled Istio routing and explain where it goes'
+            cand test 'Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine; exits 1 when one fails'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -104,6 +105,19 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'meshctl;test'= {
+            cand --cases 'Expectation files (YAML or JSON): `tests: [{name, request, expect}]`'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -n 'Namespace of objects that name none'
+            cand --namespace 'Namespace of objects that name none'
+            cand --mesh-config 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)'
+            cand --color 'When to use colour in human output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'meshctl;completions'= {
             cand --color 'When to use colour in human output'
             cand -h 'Print help'
@@ -118,6 +132,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand explain 'Print the documentation of one rule'
             cand schema 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
             cand simulate 'Send one request through the compiled Istio routing and explain where it goes'
+            cand test 'Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine; exits 1 when one fails'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -132,6 +147,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
         &'meshctl;help;schema'= {
         }
         &'meshctl;help;simulate'= {
+        }
+        &'meshctl;help;test'= {
         }
         &'meshctl;help;completions'= {
         }

@@ -35,6 +35,7 @@ complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "rules" -d 'List eve
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "explain" -d 'Print the documentation of one rule'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "simulate" -d 'Send one request through the compiled Istio routing and explain where it goes'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "test" -d 'Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine; exits 1 when one fails'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s f -l format -d 'Output format' -r -f -a "human\t'Source snippets with underlined spans, for people at a terminal'
@@ -100,16 +101,27 @@ always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l cases -d 'Expectation files (YAML or JSON): `tests: [{name, request, expect}]`' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s f -l format -d 'Output format' -r -f -a "plain\t''
+junit\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s n -l namespace -d 'Namespace of objects that name none' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "graph" -d 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "explain" -d 'Print the documentation of one rule'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "simulate" -d 'Send one request through the compiled Istio routing and explain where it goes'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "graph" -d 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "explain" -d 'Print the documentation of one rule'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "simulate" -d 'Send one request through the compiled Istio routing and explain where it goes'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "test" -d 'Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine; exits 1 when one fails'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

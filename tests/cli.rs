@@ -243,3 +243,32 @@ fn a_gateway_written_with_the_wrong_kind_is_named_where_the_reference_fails() {
     assert_eq!(d["related"][0]["location"]["line"], 89);
     assert!(d["help"].as_str().unwrap().contains("IstioGateway"), "{d}");
 }
+
+#[test]
+fn routing_expectations_pass_fail_and_junit() {
+    let cases = "testdata/routing/bookinfo.cases.yaml";
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases", cases]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(s.ends_with("4 passed, 0 failed\n"), "{s}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("wrong.yaml");
+    std::fs::write(
+        &wrong,
+        "tests:\n- name: jason sees v3\n  request: {from: mesh, url: \"http://reviews:9080/\", headers: {end-user: jason}}\n  expect: {destination: {subset: v3}}\n- name: no host\n  request: {from: mesh}\n  expect: {}\n",
+    )
+    .unwrap();
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&wrong).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{s}");
+    assert!(s.contains("FAIL jason sees v3") && s.contains("\"subset\":\"v2\""), "expected vs actual: {s}");
+    assert!(s.contains("FAIL no host") && s.ends_with("0 passed, 2 failed\n"), "{s}");
+
+    let out = meshctl().args(["test", "testdata/bookinfo", "-f", "junit", "--cases"]).arg(&wrong).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("<testsuite name=\"meshctl test\" tests=\"2\" failures=\"2\">"), "{s}");
+
+    std::fs::write(&wrong, "tests: [\n").unwrap();
+    meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&wrong).assert().code(2);
+}

@@ -7,6 +7,7 @@ mod lint;
 mod rules;
 mod schema;
 mod simulate;
+mod test;
 
 pub use simulate::human as simulate_human;
 
@@ -47,6 +48,9 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Send one request through the compiled Istio routing and explain where it goes.
     Simulate(simulate::SimulateArgs),
+    /// Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine;
+    /// exits 1 when one fails.
+    Test(test::TestArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -70,6 +74,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Test(a) => test::run(a),
         Command::Completions(a) => completions::run(a),
     };
     ExitCode::from(code)

@@ -75,17 +75,7 @@ fn build_request(a: &SimulateArgs, url: Option<&str>) -> Result<Request, String>
         req.source = Some(workload(f)?);
     }
     if let Some(u) = url {
-        let (scheme, rest) = u.split_once("://").ok_or_else(|| format!("`{u}` is not a URL"))?;
-        let (authority, path) = match rest.find(['/', '?']) {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        req.scheme = Some(scheme.to_ascii_lowercase());
-        req.host = authority.to_string();
-        if let Some((_, p)) = authority.rsplit_once(':') {
-            req.port = Some(p.parse().map_err(|_| format!("bad port in `{u}`"))?);
-        }
-        req.path = if path.starts_with('?') { format!("/{path}") } else { path.to_string() };
+        apply_url(&mut req, u)?;
     }
     if let Some(m) = &a.method {
         req.method = m.clone();
@@ -98,6 +88,22 @@ fn build_request(a: &SimulateArgs, url: Option<&str>) -> Result<Request, String>
         return Err("no request: give a URL, or --request FILE with a host".into());
     }
     Ok(req)
+}
+
+/// Set scheme, host, port and path of `req` from a URL `scheme://host[:port]/path?query`.
+pub(crate) fn apply_url(req: &mut Request, u: &str) -> Result<(), String> {
+    let (scheme, rest) = u.split_once("://").ok_or_else(|| format!("`{u}` is not a URL"))?;
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    req.scheme = Some(scheme.to_ascii_lowercase());
+    req.host = authority.to_string();
+    if let Some((_, p)) = authority.rsplit_once(':') {
+        req.port = Some(p.parse().map_err(|_| format!("bad port in `{u}`"))?);
+    }
+    req.path = if path.starts_with('?') { format!("/{path}") } else { path.to_string() };
+    Ok(())
 }
 
 pub fn run(a: SimulateArgs) -> u8 {

@@ -1,0 +1,215 @@
+//! `meshctl test`: routing expectations run through the routing engine, like a test runner.
+
+use super::{exit, fail};
+use crate::lint::{Inputs, LintOptions};
+use crate::routing::{Request, simulate};
+use crate::source::{Sources, parse_file};
+use clap::{Args, ValueEnum};
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    Plain,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Manifest files and directories (default `.`).
+    pub paths: Vec<PathBuf>,
+    /// Expectation files (YAML or JSON): `tests: [{name, request, expect}]`.
+    #[arg(long, required = true, num_args = 1..)]
+    pub cases: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TestFormat::Plain)]
+    pub format: TestFormat,
+    /// Namespace of objects that name none.
+    #[arg(long, short = 'n', default_value = "default")]
+    pub namespace: String,
+    /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap).
+    #[arg(long)]
+    pub mesh_config: Option<PathBuf>,
+}
+
+/// One expectation: a request as `simulate --request` reads it (plus `url` as a shorthand for
+/// scheme, host, port and path), and any subset of `simulate --format json`'s fields.
+struct Case {
+    file: String,
+    name: String,
+    request: Result<Request, String>,
+    expect: Value,
+}
+
+fn load_cases(path: &PathBuf) -> Result<Vec<Case>, String> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let mut s = Sources::default();
+    let id = s.add(shown.clone(), text);
+    let docs = parse_file(s.file(id));
+    let doc = docs.first().ok_or_else(|| format!("{shown}: no test cases"))?;
+    if let Some(p) = doc.problems.first() {
+        let loc = s.location(p.span);
+        return Err(format!("{shown}:{}:{}: {}", loc.line, loc.column, p.message));
+    }
+    let tests = doc.value.as_ref().and_then(|v| v.get("tests")).and_then(Value::as_array);
+    let tests = tests.ok_or_else(|| format!("{shown}: expected `tests:` with a list of cases"))?;
+    Ok(tests
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let name = t.get("name").and_then(Value::as_str).map_or_else(|| format!("case {}", i + 1), str::to_string);
+            let line = doc.node(&format!("/tests/{i}")).map_or(0, |n| s.location(n.value).line);
+            Case {
+                file: format!("{shown}:{line}"),
+                name,
+                request: request_of(t.get("request")),
+                expect: t.get("expect").cloned().unwrap_or(Value::Null),
+            }
+        })
+        .collect())
+}
+
+fn request_of(v: Option<&Value>) -> Result<Request, String> {
+    let mut v = v.cloned().ok_or("no `request`")?;
+    let url = v.as_object_mut().and_then(|m| m.remove("url"));
+    let mut req: Request = serde::Deserialize::deserialize(&v).map_err(|e| format!("bad request: {e}"))?;
+    if let Some(u) = url {
+        super::simulate::apply_url(&mut req, u.as_str().ok_or("`url` must be a string")?)?;
+    }
+    if req.host.is_empty() {
+        return Err("the request has no host (give `host` or `url`)".into());
+    }
+    Ok(req)
+}
+
+/// Where `actual` differs from the expectation: `None` when every field of `expected` holds.
+/// Objects match when every expected key matches; lists when they have the same length and match
+/// item by item; numbers by value. `destination` (one object) holds when any destination matches.
+fn mismatch(expected: &Value, actual: &Value, path: &str) -> Option<String> {
+    match (expected, actual) {
+        (Value::Object(e), _) => e.iter().find_map(|(k, ev)| {
+            if k == "destination" && path.is_empty() {
+                let ds = actual.get("destinations").and_then(Value::as_array).cloned().unwrap_or_default();
+                return (!ds.iter().any(|d| mismatch(ev, d, "").is_none()))
+                    .then(|| format!("destination: expected one of {} to match {ev}", Value::Array(ds)));
+            }
+            let p = format!("{path}/{k}");
+            match actual.get(k) {
+                Some(av) => mismatch(ev, av, &p),
+                None => Some(format!("{p}: expected {ev}, got nothing")),
+            }
+        }),
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            e.iter().zip(a).enumerate().find_map(|(i, (ev, av))| mismatch(ev, av, &format!("{path}/{i}")))
+        }
+        (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => None,
+        (e, a) if e == a => None,
+        (e, a) => Some(format!("{}: expected {e}, got {a}", if path.is_empty() { "/" } else { path })),
+    }
+}
+
+pub fn run(a: TestArgs) -> u8 {
+    let mesh = match &a.mesh_config {
+        Some(p) => match crate::mesh::MeshConfig::load(p) {
+            Ok(m) => m,
+            Err(e) => return fail(e),
+        },
+        None => crate::mesh::MeshConfig::default(),
+    };
+    let options = LintOptions { default_namespace: a.namespace.clone(), mesh, ..LintOptions::default() };
+    let paths = if a.paths.is_empty() { vec![PathBuf::from(".")] } else { a.paths.clone() };
+    let inputs = match Inputs::read(&paths, &options.config) {
+        Ok(i) => i,
+        Err(e) => return fail(e),
+    };
+    let mut cases = Vec::new();
+    for f in &a.cases {
+        match load_cases(f) {
+            Ok(c) => cases.extend(c),
+            Err(e) => return fail(e),
+        }
+    }
+    let cx = inputs.context(&options);
+    let results: Vec<(&Case, Option<String>)> = cases
+        .iter()
+        .map(|c| {
+            let failure = match &c.request {
+                Err(e) => Some(e.clone()),
+                Ok(req) => {
+                    let actual = serde_json::to_value(simulate(&cx, req)).unwrap_or_default();
+                    mismatch(&c.expect, &actual, "").map(|m| {
+                        let shown = serde_json::to_string(&summary(&actual)).unwrap_or_default();
+                        format!("{m}\n      actual: {shown}")
+                    })
+                }
+            };
+            (c, failure)
+        })
+        .collect();
+    let failed = results.iter().filter(|(_, f)| f.is_some()).count();
+    let passed = results.len() - failed;
+    match a.format {
+        TestFormat::Plain => {
+            for (c, f) in &results {
+                match f {
+                    None => println!("ok   {} ({})", c.name, c.file),
+                    Some(f) => println!("FAIL {} ({})\n      {f}", c.name, c.file),
+                }
+            }
+            println!("{passed} passed, {failed} failed");
+        }
+        TestFormat::Junit => print!("{}", junit(&results, failed)),
+    }
+    if failed > 0 { exit::FINDINGS } else { exit::OK }
+}
+
+/// The fields people expect on: what happened and where it went.
+fn summary(actual: &Value) -> Value {
+    let keys = ["outcome", "virtual_service", "rule_index", "match_index", "destinations", "status", "response_flags"];
+    Value::Object(keys.iter().filter_map(|k| Some((k.to_string(), actual.get(*k)?.clone()))).collect())
+}
+
+fn junit(results: &[(&Case, Option<String>)], failed: usize) -> String {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str(&format!(
+        "<testsuites name=\"meshctl\">\n  <testsuite name=\"meshctl test\" tests=\"{}\" failures=\"{failed}\">\n",
+        results.len()
+    ));
+    for (c, f) in results {
+        x.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\"", esc(&c.file), esc(&c.name)));
+        match f {
+            None => x.push_str("/>\n"),
+            Some(f) => x.push_str(&format!(
+                ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                esc(f.lines().next().unwrap_or("")),
+                esc(f)
+            )),
+        }
+    }
+    x.push_str("  </testsuite>\n</testsuites>\n");
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mismatch;
+    use serde_json::json;
+
+    #[test]
+    fn expectations_are_subsets() {
+        let actual =
+            json!({"outcome": "route", "destinations": [{"host": "a", "subset": "v1", "weight": 100}], "status": null});
+        assert!(mismatch(&json!({"outcome": "route"}), &actual, "").is_none());
+        assert!(mismatch(&json!({"destinations": [{"host": "a"}]}), &actual, "").is_none());
+        assert!(mismatch(&json!({"destination": {"subset": "v1"}}), &actual, "").is_none());
+        assert!(mismatch(&json!({"destination": {"subset": "v2"}}), &actual, "").is_some());
+        assert_eq!(
+            mismatch(&json!({"outcome": "not_found"}), &actual, "").unwrap(),
+            "/outcome: expected \"not_found\", got \"route\""
+        );
+        assert!(mismatch(&json!({"destinations": []}), &actual, "").is_some());
+        assert!(mismatch(&json!({"destinations": [{"weight": 100.0}]}), &actual, "").is_none());
+    }
+}
