@@ -2,7 +2,7 @@
 
 use super::{exit, fail};
 use crate::lint::{Inputs, LintOptions};
-use crate::routing::{Request, simulate};
+use crate::routing::{Request, Simulator};
 use crate::source::{Sources, parse_file};
 use clap::{Args, ValueEnum};
 use serde_json::Value;
@@ -131,13 +131,14 @@ pub fn run(a: TestArgs) -> u8 {
         }
     }
     let cx = inputs.context(&options);
+    let simulator = Simulator::new(&cx);
     let results: Vec<(&Case, Option<String>)> = cases
         .iter()
         .map(|c| {
             let failure = match &c.request {
                 Err(e) => Some(e.clone()),
                 Ok(req) => {
-                    let actual = serde_json::to_value(simulate(&cx, req)).unwrap_or_default();
+                    let actual = serde_json::to_value(simulator.run(req)).unwrap_or_default();
                     mismatch(&c.expect, &actual, "").map(|m| {
                         let shown = serde_json::to_string(&summary(&actual)).unwrap_or_default();
                         format!("{m}\n      actual: {shown}")

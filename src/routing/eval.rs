@@ -4,11 +4,15 @@ use super::compile::{self, PortProtocol, Proxy, ProxyKind};
 use super::matcher::{DomainMatch, normalize_path, select_domain, split_query, strip_port};
 use super::{Action, Destination, RouteConfig};
 use crate::lint::Context;
+use crate::mesh::ServiceRecord;
 use crate::mesh::hosts;
 use crate::model::core::StringMap;
 use crate::model::networking::{HTTPRoute, RedirectPortSelection};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Where the request enters the mesh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -233,89 +237,157 @@ fn proxy_name(p: &Proxy) -> String {
 
 /// Run one request through the routing of the proxy it enters.
 pub fn simulate(cx: &Context, req: &Request) -> Outcome {
-    let proxy = req.proxy();
-    let name = proxy_name(&proxy);
-    let port = req.port();
-    match proxy.kind {
-        ProxyKind::Gateway => {
-            let configs = compile::compile_gateway(cx, &proxy);
-            let sni = req.sni.clone().unwrap_or_else(|| strip_port(&req.host).to_ascii_lowercase());
-            let at_port: Vec<&RouteConfig> = configs.iter().filter(|c| c.port == port).collect();
-            let chosen = at_port
-                .iter()
-                .find(|c| c.tls_hosts.is_none())
-                .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))));
-            match chosen {
-                Some(c) => run_http(c, req, name),
-                None => {
-                    let mut o = Outcome::new(OutcomeKind::NoListener, name);
-                    let ports: Vec<String> = configs.iter().map(|c| c.port.to_string()).collect();
-                    o.note(format!(
-                        "no HTTP server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
-                        if ports.is_empty() { "none".into() } else { ports.join(", ") }
-                    ));
-                    o
+    Simulator::new(cx).run(req)
+}
+
+type SidecarKey = (String, u32, Option<String>);
+type ServicesAt<'c, 'a> = Rc<(Vec<&'c ServiceRecord<'a>>, HashMap<String, usize>)>;
+
+/// Runs many requests against one mesh: each proxy's route configurations are compiled once (as
+/// istiod pushes them once) and reused by every request that enters that proxy.
+pub struct Simulator<'c, 'a> {
+    cx: &'c Context<'a>,
+    gateways: RefCell<HashMap<String, Rc<Vec<RouteConfig<'a>>>>>,
+    /// Per (proxy, port): the services it sees, and the index of the service each domain names.
+    services: RefCell<HashMap<(String, u32), ServicesAt<'c, 'a>>>,
+    sidecars: RefCell<HashMap<SidecarKey, Rc<RouteConfig<'a>>>>,
+}
+
+impl<'c, 'a> Simulator<'c, 'a> {
+    pub fn new(cx: &'c Context<'a>) -> Self {
+        Simulator { cx, gateways: Default::default(), services: Default::default(), sidecars: Default::default() }
+    }
+
+    fn gateway_configs(&self, name: &str, proxy: &Proxy) -> Rc<Vec<RouteConfig<'a>>> {
+        let cx = self.cx;
+        self.gateways
+            .borrow_mut()
+            .entry(name.to_string())
+            .or_insert_with(|| Rc::new(compile::compile_gateway(cx, proxy)))
+            .clone()
+    }
+
+    fn sidecar_services(&self, name: &str, proxy: &Proxy, port: u32) -> ServicesAt<'c, 'a> {
+        let cx = self.cx;
+        self.services
+            .borrow_mut()
+            .entry((name.to_string(), port))
+            .or_insert_with(|| {
+                let services = compile::sidecar_services(cx, proxy, port);
+                let mut by_domain = HashMap::new();
+                for (i, s) in services.iter().enumerate() {
+                    for d in compile::service_domains(&s.host, &proxy.namespace) {
+                        by_domain.entry(d).or_insert(i);
+                    }
+                }
+                Rc::new((services, by_domain))
+            })
+            .clone()
+    }
+
+    fn sidecar_config(
+        &self,
+        name: &str,
+        proxy: &Proxy,
+        port: u32,
+        only: Option<&ServiceRecord<'a>>,
+    ) -> Rc<RouteConfig<'a>> {
+        let cx = self.cx;
+        let key = (name.to_string(), port, only.map(|s| s.host.clone()));
+        self.sidecars
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| Rc::new(compile::compile_sidecar(cx, proxy, port, only)))
+            .clone()
+    }
+
+    /// Run one request through the routing of the proxy it enters.
+    pub fn run(&self, req: &Request) -> Outcome {
+        let cx = self.cx;
+        let proxy = req.proxy();
+        let name = proxy_name(&proxy);
+        let port = req.port();
+        match proxy.kind {
+            ProxyKind::Gateway => {
+                let configs = self.gateway_configs(&name, &proxy);
+                let sni = req.sni.clone().unwrap_or_else(|| strip_port(&req.host).to_ascii_lowercase());
+                let at_port: Vec<&RouteConfig> = configs.iter().filter(|c| c.port == port).collect();
+                let chosen = at_port
+                    .iter()
+                    .find(|c| c.tls_hosts.is_none())
+                    .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))));
+                match chosen {
+                    Some(c) => run_http(c, req, name),
+                    None => {
+                        let mut o = Outcome::new(OutcomeKind::NoListener, name);
+                        let ports: Vec<String> = configs.iter().map(|c| c.port.to_string()).collect();
+                        o.note(format!(
+                            "no HTTP server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
+                            if ports.is_empty() { "none".into() } else { ports.join(", ") }
+                        ));
+                        o
+                    }
                 }
             }
-        }
-        ProxyKind::Sidecar => {
-            let host = strip_port(&req.host).to_ascii_lowercase();
-            let services = compile::sidecar_services(cx, &proxy, port);
-            let target =
-                services.iter().find(|s| compile::service_domains(&s.host, &proxy.namespace).contains(&host)).copied();
-            let proto = target.and_then(|s| compile::port_protocol(s, port));
-            let any_http = services.iter().any(|s| compile::port_protocol(s, port) == Some(PortProtocol::Http));
-            match proto {
-                Some(PortProtocol::Auto) => {
-                    let cfg = compile::compile_sidecar(cx, &proxy, port, target);
-                    let mut o = run_http(&cfg, req, name);
-                    o.trace.insert(
-                        0,
-                        TraceEntry {
-                            virtual_service: None,
-                            rule_index: None,
-                            match_index: None,
-                            result: "note",
-                            detail: format!(
-                                "port {port} of {} has no protocol in its name: the listener sniffs HTTP on the \
+            ProxyKind::Sidecar => {
+                let host = strip_port(&req.host).to_ascii_lowercase();
+                let at = self.sidecar_services(&name, &proxy, port);
+                let (services, by_domain) = (&at.0, &at.1);
+                let target = by_domain.get(&host).map(|i| services[*i]);
+                let proto = target.and_then(|s| compile::port_protocol(s, port));
+                let any_http = services.iter().any(|s| compile::port_protocol(s, port) == Some(PortProtocol::Http));
+                match proto {
+                    Some(PortProtocol::Auto) => {
+                        let cfg = self.sidecar_config(&name, &proxy, port, target);
+                        let mut o = run_http(&cfg, req, name);
+                        o.trace.insert(
+                            0,
+                            TraceEntry {
+                                virtual_service: None,
+                                rule_index: None,
+                                match_index: None,
+                                result: "note",
+                                detail: format!(
+                                    "port {port} of {} has no protocol in its name: the listener sniffs HTTP on the \
                                  service address, so the Host header does not choose the virtual host",
-                                target.map(|s| s.host.as_str()).unwrap_or_default()
-                            ),
-                        },
-                    );
-                    o
-                }
-                Some(PortProtocol::Other) => {
-                    let s = target.expect("protocol implies a service");
-                    let mut o = Outcome::new(OutcomeKind::TcpForward, name);
-                    o.destinations.push(Destination {
-                        host: s.host.clone(),
-                        subset: String::new(),
-                        port,
-                        weight: 100.0,
-                        cluster: format!("outbound|{port}||{}", s.host),
-                        missing: None,
-                    });
-                    o.note(format!(
-                        "port {port} of {} is not HTTP: forwarded as TCP (TCP/TLS routes are not simulated yet)",
-                        s.host
-                    ));
-                    o
-                }
-                _ if any_http => run_http(&compile::compile_sidecar(cx, &proxy, port, None), req, name),
-                _ => {
-                    if compile::registry_only(cx, &proxy) {
-                        let mut o = Outcome::new(OutcomeKind::NoListener, name);
+                                    target.map(|s| s.host.as_str()).unwrap_or_default()
+                                ),
+                            },
+                        );
+                        o
+                    }
+                    Some(PortProtocol::Other) => {
+                        let s = target.expect("protocol implies a service");
+                        let mut o = Outcome::new(OutcomeKind::TcpForward, name);
+                        o.destinations.push(Destination {
+                            host: s.host.clone(),
+                            subset: String::new(),
+                            port,
+                            weight: 100.0,
+                            cluster: format!("outbound|{port}||{}", s.host),
+                            missing: None,
+                        });
                         o.note(format!(
+                            "port {port} of {} is not HTTP: forwarded as TCP (TCP/TLS routes are not simulated yet)",
+                            s.host
+                        ));
+                        o
+                    }
+                    _ if any_http => run_http(&self.sidecar_config(&name, &proxy, port, None), req, name),
+                    _ => {
+                        if compile::registry_only(cx, &proxy) {
+                            let mut o = Outcome::new(OutcomeKind::NoListener, name);
+                            o.note(format!(
                             "no service listens on port {port}: REGISTRY_ONLY sends the connection to the BlackHoleCluster"
                         ));
-                        o
-                    } else {
-                        let mut o = Outcome::new(OutcomeKind::Passthrough, name);
-                        o.note(format!(
+                            o
+                        } else {
+                            let mut o = Outcome::new(OutcomeKind::Passthrough, name);
+                            o.note(format!(
                             "no HTTP service on port {port}: ALLOW_ANY passes the connection through to its original destination"
                         ));
-                        o
+                            o
+                        }
                     }
                 }
             }

@@ -16,7 +16,7 @@ pub mod matcher;
 mod tests;
 
 pub use compile::{Proxy, ProxyKind, compile_gateway, compile_sidecar};
-pub use eval::{Outcome, OutcomeKind, Request, simulate};
+pub use eval::{Outcome, OutcomeKind, Request, Simulator, simulate};
 pub use matcher::RouteMatch;
 
 use crate::model::networking::HTTPRoute;

@@ -1,0 +1,54 @@
+//! The routing engine on a generated mesh: `meshctl test`-style batches of requests after loading.
+//!
+//! `cargo bench --bench routing` measures; `cargo bench --bench routing -- --test` runs each once.
+
+use divan::Bencher;
+use divan::counter::ItemsCount;
+use meshctl::lint::{Inputs, LintOptions};
+use meshctl::routing::{Request, Simulator};
+use meshctl::source::Sources;
+use meshctl::synth::{self, SynthOptions};
+
+fn main() {
+    divan::main();
+}
+
+/// Requests to the services of a mesh of `services` services (in `services / 100` namespaces),
+/// from a sidecar in each service's namespace; every other one carries the header of rule 0.
+fn requests(services: usize, count: usize) -> Vec<Request> {
+    let namespaces = services.div_ceil(100);
+    (0..count)
+        .map(|k| {
+            let i = k % services;
+            let ns = format!("ns-{}", i % namespaces);
+            let mut v = serde_json::json!({
+                "from": "mesh",
+                "source": {"namespace": ns, "labels": {"app": "client"}},
+                "host": format!("svc-{i}.{ns}.svc.cluster.local"),
+                "path": "/",
+            });
+            if k % 2 == 0 {
+                v["headers"] = serde_json::json!({ "x-user": format!("tester-{i}") });
+            }
+            serde_json::from_value(v).expect("a valid request")
+        })
+        .collect()
+}
+
+#[divan::bench(args = [10_000], sample_count = 5)]
+fn simulate_1000_services(bencher: Bencher, count: usize) {
+    let mesh = synth::generate(&SynthOptions::new(1_000));
+    let mut sources = Sources::default();
+    for (name, text) in &mesh.files {
+        sources.add(name.clone(), text.clone());
+    }
+    let inputs = Inputs::parse(sources);
+    let options = LintOptions::default();
+    let cx = inputs.context(&options);
+    let reqs = requests(1_000, count);
+    // As `meshctl test` runs: one simulator for the batch, each proxy compiled on first use.
+    bencher.counter(ItemsCount::new(count)).bench(|| {
+        let sim = Simulator::new(&cx);
+        reqs.iter().map(|r| sim.run(r).destinations.len()).sum::<usize>()
+    });
+}
