@@ -177,14 +177,8 @@ pub(crate) fn join(set: &BTreeSet<String>) -> String {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use crate::lint::{LintOptions, lint_sources};
-    use crate::source::Sources;
 
-    pub(crate) fn run(yaml: &str) -> crate::lint::Outcome {
-        let mut s = Sources::default();
-        s.add("t.yaml".into(), yaml.into());
-        lint_sources(s, &LintOptions::default())
-    }
+    pub(crate) use crate::lint::rules::lint_yaml as run;
 
     pub(crate) const MESH: &str = "apiVersion: v1
 kind: Namespace

@@ -116,14 +116,7 @@ impl Rule for Check {
 #[cfg(test)]
 mod tests {
     fn found(yaml: &str) -> Vec<u32> {
-        let mut s = crate::source::Sources::default();
-        s.add("t.yaml".into(), yaml.into());
-        let out = crate::lint::lint_sources(s, &crate::lint::LintOptions::default());
-        out.diagnostics
-            .iter()
-            .filter(|d| d.code == "MESH0219")
-            .map(|d| out.sources.location(d.primary.span).line)
-            .collect()
+        crate::lint::rules::findings(yaml, "MESH0219").into_iter().map(|(line, _)| line).collect()
     }
 
     const MESH: &str = "apiVersion: v1

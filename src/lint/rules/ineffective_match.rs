@@ -65,14 +65,7 @@ spec:
 ";
 
     fn found(yaml: &str) -> Vec<u32> {
-        let mut s = crate::source::Sources::default();
-        s.add("t.yaml".into(), yaml.into());
-        let out = crate::lint::lint_sources(s, &crate::lint::LintOptions::default());
-        out.diagnostics
-            .iter()
-            .filter(|d| d.code == "MESH0302")
-            .map(|d| out.sources.location(d.primary.span).line)
-            .collect()
+        crate::lint::rules::findings(yaml, "MESH0302").into_iter().map(|(line, _)| line).collect()
     }
 
     #[test]

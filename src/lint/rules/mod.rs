@@ -126,12 +126,18 @@ pub fn by_name(name: &str) -> Option<&'static RuleMeta> {
     all().into_iter().find(|m| m.name == name)
 }
 
+/// Lint one inline YAML file with every rule and the default options (for rule tests).
+#[cfg(test)]
+pub(crate) fn lint_yaml(yaml: &str) -> crate::lint::Outcome {
+    let mut s = crate::source::Sources::default();
+    s.add("t.yaml".into(), yaml.into());
+    crate::lint::lint_sources(s, &crate::lint::LintOptions::default())
+}
+
 /// The findings of rule `code` on one inline YAML file: (line, message).
 #[cfg(test)]
 pub(crate) fn findings(yaml: &str, code: &str) -> Vec<(u32, String)> {
-    let mut s = crate::source::Sources::default();
-    s.add("t.yaml".into(), yaml.into());
-    let out = crate::lint::lint_sources(s, &crate::lint::LintOptions::default());
+    let out = lint_yaml(yaml);
     out.diagnostics
         .iter()
         .filter(|d| d.code == code)

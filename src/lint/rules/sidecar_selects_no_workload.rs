@@ -118,14 +118,8 @@ impl Rule for Check {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::{LintOptions, lint_sources};
-    use crate::source::Sources;
 
-    fn run(yaml: &str) -> crate::lint::Outcome {
-        let mut s = Sources::default();
-        s.add("t.yaml".into(), yaml.into());
-        lint_sources(s, &LintOptions::default())
-    }
+    use crate::lint::rules::lint_yaml as run;
 
     const MESH: &str = "apiVersion: networking.istio.io/v1
 kind: Sidecar

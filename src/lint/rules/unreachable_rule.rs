@@ -78,14 +78,7 @@ spec:
 ";
 
     fn found(yaml: &str) -> Vec<u32> {
-        let mut s = crate::source::Sources::default();
-        s.add("t.yaml".into(), yaml.into());
-        let out = crate::lint::lint_sources(s, &crate::lint::LintOptions::default());
-        out.diagnostics
-            .iter()
-            .filter(|d| d.code == "MESH0301")
-            .map(|d| out.sources.location(d.primary.span).line)
-            .collect()
+        crate::lint::rules::findings(yaml, "MESH0301").into_iter().map(|(line, _)| line).collect()
     }
 
     #[test]
