@@ -619,6 +619,11 @@ pub fn selector_string(selector: &StringMap) -> String {
     selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 
+/// Candidates as people read them in a did-you-mean: "`a` or `b`".
+pub fn quoted_alternatives<S: AsRef<str>>(names: &[S]) -> String {
+    names.iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(" or ")
+}
+
 /// The names in `candidates` closest to `wanted`, best first (for did-you-mean).
 pub fn nearest<'s>(wanted: &str, candidates: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
     let mut scored: Vec<(f64, &str)> =

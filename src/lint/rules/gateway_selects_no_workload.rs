@@ -85,10 +85,7 @@ impl Rule for Check {
                             format!("a workload labelled `{}`", near[0]),
                         );
                     }
-                    d.help(format!(
-                        "did you mean {}?",
-                        near.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")
-                    ))
+                    d.help(format!("did you mean {}?", crate::mesh::quoted_alternatives(near)))
                 }
             };
             out.push(d);

@@ -106,10 +106,7 @@ impl Rule for Check {
                     let other = &cx.objects[o];
                     d = d.related(cx.span(other, "/metadata/name"), None, format!("a workload labelled `{}`", near[0]));
                 }
-                d.help(format!(
-                    "did you mean {}?",
-                    near.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")
-                ))
+                d.help(format!("did you mean {}?", crate::mesh::quoted_alternatives(&near)))
             };
             out.push(d);
         }

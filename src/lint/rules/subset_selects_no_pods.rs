@@ -191,9 +191,7 @@ fn report(
             let all: Vec<&str> = have.iter().take(5).map(String::as_str).collect();
             d.help(format!("the workloads have {}", listed(&all)))
         }
-        (near, _) => {
-            d.help(format!("did you mean {}?", near.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")))
-        }
+        (near, _) => d.help(format!("did you mean {}?", crate::mesh::quoted_alternatives(near))),
     };
     if let Some(o) =
         endpoints.iter().find(|(l, _, _)| near.first().is_some_and(|n| selects(&parse(n), l))).and_then(|e| e.2)

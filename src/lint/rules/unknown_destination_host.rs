@@ -101,10 +101,7 @@ impl Rule for Check {
                             dest.host, dest.host
                         ),
                         [] => "create the Service or a ServiceEntry for this host".to_string(),
-                        near => format!(
-                            "did you mean {}?",
-                            near.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(" or ")
-                        ),
+                        near => format!("did you mean {}?", crate::mesh::quoted_alternatives(near)),
                     };
                     d = d.help(help);
                 }

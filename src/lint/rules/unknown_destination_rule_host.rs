@@ -75,10 +75,7 @@ impl Rule for Check {
                 let near = nearest(&dr.host, mesh.service_hosts());
                 d = d.help(match near.as_slice() {
                     [] => "create the Service or a ServiceEntry for this host, or remove the rule".to_string(),
-                    near => format!(
-                        "did you mean {}?",
-                        near.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(" or ")
-                    ),
+                    near => format!("did you mean {}?", crate::mesh::quoted_alternatives(near)),
                 });
             }
             out.push(d);

@@ -83,7 +83,7 @@ impl Rule for Check {
                     ),
                     (_, []) if names.is_empty() => "no Gateway is defined in the input; create it or correct the reference".to_string(),
                     (_, []) => "create the Gateway or correct the reference".to_string(),
-                    (_, near) => format!("did you mean {}?", near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ")),
+                    (_, near) => format!("did you mean {}?", crate::mesh::quoted_alternatives(near)),
                 });
                 out.push(d);
             }

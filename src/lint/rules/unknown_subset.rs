@@ -121,10 +121,7 @@ impl Rule for Check {
                             "the defined subsets are {}; use one of them or add `{subset}` to the DestinationRule",
                             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                         ),
-                        near => format!(
-                            "did you mean {}?",
-                            near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ")
-                        ),
+                        near => format!("did you mean {}?", crate::mesh::quoted_alternatives(near)),
                     });
                 }
                 out.push(d);
