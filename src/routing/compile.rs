@@ -535,21 +535,14 @@ pub fn service_domains(host: &str, proxy_ns: &str) -> Vec<String> {
 
 /// The outbound traffic policy for a sidecar: its Sidecar resource's, else the mesh's.
 pub fn registry_only(cx: &Context, proxy: &Proxy) -> bool {
-    let from_sidecar = cx.typed_objects().find_map(|(o, t)| match t {
-        Typed::Sidecar(s) if o.namespace_or(&cx.options.default_namespace) == proxy.namespace => {
-            let applies = s
-                .spec
-                .workload_selector
-                .as_ref()
-                .and_then(|w| w.labels.as_ref())
-                .is_none_or(|l| selects(l, &proxy.labels));
-            applies.then(|| s.spec.outbound_traffic_policy.as_ref().and_then(|p| p.mode)).flatten()
-        }
-        _ => None,
-    });
+    let mesh = cx.mesh();
+    let from_sidecar = mesh
+        .sidecar_for(&proxy.namespace, &proxy.labels)
+        .and_then(|sc| sc.sidecar.spec.outbound_traffic_policy.as_ref())
+        .and_then(|p| p.mode);
     match from_sidecar {
         Some(m) => format!("{m:?}").eq_ignore_ascii_case("RegistryOnly"),
-        None => cx.mesh().config.outbound_traffic_policy.mode.eq_ignore_ascii_case("REGISTRY_ONLY"),
+        None => mesh.config.outbound_traffic_policy.mode.eq_ignore_ascii_case("REGISTRY_ONLY"),
     }
 }
 
