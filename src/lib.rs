@@ -3,6 +3,7 @@
 //! Data flows one way: [`source`] → [`model`] → [`mesh`] → [`lint`] → [`report`].
 
 pub mod cli;
+pub mod cluster;
 pub mod lint;
 pub mod mesh;
 pub mod model;

@@ -1,6 +1,9 @@
 use super::{ColorChoice, exit, fail, use_color};
 use crate::lint::config::Config;
-use crate::lint::{LintOptions, Severity, lint_paths};
+use crate::cluster::{Cluster, Identity, Target, block_on, list_live};
+use crate::lint::{Inputs, LintOptions, Outcome, Severity, lint_paths, lint_sources};
+use crate::source::Sources;
+use std::collections::HashSet;
 use crate::report::{Format, Report, Style, Summary, render};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -16,7 +19,7 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Files and directories to lint (directories recursively: *.yaml, *.yml, *.json); `-` reads stdin.
-    #[arg(default_value = ".")]
+    /// Default: `.`, or none with --kube.
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
@@ -36,9 +39,23 @@ pub struct LintArgs {
     /// Ignore any .meshctl.yaml.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
-    /// Namespace of objects that name none.
-    #[arg(long, short = 'n', default_value = "default")]
-    pub namespace: String,
+    /// Namespace of objects that name none (default: `default`; with --kube, the context's
+    /// namespace), and the namespace --kube reads.
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// Also read the live objects lint needs from the cluster (listed, never watched); a file
+    /// overrides the live object of the same kind, namespace and name.
+    #[arg(long)]
+    pub kube: bool,
+    /// With --kube: the kubeconfig context (default: its current-context).
+    #[arg(long, requires = "kube")]
+    pub context: Option<String>,
+    /// With --kube: read every namespace.
+    #[arg(long, short = 'A', requires = "kube", conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// With --kube: bound on the whole cluster read (30, 30s, 2m).
+    #[arg(long, requires = "kube", default_value = "30s", value_parser = crate::cluster::parse_timeout)]
+    pub timeout: std::time::Duration,
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy,
     /// default exportTo, proxy metadata.
     #[arg(long)]
@@ -80,10 +97,19 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
         },
         None => crate::mesh::MeshConfig::default(),
     };
-    let options = LintOptions { default_namespace: a.namespace.clone(), config, mesh };
-    let outcome = match lint_paths(&a.paths, &options) {
-        Ok(o) => o,
-        Err(e) => return fail(e),
+    let outcome = if a.kube {
+        match lint_with_cluster(&a, config, mesh) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        }
+    } else {
+        let paths = if a.paths.is_empty() { vec![PathBuf::from(".")] } else { a.paths.clone() };
+        let namespace = a.namespace.clone().unwrap_or_else(|| "default".into());
+        let options = LintOptions { default_namespace: namespace, config, mesh };
+        match lint_paths(&paths, &options) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        }
     };
     let rules = crate::lint::rules::all();
     let report = Report {
@@ -114,4 +140,49 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
 
 fn terminal_width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+}
+
+/// `lint --kube`: the files plus the live objects they do not override, linted together.
+fn lint_with_cluster(a: &LintArgs, config: Config, mesh: crate::mesh::MeshConfig) -> Result<Outcome, String> {
+    let target = Target { context: a.context.clone(), namespace: a.namespace.clone(), timeout: a.timeout };
+    let all = a.all_namespaces;
+    let read = block_on(async {
+        let bounded = async {
+            let mut cluster = Cluster::connect(&target).await?;
+            let namespace = cluster.namespace.clone();
+            let (live, missing) = list_live(&mut cluster, (!all).then_some(namespace.as_str())).await?;
+            Ok::<_, String>((cluster.context, namespace, live, missing))
+        };
+        match tokio::time::timeout(target.timeout, bounded).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("the cluster read did not finish within {} s (--timeout)", target.timeout.as_secs_f64())),
+        }
+    })?;
+    let (context, namespace, live, missing) = read?;
+    if !missing.is_empty() {
+        eprintln!("meshctl: note: context `{context}` does not serve {}; linted without them", missing.join(", "));
+    }
+    let files = Inputs::read(&a.paths, &config).map_err(|e| e.to_string())?;
+    let overridden: HashSet<Identity> = files
+        .objects
+        .iter()
+        .filter_map(|o| {
+            let namespaced = crate::model::kinds::lookup(&o.api_version, &o.kind).is_none_or(|k| k.namespaced);
+            Some(Identity {
+                group: o.group().to_string(),
+                kind: o.kind.clone(),
+                namespace: namespaced.then(|| o.namespace_or(&namespace).to_string()),
+                name: o.name.clone()?,
+            })
+        })
+        .collect();
+    let mut sources = Sources::default();
+    for f in files.sources.files {
+        sources.add(f.name, f.text);
+    }
+    for l in live.into_iter().filter(|l| !overridden.contains(&l.id)) {
+        sources.add(l.location, l.text);
+    }
+    let options = LintOptions { default_namespace: namespace, config, mesh };
+    Ok(lint_sources(sources, &options))
 }

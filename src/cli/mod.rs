@@ -1,9 +1,13 @@
 //! Command-line interface: clap definitions, one file per subcommand.
 
+mod apply;
 mod completions;
+mod diff;
 mod explain;
 mod graph;
+mod kube;
 mod lint;
+mod render;
 mod rules;
 mod schema;
 mod simulate;
@@ -51,6 +55,14 @@ pub enum Command {
     /// Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine;
     /// exits 1 when one fails.
     Test(test::TestArgs),
+    /// Print the objects `apply` would send, in apply order, namespaces filled in.
+    Render(render::RenderArgs),
+    /// Compare the live objects with what `apply` would make of them (unified diff, Secrets
+    /// masked), and the lint findings the change introduces and fixes; exits 1 when they differ.
+    Diff(diff::DiffArgs),
+    /// Lint, check every object with a server-side dry run, then server-side apply them all, or
+    /// write nothing when the server refuses one.
+    Apply(apply::ApplyArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -75,6 +87,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Schema(a) => schema::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Test(a) => test::run(a),
+        Command::Render(a) => render::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Apply(a) => apply::run(a, color),
         Command::Completions(a) => completions::run(a),
     };
     ExitCode::from(code)

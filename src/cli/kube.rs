@@ -1,0 +1,35 @@
+//! What the cluster commands share: which cluster (kubeconfig, `--context`, `-n`, `--timeout`)
+//! and reading the manifests they send.
+
+use crate::cluster::{Manifest, Target, manifests, parse_timeout};
+use crate::lint::Inputs;
+use crate::lint::config::Config;
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct KubeArgs {
+    /// The kubeconfig context to use (default: its current-context). The kubeconfig is
+    /// `KUBECONFIG` or ~/.kube/config, as for kubectl.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Namespace of objects that name none (default: the context's namespace, else `default`).
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// Bound on each request to the API server (30, 30s, 2m, 500ms).
+    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
+    pub timeout: Duration,
+}
+
+impl KubeArgs {
+    pub fn target(&self) -> Target {
+        Target { context: self.context.clone(), namespace: self.namespace.clone(), timeout: self.timeout }
+    }
+}
+
+/// The objects in `paths`, in apply order, namespaces defaulted to `namespace`.
+pub fn read_manifests(paths: &[PathBuf], namespace: &str) -> Result<Vec<Manifest>, String> {
+    let inputs = Inputs::read(paths, &Config::default()).map_err(|e| e.to_string())?;
+    manifests(&inputs, namespace)
+}
