@@ -30,6 +30,9 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand schema 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
             cand simulate 'Send one request through the compiled Istio routing and explain where it goes'
             cand test 'Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine; exits 1 when one fails'
+            cand render 'Print the objects `apply` would send, in apply order, namespaces filled in'
+            cand diff 'Compare the live objects with what `apply` would make of them (unified diff, Secrets masked), and the lint findings the change introduces and fixes; exits 1 when they differ'
+            cand apply 'Lint, check every object with a server-side dry run, then server-side apply them all, or write nothing when the server refuses one'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -40,11 +43,16 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --select 'Run only these rules (codes, code prefixes such as MESH02, or names); repeatable, comma-separated'
             cand --ignore 'Do not run these rules (codes, code prefixes or names); repeatable, comma-separated'
             cand --config 'Configuration file (default: .meshctl.yaml found from the working directory upwards)'
-            cand -n 'Namespace of objects that name none'
-            cand --namespace 'Namespace of objects that name none'
+            cand -n 'Namespace of objects that name none (default: `default`; with --kube, the context''s namespace), and the namespace --kube reads'
+            cand --namespace 'Namespace of objects that name none (default: `default`; with --kube, the context''s namespace), and the namespace --kube reads'
+            cand --context 'With --kube: the kubeconfig context (default: its current-context)'
+            cand --timeout 'With --kube: bound on the whole cluster read (30, 30s, 2m)'
             cand --mesh-config 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy, default exportTo, proxy metadata'
             cand --color 'When to use colour in human output'
             cand --no-config 'Ignore any .meshctl.yaml'
+            cand --kube 'Also read the live objects lint needs from the cluster (listed, never watched); a file overrides the live object of the same kind, namespace and name'
+            cand -A 'With --kube: read every namespace'
+            cand --all-namespaces 'With --kube: read every namespace'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -118,6 +126,46 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'meshctl;render'= {
+            cand -n 'Namespace of objects that name none'
+            cand --namespace 'Namespace of objects that name none'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --color 'When to use colour in human output'
+            cand --show-secrets 'Print Secret `data`/`stringData` values instead of `***`'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'meshctl;diff'= {
+            cand --context 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl'
+            cand -n 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
+            cand --namespace 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
+            cand --timeout 'Bound on each request to the API server (30, 30s, 2m, 500ms)'
+            cand --field-manager 'The field manager meshctl applies as'
+            cand --color 'When to use colour in human output'
+            cand --force-conflicts 'Show the result of taking over fields another field manager owns (as `apply --force-conflicts`)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'meshctl;apply'= {
+            cand --context 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl'
+            cand -n 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
+            cand --namespace 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
+            cand --timeout 'Bound on each request to the API server (30, 30s, 2m, 500ms)'
+            cand --dry-run '`server`: the server checks every object and nothing is written'
+            cand --field-manager 'The field manager that owns what meshctl applies'
+            cand --color 'When to use colour in human output'
+            cand --force-conflicts 'Take over fields another field manager owns instead of refusing'
+            cand --no-lint 'Apply without linting first (by default lint errors refuse the apply)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'meshctl;completions'= {
             cand --color 'When to use colour in human output'
             cand -h 'Print help'
@@ -133,6 +181,9 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand schema 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
             cand simulate 'Send one request through the compiled Istio routing and explain where it goes'
             cand test 'Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine; exits 1 when one fails'
+            cand render 'Print the objects `apply` would send, in apply order, namespaces filled in'
+            cand diff 'Compare the live objects with what `apply` would make of them (unified diff, Secrets masked), and the lint findings the change introduces and fixes; exits 1 when they differ'
+            cand apply 'Lint, check every object with a server-side dry run, then server-side apply them all, or write nothing when the server refuses one'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -149,6 +200,12 @@ set edit:completion:arg-completer[meshctl] = {|@words|
         &'meshctl;help;simulate'= {
         }
         &'meshctl;help;test'= {
+        }
+        &'meshctl;help;render'= {
+        }
+        &'meshctl;help;diff'= {
+        }
+        &'meshctl;help;apply'= {
         }
         &'meshctl;help;completions'= {
         }

@@ -36,6 +36,9 @@ complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "explain" -d 'Print 
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "simulate" -d 'Send one request through the compiled Istio routing and explain where it goes'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "test" -d 'Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine; exits 1 when one fails'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "render" -d 'Print the objects `apply` would send, in apply order, namespaces filled in'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "diff" -d 'Compare the live objects with what `apply` would make of them (unified diff, Secrets masked), and the lint findings the change introduces and fixes; exits 1 when they differ'
+complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "apply" -d 'Lint, check every object with a server-side dry run, then server-side apply them all, or write nothing when the server refuses one'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s f -l format -d 'Output format' -r -f -a "human\t'Source snippets with underlined spans, for people at a terminal'
@@ -51,12 +54,16 @@ never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l select -d 'Run only these rules (codes, code prefixes such as MESH02, or names); repeatable, comma-separated' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l ignore -d 'Do not run these rules (codes, code prefixes or names); repeatable, comma-separated' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l config -d 'Configuration file (default: .meshctl.yaml found from the working directory upwards)' -r -F
-complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s n -l namespace -d 'Namespace of objects that name none' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s n -l namespace -d 'Namespace of objects that name none (default: `default`; with --kube, the context\'s namespace), and the namespace --kube reads' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l context -d 'With --kube: the kubeconfig context (default: its current-context)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l timeout -d 'With --kube: bound on the whole cluster read (30, 30s, 2m)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy, default exportTo, proxy metadata' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l no-config -d 'Ignore any .meshctl.yaml'
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l kube -d 'Also read the live objects lint needs from the cluster (listed, never watched); a file overrides the live object of the same kind, namespace and name'
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s A -l all-namespaces -d 'With --kube: read every namespace'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s f -l format -d 'Output format' -r -f -a "dot\t'Graphviz (render with `dot -Tsvg`)'
@@ -111,17 +118,52 @@ always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s n -l namespace -d 'Namespace of objects that name none' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s o -l output -d 'Output format' -r -f -a "yaml\t'One YAML document per object'
+json\t'A `kind: List` holding the objects'"
+complete -c meshctl -n "__fish_meshctl_using_subcommand render" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand render" -l show-secrets -d 'Print Secret `data`/`stringData` values instead of `***`'
+complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l context -d 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s n -l namespace -d 'Namespace of objects that name none (default: the context\'s namespace, else `default`)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l timeout -d 'Bound on each request to the API server (30, 30s, 2m, 500ms)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l field-manager -d 'The field manager meshctl applies as' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l force-conflicts -d 'Show the result of taking over fields another field manager owns (as `apply --force-conflicts`)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l context -d 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -s n -l namespace -d 'Namespace of objects that name none (default: the context\'s namespace, else `default`)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l timeout -d 'Bound on each request to the API server (30, 30s, 2m, 500ms)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l dry-run -d '`server`: the server checks every object and nothing is written' -r -f -a "none\t'Write'
+server\t'Let the server check every object, write nothing'"
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l field-manager -d 'The field manager that owns what meshctl applies' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns instead of refusing'
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l no-lint -d 'Apply without linting first (by default lint errors refuse the apply)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "graph" -d 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "explain" -d 'Print the documentation of one rule'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "simulate" -d 'Send one request through the compiled Istio routing and explain where it goes'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "test" -d 'Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine; exits 1 when one fails'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "lint" -d 'Lint manifests: YAML, schema and structural checks, at file:line:col'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "graph" -d 'Draw the mesh: gateway servers, VirtualService rules, services, subsets and workloads'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "rules" -d 'List every rule: code, name, default severity, Istio equivalent'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "explain" -d 'Print the documentation of one rule'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "schema" -d 'Print the JSON Schema meshctl checks a kind against (list them without KIND)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "simulate" -d 'Send one request through the compiled Istio routing and explain where it goes'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "test" -d 'Run routing expectations (`tests: [{name, request, expect}]`) through the routing engine; exits 1 when one fails'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "render" -d 'Print the objects `apply` would send, in apply order, namespaces filled in'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "diff" -d 'Compare the live objects with what `apply` would make of them (unified diff, Secrets masked), and the lint findings the change introduces and fixes; exits 1 when they differ'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "apply" -d 'Lint, check every object with a server-side dry run, then server-side apply them all, or write nothing when the server refuses one'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c meshctl -n "__fish_meshctl_using_subcommand help; and not __fish_seen_subcommand_from lint graph rules explain schema simulate test render diff apply completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -103,7 +103,12 @@ fn resource_version(v: &serde_json::Value) -> String {
 fn apply_creates_then_reapply_and_diff_change_nothing() {
     let Some(env) = Env::new() else { return };
     let ns = "t-apply";
-    let set = format!("{}---\n{}---\n{}", namespace(ns), service(ns, "reviews", "reviews", 9080), virtual_service(ns, "reviews", "5s"));
+    let set = format!(
+        "{}---\n{}---\n{}",
+        namespace(ns),
+        service(ns, "reviews", "reviews", 9080),
+        virtual_service(ns, "reviews", "5s")
+    );
     let f = env.write("set.yaml", &set);
 
     let (code, out, err) = env.meshctl(&["apply", &f]);
@@ -113,12 +118,8 @@ fn apply_creates_then_reapply_and_diff_change_nothing() {
     assert!(out.contains("VirtualService t-apply/reviews created"), "{out}");
     let vs = env.live("networking.istio.io/v1", "VirtualService", Some(ns), "reviews").expect("created");
     assert_eq!(vs["spec"]["http"][0]["timeout"], "5s");
-    let managers: Vec<&str> = vs["metadata"]["managedFields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["manager"].as_str().unwrap())
-        .collect();
+    let managers: Vec<&str> =
+        vs["metadata"]["managedFields"].as_array().unwrap().iter().map(|m| m["manager"].as_str().unwrap()).collect();
     assert_eq!(managers, ["meshctl"]);
 
     let (code, out, err) = env.meshctl(&["apply", &f]);
@@ -136,13 +137,19 @@ fn diff_shows_a_change_without_printing_secret_values() {
     let Some(env) = Env::new() else { return };
     let ns = "t-diff";
     let secret = |v: &str| {
-        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: {ns}\nstringData:\n  password: {v}\n")
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: {ns}\nstringData:\n  password: {v}\n"
+        )
     };
-    let f = env.write("a.yaml", &format!("{}---\n{}---\n{}", namespace(ns), service(ns, "web", "web", 80), secret("hunter2")));
+    let f = env
+        .write("a.yaml", &format!("{}---\n{}---\n{}", namespace(ns), service(ns, "web", "web", 80), secret("hunter2")));
     let (code, out, err) = env.meshctl(&["apply", &f]);
     assert_eq!(code, 0, "{out}{err}");
 
-    let g = env.write("b.yaml", &format!("{}---\n{}---\n{}", namespace(ns), service(ns, "web", "web", 8080), secret("swordfish")));
+    let g = env.write(
+        "b.yaml",
+        &format!("{}---\n{}---\n{}", namespace(ns), service(ns, "web", "web", 8080), secret("swordfish")),
+    );
     let (code, out, err) = env.meshctl(&["diff", &g]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("--- live/Service/t-diff/web"), "{out}");
@@ -162,7 +169,8 @@ fn a_set_with_one_refused_object_writes_none() {
     let Some(env) = Env::new() else { return };
     let ns = "t-refuse";
     let bad = virtual_service(ns, "ratings", "0.1ms");
-    let f = env.write("set.yaml", &format!("{}---\n{}---\n{bad}", namespace(ns), service(ns, "ratings", "ratings", 9080)));
+    let f =
+        env.write("set.yaml", &format!("{}---\n{}---\n{bad}", namespace(ns), service(ns, "ratings", "ratings", 9080)));
     let (code, out, err) = env.meshctl(&["apply", "--no-lint", &f]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("--no-lint"), "said loudly: {err}");
@@ -191,7 +199,10 @@ fn server_dry_run_writes_nothing() {
     let ns = "t-dry";
     let (code, out, err) = env.meshctl(&["apply", &env.write("ns.yaml", &namespace(ns))]);
     assert_eq!(code, 0, "{out}{err}");
-    let f = env.write("set.yaml", &format!("{}---\n{}", service(ns, "details", "details", 9080), virtual_service(ns, "details", "5s")));
+    let f = env.write(
+        "set.yaml",
+        &format!("{}---\n{}", service(ns, "details", "details", 9080), virtual_service(ns, "details", "5s")),
+    );
     let (code, out, err) = env.meshctl(&["apply", "--dry-run", "server", &f]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("Service t-dry/details created (server dry run)"), "{out}");
@@ -302,7 +313,12 @@ fn render_prints_what_apply_sends_in_apply_order() {
         namespace("shop")
     );
     std::fs::write(dir.path().join("set.yaml"), set).unwrap();
-    let out = Command::cargo_bin("meshctl").unwrap().current_dir(dir.path()).args(["render", "-n", "team", "set.yaml"]).output().unwrap();
+    let out = Command::cargo_bin("meshctl")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["render", "-n", "team", "set.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     insta::assert_snapshot!(text, @r#"

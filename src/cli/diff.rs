@@ -24,7 +24,8 @@ pub struct DiffArgs {
 
 pub fn run(a: DiffArgs) -> u8 {
     let target = a.kube.target();
-    let options = ApplyOptions { field_manager: a.field_manager.clone(), force_conflicts: a.force_conflicts, dry_run: true };
+    let options =
+        ApplyOptions { field_manager: a.field_manager.clone(), force_conflicts: a.force_conflicts, dry_run: true };
     let result = block_on(async {
         let mut cluster = Cluster::connect(&target).await?;
         let namespace = cluster.namespace.clone();
@@ -45,7 +46,8 @@ pub fn run(a: DiffArgs) -> u8 {
         text.push_str(r);
         text.push('\n');
     }
-    let lint_lines = [("introduced", &outcome.introduced), ("fixed", &outcome.fixed), ("unchanged", &outcome.unchanged)];
+    let lint_lines =
+        [("introduced", &outcome.introduced), ("fixed", &outcome.fixed), ("unchanged", &outcome.unchanged)];
     if lint_lines.iter().any(|(_, l)| !l.is_empty()) {
         text.push_str(&format!(
             "lint: {} introduced, {} fixed, {} unchanged\n",

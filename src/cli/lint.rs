@@ -1,11 +1,11 @@
 use super::{ColorChoice, exit, fail, use_color};
-use crate::lint::config::Config;
 use crate::cluster::{Cluster, Identity, Target, block_on, list_live};
+use crate::lint::config::Config;
 use crate::lint::{Inputs, LintOptions, Outcome, Severity, lint_paths, lint_sources};
-use crate::source::Sources;
-use std::collections::HashSet;
 use crate::report::{Format, Report, Style, Summary, render};
+use crate::source::Sources;
 use clap::{Args, ValueEnum};
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -155,7 +155,9 @@ fn lint_with_cluster(a: &LintArgs, config: Config, mesh: crate::mesh::MeshConfig
         };
         match tokio::time::timeout(target.timeout, bounded).await {
             Ok(r) => r,
-            Err(_) => Err(format!("the cluster read did not finish within {} s (--timeout)", target.timeout.as_secs_f64())),
+            Err(_) => {
+                Err(format!("the cluster read did not finish within {} s (--timeout)", target.timeout.as_secs_f64()))
+            }
         }
     })?;
     let (context, namespace, live, missing) = read?;

@@ -190,9 +190,9 @@ pub async fn apply(
                 (Some(_), Some(_)) => "configured",
             }
         } else {
-            let result = patch(cluster, &served[i], m, &options.params(false)).await.map_err(|e| {
-                format!("{} was accepted by the dry run but refused when written: {e}", m.id)
-            })?;
+            let result = patch(cluster, &served[i], m, &options.params(false))
+                .await
+                .map_err(|e| format!("{} was accepted by the dry run but refused when written: {e}", m.id))?;
             match &live[i] {
                 None => "created",
                 Some(l) if resource_version(l) == resource_version(&result) => "unchanged",

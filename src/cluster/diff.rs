@@ -77,7 +77,8 @@ pub async fn diff(
             outcome.changed += 1;
             let d = TextDiff::from_lines(&old_text, &new_text);
             let header_old = if old.is_some() { format!("live/{location}") } else { "/dev/null".to_string() };
-            let unified = d.unified_diff().context_radius(3).header(&header_old, &format!("merged/{location}")).to_string();
+            let unified =
+                d.unified_diff().context_radius(3).header(&header_old, &format!("merged/{location}")).to_string();
             outcome.text.push_str(&unified);
         }
     }

@@ -19,7 +19,10 @@ pub struct LiveObject {
 
 /// List the modelled kinds in `namespace` (`None`: all namespaces). Kinds the cluster does not
 /// serve (Istio CRDs not installed) are skipped and named in the second value.
-pub async fn list_live(cluster: &mut Cluster, namespace: Option<&str>) -> Result<(Vec<LiveObject>, Vec<String>), String> {
+pub async fn list_live(
+    cluster: &mut Cluster,
+    namespace: Option<&str>,
+) -> Result<(Vec<LiveObject>, Vec<String>), String> {
     let mut out = Vec::new();
     let mut missing = Vec::new();
     for kind in KINDS {

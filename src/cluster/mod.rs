@@ -52,6 +52,8 @@ pub struct Cluster {
     pub context: String,
     /// `-n`, else the context's namespace, else `default`.
     pub namespace: String,
+    /// The API server's URL, for messages.
+    server: String,
     timeout: Duration,
     discovered: HashMap<String, Option<APIResourceList>>,
 }
@@ -82,8 +84,9 @@ impl Cluster {
         config.read_timeout = Some(target.timeout);
         config.write_timeout = Some(target.timeout);
         let namespace = target.namespace.clone().unwrap_or_else(|| config.default_namespace.clone());
+        let server = config.cluster_url.to_string();
         let client = Client::try_from(config).map_err(|e| format!("cannot build a client for `{context}`: {e}"))?;
-        Ok(Cluster { client, context, namespace, timeout: target.timeout, discovered: HashMap::new() })
+        Ok(Cluster { client, context, namespace, server, timeout: target.timeout, discovered: HashMap::new() })
     }
 
     /// Run one request under the timeout.
@@ -93,8 +96,18 @@ impl Cluster {
             Ok(Err(kube::Error::Api(status))) => {
                 Err(CallError::Refused { code: status.code, reason: status.reason.clone(), message: status.message })
             }
-            Ok(Err(e)) => Err(CallError::Failed(format!("{what}: {}", error_chain(&e)))),
-            Err(_) => Err(CallError::Failed(format!("{what}: no answer within {} s", self.timeout.as_secs()))),
+            Ok(Err(e)) => Err(CallError::Failed(format!(
+                "{what}: cannot reach {} (context `{}`): {}",
+                self.server,
+                self.context,
+                error_chain(&e)
+            ))),
+            Err(_) => Err(CallError::Failed(format!(
+                "{what}: {} (context `{}`) did not answer within {} s",
+                self.server,
+                self.context,
+                self.timeout.as_secs_f64()
+            ))),
         }
     }
 
@@ -185,7 +198,8 @@ pub fn strip(value: &mut Value) {
     if let Some(obj) = value.as_object_mut() {
         obj.remove("status");
         if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-            for k in ["managedFields", "resourceVersion", "uid", "generation", "creationTimestamp", "deletionTimestamp"] {
+            for k in ["managedFields", "resourceVersion", "uid", "generation", "creationTimestamp", "deletionTimestamp"]
+            {
                 meta.remove(k);
             }
             if meta.get("annotations").and_then(Value::as_object).is_some_and(|a| a.is_empty()) {

@@ -127,7 +127,10 @@ mod tests {
 
     #[test]
     fn plain_strings_stay_plain() {
-        assert_eq!(to_yaml(&json!({"kind": "VirtualService", "n": "80"})), "kind: VirtualService\nn: \"80\"\n");
+        assert_eq!(
+            to_yaml(&json!({"kind": "VirtualService", "port": "80", "n": 1})),
+            "kind: VirtualService\nport: \"80\"\n\"n\": 1\n"
+        );
         assert_eq!(to_yaml(&json!({"a": [{"b": 1, "c": [2]}]})), "a:\n  - b: 1\n    c:\n      - 2\n");
     }
 }
