@@ -184,7 +184,7 @@ cmd_start() {
     --enable-priority-and-fairness=false --profiling=false \
     > "$STATE/kube-apiserver.log" 2>&1 &
   echo $! > "$STATE/kube-apiserver.pid"
-  wait_for kube-apiserver 240 kcurl -f "$SERVER/readyz"
+  wait_for kube-apiserver 600 kcurl -f "$SERVER/readyz"
   wait_for "namespace default" 120 kcurl -f "$SERVER/api/v1/namespaces/default"
   install_istio_crds
   cat > "$STATE/kubeconfig" <<KUBECONFIG

@@ -77,6 +77,12 @@ impl Env {
     }
 }
 
+/// A namespace of its own for each test and run, so that runs against one cluster do not meet.
+fn unique(base: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{base}-{:x}-{nanos:x}", std::process::id())
+}
+
 fn namespace(ns: &str) -> String {
     format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n")
 }
@@ -102,7 +108,7 @@ fn resource_version(v: &serde_json::Value) -> String {
 #[test]
 fn apply_creates_then_reapply_and_diff_change_nothing() {
     let Some(env) = Env::new() else { return };
-    let ns = "t-apply";
+    let ns = &unique("t-apply");
     let set = format!(
         "{}---\n{}---\n{}",
         namespace(ns),
@@ -113,9 +119,12 @@ fn apply_creates_then_reapply_and_diff_change_nothing() {
 
     let (code, out, err) = env.meshctl(&["apply", &f]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("Namespace t-apply created (first, so that the objects in it can be checked)"), "{out}");
-    assert!(out.contains("Service t-apply/reviews created"), "{out}");
-    assert!(out.contains("VirtualService t-apply/reviews created"), "{out}");
+    assert!(
+        out.contains(&format!("Namespace {ns} created (first, so that the objects in it can be checked)")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("Service {ns}/reviews created")), "{out}");
+    assert!(out.contains(&format!("VirtualService {ns}/reviews created")), "{out}");
     let vs = env.live("networking.istio.io/v1", "VirtualService", Some(ns), "reviews").expect("created");
     assert_eq!(vs["spec"]["http"][0]["timeout"], "5s");
     let managers: Vec<&str> =
@@ -135,7 +144,7 @@ fn apply_creates_then_reapply_and_diff_change_nothing() {
 #[test]
 fn diff_shows_a_change_without_printing_secret_values() {
     let Some(env) = Env::new() else { return };
-    let ns = "t-diff";
+    let ns = &unique("t-diff");
     let secret = |v: &str| {
         format!(
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: {ns}\nstringData:\n  password: {v}\n"
@@ -152,7 +161,7 @@ fn diff_shows_a_change_without_printing_secret_values() {
     );
     let (code, out, err) = env.meshctl(&["diff", &g]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("--- live/Service/t-diff/web"), "{out}");
+    assert!(out.contains(&format!("--- live/Service/{ns}/web")), "{out}");
     assert!(out.contains("-      port: 80\n"), "{out}");
     assert!(out.contains("+      port: 8080\n"), "{out}");
     assert!(out.contains("-  password: \"*** (before)\""), "{out}");
@@ -167,16 +176,16 @@ fn diff_shows_a_change_without_printing_secret_values() {
 #[test]
 fn a_set_with_one_refused_object_writes_none() {
     let Some(env) = Env::new() else { return };
-    let ns = "t-refuse";
+    let ns = &unique("t-refuse");
     let bad = virtual_service(ns, "ratings", "0.1ms");
     let f =
         env.write("set.yaml", &format!("{}---\n{}---\n{bad}", namespace(ns), service(ns, "ratings", "ratings", 9080)));
     let (code, out, err) = env.meshctl(&["apply", "--no-lint", &f]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("--no-lint"), "said loudly: {err}");
-    assert!(out.contains("refused: VirtualService t-refuse/ratings (set.yaml:"), "{out}");
+    assert!(out.contains(&format!("refused: VirtualService {ns}/ratings (set.yaml:")), "{out}");
     assert!(out.contains("timeout"), "the server's message: {out}");
-    assert!(out.contains("nothing else written (Namespaces created first: t-refuse)"), "{out}");
+    assert!(out.contains(&format!("nothing else written (Namespaces created first: {ns})")), "{out}");
     assert!(env.live("v1", "Service", Some(ns), "ratings").is_none(), "the Service was written");
     assert!(env.live("networking.istio.io/v1", "VirtualService", Some(ns), "ratings").is_none());
 }
@@ -184,8 +193,10 @@ fn a_set_with_one_refused_object_writes_none() {
 #[test]
 fn lint_errors_refuse_the_apply_before_the_cluster() {
     let Some(env) = Env::new() else { return };
-    let ns = "t-lintgate";
-    let f = env.write("set.yaml", &format!("{}---\n{}", namespace(ns), virtual_service(ns, "nowhere", "5s")));
+    let ns = &unique("t-lintgate");
+    let set =
+        format!("{}---\n{}---\n{}", namespace(ns), service(ns, "web", "web", 80), virtual_service(ns, "nowhere", "5s"));
+    let f = env.write("set.yaml", &set);
     let (code, out, err) = env.meshctl(&["apply", &f]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("MESH0201"), "{err}");
@@ -196,7 +207,7 @@ fn lint_errors_refuse_the_apply_before_the_cluster() {
 #[test]
 fn server_dry_run_writes_nothing() {
     let Some(env) = Env::new() else { return };
-    let ns = "t-dry";
+    let ns = &unique("t-dry");
     let (code, out, err) = env.meshctl(&["apply", &env.write("ns.yaml", &namespace(ns))]);
     assert_eq!(code, 0, "{out}{err}");
     let f = env.write(
@@ -205,8 +216,8 @@ fn server_dry_run_writes_nothing() {
     );
     let (code, out, err) = env.meshctl(&["apply", "--dry-run", "server", &f]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("Service t-dry/details created (server dry run)"), "{out}");
-    assert!(out.contains("VirtualService t-dry/details created (server dry run)"), "{out}");
+    assert!(out.contains(&format!("Service {ns}/details created (server dry run)")), "{out}");
+    assert!(out.contains(&format!("VirtualService {ns}/details created (server dry run)")), "{out}");
     assert!(env.live("v1", "Service", Some(ns), "details").is_none());
     assert!(env.live("networking.istio.io/v1", "VirtualService", Some(ns), "details").is_none());
 }
@@ -214,7 +225,7 @@ fn server_dry_run_writes_nothing() {
 #[test]
 fn a_conflict_names_the_other_manager_and_force_conflicts_resolves_it() {
     let Some(env) = Env::new() else { return };
-    let ns = "t-conflict";
+    let ns = &unique("t-conflict");
     let theirs = env.write("theirs.yaml", &format!("{}---\n{}", namespace(ns), service(ns, "cart", "cart-v1", 80)));
     let (code, out, err) = env.meshctl(&["apply", "--field-manager", "other-team", &theirs]);
     assert_eq!(code, 0, "{out}{err}");
@@ -222,7 +233,7 @@ fn a_conflict_names_the_other_manager_and_force_conflicts_resolves_it() {
     let ours = env.write("ours.yaml", &service(ns, "cart", "cart-v2", 80));
     let (code, out, err) = env.meshctl(&["apply", "-n", ns, &ours]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(out.contains("refused: Service t-conflict/cart"), "{out}");
+    assert!(out.contains(&format!("refused: Service {ns}/cart")), "{out}");
     assert!(out.contains("other-team"), "names the owner: {out}");
     assert!(out.contains("--force-conflicts"), "{out}");
     let live = env.live("v1", "Service", Some(ns), "cart").unwrap();
@@ -230,7 +241,7 @@ fn a_conflict_names_the_other_manager_and_force_conflicts_resolves_it() {
 
     let (code, out, err) = env.meshctl(&["apply", "--force-conflicts", &ours]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("Service t-conflict/cart configured"), "{out}");
+    assert!(out.contains(&format!("Service {ns}/cart configured")), "{out}");
     let live = env.live("v1", "Service", Some(ns), "cart").unwrap();
     assert_eq!(live["spec"]["selector"]["app"], "cart-v2");
 }
@@ -238,12 +249,16 @@ fn a_conflict_names_the_other_manager_and_force_conflicts_resolves_it() {
 #[test]
 fn lint_kube_resolves_a_service_that_exists_only_in_the_cluster() {
     let Some(env) = Env::new() else { return };
-    let ns = "t-lintkube";
+    let ns = &unique("t-lintkube");
     let svc = env.write("svc.yaml", &format!("{}---\n{}", namespace(ns), service(ns, "ratings", "ratings", 9080)));
     let (code, out, err) = env.meshctl(&["apply", &svc]);
     assert_eq!(code, 0, "{out}{err}");
     std::fs::remove_file(env.dir.path().join(&svc)).unwrap();
-    let vs = env.write("vs.yaml", &virtual_service(ns, "ratings", "5s"));
+    // The file defines a Service in the namespace too, so that lint looks at its hosts.
+    let vs = env.write(
+        "vs.yaml",
+        &format!("{}---\n{}", service(ns, "details", "details", 80), virtual_service(ns, "ratings", "5s")),
+    );
 
     let (code, out, _) = env.meshctl(&["lint", "--no-config", "-n", ns, &vs]);
     assert_eq!(code, 1, "without the cluster the host is unknown: {out}");

@@ -79,10 +79,6 @@ fn refusal(id: &Identity, origin: &str, e: &CallError, options: &ApplyOptions) -
     line
 }
 
-fn resource_version(v: &Value) -> Option<&str> {
-    v.pointer("/metadata/resourceVersion").and_then(Value::as_str)
-}
-
 fn same_content(live: &Value, new: &Value) -> bool {
     let (mut a, mut b) = (live.clone(), new.clone());
     strip(&mut a);
@@ -177,27 +173,27 @@ pub async fn apply(
         if done[i] {
             continue;
         }
-        let verb = if options.dry_run {
-            match (&live[i], &checked[i]) {
-                (_, None) => {
+        let result = if options.dry_run {
+            match &checked[i] {
+                Some(v) => v.clone(),
+                None => {
                     let ns = m.id.namespace.as_deref().unwrap_or_default();
                     writeln!(out, "{} created{suffix}; not checked: its namespace {ns} does not exist yet", m.id)
                         .map_err(io)?;
                     continue;
                 }
-                (None, Some(_)) => "created",
-                (Some(l), Some(n)) if same_content(l, n) => "unchanged",
-                (Some(_), Some(_)) => "configured",
             }
         } else {
-            let result = patch(cluster, &served[i], m, &options.params(false))
+            patch(cluster, &served[i], m, &options.params(false))
                 .await
-                .map_err(|e| format!("{} was accepted by the dry run but refused when written: {e}", m.id))?;
-            match &live[i] {
-                None => "created",
-                Some(l) if resource_version(l) == resource_version(&result) => "unchanged",
-                Some(_) => "configured",
-            }
+                .map_err(|e| format!("{} was accepted by the dry run but refused when written: {e}", m.id))?
+        };
+        // By content, not resourceVersion: the server may rewrite only managedFields (it adds
+        // `before-first-apply` to a Namespace created by apply on the next apply).
+        let verb = match &live[i] {
+            None => "created",
+            Some(l) if same_content(l, &result) => "unchanged",
+            Some(_) => "configured",
         };
         writeln!(out, "{} {verb}{suffix}", m.id).map_err(io)?;
     }
