@@ -2,10 +2,14 @@
 //! nothing is written when the server refuses one.
 
 use super::{CallError, Cluster, Identity, Manifest, Served, strip};
+use futures::{StreamExt, TryStreamExt, stream};
 use kube::api::{Patch, PatchParams, ValidationDirective};
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::io::Write;
+
+/// Requests in flight at once to the API server.
+pub(super) const IN_FLIGHT: usize = 8;
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -96,23 +100,28 @@ pub async fn apply(
     out: &mut dyn Write,
 ) -> Result<bool, String> {
     let served = resolve(cluster, &mut manifests).await?;
+    let cluster: &Cluster = cluster;
     let suffix = if options.dry_run { " (server dry run)" } else { "" };
     let io = |e: std::io::Error| format!("cannot write the output: {e}");
     let check = options.params(true);
+    let write = options.params(false);
+    let is_namespace = |m: &Manifest| m.id.group.is_empty() && m.id.kind == "Namespace";
 
     // The live objects, for created/configured/unchanged.
-    let mut live = Vec::with_capacity(manifests.len());
-    for (m, s) in manifests.iter().zip(&served) {
-        live.push(cluster.get(s, &m.id).await.map_err(|e| e.to_string())?);
-    }
+    let live: Vec<Option<Value>> = stream::iter(manifests.iter().zip(&served))
+        .map(|(m, s)| cluster.get(s, &m.id))
+        .buffered(IN_FLIGHT)
+        .try_collect()
+        .await
+        .map_err(|e: CallError| e.to_string())?;
 
     // Namespaces the set creates: dry-run, then (unless --dry-run) create them first, so that the
     // objects inside them can be dry-run.
-    let mut new_namespaces: HashSet<String> = HashSet::new();
+    let mut new_namespaces: BTreeSet<String> = BTreeSet::new();
     let mut refused = Vec::new();
     let mut done = vec![false; manifests.len()];
     for (i, m) in manifests.iter().enumerate() {
-        if m.id.group.is_empty() && m.id.kind == "Namespace" && live[i].is_none() {
+        if is_namespace(m) && live[i].is_none() {
             match patch(cluster, &served[i], m, &check).await {
                 Ok(_) => {
                     new_namespaces.insert(m.id.name.clone());
@@ -130,10 +139,8 @@ pub async fn apply(
     }
     if !options.dry_run {
         for (i, m) in manifests.iter().enumerate() {
-            if new_namespaces.contains(&m.id.name) && m.id.kind == "Namespace" && m.id.group.is_empty() {
-                patch(cluster, &served[i], m, &options.params(false))
-                    .await
-                    .map_err(|e| format!("creating {}: {e}", m.id))?;
+            if is_namespace(m) && new_namespaces.contains(&m.id.name) {
+                patch(cluster, &served[i], m, &write).await.map_err(|e| format!("creating {}: {e}", m.id))?;
                 writeln!(out, "{} created (first, so that the objects in it can be checked)", m.id).map_err(io)?;
                 done[i] = true;
             }
@@ -141,52 +148,65 @@ pub async fn apply(
     }
 
     // The dry run of everything else, before any write.
+    let in_new_namespace = |m: &Manifest| m.id.namespace.as_ref().is_some_and(|ns| new_namespaces.contains(ns));
+    let to_check: Vec<usize> =
+        (0..manifests.len()).filter(|&i| !done[i] && !(options.dry_run && in_new_namespace(&manifests[i]))).collect();
+    let results: Vec<(usize, Result<Value, CallError>)> = stream::iter(to_check)
+        .map(|i| {
+            let check = &check;
+            let (m, s) = (&manifests[i], &served[i]);
+            async move { (i, patch(cluster, s, m, check).await) }
+        })
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
     let mut checked: Vec<Option<Value>> = vec![None; manifests.len()];
-    for (i, m) in manifests.iter().enumerate() {
-        if done[i] {
-            continue;
-        }
-        let in_new_namespace = m.id.namespace.as_ref().is_some_and(|ns| new_namespaces.contains(ns));
-        if options.dry_run && in_new_namespace {
-            continue;
-        }
-        match patch(cluster, &served[i], m, &check).await {
+    for (i, r) in results {
+        match r {
             Ok(v) => checked[i] = Some(v),
             Err(CallError::Failed(e)) => return Err(e),
-            Err(e) => refused.push(refusal(&m.id, &m.origin, &e, options)),
+            Err(e) => refused.push(refusal(&manifests[i].id, &manifests[i].origin, &e, options)),
         }
     }
     if !refused.is_empty() {
         for r in &refused {
             writeln!(out, "{r}").map_err(io)?;
         }
-        let created: Vec<&str> = new_namespaces.iter().map(String::as_str).collect();
-        if created.is_empty() || options.dry_run {
+        if new_namespaces.is_empty() || options.dry_run {
             writeln!(out, "nothing written").map_err(io)?;
         } else {
+            let created: Vec<&str> = new_namespaces.iter().map(String::as_str).collect();
             writeln!(out, "nothing else written (Namespaces created first: {})", created.join(", ")).map_err(io)?;
         }
         return Ok(false);
     }
 
-    for (i, m) in manifests.iter().enumerate() {
-        if done[i] {
-            continue;
-        }
-        let result = if options.dry_run {
-            match &checked[i] {
-                Some(v) => v.clone(),
-                None => {
-                    let ns = m.id.namespace.as_deref().unwrap_or_default();
-                    writeln!(out, "{} created{suffix}; not checked: its namespace {ns} does not exist yet", m.id)
-                        .map_err(io)?;
-                    continue;
-                }
+    // The writes (or, with --dry-run, the dry-run results), reported in apply order.
+    let pending: Vec<usize> = (0..manifests.len()).filter(|&i| !done[i]).collect();
+    let mut results = stream::iter(pending)
+        .map(|i| {
+            let (write, checked) = (&write, &checked[i]);
+            let (m, s) = (&manifests[i], &served[i]);
+            async move {
+                let result = if options.dry_run {
+                    Ok(checked.clone())
+                } else {
+                    patch(cluster, s, m, write)
+                        .await
+                        .map(Some)
+                        .map_err(|e| format!("{} was accepted by the dry run but refused when written: {e}", m.id))
+                };
+                (i, result)
             }
-        } else {
-            patch(cluster, &served[i], m, &options.params(false))
-                .await
-                .map_err(|e| format!("{} was accepted by the dry run but refused when written: {e}", m.id))?
+        })
+        .buffered(IN_FLIGHT);
+    while let Some((i, result)) = results.next().await {
+        let m = &manifests[i];
+        let Some(result) = result? else {
+            let ns = m.id.namespace.as_deref().unwrap_or_default();
+            writeln!(out, "{} created{suffix}; not checked: its namespace {ns} does not exist yet", m.id)
+                .map_err(io)?;
+            continue;
         };
         // By content, not resourceVersion: the server may rewrite only managedFields (it adds
         // `before-first-apply` to a Namespace created by apply on the next apply).

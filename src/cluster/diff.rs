@@ -1,10 +1,12 @@
 //! `meshctl diff`: each live object against what server-side apply would make of it, and the lint
 //! findings the change introduces, fixes and leaves.
 
-use super::apply::{ApplyOptions, patch, resolve};
+use super::apply::{ApplyOptions, IN_FLIGHT, patch, resolve};
 use super::{CallError, Cluster, Manifest, mask_secret, strip, yaml::to_yaml};
 use crate::lint::{Diagnostic, LintOptions, lint_sources};
 use crate::source::Sources;
+use futures::{StreamExt, TryStreamExt, stream};
+use serde_json::Value;
 use similar::TextDiff;
 use std::collections::{BTreeSet, HashSet};
 
@@ -31,28 +33,40 @@ pub async fn diff(
     lint: &LintOptions,
 ) -> Result<DiffOutcome, String> {
     let served = resolve(cluster, &mut manifests).await?;
+    let cluster: &Cluster = cluster;
     let check = options.params(true);
     let mut outcome = DiffOutcome::default();
     let mut live_sources = Sources::default();
     let mut new_sources = Sources::default();
-    let mut absent_namespaces: HashSet<String> = HashSet::new();
-    for (m, s) in manifests.iter().zip(&served) {
-        let live = cluster.get(s, &m.id).await.map_err(|e| e.to_string())?;
-        if m.id.group.is_empty() && m.id.kind == "Namespace" && live.is_none() {
-            absent_namespaces.insert(m.id.name.clone());
-        }
-        let in_absent_namespace = m.id.namespace.as_ref().is_some_and(|ns| absent_namespaces.contains(ns));
-        // A dry run cannot see a namespace the set has yet to create: show the object as sent.
-        let new = if in_absent_namespace {
-            m.value.clone()
-        } else {
-            match patch(cluster, s, m, &check).await {
-                Ok(v) => v,
-                Err(CallError::Failed(e)) => return Err(e),
-                Err(e) => {
-                    outcome.refused.push(format!("refused: {} ({}): {e}", m.id, m.origin));
-                    continue;
-                }
+    let live: Vec<Option<Value>> = stream::iter(manifests.iter().zip(&served))
+        .map(|(m, s)| cluster.get(s, &m.id))
+        .buffered(IN_FLIGHT)
+        .try_collect()
+        .await
+        .map_err(|e: CallError| e.to_string())?;
+    let absent_namespaces: HashSet<&str> = manifests
+        .iter()
+        .zip(&live)
+        .filter(|(m, l)| m.id.group.is_empty() && m.id.kind == "Namespace" && l.is_none())
+        .map(|(m, _)| m.id.name.as_str())
+        .collect();
+    // A dry run cannot see a namespace the set has yet to create: objects in one are shown as sent.
+    let merged: Vec<Result<Value, CallError>> = stream::iter(manifests.iter().zip(&served))
+        .map(|(m, s)| {
+            let check = &check;
+            let in_absent_namespace = m.id.namespace.as_deref().is_some_and(|ns| absent_namespaces.contains(ns));
+            async move { if in_absent_namespace { Ok(m.value.clone()) } else { patch(cluster, s, m, check).await } }
+        })
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    for ((m, live), new) in manifests.iter().zip(live).zip(merged) {
+        let new = match new {
+            Ok(v) => v,
+            Err(CallError::Failed(e)) => return Err(e),
+            Err(e) => {
+                outcome.refused.push(format!("refused: {} ({}): {e}", m.id, m.origin));
+                continue;
             }
         };
         let mut new = new;
