@@ -149,8 +149,8 @@ pub async fn apply(
 
     // The dry run of everything else, before any write.
     let in_new_namespace = |m: &Manifest| m.id.namespace.as_ref().is_some_and(|ns| new_namespaces.contains(ns));
-    let to_check: Vec<usize> =
-        (0..manifests.len()).filter(|&i| !done[i] && !(options.dry_run && in_new_namespace(&manifests[i]))).collect();
+    let uncheckable = |i: usize| options.dry_run && in_new_namespace(&manifests[i]);
+    let to_check: Vec<usize> = (0..manifests.len()).filter(|&i| !done[i] && !uncheckable(i)).collect();
     let results: Vec<(usize, Result<Value, CallError>)> = stream::iter(to_check)
         .map(|i| {
             let check = &check;
