@@ -387,3 +387,21 @@ fn render_prints_what_apply_sends_in_apply_order() {
     assert_eq!(v["items"][1]["stringData"]["token"], "hunter2");
     assert_eq!(v["items"][1]["metadata"]["namespace"], "default");
 }
+
+#[test]
+fn diff_names_the_lint_findings_a_change_introduces() {
+    let Some(env) = Env::new() else { return };
+    let ns = &unique("t-difflint");
+    let before =
+        format!("{}---\n{}---\n{}", namespace(ns), service(ns, "shop", "shop", 80), virtual_service(ns, "shop", "5s"));
+    let (code, out, err) = env.meshctl(&["apply", &env.write("before.yaml", &before)]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let broken = virtual_service(ns, "shop", "5s").replace("        host: shop", "        host: shopp");
+    let after = format!("{}---\n{}---\n{broken}", namespace(ns), service(ns, "shop", "shop", 80));
+    let (code, out, err) = env.meshctl(&["diff", &env.write("after.yaml", &after)]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("-            host: shop\n+            host: shopp\n"), "{out}");
+    assert!(out.contains("lint: 1 introduced, 0 fixed, 0 unchanged"), "{out}");
+    assert!(out.contains(&format!("introduced: error MESH0201 VirtualService {ns}/shop:")), "{out}");
+}
