@@ -405,3 +405,18 @@ fn diff_names_the_lint_findings_a_change_introduces() {
     assert!(out.contains("lint: 1 introduced, 0 fixed, 0 unchanged"), "{out}");
     assert!(out.contains(&format!("introduced: error MESH0201 VirtualService {ns}/shop:")), "{out}");
 }
+
+#[test]
+fn a_kind_the_server_does_not_serve_is_named_before_anything_is_sent() {
+    let Some(env) = Env::new() else { return };
+    let ns = &unique("t-nocrd");
+    let vs = virtual_service(ns, "a", "5s").replace("networking.istio.io/v1", "networking.istio.io/v9");
+    let (code, out, err) =
+        env.meshctl(&["apply", "--no-lint", &env.write("set.yaml", &format!("{}---\n{vs}", namespace(ns)))]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("does not serve networking.istio.io/v9 VirtualService; the Istio CRDs are not installed"),
+        "{err}"
+    );
+    assert!(env.live("v1", "Namespace", None, ns).is_none(), "nothing was written");
+}

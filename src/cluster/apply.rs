@@ -55,7 +55,7 @@ pub(super) async fn resolve(cluster: &mut Cluster, manifests: &mut [Manifest]) -
     let mut msg = format!("the cluster (context `{}`) does not serve {}", cluster.context, missing.join(", "));
     if istio {
         msg.push_str(
-            "; the Istio CRDs are not installed (install Istio, or its `base` chart / \
+            "; the Istio CRDs are not installed, or not at that version (install Istio, or its `base` chart / \
              customresourcedefinitions.gen.yaml)",
         );
     }
