@@ -2,6 +2,7 @@
 //! the service registry (`gateway.go` `buildGatewayHTTPRouteConfig`, `httproute.go`
 //! `BuildSidecarOutboundVirtualHosts`, `route.go` `BuildHTTPRoutesForVirtualService`).
 
+use super::delegate::{self, DelegateVs, MergeDrop, RuleOrigin};
 use super::matcher::RouteMatch;
 use super::{Action, Destination, Dropped, Provenance, Route, RouteConfig, VirtualHost};
 use crate::lint::Context;
@@ -9,6 +10,7 @@ use crate::mesh::{ServiceRecord, ServiceSource, hosts, selects};
 use crate::model::Typed;
 use crate::model::core::StringMap;
 use crate::model::networking::{self as net, Gateway, HTTPRoute, Server, ServerTLSMode, VirtualService};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// Which proxy the route tables are built for.
@@ -26,18 +28,54 @@ pub struct Proxy {
     pub labels: StringMap,
 }
 
-/// A VirtualService as the route builder sees it: hosts resolved, in Istio's order.
+/// A VirtualService as the route builder sees it: hosts resolved, delegates merged, in Istio's
+/// order.
 #[derive(Debug, Clone)]
 pub struct VsEntry<'a> {
     pub obj: usize,
     pub namespace: String,
     pub name: String,
-    pub vs: &'a VirtualService,
+    /// The VirtualService with its delegates merged in (borrowed when it delegates nothing).
+    pub vs: Cow<'a, VirtualService>,
+    /// Where each rule of a merged `vs.spec.http` came from; empty when nothing was merged.
+    pub origins: Vec<RuleOrigin>,
+    /// Rules the delegate merge removed.
+    pub merge_drops: Vec<MergeDrop>,
     /// FQDNs, lower-cased.
     pub hosts: Vec<String>,
     /// Resolved `gateways`: `mesh` or `ns/name`.
     pub gateways: Vec<String>,
     pub export_to: Vec<String>,
+}
+
+impl VsEntry<'_> {
+    /// The provenance of rule `i` of `vs.spec.http` (match `j`), traced back through a delegate.
+    pub fn provenance(&self, i: usize, j: Option<usize>) -> Provenance {
+        let (rule, match_index, delegate, delegate_match) = match self.origins.get(i) {
+            None => (i, j, None, None),
+            Some(o) => {
+                let (rj, dj) = j.and_then(|j| o.matches.get(j).copied()).unwrap_or((None, None));
+                (o.root_rule, rj, o.delegate.clone(), dj)
+            }
+        };
+        Provenance {
+            obj: self.obj,
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            rule,
+            match_index,
+            delegate,
+            delegate_match,
+        }
+    }
+
+    /// The namespace that short names of rule `i` resolve in: the delegate's for a delegated rule.
+    pub fn rule_namespace(&self, i: usize) -> &str {
+        match self.origins.get(i).and_then(|o| o.delegate.as_ref()) {
+            Some(d) => &d.namespace,
+            None => &self.namespace,
+        }
+    }
 }
 
 /// A gateway reference resolved to `ns/name`, or `mesh`.
@@ -48,24 +86,61 @@ pub fn gateway_key(reference: &str, vs_ns: &str) -> String {
     }
 }
 
-/// Every VirtualService with hosts, ordered by creation time (`metadata.creationTimestamp`, then
-/// input order), as istiod orders them.
-pub fn virtual_services<'a>(cx: &Context<'a>) -> Vec<VsEntry<'a>> {
+/// Every VirtualService with hosts, delegates merged, ordered by creation time
+/// (`metadata.creationTimestamp`, then input order), as istiod orders them.
+pub fn build_virtual_services<'a>(cx: &Context<'a>) -> Vec<VsEntry<'a>> {
     let mesh = cx.mesh();
+    let ns_of = |obj: usize| cx.objects[obj].namespace_or(&cx.options.default_namespace).to_string();
+    let export_of = |vs: &VirtualService| {
+        vs.spec.export_to.clone().unwrap_or_else(|| mesh.config.default_virtual_service_export_to.clone())
+    };
+    let find = |ns: &str, name: &str| {
+        mesh.virtual_services
+            .iter()
+            .find(|&&(obj, vs)| {
+                vs.spec.hosts.as_ref().is_none_or(Vec::is_empty)
+                    && cx.objects[obj].name.as_deref() == Some(name)
+                    && ns_of(obj) == ns
+            })
+            .map(|&(obj, vs)| DelegateVs {
+                obj,
+                namespace: ns.to_string(),
+                name: name.to_string(),
+                vs,
+                export_to: export_of(vs),
+            })
+    };
     let mut out: Vec<VsEntry<'a>> = mesh
         .virtual_services
         .iter()
         .map(|&(obj, vs)| {
             let o = &cx.objects[obj];
-            let ns = o.namespace_or(&cx.options.default_namespace).to_string();
+            let ns = ns_of(obj);
             let hosts = vs.spec.hosts.iter().flatten().map(|h| hosts::fqdn(h, &ns).to_ascii_lowercase()).collect();
             let gateways = match vs.spec.gateways.as_deref() {
                 None | Some([]) => vec!["mesh".to_string()],
                 Some(g) => g.iter().map(|g| gateway_key(g, &ns)).collect(),
             };
-            let export_to =
-                vs.spec.export_to.clone().unwrap_or_else(|| mesh.config.default_virtual_service_export_to.clone());
-            VsEntry { obj, name: o.name.clone().unwrap_or_default(), namespace: ns, vs, hosts, gateways, export_to }
+            let (vs, origins, merge_drops) = if vs.spec.http.iter().flatten().any(|r| r.delegate.is_some()) {
+                let m = delegate::merge(vs, &ns, find);
+                let mut merged = vs.clone();
+                merged.spec.http = Some(m.http);
+                (Cow::Owned(merged), m.origins, m.dropped)
+            } else {
+                (Cow::Borrowed(vs), Vec::new(), Vec::new())
+            };
+            let export_to = export_of(&vs);
+            VsEntry {
+                obj,
+                name: o.name.clone().unwrap_or_default(),
+                namespace: ns,
+                vs,
+                origins,
+                merge_drops,
+                hosts,
+                gateways,
+                export_to,
+            }
         })
         .collect();
     out.sort_by(|a, b| {
@@ -75,9 +150,14 @@ pub fn virtual_services<'a>(cx: &Context<'a>) -> Vec<VsEntry<'a>> {
     out
 }
 
+/// Every VirtualService with hosts, delegates merged, in istiod's order (built once per run).
+pub fn virtual_services<'c, 'a>(cx: &'c Context<'a>) -> &'c [VsEntry<'a>] {
+    cx.virtual_service_entries()
+}
+
 /// The VirtualServices a proxy in `proxy_ns` sees for gateway `key` (`mesh` for sidecars), in
 /// `VirtualServicesForGateway` order: private to the namespace, exported to it, public.
-pub fn virtual_services_for<'a>(all: &[VsEntry<'a>], key: &str, proxy_ns: &str) -> Vec<VsEntry<'a>> {
+pub fn virtual_services_for<'c, 'a>(all: &'c [VsEntry<'a>], key: &str, proxy_ns: &str) -> Vec<&'c VsEntry<'a>> {
     let public = |e: &VsEntry| e.export_to.is_empty() || e.export_to.iter().any(|x| x == "*");
     let group = |e: &VsEntry| {
         if public(e) {
@@ -88,13 +168,12 @@ pub fn virtual_services_for<'a>(all: &[VsEntry<'a>], key: &str, proxy_ns: &str) 
             1
         }
     };
-    let mut out: Vec<VsEntry> = all
+    let mut out: Vec<&VsEntry> = all
         .iter()
         .filter(|e| !e.hosts.is_empty() && e.gateways.iter().any(|g| g == key))
         .filter(|e| hosts::visible(&e.export_to, &e.namespace, proxy_ns))
-        .cloned()
         .collect();
-    out.sort_by_key(group);
+    out.sort_by_key(|e| group(e));
     out
 }
 
@@ -196,32 +275,45 @@ fn cx_name(cx: &Context, obj: usize) -> String {
 
 /// `BuildHTTPRoutesForVirtualService` for one port and gateway (`mesh` for sidecars): the Envoy
 /// routes of one VirtualService in order, and the rules and matches it did not emit.
-fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &str) -> (Vec<Route<'a>>, Vec<Dropped>) {
+fn translate<'c>(
+    scope: &Scope<'_, '_>,
+    e: &'c VsEntry<'_>,
+    port: u32,
+    gateway: &str,
+) -> (Vec<Route<'c>>, Vec<Dropped>) {
     let mut routes = Vec::new();
-    let mut dropped = Vec::new();
-    let prov = |rule: usize, m: Option<usize>| Provenance {
-        obj: e.obj,
-        namespace: e.namespace.clone(),
-        name: e.name.clone(),
-        rule,
-        match_index: m,
-    };
+    let mut dropped: Vec<Dropped> = e
+        .merge_drops
+        .iter()
+        .map(|d| {
+            Dropped::new(
+                Provenance {
+                    obj: e.obj,
+                    namespace: e.namespace.clone(),
+                    name: e.name.clone(),
+                    rule: d.root_rule,
+                    match_index: None,
+                    delegate: d.delegate.clone(),
+                    delegate_match: None,
+                },
+                d.reason.clone(),
+            )
+        })
+        .collect();
+    let prov = |rule: usize, m: Option<usize>| e.provenance(rule, m);
     let mut cut: Option<Provenance> = None;
     for (i, rule) in e.vs.spec.http.iter().flatten().enumerate() {
         let matches = rule.match_.as_deref().unwrap_or_default();
         if let Some(c) = &cut {
             let reason = format!("after the catch-all {c}: istiod stops translating the VirtualService there");
             if matches.is_empty() {
-                dropped.push(Dropped { from: prov(i, None), reason });
+                dropped.push(Dropped::new(prov(i, None), reason));
             } else {
-                dropped.extend((0..matches.len()).map(|j| Dropped { from: prov(i, Some(j)), reason: reason.clone() }));
+                dropped.extend((0..matches.len()).map(|j| Dropped::new(prov(i, Some(j)), reason.clone())));
             }
             continue;
         }
-        if rule.delegate.is_some() {
-            dropped.push(Dropped { from: prov(i, None), reason: "delegation is not simulated yet".into() });
-            continue;
-        }
+        let rule_ns = e.rule_namespace(i);
         let make = |m: RouteMatch, j: Option<usize>| Route {
             from: Some(prov(i, j)),
             name: match (&rule.name, j.and_then(|j| matches[j].name.as_ref())) {
@@ -231,9 +323,9 @@ fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &st
                 (None, None) => String::new(),
             },
             matcher: m,
-            action: scope.action(rule, &e.namespace, port),
+            action: scope.action(rule, rule_ns, port),
             rule: Some(rule),
-            mirrors: scope.mirrors(rule, &e.namespace, port),
+            mirrors: scope.mirrors(rule, rule_ns, port),
         };
         if matches.is_empty() {
             routes.push(make(RouteMatch::catch_all(), None));
@@ -243,11 +335,11 @@ fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &st
         for (j, m) in matches.iter().enumerate() {
             if let Some(c) = &cut {
                 let reason = format!("after the catch-all {c}: istiod stops translating there");
-                dropped.push(Dropped { from: prov(i, Some(j)), reason });
+                dropped.push(Dropped::new(prov(i, Some(j)), reason));
                 continue;
             }
             if let Some(reason) = compile_time_miss(m, port, gateway, &e.namespace, scope.proxy) {
-                dropped.push(Dropped { from: prov(i, Some(j)), reason });
+                dropped.push(Dropped::new(prov(i, Some(j)), reason));
                 continue;
             }
             let rm = RouteMatch::from_istio(m);
@@ -257,6 +349,9 @@ fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &st
                 cut = Some(prov(i, Some(j)));
             }
         }
+    }
+    for d in &mut dropped {
+        d.hosts.clone_from(&e.hosts);
     }
     (routes, dropped)
 }
@@ -361,14 +456,14 @@ fn server_terminates_https(s: &Server) -> bool {
 
 /// A gateway route table being assembled: name, server port, SNI hosts (HTTPS), and its servers
 /// as (gateway `ns/name`, gateway namespace, server).
-type Table<'a> = (String, u32, Option<Vec<String>>, Vec<(String, String, &'a Server)>);
+type Table<'c> = (String, u32, Option<Vec<String>>, Vec<(String, String, &'c Server)>);
 
 /// Every HTTP route configuration of a gateway workload: one `http.<port>` per plain-text port
 /// (shared by its servers) and one per terminating HTTPS server.
-pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'a>> {
+pub fn compile_gateway<'c>(cx: &'c Context<'_>, proxy: &Proxy) -> Vec<RouteConfig<'c>> {
     let gateways = merged_gateways(cx, proxy);
     // (route config name, server port) → servers (gateway key, gateway namespace, server).
-    let mut tables: Vec<Table<'a>> = Vec::new();
+    let mut tables: Vec<Table<'c>> = Vec::new();
     let mut claimed: HashMap<u32, bool> = HashMap::new();
     for (i, ns, g) in &gateways {
         let key = format!("{ns}/{}", cx_name(cx, *i));
@@ -400,11 +495,11 @@ pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'
     tables
         .into_iter()
         .map(|(name, port, tls_hosts, servers)| {
-            let mut vhosts: Vec<VirtualHost<'a>> = Vec::new();
+            let mut vhosts: Vec<VirtualHost<'c>> = Vec::new();
             let mut dropped: Vec<Dropped> = Vec::new();
             for (key, gw_ns, server) in &servers {
                 let redirect = server.tls.as_ref().and_then(|t| t.https_redirect).unwrap_or(false);
-                for e in virtual_services_for(&all, key, &proxy.namespace) {
+                for e in virtual_services_for(all, key, &proxy.namespace) {
                     let server_hosts: Vec<String> = server
                         .hosts
                         .iter()
@@ -430,7 +525,7 @@ pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'
                     if common.is_empty() {
                         continue;
                     }
-                    let (routes, d) = translate(&scope, &e, port, key);
+                    let (routes, d) = translate(&scope, e, port, key);
                     for x in d {
                         if !dropped.contains(&x) {
                             dropped.push(x);
@@ -482,7 +577,7 @@ pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'
                     require_tls: false,
                 });
             }
-            RouteConfig { name, port, virtual_hosts: vhosts, dropped, tls_hosts }
+            RouteConfig::new(name, port, vhosts, dropped, tls_hosts)
         })
         .collect()
 }
@@ -550,6 +645,7 @@ pub fn registry_only(cx: &Context, proxy: &Proxy) -> bool {
 /// namespace's first).
 pub fn sidecar_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy, port: u32) -> Vec<&'c ServiceRecord<'a>> {
     let mut by_host: Vec<&ServiceRecord> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for s in &cx.mesh().services {
         if s.source == ServiceSource::Implicit
             || !s.ports.iter().any(|p| p.number == port)
@@ -557,10 +653,13 @@ pub fn sidecar_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy, port: u32) -
         {
             continue;
         }
-        match by_host.iter_mut().find(|x| x.host == s.host) {
-            Some(x) if s.namespace == proxy.namespace && x.namespace != proxy.namespace => *x = s,
+        match index.get(s.host.as_str()) {
+            Some(&i) if s.namespace == proxy.namespace && by_host[i].namespace != proxy.namespace => by_host[i] = s,
             Some(_) => {}
-            None => by_host.push(s),
+            None => {
+                index.insert(&s.host, by_host.len());
+                by_host.push(s);
+            }
         }
     }
     by_host
@@ -569,12 +668,12 @@ pub fn sidecar_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy, port: u32) -
 /// A sidecar's outbound route configuration for an HTTP port: `"<port>"` over every HTTP service
 /// on the port (selected by Host), or for a sniffed port `"<host>:<port>"` over that one service
 /// (`only`), whose virtual host then answers every Host.
-pub fn compile_sidecar<'a>(
-    cx: &Context<'a>,
+pub fn compile_sidecar<'c, 'a>(
+    cx: &'c Context<'a>,
     proxy: &Proxy,
     port: u32,
     only: Option<&ServiceRecord<'a>>,
-) -> RouteConfig<'a> {
+) -> RouteConfig<'c> {
     let services: Vec<&ServiceRecord> = match only {
         Some(s) => vec![s],
         None => sidecar_services(cx, proxy, port)
@@ -584,24 +683,33 @@ pub fn compile_sidecar<'a>(
     };
     let all = virtual_services(cx);
     let scope = Scope { cx, proxy };
-    let mut vhosts: Vec<VirtualHost<'a>> = Vec::new();
+    let mut vhosts: Vec<VirtualHost<'c>> = Vec::new();
     let mut dropped: Vec<Dropped> = Vec::new();
     let mut covered: HashSet<String> = HashSet::new();
     // domain → the VirtualService that owns it (first wins).
     let mut owner: HashMap<String, String> = HashMap::new();
-    for e in virtual_services_for(&all, "mesh", &proxy.namespace) {
-        let on_service = e.hosts.iter().any(|h| services.iter().any(|s| hosts::matches(h, &s.host)));
+    let by_host: HashMap<&str, usize> = services.iter().enumerate().map(|(i, s)| (s.host.as_str(), i)).collect();
+    let wildcard_services: Vec<&ServiceRecord> = services.iter().copied().filter(|s| s.host.starts_with('*')).collect();
+    let on_service = |h: &str| {
+        if h.starts_with('*') {
+            services.iter().any(|s| hosts::matches(h, &s.host))
+        } else {
+            by_host.contains_key(h) || wildcard_services.iter().any(|s| hosts::matches(h, &s.host))
+        }
+    };
+    for e in virtual_services_for(all, "mesh", &proxy.namespace) {
+        let on_service = e.hosts.iter().any(|h| on_service(h));
         if (port != 80 || only.is_some()) && !on_service {
             continue;
         }
-        let (routes, d) = translate(&scope, &e, port, "mesh");
+        let (routes, d) = translate(&scope, e, port, "mesh");
         dropped.extend(d);
         if routes.is_empty() {
             continue;
         }
         let mut domain_sets: Vec<(String, Vec<String>)> = Vec::new();
         for h in &e.hosts {
-            if let Some(s) = services.iter().find(|s| s.host == *h) {
+            if let Some(s) = by_host.get(h.as_str()).map(|&i| services[i]) {
                 covered.insert(s.host.clone());
                 domain_sets.push((h.clone(), service_domains(&s.host, &proxy.namespace)));
             } else if h.starts_with('*') {
@@ -634,7 +742,9 @@ pub fn compile_sidecar<'a>(
                         "host {h} belongs to the older VirtualService {older}: a sidecar uses only the oldest \
                          VirtualService for a host"
                     );
-                    dropped.push(Dropped { from: r.from.clone().expect("VS route"), reason });
+                    let mut d = Dropped::new(r.from.clone().expect("VS route"), reason);
+                    d.hosts.clone_from(&e.hosts);
+                    dropped.push(d);
                 }
                 continue;
             }
@@ -703,5 +813,5 @@ pub fn compile_sidecar<'a>(
             port.to_string()
         }
     };
-    RouteConfig { name, port, virtual_hosts: vhosts, dropped, tls_hosts: None }
+    RouteConfig::new(name, port, vhosts, dropped, None)
 }

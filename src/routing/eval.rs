@@ -1,7 +1,7 @@
 //! Envoy's side: one request through the compiled route tables, with a trace of every decision.
 
 use super::compile::{self, PortProtocol, Proxy, ProxyKind};
-use super::matcher::{DomainMatch, normalize_path, select_domain, split_query, strip_port};
+use super::matcher::{DomainMatch, normalize_path, split_query, strip_port};
 use super::{Action, Destination, RouteConfig};
 use crate::lint::Context;
 use crate::mesh::ServiceRecord;
@@ -247,10 +247,10 @@ type ServicesAt<'c, 'a> = Rc<(Vec<&'c ServiceRecord<'a>>, HashMap<String, usize>
 /// istiod pushes them once) and reused by every request that enters that proxy.
 pub struct Simulator<'c, 'a> {
     cx: &'c Context<'a>,
-    gateways: RefCell<HashMap<String, Rc<Vec<RouteConfig<'a>>>>>,
+    gateways: RefCell<HashMap<String, Rc<Vec<RouteConfig<'c>>>>>,
     /// Per (proxy, port): the services it sees, and the index of the service each domain names.
     services: RefCell<HashMap<(String, u32), ServicesAt<'c, 'a>>>,
-    sidecars: RefCell<HashMap<SidecarKey, Rc<RouteConfig<'a>>>>,
+    sidecars: RefCell<HashMap<SidecarKey, Rc<RouteConfig<'c>>>>,
 }
 
 impl<'c, 'a> Simulator<'c, 'a> {
@@ -258,7 +258,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
         Simulator { cx, gateways: Default::default(), services: Default::default(), sidecars: Default::default() }
     }
 
-    fn gateway_configs(&self, name: &str, proxy: &Proxy) -> Rc<Vec<RouteConfig<'a>>> {
+    fn gateway_configs(&self, name: &str, proxy: &Proxy) -> Rc<Vec<RouteConfig<'c>>> {
         let cx = self.cx;
         self.gateways
             .borrow_mut()
@@ -291,7 +291,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
         proxy: &Proxy,
         port: u32,
         only: Option<&ServiceRecord<'a>>,
-    ) -> Rc<RouteConfig<'a>> {
+    ) -> Rc<RouteConfig<'c>> {
         let cx = self.cx;
         let key = (name.to_string(), port, only.map(|s| s.host.clone()));
         self.sidecars
@@ -408,7 +408,12 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
     headers.push((":authority".into(), req.host.clone()));
     headers.push((":scheme".into(), req.scheme().to_string()));
     headers.push((":path".into(), raw_path.to_string()));
-    for d in &cfg.dropped {
+    let host = strip_port(&req.host).to_ascii_lowercase();
+    let selected = cfg.domains.select(&req.host);
+    // The drops that concern this request: of VirtualServices for its Host or for the virtual
+    // host it selects.
+    let domains = selected.map_or(&[][..], |(vi, _, _)| cfg.virtual_hosts[vi].domains.as_slice());
+    for d in cfg.dropped.iter().filter(|d| d.concerns(&host) || domains.iter().any(|x| x != "*" && d.concerns(x))) {
         o.trace.push(TraceEntry {
             virtual_service: Some(d.from.vs()),
             rule_index: Some(d.from.rule),
@@ -417,14 +422,14 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
             detail: d.reason.clone(),
         });
     }
-    let Some((vi, domain, how)) = select_domain(&req.host, cfg.virtual_hosts.iter().map(|v| v.domains.as_slice()))
-    else {
+    let Some((vi, di, how)) = selected else {
         o.status = Some(404);
         o.response_flags = Some("NR".into());
         o.note(format!("no virtual host of {} has a domain for {:?}", cfg.name, req.host));
         return o;
     };
     let vh = &cfg.virtual_hosts[vi];
+    let domain = &vh.domains[di];
     o.virtual_host = Some(vh.name.clone());
     let how = match how {
         DomainMatch::Exact => "exact",
@@ -487,6 +492,10 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
         o.virtual_service = Some(p.vs());
         o.rule_index = Some(p.rule);
         o.match_index = p.match_index;
+        if let Some(d) = &p.delegate {
+            o.delegate = Some(format!("{}/{}", d.namespace, d.name));
+            o.delegate_rule_index = Some(d.rule);
+        }
     }
     let rule = route.rule;
     match &route.action {
