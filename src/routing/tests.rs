@@ -298,6 +298,67 @@ spec:
   ports: [{port: 7000}]
 "#;
 
+/// Delegation (istio.io ops/traffic-management "delegate VirtualService"): a root on the gateway
+/// hands `/reviews` and `/ratings` to VirtualServices owned by other namespaces.
+const DELEGATE: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: corp, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [corp.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: root, namespace: default}
+spec:
+  hosts: [corp.example.com]
+  gateways: [corp]
+  http:
+  - name: reviews
+    match: [{uri: {prefix: /reviews}}]
+    timeout: 5s
+    delegate: {name: reviews, namespace: team-a}
+  - match: [{uri: {prefix: /ratings}}]
+    delegate: {name: ratings}
+  - match: [{uri: {prefix: /ghost}}]
+    delegate: {name: ghost, namespace: team-a}
+  - match: [{uri: {prefix: /private}}]
+    delegate: {name: private, namespace: team-a}
+  - route: [{destination: {host: productpage, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: team-a}
+spec:
+  http:
+  - name: beta
+    match: [{uri: {prefix: /reviews/beta}, headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: reviews.default.svc.cluster.local, subset: v2, port: {number: 9080}}}]
+  - match: [{uri: {prefix: /other}}]
+    route: [{destination: {host: reviews.default.svc.cluster.local, subset: v3, port: {number: 9080}}}]
+  - route: [{destination: {host: reviews.default.svc.cluster.local, subset: v1, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings, namespace: default}
+spec:
+  http:
+  - match: [{uri: {exact: /ratings/legacy}}]
+    directResponse: {status: 410}
+  - route: [{destination: {host: ratings, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: private, namespace: team-a}
+spec:
+  exportTo: ["."]
+  http:
+  - route: [{destination: {host: reviews.default.svc.cluster.local, port: {number: 9080}}}]
+"#;
+
 fn cases() -> Vec<Case> {
     let c = |name, bookinfo, extra, req, outcome, dests, status| Case {
         name,
@@ -867,6 +928,70 @@ fn cases() -> Vec<Case> {
             &["legacy.default.svc.cluster.local||7000|100"],
             None,
         ),
+        // Delegation: the root's matches narrowed by each delegate rule.
+        c(
+            "delegate rule inside the root match",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/reviews/beta/1","headers":{"end-user":"jason"}}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v2|9080|100"],
+            None,
+        ),
+        c(
+            "delegate header not met falls to the delegate's catch-all",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/reviews/beta/1"}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v1|9080|100"],
+            None,
+        ),
+        c(
+            "delegate rule outside the root match is dropped",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/other"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "delegate namespace defaults to the root's; short names resolve there",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/ratings/1"}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "delegate direct response",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/ratings/legacy"}"#,
+            DirectResponse,
+            &[],
+            Some(410),
+        ),
+        c(
+            "missing delegate removes the root rule",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/ghost"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "delegate not exported to the root's namespace",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/private"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
     ]
 }
 
@@ -923,4 +1048,19 @@ fn human_trace_snapshot() {
     let o = run(MERGE, req, true);
     let r: Request = serde_json::from_str(req).unwrap();
     insta::assert_snapshot!(crate::cli::simulate_human(&r, &o));
+}
+
+#[test]
+fn delegation_is_traced_to_the_delegate() {
+    let req = r#"{"from":"gateway","host":"corp.example.com","path":"/reviews/beta/1","headers":{"end-user":"jason"}}"#;
+    let o = run(DELEGATE, req, true);
+    assert_eq!(o.virtual_service.as_deref(), Some("default/root"));
+    assert_eq!((o.rule_index, o.match_index), (Some(0), Some(0)));
+    assert_eq!((o.delegate.as_deref(), o.delegate_rule_index), (Some("team-a/reviews"), Some(0)));
+    assert_eq!(o.timeout.as_deref(), Some("5s"), "the delegate rule inherits the root's timeout");
+    let o = run(DELEGATE, r#"{"from":"gateway","host":"corp.example.com","path":"/other"}"#, true);
+    let dropped: Vec<&str> = o.trace.iter().filter(|t| t.result == "dropped").map(|t| t.detail.as_str()).collect();
+    assert!(dropped.iter().any(|d| d.contains("fits none of the root rule's matches")), "{dropped:?}");
+    assert!(dropped.iter().any(|d| d.contains("team-a/ghost does not exist")), "{dropped:?}");
+    assert!(dropped.iter().any(|d| d.contains("not exported to namespace default")), "{dropped:?}");
 }
