@@ -642,14 +642,17 @@ pub fn registry_only(cx: &Context, proxy: &Proxy) -> bool {
 }
 
 /// The services a sidecar in `proxy.namespace` sees on `port`, one per host (its own
-/// namespace's first).
+/// namespace's first), within its Sidecar resource's egress hosts.
 pub fn sidecar_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy, port: u32) -> Vec<&'c ServiceRecord<'a>> {
+    let mesh = cx.mesh();
+    let sidecar = mesh.sidecar_for(&proxy.namespace, &proxy.labels);
     let mut by_host: Vec<&ServiceRecord> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for s in &cx.mesh().services {
+    for s in &mesh.services {
         if s.source == ServiceSource::Implicit
             || !s.ports.iter().any(|p| p.number == port)
             || !hosts::visible(&s.export_to, &s.namespace, &proxy.namespace)
+            || sidecar.is_some_and(|sc| !mesh.egress_allows(sc, &s.namespace, &s.host))
         {
             continue;
         }
@@ -697,7 +700,11 @@ pub fn compile_sidecar<'c, 'a>(
             by_host.contains_key(h) || wildcard_services.iter().any(|s| hosts::matches(h, &s.host))
         }
     };
-    for e in virtual_services_for(all, "mesh", &proxy.namespace) {
+    let mesh = cx.mesh();
+    let sidecar = mesh.sidecar_for(&proxy.namespace, &proxy.labels);
+    let in_egress =
+        |e: &VsEntry| sidecar.is_none_or(|sc| e.hosts.iter().any(|h| mesh.egress_allows(sc, &e.namespace, h)));
+    for e in virtual_services_for(all, "mesh", &proxy.namespace).into_iter().filter(|e| in_egress(e)) {
         let on_service = e.hosts.iter().any(|h| on_service(h));
         if (port != 80 || only.is_some()) && !on_service {
             continue;

@@ -359,6 +359,33 @@ spec:
   - route: [{destination: {host: reviews.default.svc.cluster.local, port: {number: 9080}}}]
 "#;
 
+/// Sidecar egress scoping (istio.io reference Sidecar): clients in `default` see only their own
+/// namespace and `istio-system`.
+const EGRESS_SCOPE: &str = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: other}
+spec:
+  selector: {app: echo}
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+  - hosts: ["./*", "istio-system/*"]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: strict, namespace: default}
+spec:
+  workloadSelector: {labels: {app: strict}}
+  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+  egress:
+  - hosts: ["./*"]
+"#;
+
 fn cases() -> Vec<Case> {
     let c = |name, bookinfo, extra, req, outcome, dests, status| Case {
         name,
@@ -990,6 +1017,43 @@ fn cases() -> Vec<Case> {
             r#"{"from":"gateway","host":"corp.example.com","path":"/private"}"#,
             Route,
             &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        // Sidecar egress scoping.
+        c(
+            "service outside the Sidecar's egress passes through",
+            true,
+            EGRESS_SCOPE,
+            r#"{"host":"echo.other.svc.cluster.local","port":9080}"#,
+            Passthrough,
+            &[],
+            None,
+        ),
+        c(
+            "service outside the egress, REGISTRY_ONLY",
+            true,
+            EGRESS_SCOPE,
+            r#"{"source":{"namespace":"default","labels":{"app":"strict"}},"host":"echo.other.svc.cluster.local","port":9080}"#,
+            DirectResponse,
+            &[],
+            Some(502),
+        ),
+        c(
+            "service inside the Sidecar's egress still routes",
+            true,
+            EGRESS_SCOPE,
+            r#"{"host":"reviews","port":9080}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v1|9080|90", "reviews.default.svc.cluster.local|v3|9080|10"],
+            None,
+        ),
+        c(
+            "without the Sidecar the other namespace is reachable",
+            true,
+            EGRESS_SCOPE,
+            r#"{"source":{"namespace":"other"},"host":"echo.other.svc.cluster.local","port":9080}"#,
+            Route,
+            &["echo.other.svc.cluster.local||9080|100"],
             None,
         ),
     ]
