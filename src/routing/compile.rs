@@ -177,15 +177,50 @@ pub fn virtual_services_for<'c, 'a>(all: &'c [VsEntry<'a>], key: &str, proxy_ns:
     out
 }
 
+/// The VirtualServices a sidecar uses: bound to `mesh`, visible from its namespace, within its
+/// Sidecar resource's egress hosts.
+pub fn sidecar_virtual_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy) -> Vec<&'c VsEntry<'a>> {
+    let mesh = cx.mesh();
+    let sidecar = mesh.sidecar_for(&proxy.namespace, &proxy.labels);
+    let in_egress =
+        |e: &VsEntry| sidecar.is_none_or(|sc| e.hosts.iter().any(|h| mesh.egress_allows(sc, &e.namespace, h)));
+    virtual_services_for(virtual_services(cx), "mesh", &proxy.namespace).into_iter().filter(|e| in_egress(e)).collect()
+}
+
 /// What istiod needs to resolve destinations.
-struct Scope<'c, 'a> {
-    cx: &'c Context<'a>,
-    proxy: &'c Proxy,
+pub(super) struct Scope<'c, 'a> {
+    pub cx: &'c Context<'a>,
+    pub proxy: &'c Proxy,
 }
 
 impl Scope<'_, '_> {
+    /// Weighted destinations as `applyHTTPRouteDestination` / the TCP proxy get them: one
+    /// destination takes all traffic; of several, weight 0 is dropped and the rest share by
+    /// relative weight.
+    pub fn weighted<'d>(
+        &self,
+        items: impl Iterator<Item = (&'d net::Destination, Option<i32>)>,
+        vs_ns: &str,
+        port: u32,
+    ) -> Vec<Destination> {
+        let all: Vec<(&net::Destination, i32)> = items.map(|(d, w)| (d, w.unwrap_or(0))).collect();
+        let kept: Vec<(&net::Destination, i32)> =
+            if all.len() > 1 { all.into_iter().filter(|(_, w)| *w > 0).collect() } else { all };
+        let total: f64 = kept.iter().map(|(_, w)| f64::from((*w).max(0))).sum();
+        kept.iter()
+            .map(|(d, w)| {
+                let share = if kept.len() == 1 || total == 0.0 {
+                    100.0
+                } else {
+                    (f64::from(*w) * 10000.0 / total).round() / 100.0
+                };
+                self.destination(d, vs_ns, port, share)
+            })
+            .collect()
+    }
+
     /// One destination, as `GetDestinationCluster` names it, and whether Envoy has that cluster.
-    fn destination(&self, d: &net::Destination, vs_ns: &str, listener_port: u32, weight: f64) -> Destination {
+    pub fn destination(&self, d: &net::Destination, vs_ns: &str, listener_port: u32, weight: f64) -> Destination {
         let mesh = self.cx.mesh();
         let host = hosts::fqdn(&d.host, vs_ns);
         let services = mesh.services_for(&host, &self.proxy.namespace);
@@ -228,25 +263,7 @@ impl Scope<'_, '_> {
             let body = dr.body.as_ref().and_then(|b| b.string.clone().or_else(|| b.bytes.clone()));
             return Action::DirectResponse { status: dr.status, body };
         }
-        let routes: Vec<&net::HTTPRouteDestination> = rule.route.iter().flatten().collect();
-        let kept: Vec<&net::HTTPRouteDestination> = if routes.len() > 1 {
-            routes.iter().copied().filter(|r| r.weight.unwrap_or(0) > 0).collect()
-        } else {
-            routes
-        };
-        let total: f64 = kept.iter().map(|r| f64::from(r.weight.unwrap_or(0).max(0))).sum();
-        let dests = kept
-            .iter()
-            .map(|r| {
-                let w = if kept.len() == 1 || total == 0.0 {
-                    100.0
-                } else {
-                    (f64::from(r.weight.unwrap_or(0)) * 10000.0 / total).round() / 100.0
-                };
-                self.destination(&r.destination, vs_ns, port, w)
-            })
-            .collect();
-        Action::Forward(dests)
+        Action::Forward(self.weighted(rule.route.iter().flatten().map(|r| (&r.destination, r.weight)), vs_ns, port))
     }
 
     fn mirrors(&self, rule: &HTTPRoute, vs_ns: &str, port: u32) -> Vec<(Destination, f64)> {
@@ -684,7 +701,6 @@ pub fn compile_sidecar<'c, 'a>(
             .filter(|s| port_protocol(s, port) == Some(PortProtocol::Http))
             .collect(),
     };
-    let all = virtual_services(cx);
     let scope = Scope { cx, proxy };
     let mut vhosts: Vec<VirtualHost<'c>> = Vec::new();
     let mut dropped: Vec<Dropped> = Vec::new();
@@ -700,11 +716,7 @@ pub fn compile_sidecar<'c, 'a>(
             by_host.contains_key(h) || wildcard_services.iter().any(|s| hosts::matches(h, &s.host))
         }
     };
-    let mesh = cx.mesh();
-    let sidecar = mesh.sidecar_for(&proxy.namespace, &proxy.labels);
-    let in_egress =
-        |e: &VsEntry| sidecar.is_none_or(|sc| e.hosts.iter().any(|h| mesh.egress_allows(sc, &e.namespace, h)));
-    for e in virtual_services_for(all, "mesh", &proxy.namespace).into_iter().filter(|e| in_egress(e)) {
+    for e in sidecar_virtual_services(cx, proxy) {
         let on_service = e.hosts.iter().any(|h| on_service(h));
         if (port != 80 || only.is_some()) && !on_service {
             continue;

@@ -1,13 +1,14 @@
 //! Envoy's side: one request through the compiled route tables, with a trace of every decision.
 
-use super::compile::{self, PortProtocol, Proxy, ProxyKind};
+use super::compile::{self, PortProtocol, Proxy, ProxyKind, Scope};
+use super::l4;
 use super::matcher::{DomainMatch, normalize_path, split_query, strip_port};
 use super::{Action, Destination, RouteConfig};
 use crate::lint::Context;
 use crate::mesh::ServiceRecord;
 use crate::mesh::hosts;
 use crate::model::core::StringMap;
-use crate::model::networking::{HTTPRoute, RedirectPortSelection};
+use crate::model::networking::{HTTPRoute, RedirectPortSelection, Server};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -190,7 +191,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(kind: OutcomeKind, proxy: String) -> Outcome {
+    pub(super) fn new(kind: OutcomeKind, proxy: String) -> Outcome {
         Outcome {
             outcome: kind,
             proxy,
@@ -215,7 +216,7 @@ impl Outcome {
         }
     }
 
-    fn note(&mut self, detail: impl Into<String>) {
+    pub(super) fn note(&mut self, detail: impl Into<String>) {
         self.trace.push(TraceEntry {
             virtual_service: None,
             rule_index: None,
@@ -312,22 +313,38 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 let configs = self.gateway_configs(&name, &proxy);
                 let sni = req.sni.clone().unwrap_or_else(|| strip_port(&req.host).to_ascii_lowercase());
                 let at_port: Vec<&RouteConfig> = configs.iter().filter(|c| c.port == port).collect();
+                let l4 = matches!(req.protocol.to_ascii_lowercase().as_str(), "tcp" | "tls");
                 let chosen = at_port
                     .iter()
                     .find(|c| c.tls_hosts.is_none())
-                    .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))));
-                match chosen {
-                    Some(c) => run_http(c, req, name),
-                    None => {
-                        let mut o = Outcome::new(OutcomeKind::NoListener, name);
-                        let ports: Vec<String> = configs.iter().map(|c| c.port.to_string()).collect();
-                        o.note(format!(
-                            "no HTTP server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
-                            if ports.is_empty() { "none".into() } else { ports.join(", ") }
-                        ));
-                        o
-                    }
+                    .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))))
+                    .filter(|_| !l4);
+                if let Some(c) = chosen {
+                    return run_http(c, req, name);
                 }
+                let servers: Vec<(String, String, &Server)> = compile::merged_gateways(cx, &proxy)
+                    .into_iter()
+                    .flat_map(|(i, ns, g)| {
+                        let key = format!("{ns}/{}", cx.objects[i].name.as_deref().unwrap_or_default());
+                        g.spec.servers.iter().flatten().map(move |s| (key.clone(), ns.clone(), s))
+                    })
+                    .collect();
+                let scope = Scope { cx, proxy: &proxy };
+                let entries_for =
+                    |key: &str| compile::virtual_services_for(compile::virtual_services(cx), key, &proxy.namespace);
+                let sni = req.sni.clone().or_else(|| (!req.host.is_empty()).then(|| strip_port(&req.host).to_string()));
+                let o = Outcome::new(OutcomeKind::NoListener, name.clone());
+                let dest = req.destination_address.as_deref();
+                if let Some(o) = l4::gateway(&scope, &servers, entries_for, sni.as_deref(), dest, port, o) {
+                    return o;
+                }
+                let mut o = Outcome::new(OutcomeKind::NoListener, name);
+                let ports: Vec<String> = configs.iter().map(|c| c.port.to_string()).collect();
+                o.note(format!(
+                    "no server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
+                    if ports.is_empty() { "none".into() } else { ports.join(", ") }
+                ));
+                o
             }
             ProxyKind::Sidecar => {
                 let host = strip_port(&req.host).to_ascii_lowercase();
@@ -359,18 +376,10 @@ impl<'c, 'a> Simulator<'c, 'a> {
                     Some(PortProtocol::Other) => {
                         let s = target.expect("protocol implies a service");
                         let mut o = Outcome::new(OutcomeKind::TcpForward, name);
-                        o.destinations.push(Destination {
-                            host: s.host.clone(),
-                            subset: String::new(),
-                            port,
-                            weight: 100.0,
-                            cluster: format!("outbound|{port}||{}", s.host),
-                            missing: None,
-                        });
-                        o.note(format!(
-                            "port {port} of {} is not HTTP: forwarded as TCP (TCP/TLS routes are not simulated yet)",
-                            s.host
-                        ));
+                        let scope = Scope { cx, proxy: &proxy };
+                        let entries = compile::sidecar_virtual_services(cx, &proxy);
+                        let (sni, dest) = (req.sni.as_deref(), req.destination_address.as_deref());
+                        l4::sidecar(&scope, s, &entries, sni, dest, port, &mut o);
                         o
                     }
                     _ if any_http => run_http(&self.sidecar_config(&name, &proxy, port, None), req, name),

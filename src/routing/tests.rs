@@ -386,6 +386,93 @@ spec:
   - hosts: ["./*"]
 "#;
 
+/// TCP and TLS (istio.io tasks/traffic-management tcp-traffic-shifting, ingress-sni-passthrough,
+/// and the TCP/TLS sections of the VirtualService reference).
+const L4: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: l4, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: ["*"]
+  - port: {number: 443, name: tls, protocol: TLS}
+    tls: {mode: PASSTHROUGH}
+    hosts: ["*.secure.example.com"]
+  - port: {number: 15443, name: tls-auto, protocol: TLS}
+    tls: {mode: AUTO_PASSTHROUGH}
+    hosts: ["*.local"]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: tcp-echo, namespace: default}
+spec:
+  selector: {app: tcp-echo}
+  ports: [{name: tcp, port: 9000}, {name: tcp-other, port: 9001}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: mongo, namespace: default}
+spec:
+  selector: {app: mongo}
+  ports: [{name: mongo, port: 27017}, {name: mongo-backup, port: 27018}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: secure, namespace: default}
+spec:
+  selector: {app: secure}
+  ports: [{name: https, port: 443}, {name: https-alt, port: 8443}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp-echo, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [l4]
+  tcp:
+  - match: [{port: 31400}]
+    route:
+    - destination: {host: tcp-echo, port: {number: 9000}}
+      weight: 80
+    - destination: {host: tcp-echo, port: {number: 9001}}
+      weight: 20
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: passthrough, namespace: default}
+spec:
+  hosts: ["*.secure.example.com"]
+  gateways: [l4]
+  tls:
+  - match: [{port: 443, sniHosts: ["*.secure.example.com"]}]
+    route: [{destination: {host: secure, port: {number: 443}}}]
+  - match: [{port: 443, sniHosts: [a.secure.example.com]}]
+    route: [{destination: {host: secure, port: {number: 8443}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: mongo, namespace: default}
+spec:
+  hosts: [mongo]
+  tcp:
+  - match: [{port: 27017, destinationSubnets: [10.1.0.0/16]}]
+    route: [{destination: {host: mongo, port: {number: 27018}}}]
+  - match: [{port: 27017, sourceLabels: {app: batch}}]
+    route: [{destination: {host: mongo, port: {number: 27018}}}]
+  - route: [{destination: {host: mongo}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: secure, namespace: default}
+spec:
+  hosts: [secure]
+  tls:
+  - match: [{port: 443, sniHosts: [secure.default.svc.cluster.local]}]
+    route: [{destination: {host: secure, port: {number: 8443}}}]
+"#;
+
 fn cases() -> Vec<Case> {
     let c = |name, bookinfo, extra, req, outcome, dests, status| Case {
         name,
@@ -1054,6 +1141,106 @@ fn cases() -> Vec<Case> {
             r#"{"source":{"namespace":"other"},"host":"echo.other.svc.cluster.local","port":9080}"#,
             Route,
             &["echo.other.svc.cluster.local||9080|100"],
+            None,
+        ),
+        // TCP and TLS.
+        c(
+            "gateway TCP server: weighted TCP route",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tcp","port":31400}"#,
+            TcpForward,
+            &["tcp-echo.default.svc.cluster.local||9000|80", "tcp-echo.default.svc.cluster.local||9001|20"],
+            None,
+        ),
+        c(
+            "TLS passthrough: the most specific SNI wins over rule order",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tls","port":443,"sni":"a.secure.example.com"}"#,
+            TcpForward,
+            &["secure.default.svc.cluster.local||8443|100"],
+            None,
+        ),
+        c(
+            "TLS passthrough: wildcard SNI",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tls","port":443,"sni":"b.secure.example.com"}"#,
+            TcpForward,
+            &["secure.default.svc.cluster.local||443|100"],
+            None,
+        ),
+        c(
+            "TLS passthrough: no server for the SNI",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tls","port":443,"sni":"api.example.org"}"#,
+            NoListener,
+            &[],
+            None,
+        ),
+        c(
+            "AUTO_PASSTHROUGH: the SNI names the cluster",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tls","port":15443,"sni":"outbound_.9080_.v1_.reviews.default.svc.cluster.local"}"#,
+            TcpForward,
+            &["reviews.default.svc.cluster.local|v1|9080|100"],
+            None,
+        ),
+        c(
+            "sidecar TCP: destinationSubnets holds",
+            true,
+            L4,
+            r#"{"protocol":"tcp","host":"mongo","port":27017,"destination_address":"10.1.2.3"}"#,
+            TcpForward,
+            &["mongo.default.svc.cluster.local||27018|100"],
+            None,
+        ),
+        c(
+            "sidecar TCP: sourceLabels hold",
+            true,
+            L4,
+            r#"{"protocol":"tcp","source":{"namespace":"default","labels":{"app":"batch"}},"host":"mongo","port":27017}"#,
+            TcpForward,
+            &["mongo.default.svc.cluster.local||27018|100"],
+            None,
+        ),
+        c(
+            "sidecar TCP: the rule without match",
+            true,
+            L4,
+            r#"{"protocol":"tcp","host":"mongo","port":27017,"destination_address":"10.2.0.1"}"#,
+            TcpForward,
+            &["mongo.default.svc.cluster.local||27017|100"],
+            None,
+        ),
+        c(
+            "sidecar TCP without VirtualService: the service's cluster",
+            true,
+            L4,
+            r#"{"protocol":"tcp","host":"tcp-echo","port":9000}"#,
+            TcpForward,
+            &["tcp-echo.default.svc.cluster.local||9000|100"],
+            None,
+        ),
+        c(
+            "sidecar TLS: SNI rule",
+            true,
+            L4,
+            r#"{"protocol":"tls","host":"secure","port":443,"sni":"secure.default.svc.cluster.local"}"#,
+            TcpForward,
+            &["secure.default.svc.cluster.local||8443|100"],
+            None,
+        ),
+        c(
+            "sidecar TLS: other SNI goes to the service's cluster",
+            true,
+            L4,
+            r#"{"protocol":"tls","host":"secure","port":443,"sni":"elsewhere.example.com"}"#,
+            TcpForward,
+            &["secure.default.svc.cluster.local||443|100"],
             None,
         ),
     ]
