@@ -10,6 +10,7 @@
 
 pub mod analysis;
 pub mod compile;
+pub mod contain;
 pub mod delegate;
 pub mod eval;
 pub mod l4;

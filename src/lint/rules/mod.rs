@@ -39,6 +39,7 @@ pub mod route_weights_rejected;
 pub mod service_port_name;
 pub mod serviceentry_addresses_required;
 pub mod serviceentry_conflicting_protocol;
+pub mod shadowed_route;
 pub mod sidecar_in_ambient_mode;
 pub mod sidecar_selects_no_workload;
 pub mod sidecars_select_same_workload;
@@ -92,6 +93,7 @@ pub static RULES: &[&dyn Rule] = &[
     &serviceentry_addresses_required::Check,
     &unreachable_rule::Check,
     &ineffective_match::Check,
+    &shadowed_route::Check,
     &unknown_subset::Check,
     &unknown_gateway::Check,
     &host_not_in_gateway::Check,
