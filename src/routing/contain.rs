@@ -13,17 +13,19 @@ use regex_automata::{Anchored, Input};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+type Dfa = Arc<dense::DFA<Vec<u32>>>;
+
 /// RE2 expressions compiled to anchored DFAs (full-match semantics), built once per expression.
 #[derive(Default)]
 pub struct Automata {
-    dfas: Mutex<HashMap<String, Option<Arc<dense::DFA<Vec<u32>>>>>>,
+    dfas: Mutex<HashMap<String, Option<Dfa>>>,
 }
 
 /// The most states a universality walk visits before it gives up (and answers "not covered").
 const WALK_LIMIT: usize = 4096;
 
 impl Automata {
-    fn dfa(&self, re: &str) -> Option<Arc<dense::DFA<Vec<u32>>>> {
+    fn dfa(&self, re: &str) -> Option<Dfa> {
         let mut cache = self.dfas.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .entry(re.to_string())
