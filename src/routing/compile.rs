@@ -834,3 +834,38 @@ pub fn compile_sidecar<'c, 'a>(
     };
     RouteConfig::new(name, port, vhosts, dropped, None)
 }
+
+/// The namespaces of the gateway workloads a Gateway selector picks (the root namespace when the
+/// input holds none of them: the default ingress gateway lives there).
+pub fn gateway_namespaces(cx: &Context, selector: &StringMap) -> Vec<String> {
+    let mesh = cx.mesh();
+    let mut namespaces: Vec<String> = Vec::new();
+    for w in mesh.workloads.iter().filter(|w| selects(selector, w.labels)) {
+        if !namespaces.contains(&w.namespace) {
+            namespaces.push(w.namespace.clone());
+        }
+    }
+    if namespaces.is_empty() {
+        namespaces.push(mesh.config.root_namespace.clone());
+    }
+    namespaces
+}
+
+/// Every gateway workload the Gateways configure, once: each Gateway's selector in each namespace
+/// of the workloads it selects, with the Gateways (`ns/name`) that select it.
+pub fn gateway_proxies(cx: &Context) -> Vec<Proxy> {
+    let mesh = cx.mesh();
+    let mut keys: Vec<&(String, String)> = mesh.gateways.keys().collect();
+    keys.sort();
+    let mut out: Vec<Proxy> = Vec::new();
+    for key in keys {
+        let Some(Ok(Typed::Gateway(g))) = cx.typed[mesh.gateways[key]].as_ref() else { continue };
+        let Some(sel) = g.spec.selector.as_ref() else { continue };
+        for ns in gateway_namespaces(cx, sel) {
+            if !out.iter().any(|p| p.namespace == ns && p.labels == *sel) {
+                out.push(Proxy { kind: ProxyKind::Gateway, namespace: ns, labels: sel.clone() });
+            }
+        }
+    }
+    out
+}

@@ -1,12 +1,10 @@
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
-use crate::mesh::selects;
-use crate::model::Typed;
-use crate::model::core::StringMap;
 use crate::model::networking::HTTPMatchRequest;
 use crate::routing::analysis::unreachable_and_ineffective;
+use crate::routing::compile::gateway_proxies;
 use crate::routing::contain::Automata;
-use crate::routing::{Provenance, Proxy, ProxyKind, RouteMatch, compile_gateway};
+use crate::routing::{Provenance, RouteMatch, compile_gateway};
 use std::collections::HashSet;
 
 pub static META: RuleMeta = RuleMeta {
@@ -71,32 +69,6 @@ fn static_covers(a: &HTTPMatchRequest, b: &HTTPMatchRequest) -> bool {
         b.gateways.as_ref().filter(|g| !g.is_empty()).is_some_and(|gb| gb.iter().all(|g| ga.contains(g)))
     });
     port_ok && labels_ok && ns_ok && gw_ok
-}
-
-/// The gateway workloads the Gateways configure: each Gateway's selector, in the namespaces of
-/// the workloads it selects (or the root namespace when the input holds none).
-fn gateway_proxies(cx: &Context) -> Vec<Proxy> {
-    let mesh = cx.mesh();
-    let mut out: Vec<Proxy> = Vec::new();
-    let mut seen: HashSet<(String, Vec<(String, String)>)> = HashSet::new();
-    let mut keys: Vec<&(String, String)> = mesh.gateways.keys().collect();
-    keys.sort();
-    for key in keys {
-        let Some(Ok(Typed::Gateway(g))) = cx.typed[mesh.gateways[key]].as_ref() else { continue };
-        let Some(sel) = g.spec.selector.as_ref() else { continue };
-        let mut namespaces: Vec<String> =
-            mesh.workloads.iter().filter(|w| selects(sel, w.labels)).map(|w| w.namespace.clone()).collect();
-        if namespaces.is_empty() {
-            namespaces.push(mesh.config.root_namespace.clone());
-        }
-        for ns in namespaces {
-            let labels: StringMap = sel.clone();
-            if seen.insert((ns.clone(), labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect())) {
-                out.push(Proxy { kind: ProxyKind::Gateway, namespace: ns, labels });
-            }
-        }
-    }
-    out
 }
 
 fn report(cx: &Context, later: &Provenance, earlier: &Provenance, message: String, out: &mut Vec<Diagnostic>) {
