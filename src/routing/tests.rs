@@ -473,6 +473,89 @@ spec:
     route: [{destination: {host: secure, port: {number: 8443}}}]
 "#;
 
+/// Matching details and policies (istio.io VirtualService reference; Envoy route matching):
+/// virtual-host precedence, header/query/authority/scheme matchers, match-level gateways, exportTo,
+/// mirror, retries, redirect and regex rewrite.
+const MATCHING: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: edge2, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*.example.org"]
+  - port: {number: 80, name: http-b, protocol: HTTP}
+    hosts: ["b.example.org", "team/private.example.org"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: wild, namespace: default}
+spec:
+  hosts: ["*.example.org"]
+  gateways: [edge2]
+  http:
+  - route: [{destination: {host: details, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: b, namespace: default}
+spec:
+  hosts: [b.example.org]
+  gateways: [edge2]
+  http:
+  - route: [{destination: {host: ratings, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: private, namespace: team}
+spec:
+  hosts: [private.example.org]
+  gateways: [default/edge2]
+  exportTo: ["."]
+  http:
+  - route: [{destination: {host: ratings.default.svc.cluster.local, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api, namespace: default}
+spec:
+  hosts: [api.example.org]
+  gateways: [edge2]
+  http:
+  - match: [{headers: {x-tenant: {prefix: acme}}}]
+    route: [{destination: {host: reviews, subset: v1, port: {number: 9080}}}]
+  - match: [{headers: {x-token: {regex: "[a-f0-9]{8}"}}}]
+    route: [{destination: {host: reviews, subset: v2, port: {number: 9080}}}]
+  - match: [{headers: {x-debug: {}}}]
+    route: [{destination: {host: reviews, subset: v3, port: {number: 9080}}}]
+  - match: [{authority: {exact: "api.example.org:8080"}}]
+    route: [{destination: {host: ratings, port: {number: 9080}}}]
+  - match: [{uri: {regex: "/CI/.*"}, ignoreUriCase: true}]
+    route: [{destination: {host: ratings, port: {number: 9080}}}]
+  - match: [{scheme: {exact: https}}]
+    route: [{destination: {host: ratings, port: {number: 9080}}}]
+  - match: [{queryParams: {q: {regex: "[0-9]+"}}}, {queryParams: {debug: {}}}]
+    route: [{destination: {host: details, port: {number: 9080}}}]
+  - match: [{uri: {prefix: /modern}, withoutHeaders: {x-legacy: {}}}]
+    route: [{destination: {host: reviews, subset: v1, port: {number: 9080}}}]
+  - match: [{uri: {prefix: /mirror}}]
+    route: [{destination: {host: productpage, port: {number: 9080}}}]
+    mirror: {host: reviews, subset: v1, port: {number: 9080}}
+    mirrorPercentage: {value: 50}
+  - match: [{uri: {prefix: /retry}}]
+    route: [{destination: {host: productpage, port: {number: 9080}}}]
+    retries: {attempts: 5, perTryTimeout: 1s, retryOn: 5xx}
+  - match: [{uri: {prefix: /moved}}]
+    redirect: {uri: /new, authority: new.example.org, redirectCode: 308, scheme: https, port: 8443}
+  - match: [{uri: {prefix: /rx}}]
+    rewrite: {uriRegexRewrite: {match: "^/rx/(.*)$", rewrite: "/v2/\\1"}}
+    route: [{destination: {host: productpage, port: {number: 9080}}}]
+  - match: [{uri: {prefix: /gwonly}, gateways: [mesh]}]
+    route: [{destination: {host: reviews, subset: v2, port: {number: 9080}}}]
+  - route: [{destination: {host: productpage, port: {number: 9080}}}]
+"#;
+
 fn cases() -> Vec<Case> {
     let c = |name, bookinfo, extra, req, outcome, dests, status| Case {
         name,
@@ -1243,6 +1326,205 @@ fn cases() -> Vec<Case> {
             &["secure.default.svc.cluster.local||443|100"],
             None,
         ),
+        // Matching details and policies.
+        c(
+            "vhost: an exact server host beats the wildcard",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/x"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "vhost: the suffix wildcard takes other hosts",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"foo.example.org","path":"/"}"#,
+            Route,
+            &["details.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "vhost: two HTTP servers on port 80 share http.80",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"b.example.org","path":"/"}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "header prefix",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","headers":{"x-tenant":"acme-corp"}}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v1|9080|100"],
+            None,
+        ),
+        c(
+            "header regex is a full match",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","headers":{"x-token":"deadbeef"}}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v2|9080|100"],
+            None,
+        ),
+        c(
+            "header regex rejects a longer value",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","headers":{"x-token":"deadbeef00"}}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "header presence matches an empty value",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","headers":{"x-debug":""}}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v3|9080|100"],
+            None,
+        ),
+        c(
+            "authority match sees the port",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org:8080","port":80}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "regex ignores ignoreUriCase",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/ci/x"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "regex with ignoreUriCase still matches its own case",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/CI/x"}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "scheme https",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","scheme":"https","port":80}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "query regex full match",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/s?q=123"}"#,
+            Route,
+            &["details.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "query regex rejects a partial match",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/s?q=12a"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "query presence: second match of the rule",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/s?debug"}"#,
+            Route,
+            &["details.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "withoutHeaders presence form: header absent",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/modern/x"}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v1|9080|100"],
+            None,
+        ),
+        c(
+            "withoutHeaders presence form: header present",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/modern/x","headers":{"x-legacy":"1"}}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "mirror: the request still goes to the route",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/mirror"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "retries: routed",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/retry"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "redirect with scheme, authority, port and code",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/moved/a"}"#,
+            Redirect,
+            &[],
+            Some(308),
+        ),
+        c(
+            "regex rewrite: routed",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/rx/a"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "match.gateways [mesh] is dropped at the gateway",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/gwonly"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "a VirtualService exported only to its namespace is invisible: the wildcard answers",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"private.example.org","path":"/"}"#,
+            Route,
+            &["details.default.svc.cluster.local||9080|100"],
+            None,
+        ),
     ]
 }
 
@@ -1289,6 +1571,17 @@ fn policies_are_reported() {
     let dropped: Vec<_> = o.trace.iter().filter(|t| t.result == "dropped").map(|t| t.detail.as_str()).collect();
     assert!(dropped.iter().any(|d| d.contains("match.port 8080")), "{dropped:?}");
     assert!(dropped.iter().any(|d| d.contains("after the catch-all")), "{dropped:?}");
+    let api = |path: &str| format!(r#"{{"from":"gateway","host":"api.example.org","path":"{path}"}}"#);
+    let o = run(MATCHING, &api("/mirror"), true);
+    assert_eq!(o.mirrors.len(), 1);
+    assert_eq!((o.mirrors[0].subset.as_str(), o.mirrors[0].percent), ("v1", 50.0));
+    let o = run(MATCHING, &api("/retry"), true);
+    let r = o.retries.unwrap();
+    assert_eq!((r.attempts, r.per_try_timeout.as_deref(), r.retry_on.as_str()), (5, Some("1s"), "5xx"));
+    let o = run(MATCHING, &api("/moved/a?x=1"), true);
+    assert_eq!(o.location.as_deref(), Some("https://new.example.org:8443/new?x=1"));
+    let o = run(MATCHING, &api("/rx/a"), true);
+    assert_eq!(o.rewrite.and_then(|r| r.path).as_deref(), Some("/v2/a"));
     let o = run(OLDEST, r#"{"host":"reviews","port":9080}"#, true);
     assert!(o.trace.iter().any(|t| t.detail.contains("older VirtualService default/reviews")), "{:?}", o.trace);
 }
