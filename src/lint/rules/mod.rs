@@ -30,6 +30,7 @@ pub mod invalid_type;
 pub mod invalid_utf8;
 pub mod invalid_value;
 pub mod jwt_claim_route_without_authn;
+pub mod match_never_applies;
 pub mod misindented_key;
 pub mod missing_field;
 pub mod missing_type_meta;
@@ -94,6 +95,7 @@ pub static RULES: &[&dyn Rule] = &[
     &unreachable_rule::Check,
     &ineffective_match::Check,
     &shadowed_route::Check,
+    &match_never_applies::Check,
     &unknown_subset::Check,
     &unknown_gateway::Check,
     &host_not_in_gateway::Check,
