@@ -272,3 +272,28 @@ fn routing_expectations_pass_fail_and_junit() {
     std::fs::write(&wrong, "tests: [\n").unwrap();
     meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&wrong).assert().code(2);
 }
+
+#[test]
+fn istio_config_validator_cases() {
+    let cases = "testdata/routing/bookinfo.validator.yaml";
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases", cases]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(s.contains("ok   jason is routed to reviews v2 [GET reviews:9080 /reviews/1]"), "{s}");
+    assert!(s.ends_with("12 passed, 0 failed\n"), "{s}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("wrong.yaml");
+    std::fs::write(
+        &wrong,
+        "testCases:\n- description: jason gets v3\n  wantMatch: true\n  request: {authority: [\"reviews:9080\"], method: [GET], uri: [/], headers: {end-user: jason}}\n  route: [{destination: {host: reviews, subset: v3}}]\n- description: the product page is not routed\n  wantMatch: false\n  request: {authority: [bookinfo.example.com], method: [GET], uri: [/productpage]}\n  route: [{destination: {host: productpage}}]\n- description: no method\n  wantMatch: true\n  request: {authority: [a], uri: [/]}\n",
+    )
+    .unwrap();
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&wrong).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{s}");
+    assert!(s.contains("FAIL jason gets v3 [GET reviews:9080 /]") && s.contains("\"subset\":\"v2\""), "{s}");
+    assert!(s.contains("FAIL the product page is not routed") && s.contains("wantMatch is false"), "{s}");
+    assert!(s.contains("FAIL no method") && s.contains("`request.method` is empty"), "{s}");
+    assert!(s.ends_with("0 passed, 3 failed\n"), "{s}");
+}

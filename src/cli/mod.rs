@@ -12,6 +12,7 @@ mod rules;
 mod schema;
 mod simulate;
 mod test;
+mod validator_cases;
 
 pub use simulate::human as simulate_human;
 

@@ -1,6 +1,6 @@
 //! `meshctl test`: routing expectations run through the routing engine, like a test runner.
 
-use super::{exit, fail};
+use super::{exit, fail, validator_cases};
 use crate::lint::{Inputs, LintOptions};
 use crate::routing::{Request, Simulator};
 use crate::source::{Sources, parse_file};
@@ -38,7 +38,14 @@ struct Case {
     file: String,
     name: String,
     request: Result<Request, String>,
-    expect: Value,
+    expect: Expect,
+}
+
+/// What a case checks: any subset of the JSON answer (meshctl's own files), or an
+/// istio-config-validator expectation.
+enum Expect {
+    Subset(Value),
+    Validator(validator_cases::Expectation),
 }
 
 fn load_cases(path: &PathBuf) -> Result<Vec<Case>, String> {
@@ -47,27 +54,41 @@ fn load_cases(path: &PathBuf) -> Result<Vec<Case>, String> {
     let mut s = Sources::default();
     let id = s.add(shown.clone(), text);
     let docs = parse_file(s.file(id));
-    let doc = docs.first().ok_or_else(|| format!("{shown}: no test cases"))?;
-    if let Some(p) = doc.problems.first() {
-        let loc = s.location(p.span);
-        return Err(format!("{shown}:{}:{}: {}", loc.line, loc.column, p.message));
+    if docs.iter().all(|d| d.value.is_none()) {
+        return Err(format!("{shown}: no test cases"));
     }
-    let tests = doc.value.as_ref().and_then(|v| v.get("tests")).and_then(Value::as_array);
-    let tests = tests.ok_or_else(|| format!("{shown}: expected `tests:` with a list of cases"))?;
-    Ok(tests
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
+    let mut out = Vec::new();
+    for doc in &docs {
+        if let Some(p) = doc.problems.first() {
+            let loc = s.location(p.span);
+            return Err(format!("{shown}:{}:{}: {}", loc.line, loc.column, p.message));
+        }
+        let Some(value) = doc.value.as_ref() else { continue };
+        if let Some(cases) = value.get("testCases").and_then(Value::as_array) {
+            for (i, name, request, e) in validator_cases::unfold(cases) {
+                let line = doc.node(&format!("/testCases/{i}")).map_or(0, |n| s.location(n.value).line);
+                out.push(Case { file: format!("{shown}:{line}"), name, request, expect: Expect::Validator(e) });
+            }
+            continue;
+        }
+        let tests = value.get("tests").and_then(Value::as_array);
+        let tests = tests.ok_or_else(|| {
+            format!(
+                "{shown}: expected `tests:` (meshctl) or `testCases:` (istio-config-validator) with a list of cases"
+            )
+        })?;
+        out.extend(tests.iter().enumerate().map(|(i, t)| {
             let name = t.get("name").and_then(Value::as_str).map_or_else(|| format!("case {}", i + 1), str::to_string);
             let line = doc.node(&format!("/tests/{i}")).map_or(0, |n| s.location(n.value).line);
             Case {
                 file: format!("{shown}:{line}"),
                 name,
                 request: request_of(t.get("request")),
-                expect: t.get("expect").cloned().unwrap_or(Value::Null),
+                expect: Expect::Subset(t.get("expect").cloned().unwrap_or(Value::Null)),
             }
-        })
-        .collect())
+        }));
+    }
+    Ok(out)
 }
 
 fn request_of(v: Option<&Value>) -> Result<Request, String> {
@@ -131,6 +152,11 @@ pub fn run(a: TestArgs) -> u8 {
         }
     }
     let cx = inputs.context(&options);
+    for c in &mut cases {
+        if let (Expect::Validator(_), Ok(req)) = (&c.expect, &mut c.request) {
+            validator_cases::choose_entry(&cx, req);
+        }
+    }
     let simulator = Simulator::new(&cx);
     let results: Vec<(&Case, Option<String>)> = cases
         .iter()
@@ -139,7 +165,11 @@ pub fn run(a: TestArgs) -> u8 {
                 Err(e) => Some(e.clone()),
                 Ok(req) => {
                     let actual = serde_json::to_value(simulator.run(req)).unwrap_or_default();
-                    mismatch(&c.expect, &actual, "").map(|m| {
+                    let failure = match &c.expect {
+                        Expect::Subset(e) => mismatch(e, &actual, ""),
+                        Expect::Validator(e) => validator_cases::check(e, &actual),
+                    };
+                    failure.map(|m| {
                         let shown = serde_json::to_string(&summary(&actual)).unwrap_or_default();
                         format!("{m}\n      actual: {shown}")
                     })

@@ -5,6 +5,7 @@ use super::rules::RULES;
 use super::{Diagnostic, RuleMeta, Severity, suppress};
 use crate::mesh::{Mesh, MeshConfig};
 use crate::model::{Object, Typed, collect_objects, typed};
+use crate::routing::compile::VsEntry;
 use crate::schema::SchemaError;
 use crate::source::{Document, LoadError, Sources, Span, collect_paths, parse_file, read_inputs};
 use rayon::prelude::*;
@@ -22,6 +23,7 @@ pub struct Context<'a> {
     pub options: &'a LintOptions,
     schema: OnceLock<Vec<(usize, SchemaError)>>,
     mesh: OnceLock<Mesh<'a>>,
+    virtual_services: OnceLock<Vec<VsEntry<'a>>>,
 }
 
 impl<'a> Context<'a> {
@@ -32,13 +34,28 @@ impl<'a> Context<'a> {
         typed: &'a [Option<Result<Typed, String>>],
         options: &'a LintOptions,
     ) -> Self {
-        Context { sources, docs, objects, typed, options, schema: OnceLock::new(), mesh: OnceLock::new() }
+        Context {
+            sources,
+            docs,
+            objects,
+            typed,
+            options,
+            schema: OnceLock::new(),
+            mesh: OnceLock::new(),
+            virtual_services: OnceLock::new(),
+        }
     }
 
     /// The resolved mesh, built once for all cross-resource rules.
     pub fn mesh(&self) -> &Mesh<'a> {
         self.mesh
             .get_or_init(|| Mesh::build(self.objects, self.typed, &self.options.default_namespace, &self.options.mesh))
+    }
+
+    /// The VirtualServices as the routing engine sees them (hosts resolved, delegates merged, in
+    /// istiod's order), built once for simulate and the routing rules.
+    pub fn virtual_service_entries(&self) -> &[VsEntry<'a>] {
+        self.virtual_services.get_or_init(|| crate::routing::compile::build_virtual_services(self))
     }
 
     /// Schema errors of every object, computed once for all schema rules.

@@ -2,6 +2,7 @@
 //! the service registry (`gateway.go` `buildGatewayHTTPRouteConfig`, `httproute.go`
 //! `BuildSidecarOutboundVirtualHosts`, `route.go` `BuildHTTPRoutesForVirtualService`).
 
+use super::delegate::{self, DelegateVs, MergeDrop, RuleOrigin};
 use super::matcher::RouteMatch;
 use super::{Action, Destination, Dropped, Provenance, Route, RouteConfig, VirtualHost};
 use crate::lint::Context;
@@ -9,6 +10,7 @@ use crate::mesh::{ServiceRecord, ServiceSource, hosts, selects};
 use crate::model::Typed;
 use crate::model::core::StringMap;
 use crate::model::networking::{self as net, Gateway, HTTPRoute, Server, ServerTLSMode, VirtualService};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// Which proxy the route tables are built for.
@@ -26,18 +28,54 @@ pub struct Proxy {
     pub labels: StringMap,
 }
 
-/// A VirtualService as the route builder sees it: hosts resolved, in Istio's order.
+/// A VirtualService as the route builder sees it: hosts resolved, delegates merged, in Istio's
+/// order.
 #[derive(Debug, Clone)]
 pub struct VsEntry<'a> {
     pub obj: usize,
     pub namespace: String,
     pub name: String,
-    pub vs: &'a VirtualService,
+    /// The VirtualService with its delegates merged in (borrowed when it delegates nothing).
+    pub vs: Cow<'a, VirtualService>,
+    /// Where each rule of a merged `vs.spec.http` came from; empty when nothing was merged.
+    pub origins: Vec<RuleOrigin>,
+    /// Rules the delegate merge removed.
+    pub merge_drops: Vec<MergeDrop>,
     /// FQDNs, lower-cased.
     pub hosts: Vec<String>,
     /// Resolved `gateways`: `mesh` or `ns/name`.
     pub gateways: Vec<String>,
     pub export_to: Vec<String>,
+}
+
+impl VsEntry<'_> {
+    /// The provenance of rule `i` of `vs.spec.http` (match `j`), traced back through a delegate.
+    pub fn provenance(&self, i: usize, j: Option<usize>) -> Provenance {
+        let (rule, match_index, delegate, delegate_match) = match self.origins.get(i) {
+            None => (i, j, None, None),
+            Some(o) => {
+                let (rj, dj) = j.and_then(|j| o.matches.get(j).copied()).unwrap_or((None, None));
+                (o.root_rule, rj, o.delegate.clone(), dj)
+            }
+        };
+        Provenance {
+            obj: self.obj,
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            rule,
+            match_index,
+            delegate,
+            delegate_match,
+        }
+    }
+
+    /// The namespace that short names of rule `i` resolve in: the delegate's for a delegated rule.
+    pub fn rule_namespace(&self, i: usize) -> &str {
+        match self.origins.get(i).and_then(|o| o.delegate.as_ref()) {
+            Some(d) => &d.namespace,
+            None => &self.namespace,
+        }
+    }
 }
 
 /// A gateway reference resolved to `ns/name`, or `mesh`.
@@ -48,24 +86,61 @@ pub fn gateway_key(reference: &str, vs_ns: &str) -> String {
     }
 }
 
-/// Every VirtualService with hosts, ordered by creation time (`metadata.creationTimestamp`, then
-/// input order), as istiod orders them.
-pub fn virtual_services<'a>(cx: &Context<'a>) -> Vec<VsEntry<'a>> {
+/// Every VirtualService with hosts, delegates merged, ordered by creation time
+/// (`metadata.creationTimestamp`, then input order), as istiod orders them.
+pub fn build_virtual_services<'a>(cx: &Context<'a>) -> Vec<VsEntry<'a>> {
     let mesh = cx.mesh();
+    let ns_of = |obj: usize| cx.objects[obj].namespace_or(&cx.options.default_namespace).to_string();
+    let export_of = |vs: &VirtualService| {
+        vs.spec.export_to.clone().unwrap_or_else(|| mesh.config.default_virtual_service_export_to.clone())
+    };
+    let find = |ns: &str, name: &str| {
+        mesh.virtual_services
+            .iter()
+            .find(|&&(obj, vs)| {
+                vs.spec.hosts.as_ref().is_none_or(Vec::is_empty)
+                    && cx.objects[obj].name.as_deref() == Some(name)
+                    && ns_of(obj) == ns
+            })
+            .map(|&(obj, vs)| DelegateVs {
+                obj,
+                namespace: ns.to_string(),
+                name: name.to_string(),
+                vs,
+                export_to: export_of(vs),
+            })
+    };
     let mut out: Vec<VsEntry<'a>> = mesh
         .virtual_services
         .iter()
         .map(|&(obj, vs)| {
             let o = &cx.objects[obj];
-            let ns = o.namespace_or(&cx.options.default_namespace).to_string();
+            let ns = ns_of(obj);
             let hosts = vs.spec.hosts.iter().flatten().map(|h| hosts::fqdn(h, &ns).to_ascii_lowercase()).collect();
             let gateways = match vs.spec.gateways.as_deref() {
                 None | Some([]) => vec!["mesh".to_string()],
                 Some(g) => g.iter().map(|g| gateway_key(g, &ns)).collect(),
             };
-            let export_to =
-                vs.spec.export_to.clone().unwrap_or_else(|| mesh.config.default_virtual_service_export_to.clone());
-            VsEntry { obj, name: o.name.clone().unwrap_or_default(), namespace: ns, vs, hosts, gateways, export_to }
+            let (vs, origins, merge_drops) = if vs.spec.http.iter().flatten().any(|r| r.delegate.is_some()) {
+                let m = delegate::merge(vs, &ns, find);
+                let mut merged = vs.clone();
+                merged.spec.http = Some(m.http);
+                (Cow::Owned(merged), m.origins, m.dropped)
+            } else {
+                (Cow::Borrowed(vs), Vec::new(), Vec::new())
+            };
+            let export_to = export_of(&vs);
+            VsEntry {
+                obj,
+                name: o.name.clone().unwrap_or_default(),
+                namespace: ns,
+                vs,
+                origins,
+                merge_drops,
+                hosts,
+                gateways,
+                export_to,
+            }
         })
         .collect();
     out.sort_by(|a, b| {
@@ -75,9 +150,14 @@ pub fn virtual_services<'a>(cx: &Context<'a>) -> Vec<VsEntry<'a>> {
     out
 }
 
+/// Every VirtualService with hosts, delegates merged, in istiod's order (built once per run).
+pub fn virtual_services<'c, 'a>(cx: &'c Context<'a>) -> &'c [VsEntry<'a>] {
+    cx.virtual_service_entries()
+}
+
 /// The VirtualServices a proxy in `proxy_ns` sees for gateway `key` (`mesh` for sidecars), in
 /// `VirtualServicesForGateway` order: private to the namespace, exported to it, public.
-pub fn virtual_services_for<'a>(all: &[VsEntry<'a>], key: &str, proxy_ns: &str) -> Vec<VsEntry<'a>> {
+pub fn virtual_services_for<'c, 'a>(all: &'c [VsEntry<'a>], key: &str, proxy_ns: &str) -> Vec<&'c VsEntry<'a>> {
     let public = |e: &VsEntry| e.export_to.is_empty() || e.export_to.iter().any(|x| x == "*");
     let group = |e: &VsEntry| {
         if public(e) {
@@ -88,25 +168,59 @@ pub fn virtual_services_for<'a>(all: &[VsEntry<'a>], key: &str, proxy_ns: &str) 
             1
         }
     };
-    let mut out: Vec<VsEntry> = all
+    let mut out: Vec<&VsEntry> = all
         .iter()
         .filter(|e| !e.hosts.is_empty() && e.gateways.iter().any(|g| g == key))
         .filter(|e| hosts::visible(&e.export_to, &e.namespace, proxy_ns))
-        .cloned()
         .collect();
-    out.sort_by_key(group);
+    out.sort_by_key(|e| group(e));
     out
 }
 
+/// The VirtualServices a sidecar uses: bound to `mesh`, visible from its namespace, within its
+/// Sidecar resource's egress hosts.
+pub fn sidecar_virtual_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy) -> Vec<&'c VsEntry<'a>> {
+    let mesh = cx.mesh();
+    let sidecar = mesh.sidecar_for(&proxy.namespace, &proxy.labels);
+    let in_egress =
+        |e: &VsEntry| sidecar.is_none_or(|sc| e.hosts.iter().any(|h| mesh.egress_allows(sc, &e.namespace, h)));
+    virtual_services_for(virtual_services(cx), "mesh", &proxy.namespace).into_iter().filter(|e| in_egress(e)).collect()
+}
+
 /// What istiod needs to resolve destinations.
-struct Scope<'c, 'a> {
-    cx: &'c Context<'a>,
-    proxy: &'c Proxy,
+pub(super) struct Scope<'c, 'a> {
+    pub cx: &'c Context<'a>,
+    pub proxy: &'c Proxy,
 }
 
 impl Scope<'_, '_> {
+    /// Weighted destinations as `applyHTTPRouteDestination` / the TCP proxy get them: one
+    /// destination takes all traffic; of several, weight 0 is dropped and the rest share by
+    /// relative weight.
+    pub fn weighted<'d>(
+        &self,
+        items: impl Iterator<Item = (&'d net::Destination, Option<i32>)>,
+        vs_ns: &str,
+        port: u32,
+    ) -> Vec<Destination> {
+        let all: Vec<(&net::Destination, i32)> = items.map(|(d, w)| (d, w.unwrap_or(0))).collect();
+        let kept: Vec<(&net::Destination, i32)> =
+            if all.len() > 1 { all.into_iter().filter(|(_, w)| *w > 0).collect() } else { all };
+        let total: f64 = kept.iter().map(|(_, w)| f64::from((*w).max(0))).sum();
+        kept.iter()
+            .map(|(d, w)| {
+                let share = if kept.len() == 1 || total == 0.0 {
+                    100.0
+                } else {
+                    (f64::from(*w) * 10000.0 / total).round() / 100.0
+                };
+                self.destination(d, vs_ns, port, share)
+            })
+            .collect()
+    }
+
     /// One destination, as `GetDestinationCluster` names it, and whether Envoy has that cluster.
-    fn destination(&self, d: &net::Destination, vs_ns: &str, listener_port: u32, weight: f64) -> Destination {
+    pub fn destination(&self, d: &net::Destination, vs_ns: &str, listener_port: u32, weight: f64) -> Destination {
         let mesh = self.cx.mesh();
         let host = hosts::fqdn(&d.host, vs_ns);
         let services = mesh.services_for(&host, &self.proxy.namespace);
@@ -149,25 +263,7 @@ impl Scope<'_, '_> {
             let body = dr.body.as_ref().and_then(|b| b.string.clone().or_else(|| b.bytes.clone()));
             return Action::DirectResponse { status: dr.status, body };
         }
-        let routes: Vec<&net::HTTPRouteDestination> = rule.route.iter().flatten().collect();
-        let kept: Vec<&net::HTTPRouteDestination> = if routes.len() > 1 {
-            routes.iter().copied().filter(|r| r.weight.unwrap_or(0) > 0).collect()
-        } else {
-            routes
-        };
-        let total: f64 = kept.iter().map(|r| f64::from(r.weight.unwrap_or(0).max(0))).sum();
-        let dests = kept
-            .iter()
-            .map(|r| {
-                let w = if kept.len() == 1 || total == 0.0 {
-                    100.0
-                } else {
-                    (f64::from(r.weight.unwrap_or(0)) * 10000.0 / total).round() / 100.0
-                };
-                self.destination(&r.destination, vs_ns, port, w)
-            })
-            .collect();
-        Action::Forward(dests)
+        Action::Forward(self.weighted(rule.route.iter().flatten().map(|r| (&r.destination, r.weight)), vs_ns, port))
     }
 
     fn mirrors(&self, rule: &HTTPRoute, vs_ns: &str, port: u32) -> Vec<(Destination, f64)> {
@@ -196,32 +292,45 @@ fn cx_name(cx: &Context, obj: usize) -> String {
 
 /// `BuildHTTPRoutesForVirtualService` for one port and gateway (`mesh` for sidecars): the Envoy
 /// routes of one VirtualService in order, and the rules and matches it did not emit.
-fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &str) -> (Vec<Route<'a>>, Vec<Dropped>) {
+fn translate<'c>(
+    scope: &Scope<'_, '_>,
+    e: &'c VsEntry<'_>,
+    port: u32,
+    gateway: &str,
+) -> (Vec<Route<'c>>, Vec<Dropped>) {
     let mut routes = Vec::new();
-    let mut dropped = Vec::new();
-    let prov = |rule: usize, m: Option<usize>| Provenance {
-        obj: e.obj,
-        namespace: e.namespace.clone(),
-        name: e.name.clone(),
-        rule,
-        match_index: m,
-    };
+    let mut dropped: Vec<Dropped> = e
+        .merge_drops
+        .iter()
+        .map(|d| {
+            Dropped::new(
+                Provenance {
+                    obj: e.obj,
+                    namespace: e.namespace.clone(),
+                    name: e.name.clone(),
+                    rule: d.root_rule,
+                    match_index: None,
+                    delegate: d.delegate.clone(),
+                    delegate_match: None,
+                },
+                d.reason.clone(),
+            )
+        })
+        .collect();
+    let prov = |rule: usize, m: Option<usize>| e.provenance(rule, m);
     let mut cut: Option<Provenance> = None;
     for (i, rule) in e.vs.spec.http.iter().flatten().enumerate() {
         let matches = rule.match_.as_deref().unwrap_or_default();
         if let Some(c) = &cut {
             let reason = format!("after the catch-all {c}: istiod stops translating the VirtualService there");
             if matches.is_empty() {
-                dropped.push(Dropped { from: prov(i, None), reason });
+                dropped.push(Dropped::new(prov(i, None), reason));
             } else {
-                dropped.extend((0..matches.len()).map(|j| Dropped { from: prov(i, Some(j)), reason: reason.clone() }));
+                dropped.extend((0..matches.len()).map(|j| Dropped::new(prov(i, Some(j)), reason.clone())));
             }
             continue;
         }
-        if rule.delegate.is_some() {
-            dropped.push(Dropped { from: prov(i, None), reason: "delegation is not simulated yet".into() });
-            continue;
-        }
+        let rule_ns = e.rule_namespace(i);
         let make = |m: RouteMatch, j: Option<usize>| Route {
             from: Some(prov(i, j)),
             name: match (&rule.name, j.and_then(|j| matches[j].name.as_ref())) {
@@ -231,9 +340,9 @@ fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &st
                 (None, None) => String::new(),
             },
             matcher: m,
-            action: scope.action(rule, &e.namespace, port),
+            action: scope.action(rule, rule_ns, port),
             rule: Some(rule),
-            mirrors: scope.mirrors(rule, &e.namespace, port),
+            mirrors: scope.mirrors(rule, rule_ns, port),
         };
         if matches.is_empty() {
             routes.push(make(RouteMatch::catch_all(), None));
@@ -243,11 +352,11 @@ fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &st
         for (j, m) in matches.iter().enumerate() {
             if let Some(c) = &cut {
                 let reason = format!("after the catch-all {c}: istiod stops translating there");
-                dropped.push(Dropped { from: prov(i, Some(j)), reason });
+                dropped.push(Dropped::new(prov(i, Some(j)), reason));
                 continue;
             }
             if let Some(reason) = compile_time_miss(m, port, gateway, &e.namespace, scope.proxy) {
-                dropped.push(Dropped { from: prov(i, Some(j)), reason });
+                dropped.push(Dropped::new(prov(i, Some(j)), reason));
                 continue;
             }
             let rm = RouteMatch::from_istio(m);
@@ -257,6 +366,9 @@ fn translate<'a>(scope: &Scope<'_, 'a>, e: &VsEntry<'a>, port: u32, gateway: &st
                 cut = Some(prov(i, Some(j)));
             }
         }
+    }
+    for d in &mut dropped {
+        d.hosts.clone_from(&e.hosts);
     }
     (routes, dropped)
 }
@@ -361,14 +473,14 @@ fn server_terminates_https(s: &Server) -> bool {
 
 /// A gateway route table being assembled: name, server port, SNI hosts (HTTPS), and its servers
 /// as (gateway `ns/name`, gateway namespace, server).
-type Table<'a> = (String, u32, Option<Vec<String>>, Vec<(String, String, &'a Server)>);
+type Table<'c> = (String, u32, Option<Vec<String>>, Vec<(String, String, &'c Server)>);
 
 /// Every HTTP route configuration of a gateway workload: one `http.<port>` per plain-text port
 /// (shared by its servers) and one per terminating HTTPS server.
-pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'a>> {
+pub fn compile_gateway<'c>(cx: &'c Context<'_>, proxy: &Proxy) -> Vec<RouteConfig<'c>> {
     let gateways = merged_gateways(cx, proxy);
     // (route config name, server port) → servers (gateway key, gateway namespace, server).
-    let mut tables: Vec<Table<'a>> = Vec::new();
+    let mut tables: Vec<Table<'c>> = Vec::new();
     let mut claimed: HashMap<u32, bool> = HashMap::new();
     for (i, ns, g) in &gateways {
         let key = format!("{ns}/{}", cx_name(cx, *i));
@@ -400,11 +512,11 @@ pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'
     tables
         .into_iter()
         .map(|(name, port, tls_hosts, servers)| {
-            let mut vhosts: Vec<VirtualHost<'a>> = Vec::new();
+            let mut vhosts: Vec<VirtualHost<'c>> = Vec::new();
             let mut dropped: Vec<Dropped> = Vec::new();
             for (key, gw_ns, server) in &servers {
                 let redirect = server.tls.as_ref().and_then(|t| t.https_redirect).unwrap_or(false);
-                for e in virtual_services_for(&all, key, &proxy.namespace) {
+                for e in virtual_services_for(all, key, &proxy.namespace) {
                     let server_hosts: Vec<String> = server
                         .hosts
                         .iter()
@@ -430,7 +542,7 @@ pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'
                     if common.is_empty() {
                         continue;
                     }
-                    let (routes, d) = translate(&scope, &e, port, key);
+                    let (routes, d) = translate(&scope, e, port, key);
                     for x in d {
                         if !dropped.contains(&x) {
                             dropped.push(x);
@@ -482,7 +594,7 @@ pub fn compile_gateway<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<RouteConfig<'
                     require_tls: false,
                 });
             }
-            RouteConfig { name, port, virtual_hosts: vhosts, dropped, tls_hosts }
+            RouteConfig::new(name, port, vhosts, dropped, tls_hosts)
         })
         .collect()
 }
@@ -547,20 +659,27 @@ pub fn registry_only(cx: &Context, proxy: &Proxy) -> bool {
 }
 
 /// The services a sidecar in `proxy.namespace` sees on `port`, one per host (its own
-/// namespace's first).
+/// namespace's first), within its Sidecar resource's egress hosts.
 pub fn sidecar_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy, port: u32) -> Vec<&'c ServiceRecord<'a>> {
+    let mesh = cx.mesh();
+    let sidecar = mesh.sidecar_for(&proxy.namespace, &proxy.labels);
     let mut by_host: Vec<&ServiceRecord> = Vec::new();
-    for s in &cx.mesh().services {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for s in &mesh.services {
         if s.source == ServiceSource::Implicit
             || !s.ports.iter().any(|p| p.number == port)
             || !hosts::visible(&s.export_to, &s.namespace, &proxy.namespace)
+            || sidecar.is_some_and(|sc| !mesh.egress_allows(sc, &s.namespace, &s.host))
         {
             continue;
         }
-        match by_host.iter_mut().find(|x| x.host == s.host) {
-            Some(x) if s.namespace == proxy.namespace && x.namespace != proxy.namespace => *x = s,
+        match index.get(s.host.as_str()) {
+            Some(&i) if s.namespace == proxy.namespace && by_host[i].namespace != proxy.namespace => by_host[i] = s,
             Some(_) => {}
-            None => by_host.push(s),
+            None => {
+                index.insert(&s.host, by_host.len());
+                by_host.push(s);
+            }
         }
     }
     by_host
@@ -569,12 +688,12 @@ pub fn sidecar_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy, port: u32) -
 /// A sidecar's outbound route configuration for an HTTP port: `"<port>"` over every HTTP service
 /// on the port (selected by Host), or for a sniffed port `"<host>:<port>"` over that one service
 /// (`only`), whose virtual host then answers every Host.
-pub fn compile_sidecar<'a>(
-    cx: &Context<'a>,
+pub fn compile_sidecar<'c, 'a>(
+    cx: &'c Context<'a>,
     proxy: &Proxy,
     port: u32,
     only: Option<&ServiceRecord<'a>>,
-) -> RouteConfig<'a> {
+) -> RouteConfig<'c> {
     let services: Vec<&ServiceRecord> = match only {
         Some(s) => vec![s],
         None => sidecar_services(cx, proxy, port)
@@ -582,26 +701,34 @@ pub fn compile_sidecar<'a>(
             .filter(|s| port_protocol(s, port) == Some(PortProtocol::Http))
             .collect(),
     };
-    let all = virtual_services(cx);
     let scope = Scope { cx, proxy };
-    let mut vhosts: Vec<VirtualHost<'a>> = Vec::new();
+    let mut vhosts: Vec<VirtualHost<'c>> = Vec::new();
     let mut dropped: Vec<Dropped> = Vec::new();
     let mut covered: HashSet<String> = HashSet::new();
     // domain → the VirtualService that owns it (first wins).
     let mut owner: HashMap<String, String> = HashMap::new();
-    for e in virtual_services_for(&all, "mesh", &proxy.namespace) {
-        let on_service = e.hosts.iter().any(|h| services.iter().any(|s| hosts::matches(h, &s.host)));
+    let by_host: HashMap<&str, usize> = services.iter().enumerate().map(|(i, s)| (s.host.as_str(), i)).collect();
+    let wildcard_services: Vec<&ServiceRecord> = services.iter().copied().filter(|s| s.host.starts_with('*')).collect();
+    let on_service = |h: &str| {
+        if h.starts_with('*') {
+            services.iter().any(|s| hosts::matches(h, &s.host))
+        } else {
+            by_host.contains_key(h) || wildcard_services.iter().any(|s| hosts::matches(h, &s.host))
+        }
+    };
+    for e in sidecar_virtual_services(cx, proxy) {
+        let on_service = e.hosts.iter().any(|h| on_service(h));
         if (port != 80 || only.is_some()) && !on_service {
             continue;
         }
-        let (routes, d) = translate(&scope, &e, port, "mesh");
+        let (routes, d) = translate(&scope, e, port, "mesh");
         dropped.extend(d);
         if routes.is_empty() {
             continue;
         }
         let mut domain_sets: Vec<(String, Vec<String>)> = Vec::new();
         for h in &e.hosts {
-            if let Some(s) = services.iter().find(|s| s.host == *h) {
+            if let Some(s) = by_host.get(h.as_str()).map(|&i| services[i]) {
                 covered.insert(s.host.clone());
                 domain_sets.push((h.clone(), service_domains(&s.host, &proxy.namespace)));
             } else if h.starts_with('*') {
@@ -634,7 +761,9 @@ pub fn compile_sidecar<'a>(
                         "host {h} belongs to the older VirtualService {older}: a sidecar uses only the oldest \
                          VirtualService for a host"
                     );
-                    dropped.push(Dropped { from: r.from.clone().expect("VS route"), reason });
+                    let mut d = Dropped::new(r.from.clone().expect("VS route"), reason);
+                    d.hosts.clone_from(&e.hosts);
+                    dropped.push(d);
                 }
                 continue;
             }
@@ -703,5 +832,40 @@ pub fn compile_sidecar<'a>(
             port.to_string()
         }
     };
-    RouteConfig { name, port, virtual_hosts: vhosts, dropped, tls_hosts: None }
+    RouteConfig::new(name, port, vhosts, dropped, None)
+}
+
+/// The namespaces of the gateway workloads a Gateway selector picks (the root namespace when the
+/// input holds none of them: the default ingress gateway lives there).
+pub fn gateway_namespaces(cx: &Context, selector: &StringMap) -> Vec<String> {
+    let mesh = cx.mesh();
+    let mut namespaces: Vec<String> = Vec::new();
+    for w in mesh.workloads.iter().filter(|w| selects(selector, w.labels)) {
+        if !namespaces.contains(&w.namespace) {
+            namespaces.push(w.namespace.clone());
+        }
+    }
+    if namespaces.is_empty() {
+        namespaces.push(mesh.config.root_namespace.clone());
+    }
+    namespaces
+}
+
+/// Every gateway workload the Gateways configure, once: each Gateway's selector in each namespace
+/// of the workloads it selects, with the Gateways (`ns/name`) that select it.
+pub fn gateway_proxies(cx: &Context) -> Vec<Proxy> {
+    let mesh = cx.mesh();
+    let mut keys: Vec<&(String, String)> = mesh.gateways.keys().collect();
+    keys.sort();
+    let mut out: Vec<Proxy> = Vec::new();
+    for key in keys {
+        let Some(Ok(Typed::Gateway(g))) = cx.typed[mesh.gateways[key]].as_ref() else { continue };
+        let Some(sel) = g.spec.selector.as_ref() else { continue };
+        for ns in gateway_namespaces(cx, sel) {
+            if !out.iter().any(|p| p.namespace == ns && p.labels == *sel) {
+                out.push(Proxy { kind: ProxyKind::Gateway, namespace: ns, labels: sel.clone() });
+            }
+        }
+    }
+    out
 }

@@ -1,13 +1,14 @@
 //! Envoy's side: one request through the compiled route tables, with a trace of every decision.
 
-use super::compile::{self, PortProtocol, Proxy, ProxyKind};
-use super::matcher::{DomainMatch, normalize_path, select_domain, split_query, strip_port};
+use super::compile::{self, PortProtocol, Proxy, ProxyKind, Scope};
+use super::l4;
+use super::matcher::{DomainMatch, normalize_path, split_query, strip_port};
 use super::{Action, Destination, RouteConfig};
 use crate::lint::Context;
 use crate::mesh::ServiceRecord;
 use crate::mesh::hosts;
 use crate::model::core::StringMap;
-use crate::model::networking::{HTTPRoute, RedirectPortSelection};
+use crate::model::networking::{HTTPRoute, RedirectPortSelection, Server};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -190,7 +191,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(kind: OutcomeKind, proxy: String) -> Outcome {
+    pub(super) fn new(kind: OutcomeKind, proxy: String) -> Outcome {
         Outcome {
             outcome: kind,
             proxy,
@@ -215,7 +216,7 @@ impl Outcome {
         }
     }
 
-    fn note(&mut self, detail: impl Into<String>) {
+    pub(super) fn note(&mut self, detail: impl Into<String>) {
         self.trace.push(TraceEntry {
             virtual_service: None,
             rule_index: None,
@@ -247,10 +248,10 @@ type ServicesAt<'c, 'a> = Rc<(Vec<&'c ServiceRecord<'a>>, HashMap<String, usize>
 /// istiod pushes them once) and reused by every request that enters that proxy.
 pub struct Simulator<'c, 'a> {
     cx: &'c Context<'a>,
-    gateways: RefCell<HashMap<String, Rc<Vec<RouteConfig<'a>>>>>,
+    gateways: RefCell<HashMap<String, Rc<Vec<RouteConfig<'c>>>>>,
     /// Per (proxy, port): the services it sees, and the index of the service each domain names.
     services: RefCell<HashMap<(String, u32), ServicesAt<'c, 'a>>>,
-    sidecars: RefCell<HashMap<SidecarKey, Rc<RouteConfig<'a>>>>,
+    sidecars: RefCell<HashMap<SidecarKey, Rc<RouteConfig<'c>>>>,
 }
 
 impl<'c, 'a> Simulator<'c, 'a> {
@@ -258,7 +259,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
         Simulator { cx, gateways: Default::default(), services: Default::default(), sidecars: Default::default() }
     }
 
-    fn gateway_configs(&self, name: &str, proxy: &Proxy) -> Rc<Vec<RouteConfig<'a>>> {
+    fn gateway_configs(&self, name: &str, proxy: &Proxy) -> Rc<Vec<RouteConfig<'c>>> {
         let cx = self.cx;
         self.gateways
             .borrow_mut()
@@ -291,7 +292,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
         proxy: &Proxy,
         port: u32,
         only: Option<&ServiceRecord<'a>>,
-    ) -> Rc<RouteConfig<'a>> {
+    ) -> Rc<RouteConfig<'c>> {
         let cx = self.cx;
         let key = (name.to_string(), port, only.map(|s| s.host.clone()));
         self.sidecars
@@ -312,22 +313,38 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 let configs = self.gateway_configs(&name, &proxy);
                 let sni = req.sni.clone().unwrap_or_else(|| strip_port(&req.host).to_ascii_lowercase());
                 let at_port: Vec<&RouteConfig> = configs.iter().filter(|c| c.port == port).collect();
+                let l4 = matches!(req.protocol.to_ascii_lowercase().as_str(), "tcp" | "tls");
                 let chosen = at_port
                     .iter()
                     .find(|c| c.tls_hosts.is_none())
-                    .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))));
-                match chosen {
-                    Some(c) => run_http(c, req, name),
-                    None => {
-                        let mut o = Outcome::new(OutcomeKind::NoListener, name);
-                        let ports: Vec<String> = configs.iter().map(|c| c.port.to_string()).collect();
-                        o.note(format!(
-                            "no HTTP server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
-                            if ports.is_empty() { "none".into() } else { ports.join(", ") }
-                        ));
-                        o
-                    }
+                    .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))))
+                    .filter(|_| !l4);
+                if let Some(c) = chosen {
+                    return run_http(c, req, name);
                 }
+                let servers: Vec<(String, String, &Server)> = compile::merged_gateways(cx, &proxy)
+                    .into_iter()
+                    .flat_map(|(i, ns, g)| {
+                        let key = format!("{ns}/{}", cx.objects[i].name.as_deref().unwrap_or_default());
+                        g.spec.servers.iter().flatten().map(move |s| (key.clone(), ns.clone(), s))
+                    })
+                    .collect();
+                let scope = Scope { cx, proxy: &proxy };
+                let entries_for =
+                    |key: &str| compile::virtual_services_for(compile::virtual_services(cx), key, &proxy.namespace);
+                let sni = req.sni.clone().or_else(|| (!req.host.is_empty()).then(|| strip_port(&req.host).to_string()));
+                let o = Outcome::new(OutcomeKind::NoListener, name.clone());
+                let dest = req.destination_address.as_deref();
+                if let Some(o) = l4::gateway(&scope, &servers, entries_for, sni.as_deref(), dest, port, o) {
+                    return o;
+                }
+                let mut o = Outcome::new(OutcomeKind::NoListener, name);
+                let ports: Vec<String> = configs.iter().map(|c| c.port.to_string()).collect();
+                o.note(format!(
+                    "no server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
+                    if ports.is_empty() { "none".into() } else { ports.join(", ") }
+                ));
+                o
             }
             ProxyKind::Sidecar => {
                 let host = strip_port(&req.host).to_ascii_lowercase();
@@ -359,18 +376,10 @@ impl<'c, 'a> Simulator<'c, 'a> {
                     Some(PortProtocol::Other) => {
                         let s = target.expect("protocol implies a service");
                         let mut o = Outcome::new(OutcomeKind::TcpForward, name);
-                        o.destinations.push(Destination {
-                            host: s.host.clone(),
-                            subset: String::new(),
-                            port,
-                            weight: 100.0,
-                            cluster: format!("outbound|{port}||{}", s.host),
-                            missing: None,
-                        });
-                        o.note(format!(
-                            "port {port} of {} is not HTTP: forwarded as TCP (TCP/TLS routes are not simulated yet)",
-                            s.host
-                        ));
+                        let scope = Scope { cx, proxy: &proxy };
+                        let entries = compile::sidecar_virtual_services(cx, &proxy);
+                        let (sni, dest) = (req.sni.as_deref(), req.destination_address.as_deref());
+                        l4::sidecar(&scope, s, &entries, sni, dest, port, &mut o);
                         o
                     }
                     _ if any_http => run_http(&self.sidecar_config(&name, &proxy, port, None), req, name),
@@ -408,7 +417,12 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
     headers.push((":authority".into(), req.host.clone()));
     headers.push((":scheme".into(), req.scheme().to_string()));
     headers.push((":path".into(), raw_path.to_string()));
-    for d in &cfg.dropped {
+    let host = strip_port(&req.host).to_ascii_lowercase();
+    let selected = cfg.domains.select(&req.host);
+    // The drops that concern this request: of VirtualServices for its Host or for the virtual
+    // host it selects.
+    let domains = selected.map_or(&[][..], |(vi, _, _)| cfg.virtual_hosts[vi].domains.as_slice());
+    for d in cfg.dropped.iter().filter(|d| d.concerns(&host) || domains.iter().any(|x| x != "*" && d.concerns(x))) {
         o.trace.push(TraceEntry {
             virtual_service: Some(d.from.vs()),
             rule_index: Some(d.from.rule),
@@ -417,14 +431,14 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
             detail: d.reason.clone(),
         });
     }
-    let Some((vi, domain, how)) = select_domain(&req.host, cfg.virtual_hosts.iter().map(|v| v.domains.as_slice()))
-    else {
+    let Some((vi, di, how)) = selected else {
         o.status = Some(404);
         o.response_flags = Some("NR".into());
         o.note(format!("no virtual host of {} has a domain for {:?}", cfg.name, req.host));
         return o;
     };
     let vh = &cfg.virtual_hosts[vi];
+    let domain = &vh.domains[di];
     o.virtual_host = Some(vh.name.clone());
     let how = match how {
         DomainMatch::Exact => "exact",
@@ -487,6 +501,10 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
         o.virtual_service = Some(p.vs());
         o.rule_index = Some(p.rule);
         o.match_index = p.match_index;
+        if let Some(d) = &p.delegate {
+            o.delegate = Some(format!("{}/{}", d.namespace, d.name));
+            o.delegate_rule_index = Some(d.rule);
+        }
     }
     let rule = route.rule;
     match &route.action {

@@ -3,13 +3,49 @@
 
 use crate::model::networking::{HTTPMatchRequest, StringMatch};
 use regex::Regex;
+use std::collections::HashMap;
 
 /// A string matcher: exact, prefix or RE2 full match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StrMatch {
     Exact(String),
     Prefix(String),
-    Regex(String),
+    Regex(Re),
+}
+
+/// An RE2 expression compiled once for full matches (Envoy's `safe_regex`); `None` when it does
+/// not compile (or exceeds the size limit), and then it matches nothing.
+#[derive(Debug, Clone)]
+pub struct Re {
+    pub source: String,
+    compiled: Option<Regex>,
+}
+
+impl Re {
+    pub fn new(source: &str) -> Re {
+        let compiled = regex::RegexBuilder::new(&format!("^(?:{source})$")).size_limit(1 << 20).build().ok();
+        Re { source: source.to_string(), compiled }
+    }
+
+    /// Full match of `value`.
+    pub fn is_match(&self, value: &str) -> bool {
+        self.compiled.as_ref().is_some_and(|r| r.is_match(value))
+    }
+}
+
+impl PartialEq for Re {
+    fn eq(&self, other: &Re) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Re {}
+
+impl std::ops::Deref for Re {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.source
+    }
 }
 
 impl StrMatch {
@@ -21,7 +57,7 @@ impl StrMatch {
         } else if let Some(p) = &m.prefix {
             Some(StrMatch::Prefix(p.clone()))
         } else {
-            m.regex.as_ref().filter(|r| r.as_str() != "*").map(|r| StrMatch::Regex(r.clone()))
+            m.regex.as_ref().filter(|r| r.as_str() != "*").map(|r| StrMatch::Regex(Re::new(r)))
         }
     }
 
@@ -33,7 +69,7 @@ impl StrMatch {
             StrMatch::Prefix(p) => {
                 value.len() >= p.len() && value.is_char_boundary(p.len()) && value[..p.len()].eq_ignore_ascii_case(p)
             }
-            StrMatch::Regex(r) => full_match(r, value),
+            StrMatch::Regex(r) => r.is_match(value),
         }
     }
 }
@@ -43,14 +79,9 @@ impl std::fmt::Display for StrMatch {
         match self {
             StrMatch::Exact(v) => write!(f, "exact {v:?}"),
             StrMatch::Prefix(v) => write!(f, "prefix {v:?}"),
-            StrMatch::Regex(v) => write!(f, "regex {v:?}"),
+            StrMatch::Regex(v) => write!(f, "regex {:?}", v.source),
         }
     }
-}
-
-/// RE2 full match (Envoy's `safe_regex`); an invalid expression matches nothing.
-pub fn full_match(re: &str, value: &str) -> bool {
-    Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(value))
 }
 
 /// A header matcher (pseudo-headers `:method`, `:authority`, `:scheme` included).
@@ -164,7 +195,7 @@ impl RouteMatch {
     pub fn is_catch_all(&self) -> bool {
         let path_all = match &self.path.kind {
             StrMatch::Prefix(p) => p == "/",
-            StrMatch::Regex(r) => r == ".*",
+            StrMatch::Regex(r) => r.source == ".*",
             StrMatch::Exact(_) => false,
         };
         path_all && self.headers.is_empty() && self.query.is_empty()
@@ -209,48 +240,65 @@ pub enum DomainMatch {
     Any,
 }
 
-/// Envoy's virtual-host selection: the Host lower-cased with its port stripped; exact domains,
-/// then the longest suffix wildcard, then the longest prefix wildcard, then `*`. Returns the index
-/// of the domain list that won and how.
-pub fn select_domain<'d>(
-    host: &str,
-    domain_lists: impl Iterator<Item = &'d [String]>,
-) -> Option<(usize, &'d str, DomainMatch)> {
-    let host = strip_port(&host.to_ascii_lowercase()).to_string();
-    let mut best: Option<(usize, &str, DomainMatch, usize)> = None;
-    for (i, domains) in domain_lists.enumerate() {
-        for d in domains {
-            let d_l = d.to_ascii_lowercase();
-            let cand = if d_l == host {
-                Some((DomainMatch::Exact, usize::MAX))
-            } else if d_l == "*" {
-                Some((DomainMatch::Any, 0))
-            } else if let Some(suffix) = d_l.strip_prefix('*') {
-                (host.len() > suffix.len() && host.ends_with(suffix)).then_some((DomainMatch::Suffix, suffix.len()))
-            } else if let Some(prefix) = d_l.strip_suffix('*') {
-                (host.len() > prefix.len() && host.starts_with(prefix)).then_some((DomainMatch::Prefix, prefix.len()))
-            } else {
-                None
-            };
-            let Some((kind, len)) = cand else { continue };
-            let better = match &best {
-                None => true,
-                Some((_, _, bk, bl)) => rank(kind) > rank(*bk) || (rank(kind) == rank(*bk) && len > *bl),
-            };
-            if better {
-                best = Some((i, d.as_str(), kind, len));
-            }
-        }
-    }
-    best.map(|(i, d, k, _)| (i, d, k))
+/// Envoy's virtual-host selection over one route configuration, indexed once: exact domains in
+/// a hash map, suffix and prefix wildcards longest first, then `*`.
+#[derive(Debug, Clone, Default)]
+pub struct DomainIndex {
+    exact: HashMap<String, (usize, usize)>,
+    /// (suffix after `*`, virtual host, domain), longest suffix first.
+    suffix: Vec<(String, usize, usize)>,
+    /// (prefix before `*`, virtual host, domain), longest prefix first.
+    prefix: Vec<(String, usize, usize)>,
+    any: Option<(usize, usize)>,
 }
 
-fn rank(k: DomainMatch) -> u8 {
-    match k {
-        DomainMatch::Exact => 3,
-        DomainMatch::Suffix => 2,
-        DomainMatch::Prefix => 1,
-        DomainMatch::Any => 0,
+impl DomainIndex {
+    /// Index the domain lists of a route configuration's virtual hosts (the first virtual host
+    /// to list a domain keeps it).
+    pub fn new<'d>(domain_lists: impl Iterator<Item = &'d [String]>) -> DomainIndex {
+        let mut ix = DomainIndex::default();
+        for (v, domains) in domain_lists.enumerate() {
+            for (k, d) in domains.iter().enumerate() {
+                let d = d.to_ascii_lowercase();
+                if d == "*" {
+                    ix.any.get_or_insert((v, k));
+                } else if let Some(suffix) = d.strip_prefix('*') {
+                    ix.suffix.push((suffix.to_string(), v, k));
+                } else if let Some(prefix) = d.strip_suffix('*') {
+                    ix.prefix.push((prefix.to_string(), v, k));
+                } else {
+                    ix.exact.entry(d).or_insert((v, k));
+                }
+            }
+        }
+        ix.suffix.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
+        ix.prefix.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
+        ix
+    }
+
+    /// The Host lower-cased with its port stripped: exact domains, then the longest suffix
+    /// wildcard, then the longest prefix wildcard, then `*`. Returns (virtual host, domain) and how.
+    pub fn select(&self, host: &str) -> Option<(usize, usize, DomainMatch)> {
+        let lower;
+        let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = host.to_ascii_lowercase();
+            strip_port(&lower)
+        } else {
+            strip_port(host)
+        };
+        if let Some(&(v, k)) = self.exact.get(host) {
+            return Some((v, k, DomainMatch::Exact));
+        }
+        if let Some((_, v, k)) = self.suffix.iter().find(|(s, _, _)| host.len() > s.len() && host.ends_with(s.as_str()))
+        {
+            return Some((*v, *k, DomainMatch::Suffix));
+        }
+        if let Some((_, v, k)) =
+            self.prefix.iter().find(|(p, _, _)| host.len() > p.len() && host.starts_with(p.as_str()))
+        {
+            return Some((*v, *k, DomainMatch::Prefix));
+        }
+        self.any.map(|(v, k)| (v, k, DomainMatch::Any))
     }
 }
 

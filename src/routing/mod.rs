@@ -10,13 +10,18 @@
 
 pub mod analysis;
 pub mod compile;
+pub mod contain;
+pub mod delegate;
 pub mod eval;
+pub mod l4;
 pub mod matcher;
 #[cfg(test)]
 mod tests;
 
 pub use compile::{Proxy, ProxyKind, compile_gateway, compile_sidecar};
+pub use delegate::DelegateRule;
 pub use eval::{Outcome, OutcomeKind, Request, Simulator, simulate};
+use matcher::DomainIndex;
 pub use matcher::RouteMatch;
 
 use crate::model::networking::HTTPRoute;
@@ -34,6 +39,10 @@ pub struct Provenance {
     pub rule: usize,
     /// Index in `http[rule].match`; `None` for a rule without `match`.
     pub match_index: Option<usize>,
+    /// The delegate rule this route came from, when the rule delegates.
+    pub delegate: Option<DelegateRule>,
+    /// Index in the delegate rule's `match`.
+    pub delegate_match: Option<usize>,
 }
 
 impl Provenance {
@@ -42,11 +51,20 @@ impl Provenance {
         format!("{}/{}", self.namespace, self.name)
     }
 
-    /// The JSON pointer of the rule (or its match) inside the VirtualService.
+    /// The object that holds the rule: the delegate VirtualService for a delegated rule.
+    pub fn holder(&self) -> usize {
+        self.delegate.as_ref().map_or(self.obj, |d| d.obj)
+    }
+
+    /// The JSON pointer of the rule (or its match) inside its holder.
     pub fn pointer(&self) -> String {
-        match self.match_index {
-            Some(j) => format!("/spec/http/{}/match/{j}", self.rule),
-            None => format!("/spec/http/{}", self.rule),
+        let (rule, m) = match &self.delegate {
+            Some(d) => (d.rule, self.delegate_match),
+            None => (self.rule, self.match_index),
+        };
+        match m {
+            Some(j) => format!("/spec/http/{rule}/match/{j}"),
+            None => format!("/spec/http/{rule}"),
         }
     }
 }
@@ -56,6 +74,12 @@ impl std::fmt::Display for Provenance {
         write!(f, "{} http[{}]", self.vs(), self.rule)?;
         if let Some(j) = self.match_index {
             write!(f, " match[{j}]")?;
+        }
+        if let Some(d) = &self.delegate {
+            write!(f, " → delegate {}/{} http[{}]", d.namespace, d.name, d.rule)?;
+            if let Some(j) = self.delegate_match {
+                write!(f, " match[{j}]")?;
+            }
         }
         Ok(())
     }
@@ -120,6 +144,21 @@ pub struct VirtualHost<'a> {
 pub struct Dropped {
     pub from: Provenance,
     pub reason: String,
+    /// The hosts of the VirtualService, so that a trace shows only the drops that concern the
+    /// request's host.
+    #[serde(skip)]
+    pub hosts: Vec<String>,
+}
+
+impl Dropped {
+    pub fn new(from: Provenance, reason: String) -> Dropped {
+        Dropped { from, reason, hosts: Vec::new() }
+    }
+
+    /// Whether the drop concerns a request for `host` (lower-case, no port).
+    pub fn concerns(&self, host: &str) -> bool {
+        self.hosts.is_empty() || self.hosts.iter().any(|h| crate::mesh::hosts::matches(h, host))
+    }
 }
 
 /// One route configuration (RDS).
@@ -133,4 +172,19 @@ pub struct RouteConfig<'a> {
     /// For a terminating HTTPS server's own route configuration: the server hosts its filter
     /// chain answers by SNI.
     pub tls_hosts: Option<Vec<String>>,
+    /// The virtual hosts' domains, indexed for Envoy's selection.
+    pub domains: DomainIndex,
+}
+
+impl<'c> RouteConfig<'c> {
+    pub fn new(
+        name: String,
+        port: u32,
+        virtual_hosts: Vec<VirtualHost<'c>>,
+        dropped: Vec<Dropped>,
+        tls_hosts: Option<Vec<String>>,
+    ) -> Self {
+        let domains = DomainIndex::new(virtual_hosts.iter().map(|v| v.domains.as_slice()));
+        RouteConfig { name, port, virtual_hosts, dropped, tls_hosts, domains }
+    }
 }

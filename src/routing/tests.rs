@@ -298,6 +298,264 @@ spec:
   ports: [{port: 7000}]
 "#;
 
+/// Delegation (istio.io ops/traffic-management "delegate VirtualService"): a root on the gateway
+/// hands `/reviews` and `/ratings` to VirtualServices owned by other namespaces.
+const DELEGATE: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: corp, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [corp.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: root, namespace: default}
+spec:
+  hosts: [corp.example.com]
+  gateways: [corp]
+  http:
+  - name: reviews
+    match: [{uri: {prefix: /reviews}}]
+    timeout: 5s
+    delegate: {name: reviews, namespace: team-a}
+  - match: [{uri: {prefix: /ratings}}]
+    delegate: {name: ratings}
+  - match: [{uri: {prefix: /ghost}}]
+    delegate: {name: ghost, namespace: team-a}
+  - match: [{uri: {prefix: /private}}]
+    delegate: {name: private, namespace: team-a}
+  - route: [{destination: {host: productpage, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: team-a}
+spec:
+  http:
+  - name: beta
+    match: [{uri: {prefix: /reviews/beta}, headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: reviews.default.svc.cluster.local, subset: v2, port: {number: 9080}}}]
+  - match: [{uri: {prefix: /other}}]
+    route: [{destination: {host: reviews.default.svc.cluster.local, subset: v3, port: {number: 9080}}}]
+  - route: [{destination: {host: reviews.default.svc.cluster.local, subset: v1, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings, namespace: default}
+spec:
+  http:
+  - match: [{uri: {exact: /ratings/legacy}}]
+    directResponse: {status: 410}
+  - route: [{destination: {host: ratings, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: private, namespace: team-a}
+spec:
+  exportTo: ["."]
+  http:
+  - route: [{destination: {host: reviews.default.svc.cluster.local, port: {number: 9080}}}]
+"#;
+
+/// Sidecar egress scoping (istio.io reference Sidecar): clients in `default` see only their own
+/// namespace and `istio-system`.
+const EGRESS_SCOPE: &str = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: other}
+spec:
+  selector: {app: echo}
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+  - hosts: ["./*", "istio-system/*"]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: strict, namespace: default}
+spec:
+  workloadSelector: {labels: {app: strict}}
+  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+  egress:
+  - hosts: ["./*"]
+"#;
+
+/// TCP and TLS (istio.io tasks/traffic-management tcp-traffic-shifting, ingress-sni-passthrough,
+/// and the TCP/TLS sections of the VirtualService reference).
+const L4: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: l4, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: ["*"]
+  - port: {number: 443, name: tls, protocol: TLS}
+    tls: {mode: PASSTHROUGH}
+    hosts: ["*.secure.example.com"]
+  - port: {number: 15443, name: tls-auto, protocol: TLS}
+    tls: {mode: AUTO_PASSTHROUGH}
+    hosts: ["*.local"]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: tcp-echo, namespace: default}
+spec:
+  selector: {app: tcp-echo}
+  ports: [{name: tcp, port: 9000}, {name: tcp-other, port: 9001}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: mongo, namespace: default}
+spec:
+  selector: {app: mongo}
+  ports: [{name: mongo, port: 27017}, {name: mongo-backup, port: 27018}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: secure, namespace: default}
+spec:
+  selector: {app: secure}
+  ports: [{name: https, port: 443}, {name: https-alt, port: 8443}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp-echo, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [l4]
+  tcp:
+  - match: [{port: 31400}]
+    route:
+    - destination: {host: tcp-echo, port: {number: 9000}}
+      weight: 80
+    - destination: {host: tcp-echo, port: {number: 9001}}
+      weight: 20
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: passthrough, namespace: default}
+spec:
+  hosts: ["*.secure.example.com"]
+  gateways: [l4]
+  tls:
+  - match: [{port: 443, sniHosts: ["*.secure.example.com"]}]
+    route: [{destination: {host: secure, port: {number: 443}}}]
+  - match: [{port: 443, sniHosts: [a.secure.example.com]}]
+    route: [{destination: {host: secure, port: {number: 8443}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: mongo, namespace: default}
+spec:
+  hosts: [mongo]
+  tcp:
+  - match: [{port: 27017, destinationSubnets: [10.1.0.0/16]}]
+    route: [{destination: {host: mongo, port: {number: 27018}}}]
+  - match: [{port: 27017, sourceLabels: {app: batch}}]
+    route: [{destination: {host: mongo, port: {number: 27018}}}]
+  - route: [{destination: {host: mongo}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: secure, namespace: default}
+spec:
+  hosts: [secure]
+  tls:
+  - match: [{port: 443, sniHosts: [secure.default.svc.cluster.local]}]
+    route: [{destination: {host: secure, port: {number: 8443}}}]
+"#;
+
+/// Matching details and policies (istio.io VirtualService reference; Envoy route matching):
+/// virtual-host precedence, header/query/authority/scheme matchers, match-level gateways, exportTo,
+/// mirror, retries, redirect and regex rewrite.
+const MATCHING: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: edge2, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*.example.org"]
+  - port: {number: 80, name: http-b, protocol: HTTP}
+    hosts: ["b.example.org", "team/private.example.org"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: wild, namespace: default}
+spec:
+  hosts: ["*.example.org"]
+  gateways: [edge2]
+  http:
+  - route: [{destination: {host: details, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: b, namespace: default}
+spec:
+  hosts: [b.example.org]
+  gateways: [edge2]
+  http:
+  - route: [{destination: {host: ratings, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: private, namespace: team}
+spec:
+  hosts: [private.example.org]
+  gateways: [default/edge2]
+  exportTo: ["."]
+  http:
+  - route: [{destination: {host: ratings.default.svc.cluster.local, port: {number: 9080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api, namespace: default}
+spec:
+  hosts: [api.example.org]
+  gateways: [edge2]
+  http:
+  - match: [{headers: {x-tenant: {prefix: acme}}}]
+    route: [{destination: {host: reviews, subset: v1, port: {number: 9080}}}]
+  - match: [{headers: {x-token: {regex: "[a-f0-9]{8}"}}}]
+    route: [{destination: {host: reviews, subset: v2, port: {number: 9080}}}]
+  - match: [{headers: {x-debug: {}}}]
+    route: [{destination: {host: reviews, subset: v3, port: {number: 9080}}}]
+  - match: [{authority: {exact: "api.example.org:8080"}}]
+    route: [{destination: {host: ratings, port: {number: 9080}}}]
+  - match: [{uri: {regex: "/CI/.*"}, ignoreUriCase: true}]
+    route: [{destination: {host: ratings, port: {number: 9080}}}]
+  - match: [{scheme: {exact: https}}]
+    route: [{destination: {host: ratings, port: {number: 9080}}}]
+  - match: [{queryParams: {q: {regex: "[0-9]+"}}}, {queryParams: {debug: {}}}]
+    route: [{destination: {host: details, port: {number: 9080}}}]
+  - match: [{uri: {prefix: /modern}, withoutHeaders: {x-legacy: {}}}]
+    route: [{destination: {host: reviews, subset: v1, port: {number: 9080}}}]
+  - match: [{uri: {prefix: /mirror}}]
+    route: [{destination: {host: productpage, port: {number: 9080}}}]
+    mirror: {host: reviews, subset: v1, port: {number: 9080}}
+    mirrorPercentage: {value: 50}
+  - match: [{uri: {prefix: /retry}}]
+    route: [{destination: {host: productpage, port: {number: 9080}}}]
+    retries: {attempts: 5, perTryTimeout: 1s, retryOn: 5xx}
+  - match: [{uri: {prefix: /moved}}]
+    redirect: {uri: /new, authority: new.example.org, redirectCode: 308, scheme: https, port: 8443}
+  - match: [{uri: {prefix: /rx}}]
+    rewrite: {uriRegexRewrite: {match: "^/rx/(.*)$", rewrite: "/v2/\\1"}}
+    route: [{destination: {host: productpage, port: {number: 9080}}}]
+  - match: [{uri: {prefix: /gwonly}, gateways: [mesh]}]
+    route: [{destination: {host: reviews, subset: v2, port: {number: 9080}}}]
+  - route: [{destination: {host: productpage, port: {number: 9080}}}]
+"#;
+
 fn cases() -> Vec<Case> {
     let c = |name, bookinfo, extra, req, outcome, dests, status| Case {
         name,
@@ -867,6 +1125,406 @@ fn cases() -> Vec<Case> {
             &["legacy.default.svc.cluster.local||7000|100"],
             None,
         ),
+        // Delegation: the root's matches narrowed by each delegate rule.
+        c(
+            "delegate rule inside the root match",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/reviews/beta/1","headers":{"end-user":"jason"}}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v2|9080|100"],
+            None,
+        ),
+        c(
+            "delegate header not met falls to the delegate's catch-all",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/reviews/beta/1"}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v1|9080|100"],
+            None,
+        ),
+        c(
+            "delegate rule outside the root match is dropped",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/other"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "delegate namespace defaults to the root's; short names resolve there",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/ratings/1"}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "delegate direct response",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/ratings/legacy"}"#,
+            DirectResponse,
+            &[],
+            Some(410),
+        ),
+        c(
+            "missing delegate removes the root rule",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/ghost"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "delegate not exported to the root's namespace",
+            true,
+            DELEGATE,
+            r#"{"from":"gateway","host":"corp.example.com","path":"/private"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        // Sidecar egress scoping.
+        c(
+            "service outside the Sidecar's egress passes through",
+            true,
+            EGRESS_SCOPE,
+            r#"{"host":"echo.other.svc.cluster.local","port":9080}"#,
+            Passthrough,
+            &[],
+            None,
+        ),
+        c(
+            "service outside the egress, REGISTRY_ONLY",
+            true,
+            EGRESS_SCOPE,
+            r#"{"source":{"namespace":"default","labels":{"app":"strict"}},"host":"echo.other.svc.cluster.local","port":9080}"#,
+            DirectResponse,
+            &[],
+            Some(502),
+        ),
+        c(
+            "service inside the Sidecar's egress still routes",
+            true,
+            EGRESS_SCOPE,
+            r#"{"host":"reviews","port":9080}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v1|9080|90", "reviews.default.svc.cluster.local|v3|9080|10"],
+            None,
+        ),
+        c(
+            "without the Sidecar the other namespace is reachable",
+            true,
+            EGRESS_SCOPE,
+            r#"{"source":{"namespace":"other"},"host":"echo.other.svc.cluster.local","port":9080}"#,
+            Route,
+            &["echo.other.svc.cluster.local||9080|100"],
+            None,
+        ),
+        // TCP and TLS.
+        c(
+            "gateway TCP server: weighted TCP route",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tcp","port":31400}"#,
+            TcpForward,
+            &["tcp-echo.default.svc.cluster.local||9000|80", "tcp-echo.default.svc.cluster.local||9001|20"],
+            None,
+        ),
+        c(
+            "TLS passthrough: the most specific SNI wins over rule order",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tls","port":443,"sni":"a.secure.example.com"}"#,
+            TcpForward,
+            &["secure.default.svc.cluster.local||8443|100"],
+            None,
+        ),
+        c(
+            "TLS passthrough: wildcard SNI",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tls","port":443,"sni":"b.secure.example.com"}"#,
+            TcpForward,
+            &["secure.default.svc.cluster.local||443|100"],
+            None,
+        ),
+        c(
+            "TLS passthrough: no server for the SNI",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tls","port":443,"sni":"api.example.org"}"#,
+            NoListener,
+            &[],
+            None,
+        ),
+        c(
+            "AUTO_PASSTHROUGH: the SNI names the cluster",
+            true,
+            L4,
+            r#"{"from":"gateway","protocol":"tls","port":15443,"sni":"outbound_.9080_.v1_.reviews.default.svc.cluster.local"}"#,
+            TcpForward,
+            &["reviews.default.svc.cluster.local|v1|9080|100"],
+            None,
+        ),
+        c(
+            "sidecar TCP: destinationSubnets holds",
+            true,
+            L4,
+            r#"{"protocol":"tcp","host":"mongo","port":27017,"destination_address":"10.1.2.3"}"#,
+            TcpForward,
+            &["mongo.default.svc.cluster.local||27018|100"],
+            None,
+        ),
+        c(
+            "sidecar TCP: sourceLabels hold",
+            true,
+            L4,
+            r#"{"protocol":"tcp","source":{"namespace":"default","labels":{"app":"batch"}},"host":"mongo","port":27017}"#,
+            TcpForward,
+            &["mongo.default.svc.cluster.local||27018|100"],
+            None,
+        ),
+        c(
+            "sidecar TCP: the rule without match",
+            true,
+            L4,
+            r#"{"protocol":"tcp","host":"mongo","port":27017,"destination_address":"10.2.0.1"}"#,
+            TcpForward,
+            &["mongo.default.svc.cluster.local||27017|100"],
+            None,
+        ),
+        c(
+            "sidecar TCP without VirtualService: the service's cluster",
+            true,
+            L4,
+            r#"{"protocol":"tcp","host":"tcp-echo","port":9000}"#,
+            TcpForward,
+            &["tcp-echo.default.svc.cluster.local||9000|100"],
+            None,
+        ),
+        c(
+            "sidecar TLS: SNI rule",
+            true,
+            L4,
+            r#"{"protocol":"tls","host":"secure","port":443,"sni":"secure.default.svc.cluster.local"}"#,
+            TcpForward,
+            &["secure.default.svc.cluster.local||8443|100"],
+            None,
+        ),
+        c(
+            "sidecar TLS: other SNI goes to the service's cluster",
+            true,
+            L4,
+            r#"{"protocol":"tls","host":"secure","port":443,"sni":"elsewhere.example.com"}"#,
+            TcpForward,
+            &["secure.default.svc.cluster.local||443|100"],
+            None,
+        ),
+        // Matching details and policies.
+        c(
+            "vhost: an exact server host beats the wildcard",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/x"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "vhost: the suffix wildcard takes other hosts",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"foo.example.org","path":"/"}"#,
+            Route,
+            &["details.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "vhost: two HTTP servers on port 80 share http.80",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"b.example.org","path":"/"}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "header prefix",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","headers":{"x-tenant":"acme-corp"}}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v1|9080|100"],
+            None,
+        ),
+        c(
+            "header regex is a full match",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","headers":{"x-token":"deadbeef"}}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v2|9080|100"],
+            None,
+        ),
+        c(
+            "header regex rejects a longer value",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","headers":{"x-token":"deadbeef00"}}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "header presence matches an empty value",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","headers":{"x-debug":""}}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v3|9080|100"],
+            None,
+        ),
+        c(
+            "authority match sees the port",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org:8080","port":80}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "regex ignores ignoreUriCase",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/ci/x"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "regex with ignoreUriCase still matches its own case",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/CI/x"}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "scheme https",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","scheme":"https","port":80}"#,
+            Route,
+            &["ratings.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "query regex full match",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/s?q=123"}"#,
+            Route,
+            &["details.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "query regex rejects a partial match",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/s?q=12a"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "query presence: second match of the rule",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/s?debug"}"#,
+            Route,
+            &["details.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "withoutHeaders presence form: header absent",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/modern/x"}"#,
+            Route,
+            &["reviews.default.svc.cluster.local|v1|9080|100"],
+            None,
+        ),
+        c(
+            "withoutHeaders presence form: header present",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/modern/x","headers":{"x-legacy":"1"}}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "mirror: the request still goes to the route",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/mirror"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "retries: routed",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/retry"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "redirect with scheme, authority, port and code",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/moved/a"}"#,
+            Redirect,
+            &[],
+            Some(308),
+        ),
+        c(
+            "regex rewrite: routed",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/rx/a"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "match.gateways [mesh] is dropped at the gateway",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"api.example.org","path":"/gwonly"}"#,
+            Route,
+            &["productpage.default.svc.cluster.local||9080|100"],
+            None,
+        ),
+        c(
+            "a VirtualService exported only to its namespace is invisible: the wildcard answers",
+            true,
+            MATCHING,
+            r#"{"from":"gateway","host":"private.example.org","path":"/"}"#,
+            Route,
+            &["details.default.svc.cluster.local||9080|100"],
+            None,
+        ),
     ]
 }
 
@@ -913,6 +1571,17 @@ fn policies_are_reported() {
     let dropped: Vec<_> = o.trace.iter().filter(|t| t.result == "dropped").map(|t| t.detail.as_str()).collect();
     assert!(dropped.iter().any(|d| d.contains("match.port 8080")), "{dropped:?}");
     assert!(dropped.iter().any(|d| d.contains("after the catch-all")), "{dropped:?}");
+    let api = |path: &str| format!(r#"{{"from":"gateway","host":"api.example.org","path":"{path}"}}"#);
+    let o = run(MATCHING, &api("/mirror"), true);
+    assert_eq!(o.mirrors.len(), 1);
+    assert_eq!((o.mirrors[0].subset.as_str(), o.mirrors[0].percent), ("v1", 50.0));
+    let o = run(MATCHING, &api("/retry"), true);
+    let r = o.retries.unwrap();
+    assert_eq!((r.attempts, r.per_try_timeout.as_deref(), r.retry_on.as_str()), (5, Some("1s"), "5xx"));
+    let o = run(MATCHING, &api("/moved/a?x=1"), true);
+    assert_eq!(o.location.as_deref(), Some("https://new.example.org:8443/new?x=1"));
+    let o = run(MATCHING, &api("/rx/a"), true);
+    assert_eq!(o.rewrite.and_then(|r| r.path).as_deref(), Some("/v2/a"));
     let o = run(OLDEST, r#"{"host":"reviews","port":9080}"#, true);
     assert!(o.trace.iter().any(|t| t.detail.contains("older VirtualService default/reviews")), "{:?}", o.trace);
 }
@@ -923,4 +1592,19 @@ fn human_trace_snapshot() {
     let o = run(MERGE, req, true);
     let r: Request = serde_json::from_str(req).unwrap();
     insta::assert_snapshot!(crate::cli::simulate_human(&r, &o));
+}
+
+#[test]
+fn delegation_is_traced_to_the_delegate() {
+    let req = r#"{"from":"gateway","host":"corp.example.com","path":"/reviews/beta/1","headers":{"end-user":"jason"}}"#;
+    let o = run(DELEGATE, req, true);
+    assert_eq!(o.virtual_service.as_deref(), Some("default/root"));
+    assert_eq!((o.rule_index, o.match_index), (Some(0), Some(0)));
+    assert_eq!((o.delegate.as_deref(), o.delegate_rule_index), (Some("team-a/reviews"), Some(0)));
+    assert_eq!(o.timeout.as_deref(), Some("5s"), "the delegate rule inherits the root's timeout");
+    let o = run(DELEGATE, r#"{"from":"gateway","host":"corp.example.com","path":"/other"}"#, true);
+    let dropped: Vec<&str> = o.trace.iter().filter(|t| t.result == "dropped").map(|t| t.detail.as_str()).collect();
+    assert!(dropped.iter().any(|d| d.contains("fits none of the root rule's matches")), "{dropped:?}");
+    assert!(dropped.iter().any(|d| d.contains("team-a/ghost does not exist")), "{dropped:?}");
+    assert!(dropped.iter().any(|d| d.contains("not exported to namespace default")), "{dropped:?}");
 }

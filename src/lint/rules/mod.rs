@@ -30,6 +30,7 @@ pub mod invalid_type;
 pub mod invalid_utf8;
 pub mod invalid_value;
 pub mod jwt_claim_route_without_authn;
+pub mod match_never_applies;
 pub mod misindented_key;
 pub mod missing_field;
 pub mod missing_type_meta;
@@ -39,6 +40,7 @@ pub mod route_weights_rejected;
 pub mod service_port_name;
 pub mod serviceentry_addresses_required;
 pub mod serviceentry_conflicting_protocol;
+pub mod shadowed_route;
 pub mod sidecar_in_ambient_mode;
 pub mod sidecar_selects_no_workload;
 pub mod sidecars_select_same_workload;
@@ -92,6 +94,8 @@ pub static RULES: &[&dyn Rule] = &[
     &serviceentry_addresses_required::Check,
     &unreachable_rule::Check,
     &ineffective_match::Check,
+    &shadowed_route::Check,
+    &match_never_applies::Check,
     &unknown_subset::Check,
     &unknown_gateway::Check,
     &host_not_in_gateway::Check,

@@ -1,0 +1,249 @@
+//! getyourguide/istio-config-validator's test-case files (`testCases:`), read by `meshctl test`.
+//!
+//! Mapping (documented in the README):
+//! - each case's `request` is unfolded as the validator does: every `uri` × `authority` × `method`,
+//!   with `headers` on all of them; one meshctl case per combination, named
+//!   `description [METHOD authority uri]`;
+//! - the request enters where the mesh would take it: through the gateway whose server answers the
+//!   authority and to which a VirtualService for it is bound (its port, its workload), otherwise
+//!   from a sidecar in the default namespace on port 80 (or the authority's port);
+//! - `route` holds when the request is routed to exactly those destinations, in order (`host` as
+//!   written or its FQDN, `subset`, `port` and `weight` when given); `redirect` compares `uri`,
+//!   `authority` and `redirectCode` with the redirect; `rewrite` `uri` and `authority` with the
+//!   rewritten request; `fault` the abort status and fixed delay; `delegate` the delegate that
+//!   answered. `headers` (header operations) are not in meshctl's answer: such a case fails and
+//!   says so;
+//! - `wantMatch: true` passes when everything given holds; `wantMatch: false` when something does
+//!   not.
+
+use crate::lint::Context;
+use crate::mesh::hosts;
+use crate::model::Typed;
+use crate::routing::compile::{gateway_key, gateway_namespaces, virtual_services};
+use crate::routing::eval::{From, WorkloadRef};
+use crate::routing::{Request, matcher::strip_port};
+use serde_json::Value;
+
+/// What a validator case expects of the answer.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    pub want_match: bool,
+    pub fields: serde_json::Map<String, Value>,
+}
+
+/// One unfolded validator case: (index in `testCases`, name, request or why it cannot run,
+/// expectation).
+pub type Unfolded = (usize, String, Result<Request, String>, Expectation);
+
+/// The cases of a `testCases:` document.
+pub fn unfold(cases: &[Value]) -> Vec<Unfolded> {
+    let mut out = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let desc =
+            c.get("description").and_then(Value::as_str).map_or_else(|| format!("case {}", i + 1), str::to_string);
+        let mut fields = c.as_object().cloned().unwrap_or_default();
+        let want_match = fields.remove("wantMatch").and_then(|v| v.as_bool()).unwrap_or(false);
+        fields.remove("description");
+        let request = fields.remove("request").unwrap_or(Value::Null);
+        let expect = Expectation { want_match, fields };
+        let list = |k: &str| -> Vec<String> {
+            request
+                .get(k)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        };
+        let (uris, authorities, methods) = (list("uri"), list("authority"), list("method"));
+        let empty = [("uri", &uris), ("authority", &authorities), ("method", &methods)]
+            .iter()
+            .find(|(_, l)| l.is_empty())
+            .map(|(k, _)| *k);
+        if let Some(k) = empty {
+            out.push((i, desc, Err(format!("`request.{k}` is empty: the validator needs at least one")), expect));
+            continue;
+        }
+        let headers: std::collections::BTreeMap<String, String> = request
+            .get("headers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .collect();
+        for uri in &uris {
+            for authority in &authorities {
+                for method in &methods {
+                    let port = authority.rsplit_once(':').and_then(|(_, p)| p.parse().ok());
+                    let req = Request {
+                        host: authority.clone(),
+                        port,
+                        method: method.clone(),
+                        path: uri.clone(),
+                        headers: headers.clone(),
+                        ..Request::default()
+                    };
+                    out.push((i, format!("{desc} [{method} {authority} {uri}]"), Ok(req), expect.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Send the request through the gateway that serves its authority, when a VirtualService for it is
+/// bound to one; otherwise it stays a mesh request.
+pub fn choose_entry(cx: &Context, req: &mut Request) {
+    let host = strip_port(&req.host).to_ascii_lowercase();
+    let mesh = cx.mesh();
+    let mut keys: Vec<&(String, String)> = mesh.gateways.keys().collect();
+    keys.sort();
+    for key in keys {
+        let Some(Ok(Typed::Gateway(g))) = cx.typed[mesh.gateways[key]].as_ref() else { continue };
+        let Some(sel) = g.spec.selector.as_ref() else { continue };
+        let gw = format!("{}/{}", key.0, key.1);
+        let bound = virtual_services(cx).iter().any(|e| {
+            e.gateways.iter().any(|k| *k == gw || gateway_key(k, &e.namespace) == gw)
+                && e.hosts.iter().any(|h| hosts::matches(h, &host))
+        });
+        if !bound {
+            continue;
+        }
+        let server = g.spec.servers.iter().flatten().find(|s| {
+            s.port.protocol.0.eq_ignore_ascii_case("HTTP")
+                && s.hosts.iter().any(|h| hosts::matches(hosts::server_host(h, &key.0).1, &host))
+        });
+        if let Some(s) = server {
+            let ns = gateway_namespaces(cx, sel).into_iter().next().unwrap_or_default();
+            req.from = From::Gateway;
+            req.gateway_workload = Some(WorkloadRef { namespace: ns, labels: sel.clone() });
+            if req.port.is_none() {
+                req.port = Some(s.port.number);
+            }
+            return;
+        }
+    }
+}
+
+/// Why the answer does not hold what the case expects (or holds it when it should not).
+pub fn check(e: &Expectation, actual: &Value) -> Option<String> {
+    let holds = holds(&e.fields, actual);
+    match (e.want_match, holds) {
+        (true, Err(m)) => Some(m),
+        (false, Ok(())) => Some("wantMatch is false, but the request is answered as the case describes".into()),
+        _ => None,
+    }
+}
+
+fn holds(fields: &serde_json::Map<String, Value>, a: &Value) -> Result<(), String> {
+    let outcome = a.get("outcome").and_then(Value::as_str).unwrap_or_default();
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    for (k, want) in fields {
+        match k.as_str() {
+            "route" => {
+                let got = a.get("destinations").and_then(Value::as_array).cloned().unwrap_or_default();
+                let want = want.as_array().cloned().unwrap_or_default();
+                if outcome != "route" || got.len() != want.len() {
+                    return Err(format!(
+                        "route: expected {} destination(s), got {outcome} to {}",
+                        want.len(),
+                        Value::Array(got)
+                    ));
+                }
+                for (w, g) in want.iter().zip(&got) {
+                    let d = w.get("destination").cloned().unwrap_or(Value::Null);
+                    let wh = s(d.get("host")).unwrap_or_default();
+                    let gh = s(g.get("host")).unwrap_or_default();
+                    let host_ok = gh == wh || gh.starts_with(&format!("{wh}."));
+                    let subset_ok = s(d.get("subset")).is_none_or(|x| Some(x) == s(g.get("subset")));
+                    let port_ok =
+                        d.pointer("/port/number").is_none_or(|p| p.as_f64() == g.get("port").and_then(Value::as_f64));
+                    let weight_ok = got.len() < 2
+                        || w.get("weight").is_none_or(|x| x.as_f64() == g.get("weight").and_then(Value::as_f64));
+                    if !(host_ok && subset_ok && port_ok && weight_ok) {
+                        return Err(format!("route: expected {w}, got {g}"));
+                    }
+                }
+            }
+            "redirect" => {
+                let loc = s(a.get("location")).unwrap_or_default();
+                let rest = loc.split_once("://").map_or(loc.as_str(), |x| x.1);
+                let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                let path = path.split('?').next().unwrap_or_default();
+                let ok = outcome == "redirect"
+                    && s(want.get("uri")).is_none_or(|u| u == path)
+                    && s(want.get("authority")).is_none_or(|x| x == strip_port(authority))
+                    && want.get("redirectCode").is_none_or(|c| c.as_f64() == a.get("status").and_then(Value::as_f64));
+                if !ok {
+                    return Err(format!("redirect: expected {want}, got {outcome} to {loc:?}"));
+                }
+            }
+            "rewrite" => {
+                let rw = a.get("rewrite").cloned().unwrap_or(Value::Null);
+                let ok = s(want.get("uri")).is_none_or(|u| s(rw.get("path")).is_some_and(|p| p.starts_with(&u)))
+                    && s(want.get("authority")).is_none_or(|x| Some(x) == s(rw.get("authority")));
+                if !ok {
+                    return Err(format!("rewrite: expected {want}, got {rw}"));
+                }
+            }
+            "fault" => {
+                let f = a.get("fault").cloned().unwrap_or(Value::Null);
+                let ok = want
+                    .pointer("/abort/httpStatus")
+                    .is_none_or(|x| x.as_f64() == f.get("abort_status").and_then(Value::as_f64))
+                    && want
+                        .pointer("/delay/fixedDelay")
+                        .is_none_or(|x| x.as_str() == f.get("delay").and_then(Value::as_str));
+                if !ok {
+                    return Err(format!("fault: expected {want}, got {f}"));
+                }
+            }
+            "delegate" => {
+                let got = s(a.get("delegate")).unwrap_or_default();
+                let name = s(want.get("name")).unwrap_or_default();
+                let ok = match s(want.get("namespace")) {
+                    Some(ns) => got == format!("{ns}/{name}"),
+                    None => got.rsplit('/').next() == Some(name.as_str()),
+                };
+                if !ok {
+                    return Err(format!("delegate: expected {want}, got {got:?}"));
+                }
+            }
+            other => return Err(format!("`{other}` is not compared by meshctl (its answer has no header operations)")),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unfolds_every_combination() {
+        let c = json!([{"description": "d", "wantMatch": true,
+            "request": {"authority": ["a", "b"], "method": ["GET", "POST"], "uri": ["/x"], "headers": {"h": "1"}},
+            "route": [{"destination": {"host": "svc"}}]}]);
+        let u = unfold(c.as_array().unwrap());
+        assert_eq!(u.len(), 4);
+        assert_eq!(u[0].1, "d [GET a /x]");
+        assert_eq!(u[3].2.as_ref().unwrap().headers.get("h").map(String::as_str), Some("1"));
+        let empty = unfold(json!([{"request": {"authority": ["a"], "uri": ["/"]}}]).as_array().unwrap());
+        assert!(empty[0].2.as_ref().unwrap_err().contains("request.method"));
+    }
+
+    #[test]
+    fn want_match_false_inverts() {
+        let e = |want, f: Value| Expectation { want_match: want, fields: f.as_object().unwrap().clone() };
+        let actual = json!({"outcome": "route", "destinations": [{"host": "svc.ns.svc.cluster.local", "subset": "", "port": 80, "weight": 100}]});
+        let route = json!({"route": [{"destination": {"host": "svc"}}]});
+        assert!(check(&e(true, route.clone()), &actual).is_none());
+        assert!(check(&e(false, route), &actual).is_some());
+        let other = json!({"route": [{"destination": {"host": "other"}}]});
+        assert!(check(&e(false, other.clone()), &actual).is_none());
+        assert!(check(&e(true, other), &actual).unwrap().contains("route: expected"));
+        assert!(check(&e(true, json!({"headers": {}})), &actual).unwrap().contains("not compared"));
+    }
+}
