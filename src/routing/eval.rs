@@ -1,7 +1,7 @@
 //! Envoy's side: one request through the compiled route tables, with a trace of every decision.
 
 use super::compile::{self, PortProtocol, Proxy, ProxyKind};
-use super::matcher::{DomainMatch, normalize_path, select_domain, split_query, strip_port};
+use super::matcher::{DomainMatch, normalize_path, select_domain, shown, split_query, strip_port};
 use super::{Action, Destination, RouteConfig};
 use crate::lint::Context;
 use crate::mesh::ServiceRecord;
@@ -421,7 +421,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
     else {
         o.status = Some(404);
         o.response_flags = Some("NR".into());
-        o.note(format!("no virtual host of {} has a domain for {:?}", cfg.name, req.host));
+        o.note(format!("no virtual host of {} has a domain for {}", cfg.name, shown(&req.host)));
         return o;
     };
     let vh = &cfg.virtual_hosts[vi];
@@ -432,7 +432,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
         DomainMatch::Prefix => "prefix wildcard",
         DomainMatch::Any => "catch-all",
     };
-    o.note(format!("virtual host {} (domain {domain:?}, {how} match)", vh.name));
+    o.note(format!("virtual host {} (domain {}, {how} match)", vh.name, shown(domain)));
     if vh.require_tls && req.scheme() != "https" {
         o.outcome = OutcomeKind::TlsRedirect;
         o.status = Some(301);

@@ -41,11 +41,25 @@ impl StrMatch {
 impl std::fmt::Display for StrMatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StrMatch::Exact(v) => write!(f, "exact {v:?}"),
-            StrMatch::Prefix(v) => write!(f, "prefix {v:?}"),
-            StrMatch::Regex(v) => write!(f, "regex {v:?}"),
+            StrMatch::Exact(v) => write!(f, "exact {}", shown(v)),
+            StrMatch::Prefix(v) => write!(f, "prefix {}", shown(v)),
+            StrMatch::Regex(v) => write!(f, "regex {}", shown(v)),
         }
     }
+}
+
+/// `value` quoted for a message; a long one (a header of a megabyte) cut to its first characters
+/// and its length, so that a trace line stays a line.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 80;
+    if value.len() <= MAX {
+        return format!("{value:?}");
+    }
+    let mut end = MAX;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{:?}… ({} bytes)", &value[..end], value.len())
 }
 
 /// RE2 full match (Envoy's `safe_regex`); an invalid expression matches nothing.
@@ -173,13 +187,13 @@ impl RouteMatch {
     /// Envoy's route match: `Ok` or the first condition that fails.
     pub fn check(&self, path: &str, query: &[(String, String)], headers: &[(String, String)]) -> Result<(), Miss> {
         if !self.path.kind.matches(path, self.path.case_sensitive || matches!(self.path.kind, StrMatch::Regex(_))) {
-            return Err(format!("path {path:?} does not match uri {}", self.path.kind));
+            return Err(format!("path {} does not match uri {}", shown(path), self.path.kind));
         }
         for h in &self.headers {
             if !h.matches(headers) {
                 let got: Vec<&str> =
                     headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(&h.name)).map(|(_, v)| v.as_str()).collect();
-                let got = if got.is_empty() { "absent".to_string() } else { format!("{:?}", got.join(",")) };
+                let got = if got.is_empty() { "absent".to_string() } else { shown(&got.join(",")) };
                 return Err(format!("{h} required, request has {got}"));
             }
         }
@@ -192,7 +206,8 @@ impl RouteMatch {
             };
             if !ok {
                 let want = q.value.as_ref().map_or("present".to_string(), |v| v.to_string());
-                return Err(format!("query parameter {} {want} required, request has {got:?}", q.name));
+                let got = got.map_or("None".to_string(), |g| format!("Some({})", shown(g)));
+                return Err(format!("query parameter {} {want} required, request has {got}", q.name));
             }
         }
         Ok(())
