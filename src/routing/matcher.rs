@@ -43,7 +43,10 @@ impl std::fmt::Display for StrMatch {
         match self {
             StrMatch::Exact(v) => write!(f, "exact {}", shown(v)),
             StrMatch::Prefix(v) => write!(f, "prefix {}", shown(v)),
-            StrMatch::Regex(v) => write!(f, "regex {}", shown(v)),
+            StrMatch::Regex(v) => match regex_error(v) {
+                Some(e) => write!(f, "regex {} (not valid RE2: {e}; it matches nothing)", shown(v)),
+                None => write!(f, "regex {}", shown(v)),
+            },
         }
     }
 }
@@ -62,9 +65,20 @@ pub fn shown(value: &str) -> String {
     format!("{:?}… ({} bytes)", &value[..end], value.len())
 }
 
+/// Why Envoy would refuse `re` (RE2 syntax, as the `regex` crate reads it), or `None`.
+pub fn regex_error(re: &str) -> Option<String> {
+    let e = Regex::new(re).err()?;
+    Some(match e {
+        regex::Error::Syntax(s) => s.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string(),
+        regex::Error::CompiledTooBig(limit) => format!("it compiles to more than {limit} bytes"),
+        other => other.to_string(),
+    })
+}
+
 /// RE2 full match (Envoy's `safe_regex`); an invalid expression matches nothing.
 pub fn full_match(re: &str, value: &str) -> bool {
-    Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(value))
+    // `re` must be valid on its own: `a)|(b` is not, though `^(?:a)|(b)$` is.
+    Regex::new(re).is_ok() && Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(value))
 }
 
 /// A header matcher (pseudo-headers `:method`, `:authority`, `:scheme` included).
