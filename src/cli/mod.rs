@@ -9,7 +9,7 @@ mod schema;
 mod simulate;
 mod test;
 
-pub use simulate::human as simulate_human;
+pub use simulate::{SimFormat, SimulateArgs, build_request as simulate_request, human as simulate_human};
 
 pub use completions::completion_script;
 
