@@ -14,7 +14,7 @@ mod simulate;
 mod test;
 mod validator_cases;
 
-pub use simulate::human as simulate_human;
+pub use simulate::{SimFormat, SimulateArgs, build_request as simulate_request, human as simulate_human};
 
 pub use completions::completion_script;
 

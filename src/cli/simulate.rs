@@ -54,15 +54,16 @@ fn workload(spec: &str) -> Result<WorkloadRef, String> {
     Ok(WorkloadRef { namespace: ns.to_string(), labels: map })
 }
 
-fn build_request(a: &SimulateArgs, url: Option<&str>) -> Result<Request, String> {
-    let mut req = match &a.request {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+/// The request of a `simulate` run: the `--request` file (its name and text), if any, then the
+/// flags and the URL on top.
+pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&str>) -> Result<Request, String> {
+    let mut req = match file {
+        Some((name, text)) => {
             let mut s = crate::source::Sources::default();
-            let id = s.add(p.display().to_string(), text);
+            let id = s.add(name.to_string(), text.to_string());
             let docs = crate::source::parse_file(s.file(id));
             let v = docs.first().and_then(|d| d.value.clone()).unwrap_or_default();
-            serde::Deserialize::deserialize(&v).map_err(|e| format!("{}: {e}", p.display()))?
+            serde::Deserialize::deserialize(&v).map_err(|e| format!("{name}: {e}"))?
         }
         None => Request::default(),
     };
@@ -91,7 +92,7 @@ fn build_request(a: &SimulateArgs, url: Option<&str>) -> Result<Request, String>
 }
 
 /// Set scheme, host, port and path of `req` from a URL `scheme://host[:port]/path?query`.
-pub(crate) fn apply_url(req: &mut Request, u: &str) -> Result<(), String> {
+pub fn apply_url(req: &mut Request, u: &str) -> Result<(), String> {
     let (scheme, rest) = u.split_once("://").ok_or_else(|| format!("`{u}` is not a URL"))?;
     let (authority, path) = match rest.find(['/', '?']) {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -111,7 +112,15 @@ pub fn run(a: SimulateArgs) -> u8 {
     if urls.len() > 1 {
         return fail("give one URL");
     }
-    let req = match build_request(&a, urls.first().map(|s| s.as_str())) {
+    let file = match &a.request {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(text) => Some((p.display().to_string(), text)),
+            Err(e) => return fail(format!("{}: cannot read: {e}", p.display())),
+        },
+        None => None,
+    };
+    let file = file.as_ref().map(|(name, text)| (name.as_str(), text.as_str()));
+    let req = match build_request(&a, file, urls.first().map(|s| s.as_str())) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

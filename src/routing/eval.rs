@@ -2,7 +2,7 @@
 
 use super::compile::{self, PortProtocol, Proxy, ProxyKind, Scope};
 use super::l4;
-use super::matcher::{DomainMatch, normalize_path, split_query, strip_port};
+use super::matcher::{DomainMatch, normalize_path, shown, split_query, strip_port};
 use super::{Action, Destination, RouteConfig};
 use crate::lint::Context;
 use crate::mesh::ServiceRecord;
@@ -434,7 +434,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
     let Some((vi, di, how)) = selected else {
         o.status = Some(404);
         o.response_flags = Some("NR".into());
-        o.note(format!("no virtual host of {} has a domain for {:?}", cfg.name, req.host));
+        o.note(format!("no virtual host of {} has a domain for {}", cfg.name, shown(&req.host)));
         return o;
     };
     let vh = &cfg.virtual_hosts[vi];
@@ -446,7 +446,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
         DomainMatch::Prefix => "prefix wildcard",
         DomainMatch::Any => "catch-all",
     };
-    o.note(format!("virtual host {} (domain {domain:?}, {how} match)", vh.name));
+    o.note(format!("virtual host {} (domain {}, {how} match)", vh.name, shown(domain)));
     if vh.require_tls && req.scheme() != "https" {
         o.outcome = OutcomeKind::TlsRedirect;
         o.status = Some(301);

@@ -23,7 +23,11 @@ pub struct Re {
 
 impl Re {
     pub fn new(source: &str) -> Re {
-        let compiled = regex::RegexBuilder::new(&format!("^(?:{source})$")).size_limit(1 << 20).build().ok();
+        // `source` must be valid on its own: `a)|(b` is not, though `^(?:a)|(b)$` would be.
+        let valid = Regex::new(source).is_ok();
+        let compiled = valid
+            .then(|| regex::RegexBuilder::new(&format!("^(?:{source})$")).size_limit(1 << 20).build().ok())
+            .flatten();
         Re { source: source.to_string(), compiled }
     }
 
@@ -77,11 +81,44 @@ impl StrMatch {
 impl std::fmt::Display for StrMatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StrMatch::Exact(v) => write!(f, "exact {v:?}"),
-            StrMatch::Prefix(v) => write!(f, "prefix {v:?}"),
-            StrMatch::Regex(v) => write!(f, "regex {:?}", v.source),
+            StrMatch::Exact(v) => write!(f, "exact {}", shown(v)),
+            StrMatch::Prefix(v) => write!(f, "prefix {}", shown(v)),
+            StrMatch::Regex(v) => match regex_error(&v.source) {
+                Some(e) => write!(f, "regex {} (not valid RE2: {e}; it matches nothing)", shown(&v.source)),
+                None => write!(f, "regex {}", shown(&v.source)),
+            },
         }
     }
+}
+
+/// `value` quoted for a message; a long one (a header of a megabyte) cut to its first characters
+/// and its length, so that a trace line stays a line.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 80;
+    if value.len() <= MAX {
+        return format!("{value:?}");
+    }
+    let mut end = MAX;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{:?}… ({} bytes)", &value[..end], value.len())
+}
+
+/// Why Envoy would refuse `re` (RE2 syntax, as the `regex` crate reads it), or `None`.
+pub fn regex_error(re: &str) -> Option<String> {
+    let e = Regex::new(re).err()?;
+    Some(match e {
+        regex::Error::Syntax(s) => s.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string(),
+        regex::Error::CompiledTooBig(limit) => format!("it compiles to more than {limit} bytes"),
+        other => other.to_string(),
+    })
+}
+
+/// RE2 full match (Envoy's `safe_regex`) of one value, compiling `re` for this call (route
+/// matchers hold a compiled [`Re`]); an invalid expression matches nothing.
+pub fn full_match(re: &str, value: &str) -> bool {
+    Re::new(re).is_match(value)
 }
 
 /// A header matcher (pseudo-headers `:method`, `:authority`, `:scheme` included).

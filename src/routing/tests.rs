@@ -1608,3 +1608,27 @@ fn delegation_is_traced_to_the_delegate() {
     assert!(dropped.iter().any(|d| d.contains("team-a/ghost does not exist")), "{dropped:?}");
     assert!(dropped.iter().any(|d| d.contains("not exported to namespace default")), "{dropped:?}");
 }
+
+#[test]
+fn a_regex_re2_rejects_matches_nothing() {
+    use super::matcher::{StrMatch, full_match, regex_error};
+    // Not valid alone, though valid once wrapped as `^(?:/x)|(y)$` (which matches any `/x…`).
+    assert!(!full_match("/x)|(y", "/x-anything"));
+    assert_eq!(regex_error("/x)|(y").as_deref(), Some("unopened group"));
+    assert!(!full_match("(a)\\1", "aa"));
+    assert_eq!(regex_error("(a)\\1").as_deref(), Some("backreferences are not supported"));
+    assert!(!full_match("(?=a)a", "a"));
+    assert!(full_match("/(a+)+$", "/aaa"));
+    assert_eq!(regex_error("/(a+)+$"), None);
+    assert_eq!(
+        StrMatch::Regex(super::matcher::Re::new("(a)\\1")).to_string(),
+        r#"regex "(a)\\1" (not valid RE2: backreferences are not supported; it matches nothing)"#
+    );
+}
+
+#[test]
+fn long_values_are_shortened_in_the_trace() {
+    let s = super::matcher::shown(&"é".repeat(100));
+    assert_eq!(s, format!("{:?}… (200 bytes)", "é".repeat(40)));
+    assert_eq!(super::matcher::shown("short"), "\"short\"");
+}
