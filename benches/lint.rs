@@ -33,7 +33,7 @@ fn load(mesh: &SynthMesh) -> (Sources, Vec<FileId>) {
     (sources, ids)
 }
 
-fn counted(bencher: Bencher, mesh: &SynthMesh) -> Bencher {
+fn counted<'a, 'b>(bencher: Bencher<'a, 'b>, mesh: &SynthMesh) -> Bencher<'a, 'b> {
     bencher.counter(ItemsCount::new(mesh.resources)).counter(BytesCount::new(mesh.bytes()))
 }
 
