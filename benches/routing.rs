@@ -1,10 +1,13 @@
-//! The routing engine on a generated mesh: `meshctl test`-style batches of requests after loading.
+//! The routing engine on a generated mesh: `meshctl test`-style batches of requests after loading;
+//! the shadow analysis (unreachable rules, ineffective matches) of one long VirtualService.
 //!
 //! `cargo bench --bench routing` measures; `cargo bench --bench routing -- --test` runs each once.
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use meshctl::lint::{Inputs, LintOptions};
+use meshctl::model::Typed;
+use meshctl::routing::analysis::unreachable_and_ineffective;
 use meshctl::routing::{Request, Simulator};
 use meshctl::source::Sources;
 use meshctl::synth::{self, SynthOptions};
@@ -51,4 +54,15 @@ fn simulate_1000_services(bencher: Bencher, count: usize) {
         let sim = Simulator::new(&cx);
         reqs.iter().map(|r| sim.run(r).destinations.len()).sum::<usize>()
     });
+}
+
+/// Shadow analysis of one VirtualService with this many HTTP rules (the target: 2,000
+/// rules in under 200 ms).
+#[divan::bench(args = [200, 2_000], sample_count = 10)]
+fn shadow_analysis(bencher: Bencher, rules: usize) {
+    let mut sources = Sources::default();
+    sources.add("long.yaml".into(), synth::long_virtual_service(rules));
+    let inputs = Inputs::parse(sources);
+    let Some(Some(Ok(Typed::VirtualService(vs)))) = inputs.typed.first() else { panic!("a VirtualService") };
+    bencher.counter(ItemsCount::new(rules)).bench(|| unreachable_and_ineffective(vs).len());
 }

@@ -384,6 +384,35 @@ impl Writer {
     }
 }
 
+/// One VirtualService (`namespace: ns-0`, host `long`) with `rules` HTTP rules, each matching its
+/// own path prefix (`/r{k}/`, none covering another) and a header, routed to one of two subsets,
+/// and a last rule without a match: the input of the shadow analysis at scale.
+pub fn long_virtual_service(rules: usize) -> String {
+    let mut w = Writer::default();
+    w.doc("networking.istio.io/v1", "VirtualService", "long", "ns-0");
+    ln!(w, "spec:");
+    ln!(w, "  hosts:");
+    ln!(w, "  - long");
+    ln!(w, "  http:");
+    for k in 0..rules {
+        ln!(w, "  - name: r{k}");
+        ln!(w, "    match:");
+        ln!(w, "    - uri:");
+        ln!(w, "        prefix: /r{k}/");
+        ln!(w, "      headers:");
+        ln!(w, "        x-tenant:");
+        ln!(w, "          exact: t{}", k % 7);
+        ln!(w, "    route:");
+        ln!(w, "    - destination:");
+        ln!(w, "        host: long");
+        ln!(w, "        subset: v{}", 1 + k % 2);
+    }
+    ln!(w, "  - route:");
+    ln!(w, "    - destination:");
+    ln!(w, "        host: long");
+    w.text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,5 +196,9 @@ fn lint_inputs(inputs: Inputs, options: &LintOptions) -> Outcome {
     diagnostics.dedup_by(|a, b| a.code == b.code && a.primary.span == b.primary.span && a.message == b.message);
     let resources = inputs.objects.len();
     drop(cx);
-    Outcome { sources: inputs.sources, diagnostics, resources }
+    let Inputs { sources, docs, objects, typed } = inputs;
+    // Freeing a large input's trees takes a few percent of the run: a worker does it while the
+    // caller renders the report (and a process that exits first need not wait for it).
+    rayon::spawn(move || drop((docs, objects, typed)));
+    Outcome { sources, diagnostics, resources }
 }

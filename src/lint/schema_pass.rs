@@ -25,9 +25,13 @@ pub fn errors(cx: &Context) -> Vec<(usize, SchemaError)> {
 pub fn is_misindented(cx: &Context, obj: usize, e: &SchemaError) -> bool {
     let SchemaErrorKind::UnknownField { field, belongs_at: Some(home), .. } = &e.kind else { return false };
     let parent = e.pointer.rsplit_once('/').map_or("", |(p, _)| p);
-    let parent_incomplete = cx.schema_errors().iter().any(|(i, other)| {
-        *i == obj && other.pointer == parent && matches!(other.kind, SchemaErrorKind::Missing { .. })
-    });
+    // The errors are in object order: look at this object's only.
+    let all = cx.schema_errors();
+    let first = all.partition_point(|(i, _)| *i < obj);
+    let parent_incomplete = all[first..]
+        .iter()
+        .take_while(|(i, _)| *i == obj)
+        .any(|(_, other)| other.pointer == parent && matches!(other.kind, SchemaErrorKind::Missing { .. }));
     let o = &cx.objects[obj];
     let already_there = cx.value(o).pointer(&format!("{home}/{}", crate::source::escape_segment(field))).is_some();
     !parent_incomplete && !already_there

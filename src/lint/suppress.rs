@@ -73,7 +73,12 @@ pub fn apply(cx: &Context, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut kept = Vec::with_capacity(diagnostics.len());
     'diag: for d in diagnostics {
         let span = d.primary.span;
-        for s in sups.iter_mut() {
+        // Suppressions are in input order and objects do not overlap: only the annotations of the
+        // last object that starts at or before the finding can cover it.
+        let at = |s: &Suppression| (s.obj.span.file, s.obj.span.start);
+        let end = sups.partition_point(|s| at(s) <= (span.file, span.start));
+        let start = sups[..end].partition_point(|s| end == 0 || at(s) < at(&sups[end - 1]));
+        for s in sups[start..end].iter_mut() {
             let o = s.obj.span;
             if span.file != o.file || span.start < o.start || span.end > o.end {
                 continue;

@@ -11,6 +11,7 @@ use crate::model::core::StringMap;
 use crate::model::networking::{Destination, DestinationRule, Gateway, ServiceEntry, Sidecar, Subset, VirtualService};
 use crate::model::{Object, Typed};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// A port of a service: a Service port or a ServiceEntry port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +103,14 @@ pub struct Mesh<'a> {
     /// Indexes by namespace, so that lookups stay linear in the size of the mesh.
     workloads_by_ns: HashMap<String, Vec<usize>>,
     services_by_ns: HashMap<String, Vec<usize>>,
+    /// Workloads by each of their labels ([`label_key`] of namespace, key and value), and by each
+    /// label in any namespace: a selector's candidates are the workloads of its rarest label,
+    /// not every workload.
+    workloads_by_label: HashMap<u64, Vec<usize>>,
+    workloads_by_label_any_ns: HashMap<u64, Vec<usize>>,
+    /// Services that select pods (not ServiceEntries, a non-empty selector), by the first label
+    /// of their selector and their namespace.
+    services_by_selector: HashMap<u64, Vec<usize>>,
     /// Namespaces in which the input itself defines a service or a workload.
     known_namespaces: std::collections::HashSet<String>,
 }
@@ -144,6 +153,9 @@ impl<'a> Mesh<'a> {
             sidecars: Vec::new(),
             workloads_by_ns: HashMap::new(),
             services_by_ns: HashMap::new(),
+            workloads_by_label: HashMap::new(),
+            workloads_by_label_any_ns: HashMap::new(),
+            services_by_selector: HashMap::new(),
             known_namespaces: Default::default(),
         };
         for (i, (obj, t)) in objects.iter().zip(typed).enumerate() {
@@ -235,12 +247,21 @@ impl<'a> Mesh<'a> {
     fn index(&mut self) {
         for (i, w) in self.workloads.iter().enumerate() {
             self.workloads_by_ns.entry(w.namespace.clone()).or_default().push(i);
+            for (k, v) in w.labels {
+                self.workloads_by_label.entry(label_key(Some(&w.namespace), k, v)).or_default().push(i);
+                self.workloads_by_label_any_ns.entry(label_key(None, k, v)).or_default().push(i);
+            }
             if w.obj.is_some() {
                 self.known_namespaces.insert(w.namespace.clone());
             }
         }
         for (i, s) in self.services.iter().enumerate() {
             self.services_by_ns.entry(s.namespace.clone()).or_default().push(i);
+            if s.source != ServiceSource::ServiceEntry
+                && let Some((k, v)) = s.selector.and_then(|sel| sel.iter().next())
+            {
+                self.services_by_selector.entry(label_key(Some(&s.namespace), k, v)).or_default().push(i);
+            }
             if s.obj.is_some() {
                 self.known_namespaces.insert(s.namespace.clone());
             }
@@ -256,6 +277,22 @@ impl<'a> Mesh<'a> {
 
     fn workloads_of_ns(&self, ns: &str) -> impl Iterator<Item = &Workload<'a>> {
         self.workloads_by_ns.get(ns).into_iter().flatten().map(|i| &self.workloads[*i])
+    }
+
+    /// The workloads `sel` (not empty) selects in `ns`, or in any namespace, in input order.
+    fn selected_workloads(&self, ns: Option<&str>, sel: &StringMap) -> Vec<&Workload<'a>> {
+        let index = if ns.is_some() { &self.workloads_by_label } else { &self.workloads_by_label_any_ns };
+        // Every selected workload carries each label of the selector: the rarest one's list holds them all.
+        let rarest = sel
+            .iter()
+            .map(|(k, v)| index.get(&label_key(ns, k, v)).map_or(&[][..], Vec::as_slice))
+            .min_by_key(|c| c.len())
+            .unwrap_or_default();
+        rarest
+            .iter()
+            .map(|i| &self.workloads[*i])
+            .filter(|w| ns.is_none_or(|ns| w.namespace == ns) && selects(sel, w.labels))
+            .collect()
     }
 
     fn add_service(&mut self, s: ServiceRecord<'a>) {
@@ -433,8 +470,8 @@ impl<'a> Mesh<'a> {
     /// The workloads a Gateway's selector picks (any namespace, as Istio's default). A Gateway
     /// without a selector applies to every gateway workload.
     pub fn gateway_workloads(&self, gw: &Gateway) -> Vec<&Workload<'a>> {
-        match gw.spec.selector.as_ref() {
-            Some(sel) => self.workloads.iter().filter(|w| selects(sel, w.labels)).collect(),
+        match gw.spec.selector.as_ref().filter(|sel| !sel.is_empty()) {
+            Some(sel) => self.selected_workloads(None, sel),
             None => self.workloads.iter().collect(),
         }
     }
@@ -443,12 +480,19 @@ impl<'a> Mesh<'a> {
     /// `workload`: same namespace, and a non-empty selector that selects its labels. A Service
     /// without a selector gets no endpoints from Kubernetes, so it selects nothing.
     pub fn services_selecting(&self, workload: &Workload) -> Vec<&ServiceRecord<'a>> {
-        self.services_by_ns
-            .get(&workload.namespace)
-            .into_iter()
+        let mut candidates: Vec<usize> = workload
+            .labels
+            .iter()
+            .filter_map(|(k, v)| self.services_by_selector.get(&label_key(Some(&workload.namespace), k, v)))
             .flatten()
-            .map(|i| &self.services[*i])
-            .filter(|s| s.source != ServiceSource::ServiceEntry)
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &self.services[i])
+            .filter(|s| s.namespace == workload.namespace && s.source != ServiceSource::ServiceEntry)
             .filter(|s| s.selector.is_some_and(|sel| !sel.is_empty() && selects(sel, workload.labels)))
             .collect()
     }
@@ -459,7 +503,7 @@ impl<'a> Mesh<'a> {
     /// without a selector, a ServiceEntry with static `endpoints` or none.
     pub fn service_workloads(&self, s: &ServiceRecord) -> Option<Vec<&Workload<'a>>> {
         let sel = s.selector.filter(|sel| !sel.is_empty())?;
-        Some(self.workloads_of_ns(&s.namespace).filter(|w| selects(sel, w.labels)).collect())
+        Some(self.selected_workloads(Some(&s.namespace), sel))
     }
 
     /// Does the input define a workload of its own (not only the implicit ingress gateway)? Where it
@@ -501,7 +545,10 @@ impl<'a> Mesh<'a> {
 
     /// The workloads in `ns` whose labels `sel` selects.
     pub fn workloads_in(&self, ns: &str, sel: &StringMap) -> Vec<&Workload<'a>> {
-        self.workloads_of_ns(ns).filter(|w| selects(sel, w.labels)).collect()
+        if sel.is_empty() {
+            return self.workloads_of_ns(ns).collect();
+        }
+        self.selected_workloads(Some(ns), sel)
     }
 }
 
@@ -531,15 +578,25 @@ impl Mesh<'_> {
                 }
             }
         }
+        // The exported-to-all claims a namespace-scoped one meets: its own host, the wildcards that
+        // match it, and (for a wildcard) every host it matches.
+        let global = |host: &String| -> Vec<&Vec<usize>> {
+            let everywhere = claims.range(("*".to_string(), String::new())..).take_while(|((s, _), _)| s == "*");
+            if host.starts_with('*') {
+                everywhere.filter(|((_, h2), _)| hosts::matches(host, h2)).map(|(_, l)| l).collect()
+            } else {
+                // Wildcard hosts sort first (`*` is below every host character).
+                let wildcards = everywhere
+                    .take_while(|((_, h2), _)| h2.starts_with('*'))
+                    .filter(|((_, h2), _)| hosts::matches(host, h2));
+                claims.get(&("*".to_string(), host.clone())).into_iter().chain(wildcards.map(|(_, l)| l)).collect()
+            }
+        };
         let mut out = Vec::new();
         for ((scope, host), list) in &claims {
             let mut all = list.clone();
             if scope != "*" {
-                for ((s2, h2), l2) in &claims {
-                    if s2 == "*" && hosts::matches(host, h2) {
-                        all.extend(l2);
-                    }
-                }
+                all.extend(global(host).into_iter().flatten());
             }
             all.sort_unstable();
             all.dedup();
@@ -607,6 +664,14 @@ pub fn service_port_protocol(port: u32, name: &str, udp: bool, app_protocol: Opt
 /// The port name prefixes Istio reads a protocol from (for did-you-mean).
 pub const PORT_NAME_PROTOCOLS: [&str; 12] =
     ["tcp", "udp", "grpc", "grpc-web", "http", "http_proxy", "http2", "https", "tls", "mongo", "redis", "mysql"];
+
+/// The index key of a label (`key=value`) in namespace `ns`, or in any namespace for `None`.
+/// Distinct labels may share a key; lookups check the selector after.
+fn label_key(ns: Option<&str>, key: &str, value: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    (ns, key, value).hash(&mut h);
+    h.finish()
+}
 
 /// Kubernetes equality-based selection: every key of the selector with the same value. An empty
 /// selector selects everything.
@@ -702,4 +767,72 @@ pub fn vs_destinations(vs: &VirtualService) -> Vec<(String, &Destination, Destin
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = "
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: a}
+spec: {selector: {app: web, tier: front}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: all-front, namespace: a}
+spec: {selector: {tier: front}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: a, labels: {app: web, tier: front, version: v1}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-2, namespace: b, labels: {app: web, tier: front}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: a, labels: {app: api, tier: front}}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: a}
+spec: {selector: {tier: front, app: web}}
+";
+
+    /// The label indexes find what a scan of every workload and service would, in input order.
+    #[test]
+    fn selector_lookups_through_the_label_indexes() {
+        let mut s = crate::source::Sources::default();
+        s.add("t.yaml".into(), YAML.into());
+        let inputs = crate::lint::Inputs::parse(s);
+        let config = MeshConfig::default();
+        let mesh = Mesh::build(&inputs.objects, &inputs.typed, "default", &config);
+        let name = |w: &Workload| inputs.objects[w.obj.unwrap()].name.clone().unwrap();
+        let sel = |pairs: &[(&str, &str)]| -> StringMap {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+
+        let front = sel(&[("tier", "front")]);
+        assert_eq!(mesh.workloads_in("a", &front).into_iter().map(name).collect::<Vec<_>>(), ["web-1", "api-1"]);
+        let web = sel(&[("app", "web"), ("tier", "front")]);
+        assert_eq!(mesh.workloads_in("a", &web).into_iter().map(name).collect::<Vec<_>>(), ["web-1"]);
+        assert!(mesh.workloads_in("a", &sel(&[("app", "web"), ("tier", "back")])).is_empty());
+        assert_eq!(mesh.workloads_in("b", &StringMap::new()).len(), 1);
+
+        let Some(Ok(Typed::Gateway(gw))) = &inputs.typed[5] else { panic!("a Gateway") };
+        let gateway: Vec<String> = mesh.gateway_workloads(gw).into_iter().map(name).collect();
+        assert_eq!(gateway, ["web-1", "web-2"]);
+
+        let web_1 = mesh.workloads.iter().find(|w| name(w) == "web-1").unwrap();
+        let services: Vec<&str> = mesh.services_selecting(web_1).iter().map(|s| s.host.as_str()).collect();
+        assert_eq!(services, ["web.a.svc.cluster.local", "all-front.a.svc.cluster.local"]);
+        let web_2 = mesh.workloads.iter().find(|w| name(w) == "web-2").unwrap();
+        assert!(mesh.services_selecting(web_2).is_empty());
+        let all_front = &mesh.services[1];
+        let behind: Vec<String> = mesh.service_workloads(all_front).unwrap().into_iter().map(name).collect();
+        assert_eq!(behind, ["web-1", "api-1"]);
+    }
 }

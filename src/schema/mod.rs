@@ -10,7 +10,7 @@
 
 mod validate;
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use indexmap::IndexMap;
 use schemars::generate::SchemaSettings;
@@ -23,11 +23,17 @@ use crate::model::networking::{DestinationRule, Gateway, ServiceEntry, Sidecar, 
 
 pub use validate::{SchemaError, SchemaErrorKind, validate};
 
-/// One generated schema.
+/// One schema, generated on first use: a lint of a few files needs one or two of them.
 struct Entry {
     info: &'static KindInfo,
     version: &'static str,
-    schema: Value,
+    schema: OnceLock<Value>,
+}
+
+impl Entry {
+    fn schema(&self) -> &Value {
+        self.schema.get_or_init(|| generate(self.info, self.version))
+    }
 }
 
 /// All schemas by file stem, in [`KINDS`] order.
@@ -35,7 +41,7 @@ static SCHEMAS: LazyLock<IndexMap<String, Entry>> = LazyLock::new(|| {
     KINDS
         .iter()
         .flat_map(|info| info.versions.iter().map(move |version| (info, *version)))
-        .map(|(info, version)| (schema_name(info, version), Entry { info, version, schema: generate(info, version) }))
+        .map(|(info, version)| (schema_name(info, version), Entry { info, version, schema: OnceLock::new() }))
         .collect()
 });
 
@@ -129,7 +135,7 @@ fn find_entry(name_or_kind: &str) -> Option<&'static Entry> {
 /// (`networking.istio.io/v1/VirtualService`, `v1/Service`) or a bare kind in any case
 /// (`VirtualService`, `virtualservice`: the preferred version).
 pub fn schema_text(name_or_kind: &str) -> Option<String> {
-    find_entry(name_or_kind).map(|e| to_text(&e.schema))
+    find_entry(name_or_kind).map(|e| to_text(e.schema()))
 }
 
 /// The schema value for an `apiVersion` and `kind`, if modelled.
@@ -138,7 +144,7 @@ pub(crate) fn schema_for(api_version: &str, kind: &str) -> Option<(&'static str,
     SCHEMAS
         .iter()
         .find(|(_, e)| e.info.kind == kind && e.info.group == group && e.version == version)
-        .map(|(name, e)| (name.as_str(), &e.schema))
+        .map(|(name, e)| (name.as_str(), e.schema()))
 }
 
 fn to_text(schema: &Value) -> String {
@@ -206,7 +212,7 @@ mod tests {
         let mut stale = Vec::new();
         for (name, entry) in SCHEMAS.iter() {
             let path = dir.join(format!("{name}.json"));
-            let fresh = to_text(&entry.schema);
+            let fresh = to_text(entry.schema());
             if bless {
                 std::fs::write(&path, fresh).unwrap();
             } else if std::fs::read_to_string(&path).ok().as_deref() != Some(fresh.as_str()) {

@@ -35,28 +35,48 @@ impl NodeSpan {
     }
 }
 
-#[derive(Debug, Clone)]
+/// One node of a [`SpanIndex`]: byte offsets in the document's file, and its children as a range
+/// of [`SpanIndex::children`] (for mappings: one child per entry, in the order of the value's map;
+/// for sequences: one per item).
+#[derive(Debug, Clone, Copy)]
 struct SpanNode {
-    span: NodeSpan,
-    /// For mappings: one child per entry, in the order of the value's map. For sequences: one
-    /// per item.
-    children: Vec<u32>,
+    value: (u32, u32),
+    /// `NO_KEY` for a node that is not a mapping entry's value.
+    key: (u32, u32),
+    first_child: u32,
+    child_count: u32,
 }
 
-/// JSON pointer → span for every node of one document.
+const NO_KEY: (u32, u32) = (u32::MAX, u32::MAX);
+
+/// JSON pointer → span for every node of one document: one flat arena per document, no
+/// allocation per node.
 #[derive(Debug, Clone, Default)]
 pub struct SpanIndex {
+    file: FileId,
     nodes: Vec<SpanNode>,
+    children: Vec<u32>,
     root: Option<u32>,
 }
 
 impl SpanIndex {
+    fn span(&self, node: u32) -> NodeSpan {
+        let n = &self.nodes[node as usize];
+        let span = |(start, end): (u32, u32)| Span { file: self.file, start, end };
+        NodeSpan { value: span(n.value), key: (n.key != NO_KEY).then(|| span(n.key)) }
+    }
+
+    fn child(&self, node: u32, idx: usize) -> Option<u32> {
+        let n = &self.nodes[node as usize];
+        (idx < n.child_count as usize).then(|| self.children[n.first_child as usize + idx])
+    }
+
     /// The spans of the node at `pointer` (RFC 6901) in `root`, the value this index was built with.
     pub fn get(&self, root: &Value, pointer: &str) -> Option<NodeSpan> {
         let mut node = self.root?;
         let mut value = root;
         if pointer.is_empty() {
-            return Some(self.nodes[node as usize].span);
+            return Some(self.span(node));
         }
         for raw in pointer.strip_prefix('/')?.split('/') {
             let seg = unescape(raw);
@@ -73,9 +93,9 @@ impl SpanIndex {
                 }
                 _ => return None,
             };
-            node = *self.nodes[node as usize].children.get(idx)?;
+            node = self.child(node, idx)?;
         }
-        Some(self.nodes[node as usize].span)
+        Some(self.span(node))
     }
 
     /// The deepest node on the way to `pointer` that exists: a finding about a missing field
@@ -293,6 +313,8 @@ impl<'a> Offsets<'a> {
     }
 }
 
+/// An open mapping or sequence. Its children's nodes are `Builder::child_stack[kids..]` until it
+/// ends.
 enum Frame {
     Map {
         node: u32,
@@ -301,12 +323,14 @@ enum Frame {
         merges: Vec<(Value, u32)>,
         anchor: usize,
         start: usize,
+        kids: usize,
     },
     Seq {
         node: u32,
         items: Vec<Value>,
         anchor: usize,
         start: usize,
+        kids: usize,
     },
 }
 
@@ -314,6 +338,10 @@ struct Builder<'a> {
     file: FileId,
     offsets: Offsets<'a>,
     nodes: Vec<SpanNode>,
+    /// The children of finished containers, each a contiguous range.
+    children: Vec<u32>,
+    /// The children of the open containers, innermost last.
+    child_stack: Vec<u32>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Value, u32, usize)>,
     /// Size of each node's subtree (for alias budgets), by node id.
@@ -353,14 +381,25 @@ impl<'a> Builder<'a> {
         p
     }
 
-    fn new_node(&mut self, value: Span, children: Vec<u32>, size: u32) -> u32 {
+    /// A node whose children are `children` (a range of `self.children`).
+    fn new_node(&mut self, value: Span, (first_child, child_count): (u32, u32), size: u32) -> u32 {
         let key = match self.stack.last() {
-            Some(Frame::Map { pending_key: Some((_, ks)), .. }) => Some(*ks),
-            _ => None,
+            Some(Frame::Map { pending_key: Some((_, ks)), .. }) => (ks.start, ks.end),
+            _ => NO_KEY,
         };
-        self.nodes.push(SpanNode { span: NodeSpan { value, key }, children });
+        self.nodes.push(SpanNode { value: (value.start, value.end), key, first_child, child_count });
         self.sizes.push(size);
         (self.nodes.len() - 1) as u32
+    }
+
+    fn key_span(&self, node: u32) -> Option<Span> {
+        let (start, end) = self.nodes[node as usize].key;
+        (start != u32::MAX).then_some(Span { file: self.file, start, end })
+    }
+
+    fn kids_of(&self, node: u32) -> std::ops::Range<usize> {
+        let n = &self.nodes[node as usize];
+        n.first_child as usize..(n.first_child + n.child_count) as usize
     }
 
     /// Is the next scalar of the innermost mapping a key?
@@ -372,47 +411,44 @@ impl<'a> Builder<'a> {
         if anchor != 0 {
             self.anchors.insert(anchor, (value.clone(), node, self.sizes[node as usize] as usize));
         }
-        let (key, kspan, parent) = match self.stack.last_mut() {
+        let (key, kspan, slot) = match self.stack.last_mut() {
             None => {
                 self.root = Some((value, node));
                 return;
             }
-            Some(Frame::Seq { node: parent, items, .. }) => {
+            Some(Frame::Seq { items, .. }) => {
                 items.push(value);
-                let parent = *parent;
-                self.nodes[parent as usize].children.push(node);
+                self.child_stack.push(node);
                 return;
             }
-            Some(Frame::Map { node: parent, pending_key, merges, .. }) => {
+            Some(Frame::Map { pending_key, merges, map, kids, .. }) => {
                 let (key, kspan) = pending_key.take().expect("a value in a mapping follows its key");
                 if key == "<<" {
                     merges.push((value, node));
                     return;
                 }
-                (key, kspan, *parent)
+                match map.entry(key) {
+                    serde_json::map::Entry::Vacant(slot) => {
+                        slot.insert(value);
+                        self.child_stack.push(node);
+                        return;
+                    }
+                    serde_json::map::Entry::Occupied(mut slot) => {
+                        let key = slot.key().clone();
+                        slot.insert(value);
+                        let idx = map.keys().position(|k| *k == key).expect("the key is in the map");
+                        (key, kspan, *kids + idx)
+                    }
+                }
             }
         };
-        let earlier = match self.stack.last() {
-            Some(Frame::Map { map, .. }) if map.contains_key(&key) => map.keys().position(|k| *k == key),
-            _ => None,
-        };
-        if let Some(idx) = earlier {
-            let old = self.nodes[parent as usize].children[idx];
-            let first = self.nodes[old as usize].span.key.unwrap_or(kspan);
-            let mut p = self.pointer();
-            p.push('/');
-            p.push_str(&escape_segment(&key));
-            self.nodes[parent as usize].children[idx] = node;
-            if let Some(Frame::Map { map, .. }) = self.stack.last_mut() {
-                map.insert(key.clone(), value);
-            }
-            self.duplicates.push(DuplicateKey { pointer: p, key, span: kspan, first });
-        } else {
-            if let Some(Frame::Map { map, .. }) = self.stack.last_mut() {
-                map.insert(key, value);
-            }
-            self.nodes[parent as usize].children.push(node);
-        }
+        // A duplicate key: the later value replaces the earlier one in place.
+        let old = std::mem::replace(&mut self.child_stack[slot], node);
+        let first = self.key_span(old).unwrap_or(kspan);
+        let mut p = self.pointer();
+        p.push('/');
+        p.push_str(&escape_segment(&key));
+        self.duplicates.push(DuplicateKey { pointer: p, key, span: kspan, first });
     }
 
     fn scalar(&mut self, text: &str, style: ScalarStyle, anchor: usize, tag: Option<&saphyr_parser::Tag>, ys: &YSpan) {
@@ -447,7 +483,7 @@ impl<'a> Builder<'a> {
             let p = self.pointer();
             self.ambiguous.push(AmbiguousScalar { pointer: p, span, text: text.to_string(), kind, is_key: false });
         }
-        let node = self.new_node(span, Vec::new(), 1);
+        let node = self.new_node(span, (0, 0), 1);
         self.attach(value, node, anchor);
     }
 
@@ -486,11 +522,12 @@ impl<'a> Builder<'a> {
             return;
         }
         self.own += 1;
-        let node = self.new_node(Span::new(self.file, start, start), Vec::new(), 1);
+        let node = self.new_node(Span::new(self.file, start, start), (0, 0), 1);
+        let kids = self.child_stack.len();
         self.stack.push(if is_map {
-            Frame::Map { node, map: Map::new(), pending_key: None, merges: Vec::new(), anchor, start }
+            Frame::Map { node, map: Map::new(), pending_key: None, merges: Vec::new(), anchor, start, kids }
         } else {
-            Frame::Seq { node, items: Vec::new(), anchor, start }
+            Frame::Seq { node, items: Vec::new(), anchor, start, kids }
         });
     }
 
@@ -503,7 +540,7 @@ impl<'a> Builder<'a> {
                     return;
                 }
                 let span = self.span(ys);
-                let node = self.new_node(span, Vec::new(), 1);
+                let node = self.new_node(span, (0, 0), 1);
                 self.attach(Value::Null, node, 0);
             }
             return;
@@ -511,50 +548,53 @@ impl<'a> Builder<'a> {
         let end = self.offsets.byte(ys.end.index());
         let Some(frame) = self.stack.pop() else { return };
         match frame {
-            Frame::Seq { node, items, anchor, start } => {
-                self.finish_node(node, start, end);
+            Frame::Seq { node, items, anchor, start, kids } => {
+                self.finish_node(node, start, end, kids);
                 self.attach(Value::Array(items), node, anchor);
             }
-            Frame::Map { node, mut map, merges, anchor, start, pending_key, .. } => {
+            Frame::Map { node, mut map, merges, anchor, start, pending_key, kids } => {
                 if let Some((k, ks)) = pending_key {
                     // A key without a value (`key:` then end): YAML null.
                     map.insert(k, Value::Null);
                     let n = self.nodes.len() as u32;
                     self.nodes.push(SpanNode {
-                        span: NodeSpan { value: Span::new(self.file, end, end), key: Some(ks) },
-                        children: Vec::new(),
+                        value: (end as u32, end as u32),
+                        key: (ks.start, ks.end),
+                        first_child: 0,
+                        child_count: 0,
                     });
                     self.sizes.push(1);
-                    self.nodes[node as usize].children.push(n);
+                    self.child_stack.push(n);
                 }
                 for (merged, mnode) in merges {
-                    self.merge_into(&mut map, node, merged, mnode);
+                    self.merge_into(&mut map, merged, mnode);
                 }
-                self.finish_node(node, start, end);
+                self.finish_node(node, start, end, kids);
                 self.attach(Value::Object(map), node, anchor);
             }
         }
     }
 
-    fn merge_into(&mut self, map: &mut Map<String, Value>, node: u32, merged: Value, mnode: u32) {
+    /// Merge the mapping (or list of mappings) `merged`, whose node is `mnode`, into the mapping
+    /// being finished (its children are the top of `child_stack`).
+    fn merge_into(&mut self, map: &mut Map<String, Value>, merged: Value, mnode: u32) {
         match merged {
             Value::Object(m) => {
-                let kids = self.nodes[mnode as usize].children.clone();
-                for ((k, v), child) in m.into_iter().zip(kids) {
+                for ((k, v), child) in m.into_iter().zip(self.kids_of(mnode)) {
                     if !map.contains_key(&k) {
                         map.insert(k, v);
-                        self.nodes[node as usize].children.push(child);
+                        self.child_stack.push(self.children[child]);
                     }
                 }
             }
             Value::Array(items) => {
-                let kids = self.nodes[mnode as usize].children.clone();
-                for (item, child) in items.into_iter().zip(kids) {
-                    self.merge_into(map, node, item, child);
+                for (item, child) in items.into_iter().zip(self.kids_of(mnode)) {
+                    self.merge_into(map, item, self.children[child]);
                 }
             }
             _ => {
-                let span = self.nodes[mnode as usize].span.value;
+                let (start, end) = self.nodes[mnode as usize].value;
+                let span = Span { file: self.file, start, end };
                 self.problems.push(ParseProblem {
                     kind: ProblemKind::Syntax,
                     span,
@@ -565,11 +605,17 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish_node(&mut self, node: u32, start: usize, end: usize) {
-        let size =
-            self.nodes[node as usize].children.iter().fold(1u32, |acc, c| acc.saturating_add(self.sizes[*c as usize]));
+    /// Close a container: its children (`child_stack[kids..]`) move to the finished arena.
+    fn finish_node(&mut self, node: u32, start: usize, end: usize, kids: usize) {
+        let size = self.child_stack[kids..].iter().fold(1u32, |acc, c| acc.saturating_add(self.sizes[*c as usize]));
         self.sizes[node as usize] = size;
-        self.nodes[node as usize].span.value = Span::new(self.file, start, end.max(start));
+        let first_child = self.children.len() as u32;
+        self.children.extend(self.child_stack.drain(kids..));
+        let n = &mut self.nodes[node as usize];
+        n.first_child = first_child;
+        n.child_count = self.children.len() as u32 - first_child;
+        let span = Span::new(self.file, start, end.max(start));
+        n.value = (span.start, span.end);
     }
 
     fn alias(&mut self, id: usize, ys: &YSpan) {
@@ -603,9 +649,10 @@ impl<'a> Builder<'a> {
                     ),
                 });
             }
-            (Value::Null, Vec::new())
+            (Value::Null, (0, 0))
         } else {
-            (value, self.nodes[anode as usize].children.clone())
+            let n = &self.nodes[anode as usize];
+            (value, (n.first_child, n.child_count))
         };
         if is_key {
             let key = match &value {
@@ -632,6 +679,8 @@ fn parse_chunk(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
         file,
         offsets: Offsets::new(chunk, base),
         nodes: Vec::new(),
+        children: Vec::new(),
+        child_stack: Vec::new(),
         stack: Vec::new(),
         anchors: HashMap::new(),
         sizes: Vec::new(),
@@ -708,7 +757,9 @@ fn finish(b: Builder, start: usize, end: usize) -> Document {
         index: 0,
         range: Span::new(b.file, start, end),
         spans: SpanIndex {
+            file: b.file,
             nodes: if value.is_some() { b.nodes } else { Vec::new() },
+            children: if value.is_some() { b.children } else { Vec::new() },
             root: if value.is_some() { root } else { None },
         },
         value,

@@ -90,11 +90,13 @@ pub(crate) fn associations<'m, 'a>(cx: &'m Context<'a>) -> Vec<Associated<'m, 'a
 /// Does the workload get a sidecar (`util.DeploymentInMesh`, plus `istio.io/rev` namespaces)?
 fn in_mesh(cx: &Context, obj: &Object, namespace_injected: bool) -> bool {
     let v = cx.value(obj);
-    let str_at = |p: &str| v.pointer(p).and_then(|x| x.as_str());
-    if str_at("/metadata/labels/gateway.istio.io~1managed") == Some("istio.io-mesh-controller") {
+    // Field by field: `Value::pointer` unescapes each segment into a new string, per workload.
+    let at = |path: &[&str]| path.iter().try_fold(v, |v, k| v.get(k));
+    let managed = at(&["metadata", "labels", "gateway.istio.io/managed"]).and_then(|x| x.as_str());
+    if managed == Some("istio.io-mesh-controller") {
         return false;
     }
-    let containers = v.pointer("/spec/template/spec/containers").and_then(|c| c.as_array());
+    let containers = at(&["spec", "template", "spec", "containers"]).and_then(|c| c.as_array());
     let proxy = containers.into_iter().flatten().any(|c| {
         c.get("name").and_then(|n| n.as_str()) == Some("istio-proxy")
             && c.get("image").and_then(|i| i.as_str()).is_some_and(|i| !i.is_empty())
@@ -102,8 +104,8 @@ fn in_mesh(cx: &Context, obj: &Object, namespace_injected: bool) -> bool {
     if proxy {
         return true;
     }
-    for p in ["/spec/template/metadata/labels", "/spec/template/metadata/annotations"] {
-        if let Some(inject) = v.pointer(p).and_then(|m| m.get("sidecar.istio.io/inject")) {
+    for p in ["labels", "annotations"] {
+        if let Some(inject) = at(&["spec", "template", "metadata", p]).and_then(|m| m.get("sidecar.istio.io/inject")) {
             return inject.as_str() == Some("true");
         }
     }

@@ -1,6 +1,7 @@
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
 use crate::mesh::{MESH_GATEWAY, hosts, vs_mesh_bound};
+use std::collections::HashMap;
 
 pub static META: RuleMeta = RuleMeta {
     code: "MESH0208",
@@ -61,16 +62,21 @@ impl Rule for Check {
         for &(i, vs) in mesh.virtual_services.iter().filter(|(_, vs)| vs_mesh_bound(vs)) {
             let ns = cx.objects[i].namespace_or(mesh.default_namespace);
             let own: Vec<String> = vs.spec.hosts.iter().flatten().map(|h| hosts::fqdn(h, ns)).collect();
+            // This VirtualService's entries so far: the first route per host counts.
+            let here = subset_routes.len();
             for (k, h) in vs.spec.http.iter().flatten().enumerate() {
                 for (j, r) in h.route.iter().flatten().enumerate() {
                     let fqdn = hosts::fqdn(&r.destination.host, ns);
                     let has_subset = r.destination.subset.as_deref().is_some_and(|s| !s.is_empty());
-                    if has_subset && own.contains(&fqdn) && !subset_routes.iter().any(|(o, f, _)| *o == i && *f == fqdn)
-                    {
+                    if has_subset && own.contains(&fqdn) && !subset_routes[here..].iter().any(|(_, f, _)| *f == fqdn) {
                         subset_routes.push((i, fqdn, format!("/spec/http/{k}/route/{j}/destination/subset")));
                     }
                 }
             }
+        }
+        let mut by_host: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (p, (_, fqdn, _)) in subset_routes.iter().enumerate() {
+            by_host.entry(fqdn.as_str()).or_default().push(p);
         }
         for &(i, vs) in &mesh.virtual_services {
             if !vs.spec.gateways.iter().flatten().any(|g| g != MESH_GATEWAY) {
@@ -84,7 +90,8 @@ impl Rule for Check {
                         continue;
                     }
                     let fqdn = hosts::fqdn(&r.destination.host, ns);
-                    for (o, _, ptr) in subset_routes.iter().filter(|(o, f, _)| *o != i && *f == fqdn) {
+                    let same_host = by_host.get(fqdn.as_str()).into_iter().flatten().map(|p| &subset_routes[*p]);
+                    for (o, _, ptr) in same_host.filter(|(o, _, _)| *o != i) {
                         let other = &cx.objects[*o];
                         let other_name = format!(
                             "{}/{}",
