@@ -8,6 +8,11 @@ use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// How long a hostile input may take before the test calls it a hang. Speed is measured in
+/// benchmarks (BENCHMARKS.md), not here: this bound only catches hangs and exponential blow-ups,
+/// with room for a debug build on a loaded 2-core machine.
+const HANG_GUARD: Duration = Duration::from_secs(300);
+
 /// (code, line, column) of a finding.
 type Found = (String, u64, u64);
 
@@ -137,7 +142,7 @@ fn alias_bomb_and_deep_nesting() {
     assert_eq!(r.code, 1);
     assert_eq!(r.codes(), ["MESH0006"], "{:?}", r.found);
     assert_eq!(r.lines_of("MESH0006"), [8]);
-    assert!(start.elapsed() < Duration::from_secs(30), "took {:?}", start.elapsed());
+    assert!(start.elapsed() < HANG_GUARD, "took {:?}", start.elapsed());
 }
 
 #[test]
@@ -249,8 +254,8 @@ fn big_file(path: &Path, target: usize) -> (Vec<u64>, usize) {
     (dups, docs)
 }
 
-/// 50 MB of documents in one file (about 35 s in a debug build on 2 cores: a large file's
-/// documents are parsed in parallel).
+/// 50 MB of documents in one file (about 35 s in a debug build on a quiet 2-core machine: a large
+/// file's documents are parsed in parallel).
 #[test]
 fn big_file_completes() {
     let mb = 50;
@@ -264,7 +269,7 @@ fn big_file_completes() {
     assert_eq!(r.code, 1);
     assert_eq!(r.resources(), docs as u64);
     assert_eq!(r.found, dups.iter().map(|l| ("MESH0005".to_string(), *l, 3)).collect::<Vec<_>>());
-    assert!(took < Duration::from_secs(60), "{mb} MB took {took:?}");
+    assert!(took < HANG_GUARD, "{mb} MB took {took:?}");
 }
 
 #[test]
@@ -340,7 +345,7 @@ spec:
     std::fs::write(&p, text).unwrap();
     let start = Instant::now();
     let r = lint(&p);
-    assert!(start.elapsed() < Duration::from_secs(30), "took {:?}", start.elapsed());
+    assert!(start.elapsed() < HANG_GUARD, "took {:?}", start.elapsed());
     // The string is fine; the misspelt field after it is found at its name.
     assert_eq!(r.found, [("MESH0101".to_string(), 29, 9)]);
 }
@@ -470,7 +475,7 @@ fn regex_catastrophic_for_backtracking() {
     let header = format!("x-id: {a}");
     let start = Instant::now();
     let v = simulate(dir.path(), &[&url, "-H", &header]);
-    assert!(start.elapsed() < Duration::from_secs(60), "took {:?}", start.elapsed());
+    assert!(start.elapsed() < HANG_GUARD, "took {:?}", start.elapsed());
     assert_eq!(v["outcome"], "route");
     assert_eq!(v["rule_index"], 1, "{v}");
     let misses: Vec<&str> = v["trace"]
