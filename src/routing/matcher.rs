@@ -241,13 +241,13 @@ impl RouteMatch {
     /// Envoy's route match: `Ok` or the first condition that fails.
     pub fn check(&self, path: &str, query: &[(String, String)], headers: &[(String, String)]) -> Result<(), Miss> {
         if !self.path.kind.matches(path, self.path.case_sensitive || matches!(self.path.kind, StrMatch::Regex(_))) {
-            return Err(format!("path {path:?} does not match uri {}", self.path.kind));
+            return Err(format!("path {} does not match uri {}", shown(path), self.path.kind));
         }
         for h in &self.headers {
             if !h.matches(headers) {
                 let got: Vec<&str> =
                     headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(&h.name)).map(|(_, v)| v.as_str()).collect();
-                let got = if got.is_empty() { "absent".to_string() } else { format!("{:?}", got.join(",")) };
+                let got = if got.is_empty() { "absent".to_string() } else { shown(&got.join(",")) };
                 return Err(format!("{h} required, request has {got}"));
             }
         }
@@ -260,7 +260,8 @@ impl RouteMatch {
             };
             if !ok {
                 let want = q.value.as_ref().map_or("present".to_string(), |v| v.to_string());
-                return Err(format!("query parameter {} {want} required, request has {got:?}", q.name));
+                let got = got.map_or_else(|| "none".to_string(), shown);
+                return Err(format!("query parameter {} {want} required, request has {got}", q.name));
             }
         }
         Ok(())
