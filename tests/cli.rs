@@ -297,3 +297,65 @@ fn istio_config_validator_cases() {
     assert!(s.contains("FAIL no method") && s.contains("`request.method` is empty"), "{s}");
     assert!(s.ends_with("0 passed, 3 failed\n"), "{s}");
 }
+
+#[test]
+fn simulate_http_tcp_and_tls_from_the_command_line() {
+    let json = |args: &[&str]| {
+        let out = meshctl().arg("simulate").args(args).args(["-f", "json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let gw = ["--gateway", "istio-system/istio=ingressgateway"];
+    let v = json(&["testdata/bookinfo", gw[0], gw[1], "http://bookinfo.example.com/productpage"]);
+    assert_eq!(v["outcome"], "route");
+    assert_eq!(v["destinations"][0]["host"], "productpage.default.svc.cluster.local");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("l4.yaml"),
+        "apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: l4, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: [\"*\"]
+  - port: {number: 443, name: tls, protocol: TLS}
+    tls: {mode: PASSTHROUGH}
+    hosts: [\"*.example.com\"]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: default}
+spec:
+  ports: [{name: tcp, port: 9000}, {name: https, port: 8443}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: l4, namespace: default}
+spec:
+  hosts: [\"*\", \"*.example.com\"]
+  gateways: [l4]
+  tcp:
+  - match: [{port: 31400}]
+    route: [{destination: {host: echo, port: {number: 9000}}}]
+  tls:
+  - match: [{port: 443, sniHosts: [a.example.com]}]
+    route: [{destination: {host: echo, port: {number: 8443}}}]
+",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let v = json(&[d, gw[0], gw[1], "tcp://anything:31400"]);
+    assert_eq!((v["outcome"].as_str(), v["destinations"][0]["port"].as_u64()), (Some("tcp_forward"), Some(9000)));
+    let v = json(&[d, gw[0], gw[1], "tls://a.example.com:443"]);
+    assert_eq!((v["outcome"].as_str(), v["destinations"][0]["port"].as_u64()), (Some("tcp_forward"), Some(8443)));
+    let v = json(&[d, gw[0], gw[1], "tls://b.example.com:443"]);
+    assert_eq!(v["outcome"], "no_listener", "no TLS route for that SNI: {v}");
+    meshctl()
+        .args(["simulate", d, "tcp://anything"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("needs a port"));
+}

@@ -14,7 +14,8 @@ pub enum SimFormat {
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Manifest files and directories, and the request URL (`http://host[:port]/path?query`).
+    /// Manifest files and directories, and the request URL (`http://host[:port]/path?query`, or
+    /// `tcp://host:port` and `tls://sni-host:port` for a connection).
     #[arg(value_name = "PATH|URL")]
     pub args: Vec<String>,
     /// Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method,
@@ -91,18 +92,31 @@ pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&
     Ok(req)
 }
 
-/// Set scheme, host, port and path of `req` from a URL `scheme://host[:port]/path?query`.
+/// Set scheme, host, port and path of `req` from a URL `scheme://host[:port]/path?query`; `tcp://`
+/// and `tls://` make it a connection of that protocol (TLS with the host as SNI).
 pub fn apply_url(req: &mut Request, u: &str) -> Result<(), String> {
     let (scheme, rest) = u.split_once("://").ok_or_else(|| format!("`{u}` is not a URL"))?;
     let (authority, path) = match rest.find(['/', '?']) {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    req.scheme = Some(scheme.to_ascii_lowercase());
+    let scheme = scheme.to_ascii_lowercase();
     req.host = authority.to_string();
     if let Some((_, p)) = authority.rsplit_once(':') {
         req.port = Some(p.parse().map_err(|_| format!("bad port in `{u}`"))?);
     }
+    if scheme == "tcp" || scheme == "tls" {
+        if req.port.is_none() {
+            return Err(format!("`{u}`: a {scheme} connection needs a port"));
+        }
+        if scheme == "tls" {
+            req.sni = Some(crate::routing::matcher::strip_port(authority).to_string());
+        }
+        req.protocol = scheme;
+        req.path = "/".into();
+        return Ok(());
+    }
+    req.scheme = Some(scheme);
     req.path = if path.starts_with('?') { format!("/{path}") } else { path.to_string() };
     Ok(())
 }
