@@ -19,7 +19,7 @@
 #                schemas (schemas/, the same ones meshctl validates with) copied into SCHEMAS under
 #                the names kubeconform's template asks for; there are no others offline, so kinds
 #                without a schema are skipped (-ignore-missing-schemas)
-#   istioctl     analyze --use-kube=false --recursive -o json --timeout 1h DIR
+#   istioctl     analyze --use-kube=false --all-namespaces -o json --timeout 1h DIR
 # Each is timed $RUNS times (default 3) with /usr/bin/time: the best wall time, its CPU time (user +
 # sys, less disturbed by other load on the machine than wall time) and the largest peak RSS.
 # A tool that runs longer than $TOOL_TIMEOUT (default 900 s) is stopped and reported as such.
@@ -132,7 +132,7 @@ time_tools() {
       measure kubeconform "$kubeconform" -strict -summary -output json -ignore-missing-schemas \
         -schema-location "$schemas/{{.Group}}.{{.ResourceAPIVersion}}.{{.ResourceKind}}.json" "$dir"
     fi
-    if wants istioctl; then measure istioctl "$istioctl" analyze --use-kube=false --recursive -o json --timeout 1h "$dir"; fi
+    if wants istioctl; then measure istioctl "$istioctl" analyze --use-kube=false --all-namespaces -o json --timeout 1h "$dir"; fi
   done
 }
 
@@ -151,7 +151,7 @@ compare() {
   for p in "${inputs[@]}"; do
     echo "== $p"
     "$meshctl" lint --no-config -f json "$p" >"$work/meshctl.json" || true
-    "$istioctl" analyze --use-kube=false --recursive -o json --timeout 10m "$p" >"$work/istioctl.json" 2>"$work/istioctl.err" || true
+    "$istioctl" analyze --use-kube=false --all-namespaces -o json --timeout 10m "$p" >"$work/istioctl.json" 2>"$work/istioctl.err" || true
     python3 - "$work/rules.json" "$work/meshctl.json" "$work/istioctl.json" <<'EOF'
 import json, sys
 from collections import Counter
