@@ -3,7 +3,7 @@ use crate::lint::{Diagnostic, RuleMeta, Severity};
 use crate::mesh::hosts;
 use crate::model::Typed;
 use crate::routing::compile::{VsEntry, gateway_key};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 pub static META: RuleMeta = RuleMeta {
     code: "MESH0304",
@@ -43,7 +43,7 @@ pub struct Check;
 
 /// The listener ports a VirtualService can be used on through gateway `key` (`mesh` for
 /// sidecars), or `None` when the input does not tell them all.
-fn ports_for(cx: &Context, e: &VsEntry, key: &str) -> Option<BTreeSet<u32>> {
+fn ports_for(cx: &Context, e: &VsEntry, key: &str, twice: &HashSet<(String, String)>) -> Option<BTreeSet<u32>> {
     let mesh = cx.mesh();
     if key == "mesh" {
         let mut ports = BTreeSet::new();
@@ -57,17 +57,12 @@ fn ports_for(cx: &Context, e: &VsEntry, key: &str) -> Option<BTreeSet<u32>> {
         return (!ports.is_empty()).then_some(ports);
     }
     let (ns, name) = key.split_once('/')?;
-    let defined = cx
-        .objects
-        .iter()
-        .filter(|o| o.kind == "Gateway" && o.api_version.starts_with("networking.istio.io/"))
-        .filter(|o| o.name.as_deref() == Some(name) && o.namespace_or(&cx.options.default_namespace) == ns)
-        .count();
-    if defined != 1 {
+    let id = (ns.to_string(), name.to_string());
+    if twice.contains(&id) {
         // Defined twice (alternatives side by side), the servers are not known for sure.
         return None;
     }
-    let idx = mesh.gateways.get(&(ns.to_string(), name.to_string()))?;
+    let idx = mesh.gateways.get(&id)?;
     let Some(Ok(Typed::Gateway(g))) = cx.typed[*idx].as_ref() else { return None };
     Some(
         g.spec
@@ -92,6 +87,16 @@ impl Rule for Check {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
+        // Istio Gateways defined more than once, found in one pass (not per match).
+        let mut seen = HashSet::new();
+        let mut twice = HashSet::new();
+        for o in cx.objects.iter().filter(|o| o.kind == "Gateway" && o.api_version.starts_with("networking.istio.io/"))
+        {
+            let id = (o.namespace_or(&cx.options.default_namespace).to_string(), o.name.clone().unwrap_or_default());
+            if !seen.insert(id.clone()) {
+                twice.insert(id);
+            }
+        }
         for e in cx.virtual_service_entries() {
             for (i, rule) in e.vs.spec.http.iter().flatten().enumerate() {
                 for (j, m) in rule.match_.iter().flatten().enumerate() {
@@ -129,7 +134,7 @@ impl Rule for Check {
                     let mut all = BTreeSet::new();
                     let mut known = true;
                     for k in &keys {
-                        match ports_for(cx, e, k) {
+                        match ports_for(cx, e, k, &twice) {
                             Some(p) => all.extend(p),
                             None => known = false,
                         }
