@@ -373,8 +373,49 @@ fn translate<'c>(
     (routes, dropped)
 }
 
-/// The compile-time part of a match (`port`, `gateways`, `sourceLabels`, `sourceNamespace`):
-/// why istiod leaves it out of this proxy's routes, if it does.
+/// The compile-time conditions of a match (`port`, `gateways`, `sourceLabels`,
+/// `sourceNamespace`), from an HTTP, TCP or TLS match.
+pub struct StaticConditions<'m> {
+    pub port: Option<u32>,
+    pub source_labels: Option<&'m StringMap>,
+    pub source_namespace: Option<&'m str>,
+    pub gateways: Option<&'m [String]>,
+}
+
+/// Why istiod leaves a match out of this proxy's routes (or listeners), if it does. `http`: with
+/// `match.gateways` set, istiod ignores `sourceLabels` and `sourceNamespace` for HTTP; for TCP and
+/// TLS every condition is ANDed.
+pub fn static_miss(
+    m: &StaticConditions,
+    http: bool,
+    port: u32,
+    gateway: &str,
+    vs_ns: &str,
+    proxy: &Proxy,
+) -> Option<String> {
+    if let Some(p) = m.port.filter(|p| *p != 0 && *p != port) {
+        return Some(format!("match.port {p} is not the listener port {port}"));
+    }
+    if let Some(gws) = m.gateways.filter(|g| !g.is_empty()) {
+        let keys: Vec<String> = gws.iter().map(|g| gateway_key(g, vs_ns)).collect();
+        if !keys.iter().any(|k| k == gateway) {
+            return Some(format!("match.gateways [{}] does not include {gateway}", keys.join(", ")));
+        }
+        if http {
+            return None;
+        }
+    }
+    if let Some(sl) = m.source_labels.filter(|sl| !selects(sl, &proxy.labels)) {
+        let want: Vec<String> = sl.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        return Some(format!("sourceLabels {{{}}} do not select the {} proxy", want.join(","), kind_name(proxy)));
+    }
+    if let Some(ns) = m.source_namespace.filter(|ns| *ns != proxy.namespace) {
+        return Some(format!("sourceNamespace {ns} is not the proxy's namespace {}", proxy.namespace));
+    }
+    None
+}
+
+/// The compile-time part of an HTTP match: why istiod leaves it out of this proxy's routes.
 fn compile_time_miss(
     m: &net::HTTPMatchRequest,
     port: u32,
@@ -382,32 +423,13 @@ fn compile_time_miss(
     vs_ns: &str,
     proxy: &Proxy,
 ) -> Option<String> {
-    if let Some(p) = m.port
-        && p != 0
-        && p != port
-    {
-        return Some(format!("match.port {p} is not the listener port {port}"));
-    }
-    if let Some(gws) = m.gateways.as_deref().filter(|g| !g.is_empty()) {
-        let keys: Vec<String> = gws.iter().map(|g| gateway_key(g, vs_ns)).collect();
-        if !keys.iter().any(|k| k == gateway) {
-            return Some(format!("match.gateways [{}] does not include {gateway}", keys.join(", ")));
-        }
-        // With match.gateways set, istiod ignores sourceLabels and sourceNamespace (HTTP).
-        return None;
-    }
-    if let Some(sl) = &m.source_labels
-        && !selects(sl, &proxy.labels)
-    {
-        let want: Vec<String> = sl.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        return Some(format!("sourceLabels {{{}}} do not select the {} proxy", want.join(","), kind_name(proxy)));
-    }
-    if let Some(ns) = &m.source_namespace
-        && *ns != proxy.namespace
-    {
-        return Some(format!("sourceNamespace {ns} is not the proxy's namespace {}", proxy.namespace));
-    }
-    None
+    let c = StaticConditions {
+        port: m.port,
+        source_labels: m.source_labels.as_ref(),
+        source_namespace: m.source_namespace.as_deref(),
+        gateways: m.gateways.as_deref(),
+    };
+    static_miss(&c, true, port, gateway, vs_ns, proxy)
 }
 
 fn kind_name(p: &Proxy) -> &'static str {

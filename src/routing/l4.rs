@@ -8,29 +8,27 @@
 //! Without a matching rule a sidecar forwards to the service's own cluster.
 
 use super::Destination;
-use super::compile::{Proxy, ProxyKind, Scope, VsEntry, gateway_key};
+use super::compile::{Proxy, ProxyKind, Scope, StaticConditions, VsEntry, static_miss};
 use super::eval::{Outcome, OutcomeKind, TraceEntry};
-use crate::mesh::{ServiceRecord, ServiceSource, hosts, selects};
-use crate::model::core::StringMap;
+use crate::mesh::{ServiceRecord, ServiceSource, hosts};
 use crate::model::networking::{self as net, RouteDestination};
 use std::net::IpAddr;
 
-/// The static conditions of a TCP or TLS match.
+/// A TCP or TLS match: its compile-time conditions and its destination subnets.
 pub struct L4Match<'m> {
-    pub port: Option<u32>,
-    pub source_labels: Option<&'m StringMap>,
-    pub source_namespace: Option<&'m str>,
-    pub gateways: Option<&'m [String]>,
+    pub conditions: StaticConditions<'m>,
     pub subnets: &'m [String],
 }
 
 impl<'m> From<&'m net::L4MatchAttributes> for L4Match<'m> {
     fn from(m: &'m net::L4MatchAttributes) -> Self {
         L4Match {
-            port: m.port,
-            source_labels: m.source_labels.as_ref(),
-            source_namespace: m.source_namespace.as_deref(),
-            gateways: m.gateways.as_deref(),
+            conditions: StaticConditions {
+                port: m.port,
+                source_labels: m.source_labels.as_ref(),
+                source_namespace: m.source_namespace.as_deref(),
+                gateways: m.gateways.as_deref(),
+            },
             subnets: m.destination_subnets.as_deref().unwrap_or_default(),
         }
     }
@@ -39,34 +37,20 @@ impl<'m> From<&'m net::L4MatchAttributes> for L4Match<'m> {
 impl<'m> From<&'m net::TLSMatchAttributes> for L4Match<'m> {
     fn from(m: &'m net::TLSMatchAttributes) -> Self {
         L4Match {
-            port: m.port,
-            source_labels: m.source_labels.as_ref(),
-            source_namespace: m.source_namespace.as_deref(),
-            gateways: m.gateways.as_deref(),
+            conditions: StaticConditions {
+                port: m.port,
+                source_labels: m.source_labels.as_ref(),
+                source_namespace: m.source_namespace.as_deref(),
+                gateways: m.gateways.as_deref(),
+            },
             subnets: m.destination_subnets.as_deref().unwrap_or_default(),
         }
     }
 }
 
-/// Why istiod leaves an L4 match out of this proxy's listener, if it does.
-fn static_miss(m: &L4Match, port: u32, gateway: &str, vs_ns: &str, proxy: &Proxy) -> Option<String> {
-    if let Some(p) = m.port.filter(|p| *p != 0 && *p != port) {
-        return Some(format!("match.port {p} is not the listener port {port}"));
-    }
-    if let Some(gws) = m.gateways.filter(|g| !g.is_empty()) {
-        let keys: Vec<String> = gws.iter().map(|g| gateway_key(g, vs_ns)).collect();
-        if !keys.iter().any(|k| k == gateway) {
-            return Some(format!("match.gateways [{}] does not include {gateway}", keys.join(", ")));
-        }
-    }
-    if let Some(sl) = m.source_labels.filter(|sl| !selects(sl, &proxy.labels)) {
-        let want: Vec<String> = sl.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        return Some(format!("sourceLabels {{{}}} do not select the proxy", want.join(",")));
-    }
-    if let Some(ns) = m.source_namespace.filter(|ns| *ns != proxy.namespace) {
-        return Some(format!("sourceNamespace {ns} is not the proxy's namespace {}", proxy.namespace));
-    }
-    None
+/// Why istiod leaves an L4 match out of this proxy's listener, if it does (all conditions ANDed).
+fn l4_miss(m: &L4Match, port: u32, gateway: &str, vs_ns: &str, proxy: &Proxy) -> Option<String> {
+    static_miss(&m.conditions, false, port, gateway, vs_ns, proxy)
 }
 
 /// Is `addr` inside `cidr` (`10.0.0.0/8`, `2001:db8::/32`, or a bare address)?
@@ -123,7 +107,7 @@ pub(super) fn route_tcp(
                 let mut hit = None;
                 for (j, m) in matches.iter().enumerate() {
                     let lm = L4Match::from(m);
-                    if let Some(why) = static_miss(&lm, port, gateway, &e.namespace, scope.proxy) {
+                    if let Some(why) = l4_miss(&lm, port, gateway, &e.namespace, scope.proxy) {
                         o.trace.push(entry(&vs, i, Some(j), "dropped", why));
                         continue;
                     }
@@ -184,7 +168,7 @@ pub(super) fn route_tls(
         let vs = format!("{}/{}", e.namespace, e.name);
         for (i, rule) in e.vs.spec.tls.iter().flatten().enumerate() {
             for (j, m) in rule.match_.iter().enumerate() {
-                if let Some(why) = static_miss(&L4Match::from(m), port, gateway, &e.namespace, scope.proxy) {
+                if let Some(why) = l4_miss(&L4Match::from(m), port, gateway, &e.namespace, scope.proxy) {
                     o.trace.push(entry(&vs, i, Some(j), "dropped", why));
                     continue;
                 }
