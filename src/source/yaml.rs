@@ -548,8 +548,10 @@ impl<'a> Builder<'a> {
         let end = self.offsets.byte(ys.end.index());
         let Some(frame) = self.stack.pop() else { return };
         match frame {
-            Frame::Seq { node, items, anchor, start, kids } => {
+            Frame::Seq { node, mut items, anchor, start, kids } => {
                 self.finish_node(node, start, end, kids);
+                // Every document stays in memory for the whole run: no spare capacity.
+                items.shrink_to_fit();
                 self.attach(Value::Array(items), node, anchor);
             }
             Frame::Map { node, mut map, merges, anchor, start, pending_key, kids } => {
@@ -570,6 +572,9 @@ impl<'a> Builder<'a> {
                     self.merge_into(&mut map, merged, mnode);
                 }
                 self.finish_node(node, start, end, kids);
+                // A map grows its entries to its hash table's capacity (7 for 4 keys, of about
+                // 100 bytes each); collected again, it holds exactly its entries.
+                let map = map.into_iter().collect();
                 self.attach(Value::Object(map), node, anchor);
             }
         }
