@@ -193,7 +193,7 @@ pub struct HTTPRouteDestination {
     pub destination: Destination,
     #[schemars(range(min = 0))]
     pub weight: Option<i32>,
-    pub headers: Option<Headers>,
+    pub headers: Option<Box<Headers>>,
 }
 
 /// A weighted destination of a TCP or TLS route.
@@ -382,20 +382,20 @@ pub struct HTTPRoute {
     #[serde(rename = "match")]
     pub match_: Option<Vec<HTTPMatchRequest>>,
     pub route: Option<Vec<HTTPRouteDestination>>,
-    pub redirect: Option<HTTPRedirect>,
-    pub direct_response: Option<HTTPDirectResponse>,
-    pub delegate: Option<Delegate>,
-    pub rewrite: Option<HTTPRewrite>,
+    pub redirect: Option<Box<HTTPRedirect>>,
+    pub direct_response: Option<Box<HTTPDirectResponse>>,
+    pub delegate: Option<Box<Delegate>>,
+    pub rewrite: Option<Box<HTTPRewrite>>,
     pub timeout: Option<Duration>,
-    pub retries: Option<HTTPRetry>,
-    pub fault: Option<HTTPFaultInjection>,
+    pub retries: Option<Box<HTTPRetry>>,
+    pub fault: Option<Box<HTTPFaultInjection>>,
     pub mirror: Option<Destination>,
     pub mirror_percentage: Option<Percent>,
     #[schemars(range(min = 0, max = 100))]
     pub mirror_percent: Option<i32>,
     pub mirrors: Option<Vec<HTTPMirrorPolicy>>,
-    pub cors_policy: Option<CorsPolicy>,
-    pub headers: Option<Headers>,
+    pub cors_policy: Option<Box<CorsPolicy>>,
+    pub headers: Option<Box<Headers>>,
 }
 
 /// L4 match conditions of a TCP route.
@@ -544,7 +544,7 @@ pub struct ServerTLSSettings {
 #[schemars(extend("required" = ["host"]))]
 pub struct DestinationRuleSpec {
     pub host: String,
-    pub traffic_policy: Option<TrafficPolicy>,
+    pub traffic_policy: Option<Box<TrafficPolicy>>,
     pub subsets: Option<Vec<Subset>>,
     pub export_to: Option<Vec<String>>,
     pub workload_selector: Option<LabelsSelector>,
@@ -571,7 +571,7 @@ pub struct WorkloadSelector {
 pub struct Subset {
     pub name: String,
     pub labels: Option<StringMap>,
-    pub traffic_policy: Option<TrafficPolicy>,
+    pub traffic_policy: Option<Box<TrafficPolicy>>,
 }
 
 /// Simple load balancing algorithms.
