@@ -10,8 +10,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A string-to-string map such as labels, annotations or a selector.
-pub type StringMap = BTreeMap<String, String>;
+pub use super::string_map::StringMap;
 
 /// Kubernetes `IntOrString`: a port number or a port name, a count or a percentage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@ pub mod core;
 pub mod kinds;
 pub mod networking;
 pub mod object;
+mod string_map;
 
 use serde::Deserialize;
 use serde_json::Value;

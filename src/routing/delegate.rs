@@ -9,6 +9,7 @@
 //! root's matches is dropped whole.
 
 use crate::mesh::hosts;
+use crate::model::core::StringMap;
 use crate::model::networking::{HTTPMatchRequest, HTTPRoute, StringMatch, VirtualService};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -182,18 +183,18 @@ fn merge_match(root: &HTTPMatchRequest, leaf: &HTTPMatchRequest) -> HTTPMatchReq
     if out.gateways.as_ref().is_none_or(Vec::is_empty) {
         out.gateways = root.gateways.clone();
     }
-    out.headers = union(&root.headers, &leaf.headers);
-    out.without_headers = union(&root.without_headers, &leaf.without_headers);
-    out.query_params = union(&root.query_params, &leaf.query_params);
-    out.source_labels = union(&root.source_labels, &leaf.source_labels);
+    out.headers = union(&root.headers, &leaf.headers, BTreeMap::is_empty);
+    out.without_headers = union(&root.without_headers, &leaf.without_headers, BTreeMap::is_empty);
+    out.query_params = union(&root.query_params, &leaf.query_params, BTreeMap::is_empty);
+    out.source_labels = union(&root.source_labels, &leaf.source_labels, StringMap::is_empty);
     out
 }
 
-fn union<V: Clone>(
-    root: &Option<BTreeMap<String, V>>,
-    leaf: &Option<BTreeMap<String, V>>,
-) -> Option<BTreeMap<String, V>> {
-    if root.as_ref().is_none_or(BTreeMap::is_empty) && leaf.as_ref().is_none_or(BTreeMap::is_empty) {
+fn union<M, I>(root: &Option<M>, leaf: &Option<M>, is_empty: fn(&M) -> bool) -> Option<M>
+where
+    M: Clone + Default + Extend<I> + IntoIterator<Item = I>,
+{
+    if root.as_ref().is_none_or(is_empty) && leaf.as_ref().is_none_or(is_empty) {
         return leaf.clone();
     }
     let mut m = root.clone().unwrap_or_default();
