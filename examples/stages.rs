@@ -6,8 +6,9 @@
 //! ```
 //! Each size runs in a fresh process (this one re-executes itself), so that peak RSS is per size.
 //! Stages as the lint runs them (in parallel where it does): parse, model (objects and typed
-//! model), schema, mesh, rules (every rule), then the peak RSS of the whole run. Linux only for
-//! memory (`/proc/self/status`); elsewhere it prints `-`. Last, the shadow analysis of one
+//! model), schema, mesh, rules (every rule), then the peak RSS of the whole run and how much the
+//! resident set grew while the documents were parsed and while the typed model was built. Linux
+//! only for memory (`/proc/self/status`); elsewhere it prints `-`. Last, the shadow analysis of one
 //! VirtualService with 2,000 rules.
 
 use meshctl::lint::rules::RULES;
@@ -37,9 +38,9 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     println!(
-        "| resources | input | parse | model | schema | mesh | rules | total | resources/s | peak RSS | RSS/input |"
+        "| resources | input | parse | model | schema | mesh | rules | total | resources/s | peak RSS | RSS/input | parsed | typed |"
     );
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let me = std::env::current_exe().expect("own path");
     for n in sizes {
         let status = Command::new(&me).arg("--one").arg(n.to_string()).status();
@@ -89,11 +90,19 @@ fn run(resources: usize) {
         format!("{ms:.0} ms")
     };
 
+    let rss_before = rss_kb();
     let docs: Vec<_> = sources.files.par_iter().flat_map_iter(parse_file).collect();
     let parse = lap();
+    let rss_parsed = rss_kb();
     let objects = collect_objects(&docs);
     let typed: Vec<_> = objects.par_iter().map(|o| typed(&o.api_version, &o.kind, o.value(&docs))).collect();
     let model = lap();
+    let rss_typed = rss_kb();
+    let grew = |from: Option<u64>, to: Option<u64>| match (from, to) {
+        (Some(a), Some(b)) => format!("{:.0} MB", b.saturating_sub(a) as f64 / 1024.0),
+        _ => "-".into(),
+    };
+    let (parsed, typed_mb) = (grew(rss_before, rss_parsed), grew(rss_parsed, rss_typed));
     let inputs = Inputs { sources, docs, objects, typed };
     let options = LintOptions::default();
     let cx = inputs.context(&options);
@@ -122,7 +131,7 @@ fn run(resources: usize) {
         _ => ("-".into(), "-".into()),
     };
     println!(
-        "| {objects} | {:.1} MB | {parse} | {model} | {schema} | {mesh_time} | {rules} | {:.2} s | {:.0} | {peak_text} | {ratio} |",
+        "| {objects} | {:.1} MB | {parse} | {model} | {schema} | {mesh_time} | {rules} | {:.2} s | {:.0} | {peak_text} | {ratio} | {parsed} | {typed_mb} |",
         bytes as f64 / 1e6,
         total,
         objects as f64 / total,
@@ -134,7 +143,16 @@ fn run(resources: usize) {
 
 /// The process's peak resident set (VmHWM) in KB.
 fn peak_kb() -> Option<u64> {
+    status_kb("VmHWM:")
+}
+
+/// The process's resident set (VmRSS) in KB.
+fn rss_kb() -> Option<u64> {
+    status_kb("VmRSS:")
+}
+
+fn status_kb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
