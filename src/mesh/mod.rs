@@ -470,10 +470,19 @@ impl<'a> Mesh<'a> {
     /// The workloads a Gateway's selector picks (any namespace, as Istio's default). A Gateway
     /// without a selector applies to every gateway workload.
     pub fn gateway_workloads(&self, gw: &Gateway) -> Vec<&Workload<'a>> {
-        match gw.spec.selector.as_ref().filter(|sel| !sel.is_empty()) {
-            Some(sel) => self.selected_workloads(None, sel),
+        match gw.spec.selector.as_ref() {
+            Some(sel) => self.workloads_anywhere(sel),
             None => self.workloads.iter().collect(),
         }
+    }
+
+    /// The workloads `sel` selects in every namespace (all of them for an empty selector), in
+    /// input order.
+    pub fn workloads_anywhere(&self, sel: &StringMap) -> Vec<&Workload<'a>> {
+        if sel.is_empty() {
+            return self.workloads.iter().collect();
+        }
+        self.selected_workloads(None, sel)
     }
 
     /// The Kubernetes Services (and the implicit ingress Service) whose endpoints include

@@ -862,7 +862,8 @@ pub fn compile_sidecar<'c, 'a>(
 pub fn gateway_namespaces(cx: &Context, selector: &StringMap) -> Vec<String> {
     let mesh = cx.mesh();
     let mut namespaces: Vec<String> = Vec::new();
-    for w in mesh.workloads.iter().filter(|w| selects(selector, w.labels)) {
+    // Through the label index: scanning every workload per Gateway was quadratic in large meshes.
+    for w in mesh.workloads_anywhere(selector) {
         if !namespaces.contains(&w.namespace) {
             namespaces.push(w.namespace.clone());
         }
