@@ -16,6 +16,10 @@ use meshctl::source::{FileId, Sources, parse_file};
 use meshctl::synth::{self, SynthMesh, SynthOptions};
 use rayon::prelude::*;
 
+/// The allocator of the `meshctl` binary, so that these numbers are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
