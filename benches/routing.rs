@@ -80,6 +80,26 @@ fn simulate_1000_services_compiled(bencher: Bencher, count: usize) {
         .bench_local(|| reqs.iter().map(|r| sim.run(r).destinations.len()).sum::<usize>());
 }
 
+/// The compiled batch again, deciding each request without building its explanation (what
+/// `meshctl test` does for cases that do not expect on the trace).
+#[divan::bench(args = [10_000], sample_count = 5)]
+fn simulate_1000_services_decide(bencher: Bencher, count: usize) {
+    let mesh = synth::generate(&SynthOptions::new(1_000));
+    let mut sources = Sources::default();
+    for (name, text) in &mesh.files {
+        sources.add(name.clone(), text.clone());
+    }
+    let inputs = Inputs::parse(sources);
+    let options = LintOptions::default();
+    let cx = inputs.context(&options);
+    let reqs = requests(1_000, count);
+    let sim = Simulator::new(&cx);
+    reqs.iter().for_each(|r| drop(sim.decide(r)));
+    bencher
+        .counter(ItemsCount::new(count))
+        .bench_local(|| reqs.iter().map(|r| sim.decide(r).destinations.len()).sum::<usize>());
+}
+
 /// Shadow analysis of one VirtualService with this many HTTP rules (the target: 2,000
 /// rules in under 200 ms).
 #[divan::bench(args = [200, 2_000], sample_count = 10)]

@@ -273,6 +273,28 @@ fn routing_expectations_pass_fail_and_junit() {
     meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&wrong).assert().code(2);
 }
 
+/// Cases run without building the explanation, unless they expect on it.
+#[test]
+fn routing_expectations_on_the_trace_see_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("trace.yaml");
+    let case = |expect: &str| {
+        format!(
+            "tests:\n- name: reviews\n  request: {{from: mesh, url: \"http://reviews:9080/\"}}\n  expect: {expect}\n"
+        )
+    };
+    std::fs::write(&cases, case("{trace: []}")).unwrap();
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&cases).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "an empty trace is not this request's: {s}");
+    assert!(s.contains("/trace: expected []"), "{s}");
+
+    std::fs::write(&cases, case("{outcome: route, destinations: [{subset: v1}, {subset: v3}]}")).unwrap();
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&cases).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{s}");
+}
+
 #[test]
 fn istio_config_validator_cases() {
     let cases = "testdata/routing/bookinfo.validator.yaml";

@@ -634,10 +634,16 @@ pub enum PortProtocol {
 /// port name prefix (`http`, `http2`, `grpc`, `grpc-web`…).
 pub fn port_protocol(s: &ServiceRecord, port: u32) -> Option<PortProtocol> {
     let p = s.ports.iter().find(|p| p.number == port)?;
-    let by_name = |n: &str| match n.to_ascii_lowercase().split('-').next().unwrap_or("") {
-        "http" | "http2" | "grpc" => PortProtocol::Http,
-        "https" | "tls" | "tcp" | "mongo" | "mysql" | "redis" | "udp" => PortProtocol::Other,
-        _ => PortProtocol::Auto,
+    let by_name = |n: &str| {
+        let prefix = n.split('-').next().unwrap_or("");
+        let is = |names: &[&str]| names.iter().any(|x| prefix.eq_ignore_ascii_case(x));
+        if is(&["http", "http2", "grpc"]) {
+            PortProtocol::Http
+        } else if is(&["https", "tls", "tcp", "mongo", "mysql", "redis", "udp"]) {
+            PortProtocol::Other
+        } else {
+            PortProtocol::Auto
+        }
     };
     Some(match s.source {
         ServiceSource::ServiceEntry => match p.protocol.as_deref() {

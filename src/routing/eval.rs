@@ -188,10 +188,13 @@ pub struct Outcome {
     pub fault: Option<Fault>,
     pub mirrors: Vec<Mirror>,
     pub trace: Vec<TraceEntry>,
+    /// Whether the trace is kept: [`Simulator::decide`] gives the same answer without it.
+    #[serde(skip)]
+    pub(super) explain: bool,
 }
 
 impl Outcome {
-    pub(super) fn new(kind: OutcomeKind, proxy: String) -> Outcome {
+    pub(super) fn new(kind: OutcomeKind, proxy: String, explain: bool) -> Outcome {
         Outcome {
             outcome: kind,
             proxy,
@@ -213,16 +216,29 @@ impl Outcome {
             fault: None,
             mirrors: Vec::new(),
             trace: Vec::new(),
+            explain,
+        }
+    }
+
+    /// A step of the explanation, built only when the trace is kept.
+    pub(super) fn step(&mut self, entry: impl FnOnce() -> TraceEntry) {
+        if self.explain {
+            self.trace.push(entry());
         }
     }
 
     pub(super) fn note(&mut self, detail: impl Into<String>) {
-        self.trace.push(TraceEntry {
+        self.note_with(|| detail.into());
+    }
+
+    /// A note whose text is formatted only when the trace is kept.
+    pub(super) fn note_with(&mut self, detail: impl FnOnce() -> String) {
+        self.step(|| TraceEntry {
             virtual_service: None,
             rule_index: None,
             match_index: None,
             result: "note",
-            detail: detail.into(),
+            detail: detail(),
         });
     }
 }
@@ -302,8 +318,18 @@ impl<'c, 'a> Simulator<'c, 'a> {
             .clone()
     }
 
-    /// Run one request through the routing of the proxy it enters.
+    /// Run one request through the routing of the proxy it enters, with the explanation.
     pub fn run(&self, req: &Request) -> Outcome {
+        self.run_with(req, true)
+    }
+
+    /// The same answer as [`Simulator::run`] without its trace: nothing is formatted to explain
+    /// it, so batches that only compare answers (`meshctl test`) run several times faster.
+    pub fn decide(&self, req: &Request) -> Outcome {
+        self.run_with(req, false)
+    }
+
+    fn run_with(&self, req: &Request, explain: bool) -> Outcome {
         let cx = self.cx;
         let proxy = req.proxy();
         let name = proxy_name(&proxy);
@@ -320,7 +346,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
                     .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))))
                     .filter(|_| !l4);
                 if let Some(c) = chosen {
-                    return run_http(c, req, name);
+                    return run_http(c, req, name, explain);
                 }
                 let servers: Vec<(String, String, &Server)> = compile::merged_gateways(cx, &proxy)
                     .into_iter()
@@ -333,17 +359,19 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 let entries_for =
                     |key: &str| compile::virtual_services_for(compile::virtual_services(cx), key, &proxy.namespace);
                 let sni = req.sni.clone().or_else(|| (!req.host.is_empty()).then(|| strip_port(&req.host).to_string()));
-                let o = Outcome::new(OutcomeKind::NoListener, name.clone());
+                let o = Outcome::new(OutcomeKind::NoListener, name.clone(), explain);
                 let dest = req.destination_address.as_deref();
                 if let Some(o) = l4::gateway(&scope, &servers, entries_for, sni.as_deref(), dest, port, o) {
                     return o;
                 }
-                let mut o = Outcome::new(OutcomeKind::NoListener, name);
+                let mut o = Outcome::new(OutcomeKind::NoListener, name, explain);
                 let ports: Vec<String> = configs.iter().map(|c| c.port.to_string()).collect();
-                o.note(format!(
-                    "no server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
-                    if ports.is_empty() { "none".into() } else { ports.join(", ") }
-                ));
+                o.note_with(|| {
+                    format!(
+                        "no server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
+                        if ports.is_empty() { "none".into() } else { ports.join(", ") }
+                    )
+                });
                 o
             }
             ProxyKind::Sidecar => {
@@ -356,7 +384,10 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 match proto {
                     Some(PortProtocol::Auto) => {
                         let cfg = self.sidecar_config(&name, &proxy, port, target);
-                        let mut o = run_http(&cfg, req, name);
+                        let mut o = run_http(&cfg, req, name, explain);
+                        if !o.explain {
+                            return o;
+                        }
                         o.trace.insert(
                             0,
                             TraceEntry {
@@ -375,24 +406,24 @@ impl<'c, 'a> Simulator<'c, 'a> {
                     }
                     Some(PortProtocol::Other) => {
                         let s = target.expect("protocol implies a service");
-                        let mut o = Outcome::new(OutcomeKind::TcpForward, name);
+                        let mut o = Outcome::new(OutcomeKind::TcpForward, name, explain);
                         let scope = Scope { cx, proxy: &proxy };
                         let entries = compile::sidecar_virtual_services(cx, &proxy);
                         let (sni, dest) = (req.sni.as_deref(), req.destination_address.as_deref());
                         l4::sidecar(&scope, s, &entries, sni, dest, port, &mut o);
                         o
                     }
-                    _ if any_http => run_http(&self.sidecar_config(&name, &proxy, port, None), req, name),
+                    _ if any_http => run_http(&self.sidecar_config(&name, &proxy, port, None), req, name, explain),
                     _ => {
                         if compile::registry_only(cx, &proxy) {
-                            let mut o = Outcome::new(OutcomeKind::NoListener, name);
-                            o.note(format!(
+                            let mut o = Outcome::new(OutcomeKind::NoListener, name, explain);
+                            o.note_with(|| format!(
                             "no service listens on port {port}: REGISTRY_ONLY sends the connection to the BlackHoleCluster"
                         ));
                             o
                         } else {
-                            let mut o = Outcome::new(OutcomeKind::Passthrough, name);
-                            o.note(format!(
+                            let mut o = Outcome::new(OutcomeKind::Passthrough, name, explain);
+                            o.note_with(|| format!(
                             "no HTTP service on port {port}: ALLOW_ANY passes the connection through to its original destination"
                         ));
                             o
@@ -405,8 +436,8 @@ impl<'c, 'a> Simulator<'c, 'a> {
 }
 
 /// Envoy's HTTP connection manager on one route configuration.
-pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
-    let mut o = Outcome::new(OutcomeKind::NotFound, proxy);
+pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) -> Outcome {
+    let mut o = Outcome::new(OutcomeKind::NotFound, proxy, explain);
     o.route_config = Some(cfg.name.clone());
     let raw_path = if req.path.is_empty() { "/" } else { req.path.as_str() };
     let (path, query) = split_query(raw_path);
@@ -422,8 +453,9 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
     // The drops that concern this request: of VirtualServices for its Host or for the virtual
     // host it selects.
     let domains = selected.map_or(&[][..], |(vi, _, _)| cfg.virtual_hosts[vi].domains.as_slice());
-    for d in cfg.dropped.iter().filter(|d| d.concerns(&host) || domains.iter().any(|x| x != "*" && d.concerns(x))) {
-        o.trace.push(TraceEntry {
+    let dropped = cfg.dropped.iter().filter(|_| explain);
+    for d in dropped.filter(|d| d.concerns(&host) || domains.iter().any(|x| x != "*" && d.concerns(x))) {
+        o.step(|| TraceEntry {
             virtual_service: Some(d.from.vs()),
             rule_index: Some(d.from.rule),
             match_index: d.from.match_index,
@@ -434,7 +466,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
     let Some((vi, di, how)) = selected else {
         o.status = Some(404);
         o.response_flags = Some("NR".into());
-        o.note(format!("no virtual host of {} has a domain for {}", cfg.name, shown(&req.host)));
+        o.note_with(|| format!("no virtual host of {} has a domain for {}", cfg.name, shown(&req.host)));
         return o;
     };
     let vh = &cfg.virtual_hosts[vi];
@@ -446,7 +478,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
         DomainMatch::Prefix => "prefix wildcard",
         DomainMatch::Any => "catch-all",
     };
-    o.note(format!("virtual host {} (domain {}, {how} match)", vh.name, shown(domain)));
+    o.note_with(|| format!("virtual host {} (domain {}, {how} match)", vh.name, shown(domain)));
     if vh.require_tls && req.scheme() != "https" {
         o.outcome = OutcomeKind::TlsRedirect;
         o.status = Some(301);
@@ -456,44 +488,43 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
     }
     let mut winner = None;
     for (k, r) in vh.routes.iter().enumerate() {
-        let (vs, rule, m) = match &r.from {
-            Some(p) => (Some(p.vs()), Some(p.rule), p.match_index),
-            None => (None, None, None),
+        if winner.is_some() && !explain {
+            break;
+        }
+        let entry = |result: &'static str, detail: String| TraceEntry {
+            virtual_service: r.from.as_ref().map(|p| p.vs()),
+            rule_index: r.from.as_ref().map(|p| p.rule),
+            match_index: r.from.as_ref().and_then(|p| p.match_index),
+            result,
+            detail,
         };
         if winner.is_some() {
-            o.trace.push(TraceEntry {
-                virtual_service: vs,
-                rule_index: rule,
-                match_index: m,
-                result: "not_reached",
-                detail: "not tried: an earlier route matched".into(),
-            });
+            o.step(|| entry("not_reached", "not tried: an earlier route matched".into()));
             continue;
         }
-        match r.matcher.check(&path, &query, &headers) {
+        let verdict = if explain {
+            r.matcher.check(&path, &query, &headers)
+        } else if r.matcher.matches(&path, &query, &headers) {
+            Ok(())
+        } else {
+            Err(String::new())
+        };
+        match verdict {
             Ok(()) => {
-                o.trace.push(TraceEntry {
-                    virtual_service: vs,
-                    rule_index: rule,
-                    match_index: m,
-                    result: "matched",
-                    detail: if r.from.is_none() { format!("istiod's route {}", r.name) } else { "first match".into() },
+                o.step(|| {
+                    let detail =
+                        if r.from.is_none() { format!("istiod's route {}", r.name) } else { "first match".into() };
+                    entry("matched", detail)
                 });
                 winner = Some(k);
             }
-            Err(why) => o.trace.push(TraceEntry {
-                virtual_service: vs,
-                rule_index: rule,
-                match_index: m,
-                result: "no_match",
-                detail: why,
-            }),
+            Err(why) => o.step(|| entry("no_match", why)),
         }
     }
     let Some(k) = winner else {
         o.status = Some(404);
         o.response_flags = Some("NR".into());
-        o.note(format!("no route of virtual host {} matches", vh.name));
+        o.note_with(|| format!("no route of virtual host {} matches", vh.name));
         return o;
     };
     let route = &vh.routes[k];
@@ -547,7 +578,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String) -> Outcome {
             o.destinations = dests.clone();
             let missing: Vec<&Destination> = dests.iter().filter(|d| d.missing.is_some()).collect();
             for d in &missing {
-                o.note(format!("cluster {} does not exist: {}", d.cluster, d.missing.as_deref().unwrap_or("")));
+                o.note_with(|| format!("cluster {} does not exist: {}", d.cluster, d.missing.as_deref().unwrap_or("")));
             }
             if !dests.is_empty() && missing.len() == dests.len() {
                 o.status = Some(503);
@@ -629,7 +660,7 @@ fn apply_policies(o: &mut Outcome, rule: &HTTPRoute, m: &super::RouteMatch, path
         {
             o.status = Some(u32::try_from(s).unwrap_or(0));
             o.response_flags = Some("FI".into());
-            o.note(format!("fault abort {s} on 100% of requests: Envoy answers without calling upstream"));
+            o.note_with(|| format!("fault abort {s} on 100% of requests: Envoy answers without calling upstream"));
         } else if f.delay.is_some() && f.delay_percent > 0.0 {
             o.response_flags = Some("DI".into());
         }

@@ -97,7 +97,7 @@ pub(super) fn route_tcp(
         let vs = format!("{}/{}", e.namespace, e.name);
         for (i, rule) in e.vs.spec.tcp.iter().flatten().enumerate() {
             if won.is_some() {
-                o.trace.push(entry(&vs, i, None, "not_reached", "not tried: an earlier TCP rule matched".into()));
+                o.step(|| entry(&vs, i, None, "not_reached", "not tried: an earlier TCP rule matched".into()));
                 continue;
             }
             let matches = rule.match_.as_deref().unwrap_or_default();
@@ -108,7 +108,7 @@ pub(super) fn route_tcp(
                 for (j, m) in matches.iter().enumerate() {
                     let lm = L4Match::from(m);
                     if let Some(why) = l4_miss(&lm, port, gateway, &e.namespace, scope.proxy) {
-                        o.trace.push(entry(&vs, i, Some(j), "dropped", why));
+                        o.step(|| entry(&vs, i, Some(j), "dropped", why));
                         continue;
                     }
                     if !lm.subnets.is_empty() {
@@ -116,7 +116,7 @@ pub(super) fn route_tcp(
                         if !inside {
                             let got = dest_addr.unwrap_or("not given");
                             let why = format!("destinationSubnets {:?} do not contain {got}", lm.subnets);
-                            o.trace.push(entry(&vs, i, Some(j), "no_match", why));
+                            o.step(|| entry(&vs, i, Some(j), "no_match", why));
                             continue;
                         }
                     }
@@ -126,7 +126,7 @@ pub(super) fn route_tcp(
                 hit
             };
             if let Some(j) = hit {
-                o.trace.push(entry(&vs, i, j, "matched", "first TCP rule that holds".into()));
+                o.step(|| entry(&vs, i, j, "matched", "first TCP rule that holds".into()));
                 o.virtual_service = Some(vs.clone());
                 o.rule_index = Some(i);
                 o.match_index = j;
@@ -169,7 +169,7 @@ pub(super) fn route_tls(
         for (i, rule) in e.vs.spec.tls.iter().flatten().enumerate() {
             for (j, m) in rule.match_.iter().enumerate() {
                 if let Some(why) = l4_miss(&L4Match::from(m), port, gateway, &e.namespace, scope.proxy) {
-                    o.trace.push(entry(&vs, i, Some(j), "dropped", why));
+                    o.step(|| entry(&vs, i, Some(j), "dropped", why));
                     continue;
                 }
                 let usable: Vec<&String> = m
@@ -179,30 +179,34 @@ pub(super) fn route_tls(
                     .collect();
                 let rank = usable.iter().filter_map(|h| sni_rank(h, &sni)).max();
                 match rank {
-                    None => o.trace.push(entry(
-                        &vs,
-                        i,
-                        Some(j),
-                        "no_match",
-                        format!("sniHosts {:?} do not match SNI {sni:?}", m.sni_hosts),
-                    )),
+                    None => o.step(|| {
+                        entry(
+                            &vs,
+                            i,
+                            Some(j),
+                            "no_match",
+                            format!("sniHosts {:?} do not match SNI {sni:?}", m.sni_hosts),
+                        )
+                    }),
                     Some(r) if best.as_ref().is_none_or(|b| r > b.0) => {
                         let dests = forward(scope, rule.route.as_ref(), &e.namespace, port);
                         best = Some((r, vs.clone(), i, j, dests));
                     }
-                    Some(_) => o.trace.push(entry(
-                        &vs,
-                        i,
-                        Some(j),
-                        "not_reached",
-                        "an earlier or more specific SNI filter chain takes this server name".into(),
-                    )),
+                    Some(_) => o.step(|| {
+                        entry(
+                            &vs,
+                            i,
+                            Some(j),
+                            "not_reached",
+                            "an earlier or more specific SNI filter chain takes this server name".into(),
+                        )
+                    }),
                 }
             }
         }
     }
     let (_, vs, i, j, dests) = best?;
-    o.trace.push(entry(&vs, i, Some(j), "matched", format!("the most specific SNI filter chain for {sni:?}")));
+    o.step(|| entry(&vs, i, Some(j), "matched", format!("the most specific SNI filter chain for {sni:?}")));
     o.virtual_service = Some(vs);
     o.rule_index = Some(i);
     o.match_index = Some(j);
@@ -234,18 +238,20 @@ pub(super) fn sidecar(
     let tls = is_tls_port(s, port);
     let routed = if tls {
         let sni = req_sni.unwrap_or(&s.host);
-        o.note(format!("port {port} of {} carries TLS: filter chains are chosen by SNI {sni:?}", s.host));
+        o.note_with(|| format!("port {port} of {} carries TLS: filter chains are chosen by SNI {sni:?}", s.host));
         route_tls(scope, &on_service, port, "mesh", sni, None, o)
     } else {
-        o.note(format!("port {port} of {} is TCP: the first TCP rule that holds takes the connection", s.host));
+        o.note_with(|| format!("port {port} of {} is TCP: the first TCP rule that holds takes the connection", s.host));
         route_tcp(scope, &on_service, port, "mesh", dest, o)
     };
     o.outcome = OutcomeKind::TcpForward;
     o.destinations = routed.unwrap_or_else(|| {
-        o.note(format!(
-            "no {} rule applies: the connection goes to the service's own cluster",
-            if tls { "TLS" } else { "TCP" }
-        ));
+        o.note_with(|| {
+            format!(
+                "no {} rule applies: the connection goes to the service's own cluster",
+                if tls { "TLS" } else { "TCP" }
+            )
+        });
         let d = net::Destination { host: s.host.clone(), subset: None, port: None };
         scope.weighted(std::iter::once((&d, None)), &s.namespace, port)
     });
@@ -316,10 +322,12 @@ pub(super) fn gateway<'e, 'v: 'e>(
     });
     let Some((key, gw_ns, server, kind)) = chosen else {
         o.outcome = OutcomeKind::NoListener;
-        o.note(format!(
-            "the TLS servers on port {port} answer no SNI {:?}: the gateway closes the connection",
-            sni.unwrap_or_default()
-        ));
+        o.note_with(|| {
+            format!(
+                "the TLS servers on port {port} answer no SNI {:?}: the gateway closes the connection",
+                sni.unwrap_or_default()
+            )
+        });
         return Some(o);
     };
     let hosts_of_server = server_hosts(server, gw_ns);
@@ -329,20 +337,19 @@ pub(super) fn gateway<'e, 'v: 'e>(
         .collect();
     let routed = match kind {
         L4Server::Tcp => {
-            o.note(format!(
-                "server {key} port {port} ({}) forwards connections by its TCP routes",
-                server.port.protocol.0
-            ));
+            o.note_with(|| {
+                format!("server {key} port {port} ({}) forwards connections by its TCP routes", server.port.protocol.0)
+            });
             route_tcp(scope, &entries, port, key, dest, &mut o)
         }
         L4Server::Passthrough => {
             let n = sni.clone().unwrap_or_default();
-            o.note(format!("server {key} port {port} passes TLS through: its TLS routes choose by SNI {n:?}"));
+            o.note_with(|| format!("server {key} port {port} passes TLS through: its TLS routes choose by SNI {n:?}"));
             route_tls(scope, &entries, port, key, &n, Some(&hosts_of_server), &mut o)
         }
         L4Server::AutoPassthrough => {
             let n = sni.clone().unwrap_or_default();
-            o.note(format!("server {key} port {port} is AUTO_PASSTHROUGH: the SNI names the cluster"));
+            o.note_with(|| format!("server {key} port {port} is AUTO_PASSTHROUGH: the SNI names the cluster"));
             auto_passthrough(scope, &n)
         }
     };

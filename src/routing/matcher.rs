@@ -238,18 +238,42 @@ impl RouteMatch {
         path_all && self.headers.is_empty() && self.query.is_empty()
     }
 
-    /// Envoy's route match: `Ok` or the first condition that fails.
+    /// Envoy's route match: `Ok` or the first condition that fails, explained.
     pub fn check(&self, path: &str, query: &[(String, String)], headers: &[(String, String)]) -> Result<(), Miss> {
-        if !self.path.kind.matches(path, self.path.case_sensitive || matches!(self.path.kind, StrMatch::Regex(_))) {
-            return Err(format!("path {} does not match uri {}", shown(path), self.path.kind));
-        }
-        for h in &self.headers {
-            if !h.matches(headers) {
+        match self.first_miss(path, query, headers) {
+            None => Ok(()),
+            Some(FirstMiss::Path) => Err(format!("path {} does not match uri {}", shown(path), self.path.kind)),
+            Some(FirstMiss::Header(h)) => {
                 let got: Vec<&str> =
                     headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(&h.name)).map(|(_, v)| v.as_str()).collect();
                 let got = if got.is_empty() { "absent".to_string() } else { shown(&got.join(",")) };
-                return Err(format!("{h} required, request has {got}"));
+                Err(format!("{h} required, request has {got}"))
             }
+            Some(FirstMiss::Query(q, got)) => {
+                let want = q.value.as_ref().map_or("present".to_string(), |v| v.to_string());
+                let got = got.map_or_else(|| "none".to_string(), shown);
+                Err(format!("query parameter {} {want} required, request has {got}", q.name))
+            }
+        }
+    }
+
+    /// Envoy's route match, without saying why not: the same decision as [`RouteMatch::check`].
+    pub fn matches(&self, path: &str, query: &[(String, String)], headers: &[(String, String)]) -> bool {
+        self.first_miss(path, query, headers).is_none()
+    }
+
+    /// The first condition that fails, in Envoy's order: path, headers, query parameters.
+    fn first_miss<'m, 'q>(
+        &'m self,
+        path: &str,
+        query: &'q [(String, String)],
+        headers: &[(String, String)],
+    ) -> Option<FirstMiss<'m, 'q>> {
+        if !self.path.kind.matches(path, self.path.case_sensitive || matches!(self.path.kind, StrMatch::Regex(_))) {
+            return Some(FirstMiss::Path);
+        }
+        if let Some(h) = self.headers.iter().find(|h| !h.matches(headers)) {
+            return Some(FirstMiss::Header(h));
         }
         for q in &self.query {
             let got = query.iter().find(|(k, _)| *k == q.name).map(|(_, v)| v.as_str());
@@ -259,13 +283,19 @@ impl RouteMatch {
                 (Some(_), None) => false,
             };
             if !ok {
-                let want = q.value.as_ref().map_or("present".to_string(), |v| v.to_string());
-                let got = got.map_or_else(|| "none".to_string(), shown);
-                return Err(format!("query parameter {} {want} required, request has {got}", q.name));
+                return Some(FirstMiss::Query(q, got));
             }
         }
-        Ok(())
+        None
     }
+}
+
+/// Which condition of a route match failed first.
+enum FirstMiss<'m, 'q> {
+    Path,
+    Header(&'m HeaderMatcher),
+    /// The parameter, and the request's value of it.
+    Query(&'m QueryMatcher, Option<&'q str>),
 }
 
 /// How a virtual host's domain matched.

@@ -22,7 +22,12 @@ fn run(extra: &str, req: &str, with_bookinfo: bool) -> Outcome {
     let options = LintOptions::default();
     let cx = loaded.context(&options);
     let req: Request = serde_json::from_str(req).unwrap_or_else(|e| panic!("bad request {req}: {e}"));
-    super::simulate(&cx, &req)
+    let explained = super::simulate(&cx, &req);
+    // Every case also checks that deciding without the explanation gives the same answer.
+    let decided = super::Simulator::new(&cx).decide(&req);
+    assert!(decided.trace.is_empty(), "decide kept a trace: {:?}", decided.trace);
+    assert_eq!(decided, Outcome { trace: Vec::new(), explain: false, ..explained.clone() }, "decide differs from run");
+    explained
 }
 
 struct Case {
