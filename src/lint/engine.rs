@@ -5,10 +5,12 @@ use super::rules::RULES;
 use super::{Diagnostic, RuleMeta, Severity, suppress};
 use crate::mesh::{Mesh, MeshConfig};
 use crate::model::{Object, Typed, collect_objects, typed};
+use crate::routing::analysis::{Finding, unreachable_and_ineffective};
 use crate::routing::compile::VsEntry;
 use crate::schema::SchemaError;
 use crate::source::{Document, LoadError, Sources, Span, collect_paths, parse_file, read_inputs};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -24,6 +26,7 @@ pub struct Context<'a> {
     schema: OnceLock<Vec<(usize, SchemaError)>>,
     mesh: OnceLock<Mesh<'a>>,
     virtual_services: OnceLock<Vec<VsEntry<'a>>>,
+    overlaps: OnceLock<HashMap<usize, Vec<Finding>>>,
 }
 
 impl<'a> Context<'a> {
@@ -43,6 +46,7 @@ impl<'a> Context<'a> {
             schema: OnceLock::new(),
             mesh: OnceLock::new(),
             virtual_services: OnceLock::new(),
+            overlaps: OnceLock::new(),
         }
     }
 
@@ -56,6 +60,21 @@ impl<'a> Context<'a> {
     /// istiod's order), built once for simulate and the routing rules.
     pub fn virtual_service_entries(&self) -> &[VsEntry<'a>] {
         self.virtual_services.get_or_init(|| crate::routing::compile::build_virtual_services(self))
+    }
+
+    /// Istio's IST0130/IST0131 analysis (unreachable rules, ineffective matches) of the
+    /// VirtualService that is object `obj`, computed once for every VirtualService for the rules
+    /// that read it.
+    pub fn overlap_findings(&self, obj: usize) -> &[Finding] {
+        let all = self.overlaps.get_or_init(|| {
+            self.mesh()
+                .virtual_services
+                .par_iter()
+                .map(|&(i, vs)| (i, unreachable_and_ineffective(vs)))
+                .filter(|(_, found)| !found.is_empty())
+                .collect()
+        });
+        all.get(&obj).map_or(&[], Vec::as_slice)
     }
 
     /// Schema errors of every object, computed once for all schema rules.

@@ -1,7 +1,6 @@
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
 use crate::model::networking::HTTPMatchRequest;
-use crate::routing::analysis::unreachable_and_ineffective;
 use crate::routing::compile::gateway_proxies;
 use crate::routing::contain::Automata;
 use crate::routing::{Provenance, RouteMatch, compile_gateway};
@@ -93,8 +92,9 @@ impl Rule for Check {
         let mut reported: HashSet<String> = HashSet::new();
         // Inside one VirtualService, beyond what Istio's own check reports.
         for e in cx.virtual_service_entries() {
-            let istio: HashSet<String> = if e.origins.is_empty() {
-                unreachable_and_ineffective(&e.vs).into_iter().map(|f| f.pointer).collect()
+            // Without merged delegates the entry is the VirtualService object itself.
+            let istio: HashSet<&str> = if e.origins.is_empty() {
+                cx.overlap_findings(e.obj).iter().map(|f| f.pointer.as_str()).collect()
             } else {
                 HashSet::new()
             };
@@ -109,8 +109,8 @@ impl Rule for Check {
                         .iter()
                         .find(|(si, _, sm, srm)| *si != i && static_covers(sm, m) && automata.covers(srm, &rm));
                     if let Some((si, sj, _, _)) = shadow
-                        && !istio.contains(&later.pointer())
-                        && !istio.contains(&rule_ptr)
+                        && !istio.contains(later.pointer().as_str())
+                        && !istio.contains(rule_ptr.as_str())
                         && reported.insert(format!("{}#{}", later.holder(), later.pointer()))
                     {
                         let earlier = e.provenance(*si, Some(*sj));

@@ -1,6 +1,6 @@
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
-use crate::routing::analysis::{FindingKind, unreachable_and_ineffective};
+use crate::routing::analysis::FindingKind;
 
 pub static META: RuleMeta = RuleMeta {
     code: "MESH0301",
@@ -46,12 +46,12 @@ impl Rule for Check {
 /// Report the routing engine's overlap findings of one kind as findings of `rule`, each with the
 /// rule or match that covers it as a related location.
 pub(crate) fn report(cx: &Context, rule: &'static RuleMeta, kind: FindingKind, label: &str, out: &mut Vec<Diagnostic>) {
-    for &(i, vs) in &cx.mesh().virtual_services {
+    for &(i, _) in &cx.mesh().virtual_services {
         let obj = &cx.objects[i];
-        for f in unreachable_and_ineffective(vs).into_iter().filter(|f| f.kind == kind) {
-            let mut d = cx.at(rule, obj, &f.pointer, f.message).label(label);
-            if let Some((ptr, msg)) = f.related {
-                d = d.related(cx.span(obj, &ptr), Some(obj.pointer(&ptr)), msg);
+        for f in cx.overlap_findings(i).iter().filter(|f| f.kind == kind) {
+            let mut d = cx.at(rule, obj, &f.pointer, f.message.clone()).label(label);
+            if let Some((ptr, msg)) = &f.related {
+                d = d.related(cx.span(obj, ptr), Some(obj.pointer(ptr)), msg.clone());
             }
             out.push(d);
         }
