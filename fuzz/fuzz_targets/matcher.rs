@@ -75,6 +75,8 @@ fuzz_target!(|input: Input| {
     assert_eq!(normalize_path(&normalized), normalized, "normalising twice changes {:?}", input.path);
     let (path, query) = split_query(&input.path);
     let result = route.check(path, &query, &input.request_headers);
+    // Deciding without explaining is the same decision.
+    assert_eq!(route.matches(path, &query, &input.request_headers), result.is_ok(), "check says {result:?}");
     if route.is_catch_all() && path.starts_with('/') {
         assert!(result.is_ok(), "a catch-all route rejects {path:?}: {result:?}");
     }
