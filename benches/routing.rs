@@ -42,15 +42,19 @@ fn requests(services: usize, count: usize) -> Vec<Request> {
         .collect()
 }
 
-#[divan::bench(args = [10_000], sample_count = 5)]
-fn simulate_1000_services(bencher: Bencher, count: usize) {
+/// A generated mesh of 1,000 services, parsed.
+fn mesh_of_1000_services() -> Inputs {
     let mesh = synth::generate(&SynthOptions::new(1_000));
     let mut sources = Sources::default();
-    for (name, text) in &mesh.files {
-        sources.add(name.clone(), text.clone());
+    for (name, text) in mesh.files {
+        sources.add(name, text);
     }
-    let inputs = Inputs::parse(sources);
-    let options = LintOptions::default();
+    Inputs::parse(sources)
+}
+
+#[divan::bench(args = [10_000], sample_count = 5)]
+fn simulate_1000_services(bencher: Bencher, count: usize) {
+    let (inputs, options) = (mesh_of_1000_services(), LintOptions::default());
     let cx = inputs.context(&options);
     let reqs = requests(1_000, count);
     // As `meshctl test` runs: one simulator for the batch, each proxy compiled on first use.
@@ -61,43 +65,19 @@ fn simulate_1000_services(bencher: Bencher, count: usize) {
 }
 
 /// The same batch on a simulator that has already compiled every proxy the batch enters: the
-/// cost per request alone, without compiling route tables.
-#[divan::bench(args = [10_000], sample_count = 5)]
-fn simulate_1000_services_compiled(bencher: Bencher, count: usize) {
-    let mesh = synth::generate(&SynthOptions::new(1_000));
-    let mut sources = Sources::default();
-    for (name, text) in &mesh.files {
-        sources.add(name.clone(), text.clone());
-    }
-    let inputs = Inputs::parse(sources);
-    let options = LintOptions::default();
+/// cost per request alone, without compiling route tables; with the explanation (`run`) or
+/// without it (`decide`, what `meshctl test` does for cases that do not expect on the trace).
+#[divan::bench(args = ["run", "decide"], sample_count = 5)]
+fn simulate_1000_services_compiled(bencher: Bencher, how: &str) {
+    let (inputs, options) = (mesh_of_1000_services(), LintOptions::default());
     let cx = inputs.context(&options);
-    let reqs = requests(1_000, count);
+    let reqs = requests(1_000, 10_000);
     let sim = Simulator::new(&cx);
-    reqs.iter().for_each(|r| drop(sim.run(r)));
+    let answer = |r| if how == "run" { sim.run(r) } else { sim.decide(r) };
+    reqs.iter().for_each(|r| drop(answer(r)));
     bencher
-        .counter(ItemsCount::new(count))
-        .bench_local(|| reqs.iter().map(|r| sim.run(r).destinations.len()).sum::<usize>());
-}
-
-/// The compiled batch again, deciding each request without building its explanation (what
-/// `meshctl test` does for cases that do not expect on the trace).
-#[divan::bench(args = [10_000], sample_count = 5)]
-fn simulate_1000_services_decide(bencher: Bencher, count: usize) {
-    let mesh = synth::generate(&SynthOptions::new(1_000));
-    let mut sources = Sources::default();
-    for (name, text) in &mesh.files {
-        sources.add(name.clone(), text.clone());
-    }
-    let inputs = Inputs::parse(sources);
-    let options = LintOptions::default();
-    let cx = inputs.context(&options);
-    let reqs = requests(1_000, count);
-    let sim = Simulator::new(&cx);
-    reqs.iter().for_each(|r| drop(sim.decide(r)));
-    bencher
-        .counter(ItemsCount::new(count))
-        .bench_local(|| reqs.iter().map(|r| sim.decide(r).destinations.len()).sum::<usize>());
+        .counter(ItemsCount::new(reqs.len()))
+        .bench_local(|| reqs.iter().map(|r| answer(r).destinations.len()).sum::<usize>());
 }
 
 /// Shadow analysis of one VirtualService with this many HTTP rules (the target: 2,000
