@@ -62,6 +62,21 @@ pub(super) async fn resolve(cluster: &mut Cluster, manifests: &mut [Manifest]) -
     Err(msg)
 }
 
+/// Each manifest's live object (`None` where it does not exist yet), read with at most
+/// `IN_FLIGHT` requests at a time.
+pub(super) async fn live_objects(
+    cluster: &Cluster,
+    manifests: &[Manifest],
+    served: &[Served],
+) -> Result<Vec<Option<Value>>, String> {
+    stream::iter(manifests.iter().zip(served))
+        .map(|(m, s)| cluster.get(s, &m.id))
+        .buffered(IN_FLIGHT)
+        .try_collect()
+        .await
+        .map_err(|e: CallError| e.to_string())
+}
+
 /// One server-side apply call (dry-run or not); the object the server returns.
 pub(super) async fn patch(
     cluster: &Cluster,
@@ -105,15 +120,9 @@ pub async fn apply(
     let io = |e: std::io::Error| format!("cannot write the output: {e}");
     let check = options.params(true);
     let write = options.params(false);
-    let is_namespace = |m: &Manifest| m.id.group.is_empty() && m.id.kind == "Namespace";
 
     // The live objects, for created/configured/unchanged.
-    let live: Vec<Option<Value>> = stream::iter(manifests.iter().zip(&served))
-        .map(|(m, s)| cluster.get(s, &m.id))
-        .buffered(IN_FLIGHT)
-        .try_collect()
-        .await
-        .map_err(|e: CallError| e.to_string())?;
+    let live = live_objects(cluster, &manifests, &served).await?;
 
     // Namespaces the set creates: dry-run, then (unless --dry-run) create them first, so that the
     // objects inside them can be dry-run.
@@ -121,7 +130,7 @@ pub async fn apply(
     let mut refused = Vec::new();
     let mut done = vec![false; manifests.len()];
     for (i, m) in manifests.iter().enumerate() {
-        if is_namespace(m) && live[i].is_none() {
+        if m.is_namespace() && live[i].is_none() {
             match patch(cluster, &served[i], m, &check).await {
                 Ok(_) => {
                     new_namespaces.insert(m.id.name.clone());
@@ -139,7 +148,7 @@ pub async fn apply(
     }
     if !options.dry_run {
         for (i, m) in manifests.iter().enumerate() {
-            if is_namespace(m) && new_namespaces.contains(&m.id.name) {
+            if m.is_namespace() && new_namespaces.contains(&m.id.name) {
                 patch(cluster, &served[i], m, &write).await.map_err(|e| format!("creating {}: {e}", m.id))?;
                 writeln!(out, "{} created (first, so that the objects in it can be checked)", m.id).map_err(io)?;
                 done[i] = true;

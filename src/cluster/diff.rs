@@ -1,11 +1,11 @@
 //! `meshctl diff`: each live object against what server-side apply would make of it, and the lint
 //! findings the change introduces, fixes and leaves.
 
-use super::apply::{ApplyOptions, IN_FLIGHT, patch, resolve};
+use super::apply::{ApplyOptions, IN_FLIGHT, live_objects, patch, resolve};
 use super::{CallError, Cluster, Manifest, mask_secret, strip, yaml::to_yaml};
 use crate::lint::{Diagnostic, LintOptions, lint_sources};
 use crate::source::Sources;
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{StreamExt, stream};
 use serde_json::Value;
 use similar::TextDiff;
 use std::collections::{BTreeSet, HashSet};
@@ -38,16 +38,11 @@ pub async fn diff(
     let mut outcome = DiffOutcome::default();
     let mut live_sources = Sources::default();
     let mut new_sources = Sources::default();
-    let live: Vec<Option<Value>> = stream::iter(manifests.iter().zip(&served))
-        .map(|(m, s)| cluster.get(s, &m.id))
-        .buffered(IN_FLIGHT)
-        .try_collect()
-        .await
-        .map_err(|e: CallError| e.to_string())?;
+    let live = live_objects(cluster, &manifests, &served).await?;
     let absent_namespaces: HashSet<&str> = manifests
         .iter()
         .zip(&live)
-        .filter(|(m, l)| m.id.group.is_empty() && m.id.kind == "Namespace" && l.is_none())
+        .filter(|(m, l)| m.is_namespace() && l.is_none())
         .map(|(m, _)| m.id.name.as_str())
         .collect();
     // A dry run cannot see a namespace the set has yet to create: objects in one are shown as sent.

@@ -35,6 +35,11 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// A core `Namespace`: apply and diff create these first, since the objects inside need them.
+    pub fn is_namespace(&self) -> bool {
+        self.id.group.is_empty() && self.id.kind == "Namespace"
+    }
+
     /// Make the namespace agree with the kind's scope as the server reports it.
     pub fn set_scope(&mut self, namespaced: bool, default_namespace: &str) {
         let ns = namespaced.then(|| self.id.namespace.clone().unwrap_or_else(|| default_namespace.to_string()));

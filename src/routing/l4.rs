@@ -20,33 +20,26 @@ pub struct L4Match<'m> {
     pub subnets: &'m [String],
 }
 
-impl<'m> From<&'m net::L4MatchAttributes> for L4Match<'m> {
-    fn from(m: &'m net::L4MatchAttributes) -> Self {
-        L4Match {
-            conditions: StaticConditions {
-                port: m.port,
-                source_labels: m.source_labels.as_ref(),
-                source_namespace: m.source_namespace.as_deref(),
-                gateways: m.gateways.as_deref(),
-            },
-            subnets: m.destination_subnets.as_deref().unwrap_or_default(),
+/// TCP and TLS matches carry the same compile-time conditions and destination subnets.
+macro_rules! l4_match_from {
+    ($($attributes:ty),*) => {$(
+        impl<'m> From<&'m $attributes> for L4Match<'m> {
+            fn from(m: &'m $attributes) -> Self {
+                L4Match {
+                    conditions: StaticConditions {
+                        port: m.port,
+                        source_labels: m.source_labels.as_ref(),
+                        source_namespace: m.source_namespace.as_deref(),
+                        gateways: m.gateways.as_deref(),
+                    },
+                    subnets: m.destination_subnets.as_deref().unwrap_or_default(),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl<'m> From<&'m net::TLSMatchAttributes> for L4Match<'m> {
-    fn from(m: &'m net::TLSMatchAttributes) -> Self {
-        L4Match {
-            conditions: StaticConditions {
-                port: m.port,
-                source_labels: m.source_labels.as_ref(),
-                source_namespace: m.source_namespace.as_deref(),
-                gateways: m.gateways.as_deref(),
-            },
-            subnets: m.destination_subnets.as_deref().unwrap_or_default(),
-        }
-    }
-}
+l4_match_from!(net::L4MatchAttributes, net::TLSMatchAttributes);
 
 /// Why istiod leaves an L4 match out of this proxy's listener, if it does (all conditions ANDed).
 fn l4_miss(m: &L4Match, port: u32, gateway: &str, vs_ns: &str, proxy: &Proxy) -> Option<String> {
