@@ -453,8 +453,8 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
     // The drops that concern this request: of VirtualServices for its Host or for the virtual
     // host it selects.
     let domains = selected.map_or(&[][..], |(vi, _, _)| cfg.virtual_hosts[vi].domains.as_slice());
-    let dropped = cfg.dropped.iter().filter(|_| explain);
-    for d in dropped.filter(|d| d.concerns(&host) || domains.iter().any(|x| x != "*" && d.concerns(x))) {
+    let dropped = if explain { cfg.dropped.as_slice() } else { &[] };
+    for d in dropped.iter().filter(|d| d.concerns(&host) || domains.iter().any(|x| x != "*" && d.concerns(x))) {
         o.step(|| TraceEntry {
             virtual_service: Some(d.from.vs()),
             rule_index: Some(d.from.rule),
