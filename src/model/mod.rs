@@ -37,29 +37,106 @@ pub enum Typed {
     DaemonSet(Box<DaemonSet>),
 }
 
-fn de<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<Box<T>, String> {
-    T::deserialize(value).map(Box::new).map_err(|e| e.to_string())
+/// A field left out of an object's typed form because it does not fit the model (a number where
+/// a duration string belongs, a map where a list belongs). The schema rules report the field
+/// itself; the rest of the object is still modelled, so that the cross-resource rules and the
+/// routing engine still see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredField {
+    /// JSON pointer of the field, relative to the object.
+    pub pointer: String,
+    /// Why it does not fit.
+    pub message: String,
+}
+
+/// How many fields one object may lose before it counts as not fitting at all.
+const MAX_IGNORED: usize = 32;
+
+fn de<T: for<'de> Deserialize<'de>>(value: &Value, ignored: &mut Vec<IgnoredField>) -> Result<Box<T>, String> {
+    // The common case costs one pass: only an object that does not fit is copied and retried.
+    let first = match T::deserialize(value) {
+        Ok(t) => return Ok(Box::new(t)),
+        Err(e) => e.to_string(),
+    };
+    let mut value = value.clone();
+    while ignored.len() < MAX_IGNORED {
+        let e = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(t) => return Ok(Box::new(t)),
+            Err(e) => e,
+        };
+        let Some(pointer) = remove_failing(&mut value, e.path()) else { return Err(e.inner().to_string()) };
+        ignored.push(IgnoredField { pointer, message: e.inner().to_string() });
+    }
+    Err(first)
+}
+
+/// Remove the field at `path` from `value` and return its pointer: the field itself when its parent
+/// is a mapping, else the nearest enclosing field (an element is never taken out of its list, which
+/// would shift the indices every finding's pointer is built from). `None` when the path reaches no
+/// field, as for an error at the top level.
+fn remove_failing(value: &mut Value, path: &serde_path_to_error::Path) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let mut steps: Vec<(String, bool)> = Vec::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Map { key } => steps.push((key.clone(), true)),
+            Segment::Seq { index } => steps.push((index.to_string(), false)),
+            Segment::Enum { .. } => {}
+            Segment::Unknown => break,
+        }
+    }
+    // The deepest mapping key on the path.
+    let keep = steps.iter().rposition(|(_, is_key)| *is_key)?;
+    steps.truncate(keep + 1);
+    let (last, _) = steps.pop()?;
+    let mut parent = &mut *value;
+    for (step, is_key) in &steps {
+        parent = if *is_key { parent.get_mut(step.as_str())? } else { parent.get_mut(step.parse::<usize>().ok()?)? };
+    }
+    parent.as_object_mut()?.shift_remove(&last)?;
+    let mut pointer = String::new();
+    for (step, _) in steps.iter().chain(std::iter::once(&(last, true))) {
+        pointer.push('/');
+        pointer.push_str(&crate::source::escape_segment(step));
+    }
+    Some(pointer)
 }
 
 /// Deserializes `value` as the modelled kind for `api_version`/`kind`. `None` when the pair is
 /// not modelled; `Some(Err(message))` when the value does not fit even the lenient model.
 pub fn typed(api_version: &str, kind: &str, value: &Value) -> Option<Result<Typed, String>> {
-    let info = lookup(api_version, kind)?;
-    Some(match info.id {
-        KindId::VirtualService => de(value).map(Typed::VirtualService),
-        KindId::Gateway => de(value).map(Typed::Gateway),
-        KindId::DestinationRule => de(value).map(Typed::DestinationRule),
-        KindId::ServiceEntry => de(value).map(Typed::ServiceEntry),
-        KindId::Sidecar => de(value).map(Typed::Sidecar),
-        KindId::WorkloadEntry => de(value).map(Typed::WorkloadEntry),
-        KindId::Namespace => de(value).map(Typed::Namespace),
-        KindId::Service => de(value).map(Typed::Service),
-        KindId::Secret => de(value).map(Typed::Secret),
-        KindId::Pod => de(value).map(Typed::Pod),
-        KindId::Deployment => de(value).map(Typed::Deployment),
-        KindId::StatefulSet => de(value).map(Typed::StatefulSet),
-        KindId::DaemonSet => de(value).map(Typed::DaemonSet),
-    })
+    typed_lenient(api_version, kind, value).0
+}
+
+/// [`typed`], and the fields it had to leave out so that the rest of the object fits the model.
+pub fn typed_lenient(
+    api_version: &str,
+    kind: &str,
+    value: &Value,
+) -> (Option<Result<Typed, String>>, Vec<IgnoredField>) {
+    let mut ignored = Vec::new();
+    let Some(info) = lookup(api_version, kind) else { return (None, ignored) };
+    let v = value;
+    let i = &mut ignored;
+    let typed = match info.id {
+        KindId::VirtualService => de(v, i).map(Typed::VirtualService),
+        KindId::Gateway => de(v, i).map(Typed::Gateway),
+        KindId::DestinationRule => de(v, i).map(Typed::DestinationRule),
+        KindId::ServiceEntry => de(v, i).map(Typed::ServiceEntry),
+        KindId::Sidecar => de(v, i).map(Typed::Sidecar),
+        KindId::WorkloadEntry => de(v, i).map(Typed::WorkloadEntry),
+        KindId::Namespace => de(v, i).map(Typed::Namespace),
+        KindId::Service => de(v, i).map(Typed::Service),
+        KindId::Secret => de(v, i).map(Typed::Secret),
+        KindId::Pod => de(v, i).map(Typed::Pod),
+        KindId::Deployment => de(v, i).map(Typed::Deployment),
+        KindId::StatefulSet => de(v, i).map(Typed::StatefulSet),
+        KindId::DaemonSet => de(v, i).map(Typed::DaemonSet),
+    };
+    if typed.is_err() {
+        ignored.clear();
+    }
+    (Some(typed), ignored)
 }
 
 impl Typed {
@@ -314,7 +391,30 @@ status:
         assert_eq!(spec.type_, Some(self::core::ServiceType::Unknown));
         assert_eq!(spec.ports.unwrap()[0].protocol, Some(self::core::PortProtocol::Unknown));
         let broken = serde_json::json!({"apiVersion": "v1", "kind": "Service", "spec": "nope"});
-        assert!(typed("v1", "Service", &broken).unwrap().is_err());
+        let (t, ignored) = typed_lenient("v1", "Service", &broken);
+        let Some(Ok(Typed::Service(svc))) = t else { panic!("{t:?}") };
+        assert!(svc.spec.is_none());
+        assert_eq!(ignored[0].pointer, "/spec");
+        assert!(typed("v1", "Service", &serde_json::json!("nope")).unwrap().is_err());
+    }
+
+    #[test]
+    fn a_field_that_does_not_fit_leaves_the_rest_modelled() {
+        // `timeout: 5` is a number where a duration string belongs: only that field is lost, so the
+        // route beside it is still checked.
+        let vs = serde_json::json!({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+            "metadata": {"name": "r"}, "spec": {"hosts": ["r"], "http": [
+                {"route": [{"destination": {"host": "r", "port": {"number": 81}}}]},
+                {"timeout": 5, "route": [{"destination": {"host": "r", "port": {"number": 9999}}}]}]}});
+        let (t, ignored) = typed_lenient("networking.istio.io/v1", "VirtualService", &vs);
+        let Some(Ok(Typed::VirtualService(vs))) = t else { panic!("{t:?}") };
+        let http = vs.spec.http.as_ref().unwrap();
+        assert_eq!(http.len(), 2, "no element is taken out of its list");
+        assert!(http[1].timeout.is_none());
+        assert_eq!(http[1].route.as_ref().unwrap()[0].destination.port.as_ref().unwrap().number, Some(9999));
+        assert_eq!(ignored.len(), 1);
+        assert_eq!(ignored[0].pointer, "/spec/http/1/timeout");
+        assert!(ignored[0].message.contains("invalid type"), "{}", ignored[0].message);
     }
 
     #[test]
