@@ -51,7 +51,21 @@ pub struct DelegateVs<'v> {
 pub struct MergeDrop {
     pub root_rule: usize,
     pub delegate: Option<DelegateRule>,
+    pub kind: DropKind,
     pub reason: String,
+}
+
+/// Why the merge removed a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropKind {
+    /// The root rule's delegate is no delegate VirtualService of the input.
+    NoDelegate,
+    /// The root rule's delegate is not exported to the root's namespace.
+    NotExported,
+    /// A delegate rule delegates again.
+    DelegatesFurther,
+    /// This match of the delegate rule fits none of the root rule's matches.
+    Conflict { delegate_match: usize },
 }
 
 /// The merged `http` of a root VirtualService, with the origin of each rule.
@@ -81,6 +95,7 @@ pub fn merge<'v>(root: &VirtualService, root_ns: &str, find: impl Fn(&str, &str)
             out.dropped.push(MergeDrop {
                 root_rule: i,
                 delegate: None,
+                kind: DropKind::NoDelegate,
                 reason: format!(
                     "its delegate VirtualService {ns}/{name} does not exist (or has hosts, so it is no delegate)"
                 ),
@@ -91,6 +106,7 @@ pub fn merge<'v>(root: &VirtualService, root_ns: &str, find: impl Fn(&str, &str)
             out.dropped.push(MergeDrop {
                 root_rule: i,
                 delegate: None,
+                kind: DropKind::NotExported,
                 reason: format!("its delegate VirtualService {ns}/{name} is not exported to namespace {root_ns}"),
             });
             continue;
@@ -101,6 +117,7 @@ pub fn merge<'v>(root: &VirtualService, root_ns: &str, find: impl Fn(&str, &str)
                 out.dropped.push(MergeDrop {
                     root_rule: i,
                     delegate: Some(from),
+                    kind: DropKind::DelegatesFurther,
                     reason: "a delegate VirtualService cannot delegate further".into(),
                 });
                 continue;
@@ -110,7 +127,12 @@ pub fn merge<'v>(root: &VirtualService, root_ns: &str, find: impl Fn(&str, &str)
                     out.http.push(merged);
                     out.origins.push(RuleOrigin { root_rule: i, delegate: Some(from), matches });
                 }
-                Err(reason) => out.dropped.push(MergeDrop { root_rule: i, delegate: Some(from), reason }),
+                Err((j, reason)) => out.dropped.push(MergeDrop {
+                    root_rule: i,
+                    delegate: Some(from),
+                    kind: DropKind::Conflict { delegate_match: j },
+                    reason,
+                }),
             }
         }
     }
@@ -121,7 +143,7 @@ type MatchOrigins = Vec<(Option<usize>, Option<usize>)>;
 
 /// `mergeHTTPRoute`: the delegate rule with its matches merged into the root's and the policies
 /// it leaves unset inherited from the root rule.
-fn merge_rule(root: &HTTPRoute, sub: &HTTPRoute) -> Result<(HTTPRoute, MatchOrigins), String> {
+fn merge_rule(root: &HTTPRoute, sub: &HTTPRoute) -> Result<(HTTPRoute, MatchOrigins), (usize, String)> {
     let roots = root.match_.as_deref().unwrap_or_default();
     let subs = sub.match_.as_deref().unwrap_or_default();
     let (matches, origins): (Vec<HTTPMatchRequest>, MatchOrigins) = if roots.is_empty() {
@@ -143,8 +165,11 @@ fn merge_rule(root: &HTTPRoute, sub: &HTTPRoute) -> Result<(HTTPRoute, MatchOrig
             }
             if !found {
                 let why = roots.iter().filter_map(|rm| conflict(rm, leaf)).next().unwrap_or_default();
-                return Err(format!(
-                    "its match[{j}] fits none of the root rule's matches ({why}): istiod drops the whole delegate rule"
+                return Err((
+                    j,
+                    format!(
+                        "its match[{j}] fits none of the root rule's matches ({why}): istiod drops the whole delegate rule"
+                    ),
                 ));
             }
         }

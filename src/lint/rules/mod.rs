@@ -9,6 +9,7 @@ use super::engine::Rule;
 pub mod conflicting_fields;
 pub mod conflicting_gateways;
 pub mod conflicting_mesh_gateway_hosts;
+pub mod delegate_rule_dropped;
 pub mod deployment_conflicting_ports;
 pub mod deployment_multiple_services;
 pub mod destination_outside_sidecar_egress;
@@ -46,6 +47,7 @@ pub mod sidecar_selects_no_workload;
 pub mod sidecars_select_same_workload;
 pub mod subset_ignored_at_ingress;
 pub mod subset_selects_no_pods;
+pub mod unknown_delegate;
 pub mod unknown_destination_host;
 pub mod unknown_destination_port;
 pub mod unknown_destination_rule_host;
@@ -96,6 +98,7 @@ pub static RULES: &[&dyn Rule] = &[
     &ineffective_match::Check,
     &shadowed_route::Check,
     &match_never_applies::Check,
+    &delegate_rule_dropped::Check,
     &unknown_subset::Check,
     &unknown_gateway::Check,
     &host_not_in_gateway::Check,
@@ -110,6 +113,7 @@ pub static RULES: &[&dyn Rule] = &[
     &deployment_conflicting_ports::Check,
     &service_port_name::Check,
     &externalname_port_name::Check,
+    &unknown_delegate::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
