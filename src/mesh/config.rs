@@ -52,6 +52,109 @@ pub struct ProxyConfig {
     pub proxy_metadata: std::collections::BTreeMap<String, String>,
 }
 
+/// What Istio's API allows in a MeshConfig, vendored from its definition by
+/// `scripts/vendor-meshconfig.sh`.
+#[derive(Deserialize)]
+struct Upstream {
+    #[serde(rename = "MeshConfig")]
+    mesh_config: Vec<String>,
+    #[serde(rename = "OutboundTrafficPolicy")]
+    outbound_traffic_policy: Vec<String>,
+    #[serde(rename = "OutboundTrafficPolicy.Mode")]
+    outbound_modes: Vec<String>,
+    #[serde(rename = "IngressControllerMode")]
+    ingress_controller_modes: Vec<String>,
+}
+
+fn upstream() -> Upstream {
+    serde_json::from_str(include_str!("../../vendor/istio.io/api/meshconfig.json"))
+        .expect("the vendored MeshConfig fields are valid JSON")
+}
+
+/// protobuf's JSON mapping takes a field by its JSON name or its proto name: `root_namespace` is
+/// `rootNamespace`.
+fn json_name(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every key of `value` (a mapping at `base`) is a field of `message`.
+fn check_fields(
+    value: &serde_json::Value,
+    base: &str,
+    message: &str,
+    fields: &[String],
+    at: &dyn Fn(&str) -> String,
+) -> Result<(), String> {
+    let Some(map) = value.as_object() else {
+        return Err(format!("{}: {message} must be a mapping", at(base)));
+    };
+    for key in map.keys() {
+        if fields.contains(&json_name(key)) {
+            continue;
+        }
+        let pointer = format!("{base}/{}", crate::source::escape_segment(key));
+        let near = fields
+            .iter()
+            .min_by_key(|f| strsim::levenshtein(&f.to_ascii_lowercase(), &json_name(key).to_ascii_lowercase()));
+        let hint = near
+            .filter(|f| strsim::levenshtein(&f.to_ascii_lowercase(), &json_name(key).to_ascii_lowercase()) <= 3)
+            .map(|f| format!("; did you mean `{f}`?"))
+            .unwrap_or_default();
+        return Err(format!("{}: `{key}` is not a field of Istio's {message}{hint}", at(&pointer)));
+    }
+    Ok(())
+}
+
+fn check_enum(
+    value: Option<&serde_json::Value>,
+    pointer: &str,
+    field: &str,
+    allowed: &[String],
+    at: &dyn Fn(&str) -> String,
+) -> Result<(), String> {
+    let Some(value) = value else { return Ok(()) };
+    if value.as_str().is_some_and(|v| allowed.iter().any(|a| a == v)) {
+        return Ok(());
+    }
+    let shown = value.as_str().map_or_else(|| value.to_string(), |v| format!("\"{v}\""));
+    Err(format!("{}: {shown} is not a valid {field}; Istio allows {}", at(pointer), allowed.join(", ")))
+}
+
+/// The mapping with proto-named keys under their JSON names, as Istio reads them.
+fn normalized(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = if k == "outbound_traffic_policy"
+                        || k == "outboundTrafficPolicy"
+                        || k == "default_config"
+                        || k == "defaultConfig"
+                    {
+                        normalized(v)
+                    } else {
+                        v
+                    };
+                    (json_name(&k), v)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 impl MeshConfig {
     /// Read a MeshConfig file: YAML or JSON, either the MeshConfig itself or an istio ConfigMap
     /// whose `data.mesh` holds it.
@@ -70,10 +173,60 @@ impl MeshConfig {
         if let Some(mesh) = value.pointer("/data/mesh").and_then(|m| m.as_str()) {
             let id = sources.add(format!("{} (data.mesh)", path.display()), mesh.to_string());
             let inner = crate::source::parse_file(sources.file(id));
-            let v = inner.first().and_then(|d| d.value.clone()).unwrap_or_default();
-            return MeshConfig::deserialize(&v).map_err(|e| format!("{} (data.mesh): {e}", path.display()));
+            let Some(doc) = inner.first() else { return Ok(MeshConfig::default()) };
+            return MeshConfig::checked(&sources, doc);
         }
-        MeshConfig::deserialize(&value).map_err(|e| format!("{}: {e}", path.display()))
+        MeshConfig::checked(&sources, doc)
+    }
+
+    /// The MeshConfig of one parsed document, refused with the place of the first field Istio's
+    /// API does not have or of the first value it does not allow. istiod itself reads a MeshConfig
+    /// leniently (an unknown field or enum value is dropped, so `mode: REGISTRY_ONLYY` runs as
+    /// the default ALLOW_ANY); a file meant to say how the mesh runs should not be read so.
+    fn checked(sources: &crate::source::Sources, doc: &crate::source::Document) -> Result<MeshConfig, String> {
+        let at = |pointer: &str| {
+            let l = sources.location(doc.span_of(pointer));
+            format!("{}:{}:{}", l.file, l.line, l.column)
+        };
+        if let Some(p) = doc.problems.first() {
+            let l = sources.location(p.span);
+            return Err(format!("{}:{}:{}: {}", l.file, l.line, l.column, p.message));
+        }
+        let value = doc.value.clone().unwrap_or_default();
+        if value.is_null() {
+            return Ok(MeshConfig::default());
+        }
+        if value.get("kind").and_then(serde_json::Value::as_str) == Some("ConfigMap") {
+            return Err(format!(
+                "{}: a ConfigMap without `data.mesh`: give the istio ConfigMap or the MeshConfig itself",
+                at("")
+            ));
+        }
+        let upstream = upstream();
+        check_fields(&value, "", "MeshConfig", &upstream.mesh_config, &at)?;
+        if let Some(policy) = value.get("outboundTrafficPolicy").or_else(|| value.get("outbound_traffic_policy")) {
+            let base = if value.get("outboundTrafficPolicy").is_some() {
+                "/outboundTrafficPolicy"
+            } else {
+                "/outbound_traffic_policy"
+            };
+            check_fields(policy, base, "OutboundTrafficPolicy", &upstream.outbound_traffic_policy, &at)?;
+            check_enum(
+                policy.get("mode"),
+                &format!("{base}/mode"),
+                "outboundTrafficPolicy.mode",
+                &upstream.outbound_modes,
+                &at,
+            )?;
+        }
+        check_enum(
+            value.get("ingressControllerMode"),
+            "/ingressControllerMode",
+            "ingressControllerMode",
+            &upstream.ingress_controller_modes,
+            &at,
+        )?;
+        MeshConfig::deserialize(&normalized(value)).map_err(|e| format!("{}: {e}", at("")))
     }
 
     /// Whether ServiceEntries without addresses get automatic ones (DNS proxying): DNS capture
@@ -83,5 +236,55 @@ impl MeshConfig {
         let md = &self.default_config.proxy_metadata;
         let on = |k: &str| md.get(k).is_some_and(|v| v == "true");
         on("ISTIO_META_DNS_CAPTURE") && (on("ISTIO_META_DNS_AUTO_ALLOCATE") || on("PILOT_ENABLE_IP_AUTOALLOCATE"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MeshConfig;
+
+    fn load(text: &str) -> Result<MeshConfig, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mesh.yaml");
+        std::fs::write(&path, text).unwrap();
+        MeshConfig::load(&path).map_err(|e| e.replace(&path.display().to_string(), "mesh.yaml"))
+    }
+
+    #[test]
+    fn fields_and_values_are_istios() {
+        let m = load("rootNamespace: istio-config\noutboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n").unwrap();
+        assert_eq!(
+            (m.root_namespace.as_str(), m.outbound_traffic_policy.mode.as_str()),
+            ("istio-config", "REGISTRY_ONLY")
+        );
+        // Proto field names are accepted as protobuf's JSON mapping accepts them.
+        let m = load("root_namespace: x\noutbound_traffic_policy: {mode: REGISTRY_ONLY}\n").unwrap();
+        assert_eq!((m.root_namespace.as_str(), m.outbound_traffic_policy.mode.as_str()), ("x", "REGISTRY_ONLY"));
+        // Fields meshctl does not use are still Istio's, and fine.
+        assert!(load("accessLogFile: /dev/stdout\nmeshMTLS: {minProtocolVersion: TLSV1_3}\n").is_ok());
+    }
+
+    #[test]
+    fn a_misspelled_value_or_field_is_refused_at_its_place() {
+        let e = load("outboundTrafficPolicy:\n  mode: REGISTRY_ONLYY\n").unwrap_err();
+        assert!(e.starts_with("mesh.yaml:2:9: \"REGISTRY_ONLYY\" is not a valid outboundTrafficPolicy.mode"), "{e}");
+        assert!(e.contains("REGISTRY_ONLY, ALLOW_ANY"), "{e}");
+        let e = load("rootNamespace: a\noutboundTraficPolicy: {mode: REGISTRY_ONLY}\n").unwrap_err();
+        assert!(e.starts_with("mesh.yaml:2:1: `outboundTraficPolicy` is not a field of Istio's MeshConfig"), "{e}");
+        assert!(e.contains("did you mean `outboundTrafficPolicy`?"), "{e}");
+        let e = load("outboundTrafficPolicy: {mod: REGISTRY_ONLY}\n").unwrap_err();
+        assert!(e.contains("`mod` is not a field of Istio's OutboundTrafficPolicy; did you mean `mode`?"), "{e}");
+        let e = load("ingressControllerMode: Strict\n").unwrap_err();
+        assert!(e.contains("\"Strict\" is not a valid ingressControllerMode"), "{e}");
+    }
+
+    #[test]
+    fn the_istio_configmap_is_read_and_checked() {
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio}\ndata:\n  mesh: |-\n    rootNamespace: r\n";
+        assert_eq!(load(cm).unwrap().root_namespace, "r");
+        let e = load(&format!("{cm}    outboundTrafficPolicy: {{mode: allow}}\n")).unwrap_err();
+        assert!(e.starts_with("mesh.yaml (data.mesh):2:"), "{e}");
+        let e = load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio}\ndata: {}\n").unwrap_err();
+        assert!(e.contains("without `data.mesh`"), "{e}");
     }
 }
