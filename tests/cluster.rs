@@ -303,6 +303,57 @@ fn an_unreachable_cluster_is_exit_2_with_the_reason() {
     }
 }
 
+/// Something on loopback that answers every request with 404, as a web server that is not a
+/// Kubernetes API server would; its kubeconfig.
+fn not_an_api_server(dir: &Path) -> PathBuf {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let body = "404 page not found\n";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+             users:\n- name: u\n  user: {{}}\ncontexts:\n- name: web\n  context: {{cluster: c, user: u}}\n\
+             current-context: web\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn a_server_that_is_not_kubernetes_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = not_an_api_server(dir.path());
+    let vs = dir.path().join("vs.yaml");
+    std::fs::write(&vs, virtual_service("default", "reviews", "5s")).unwrap();
+    let out = Command::cargo_bin("meshctl")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("KUBECONFIG", &kubeconfig)
+        .args(["lint", "--no-config", "--kube", "--timeout", "10s"])
+        .arg(&vs)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is not a Kubernetes API server"), "{err}");
+}
+
 #[test]
 fn an_unknown_context_is_an_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -122,6 +122,14 @@ impl Cluster {
             };
             let list = match list {
                 Ok(l) => Some(l),
+                // Every Kubernetes API server serves the core group; a server that does not is
+                // something else at that address, not a cluster without some kinds.
+                Err(CallError::Refused { code: 404, .. }) if !api_version.contains('/') => {
+                    return Err(format!(
+                        "{} (context `{}`) is not a Kubernetes API server: it does not serve the core API (`/api/{api_version}` answered 404)",
+                        self.server, self.context
+                    ));
+                }
                 Err(CallError::Refused { code: 404, .. }) => None,
                 Err(e) => return Err(e.to_string()),
             };
