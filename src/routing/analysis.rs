@@ -23,10 +23,12 @@ pub struct Finding {
     pub related: Option<(String, String)>,
 }
 
-fn rule_name(name: Option<&String>, i: usize) -> String {
+/// `http[1]`, or `http[1] ("reviews-v2")` for a named rule: the 0-based index as every other
+/// finding and the trace write it (Istio's own message says `#1`, or only the name).
+fn rule_name(section: &str, name: Option<&String>, i: usize) -> String {
     match name {
-        Some(n) if !n.is_empty() => format!("{n:?}"),
-        _ => format!("#{i}"),
+        Some(n) if !n.is_empty() => format!("{section}[{i}] ({n:?})"),
+        _ => format!("{section}[{i}]"),
     }
 }
 
@@ -171,9 +173,9 @@ pub fn unreachable_and_ineffective(vs: &VirtualService) -> Vec<Finding> {
         .map(|(i, r)| {
             let ms = r.match_.as_deref().unwrap_or_default();
             Rule {
-                name: rule_name(r.name.as_ref(), i),
+                name: rule_name("http", r.name.as_ref(), i),
                 keys: ms.iter().map(|m| key(&HTTPMatchRequest { name: None, ..m.clone() })).collect(),
-                match_names: ms.iter().enumerate().map(|(j, m)| rule_name(m.name.as_ref(), j)).collect(),
+                match_names: ms.iter().enumerate().map(|(j, m)| rule_name("match", m.name.as_ref(), j)).collect(),
             }
         })
         .collect();
@@ -225,9 +227,9 @@ pub fn unreachable_and_ineffective(vs: &VirtualService) -> Vec<Finding> {
         .map(|(i, r)| {
             let ms = r.match_.as_deref().unwrap_or_default();
             Rule {
-                name: format!("#{i}"),
+                name: rule_name("tcp", None, i),
                 keys: ms.iter().map(key).collect(),
-                match_names: (0..ms.len()).map(|j| format!("#{j}")).collect(),
+                match_names: (0..ms.len()).map(|j| rule_name("match", None, j)).collect(),
             }
         })
         .collect();
@@ -239,9 +241,9 @@ pub fn unreachable_and_ineffective(vs: &VirtualService) -> Vec<Finding> {
         .flatten()
         .enumerate()
         .map(|(i, r)| Rule {
-            name: format!("#{i}"),
+            name: rule_name("tls", None, i),
             keys: r.match_.iter().map(key).collect(),
-            match_names: (0..r.match_.len()).map(|j| format!("#{j}")).collect(),
+            match_names: (0..r.match_.len()).map(|j| rule_name("match", None, j)).collect(),
         })
         .collect();
     analyze("tls", &tls, &mut out);

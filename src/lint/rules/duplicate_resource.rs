@@ -43,7 +43,9 @@ pub(crate) fn duplicates(cx: &Context) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (i, obj) in cx.objects.iter().enumerate() {
         let Some(name) = obj.name.as_deref() else { continue };
-        let key = (obj.group(), obj.kind.as_str(), obj.namespace_or(default_ns), name);
+        let ns =
+            if crate::model::kinds::cluster_scoped(obj.group(), &obj.kind) { "" } else { obj.namespace_or(default_ns) };
+        let key = (obj.group(), obj.kind.as_str(), ns, name);
         match seen.get(&key) {
             None => {
                 seen.insert(key, i);
@@ -59,18 +61,17 @@ pub(crate) fn report(cx: &Context, rule: &'static RuleMeta, first: usize, later:
     let (f, obj) = (&cx.objects[first], &cx.objects[later]);
     let first_span = cx.span(f, "/metadata/name");
     let loc = cx.sources.location(first_span);
-    let ns = obj.namespace_or(&cx.options.default_namespace);
+    let name = obj.name.as_deref().unwrap_or_default();
+    let who = if crate::model::kinds::cluster_scoped(obj.group(), &obj.kind) {
+        name.to_string()
+    } else {
+        format!("{}/{name}", obj.namespace_or(&cx.options.default_namespace))
+    };
     cx.at(
         rule,
         obj,
         "/metadata/name",
-        format!(
-            "{} `{ns}/{}` is defined twice; this one replaces the one at {}:{}",
-            obj.kind,
-            obj.name.as_deref().unwrap_or_default(),
-            loc.file,
-            loc.line
-        ),
+        format!("{} `{who}` is defined twice; this one replaces the one at {}:{}", obj.kind, loc.file, loc.line),
     )
     .label("second definition")
     .related(first_span, Some(f.pointer("/metadata/name")), "first definition, replaced on apply")
@@ -88,5 +89,29 @@ impl Rule for Check {
                 out.push(report(cx, &META, first, later));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::findings;
+
+    #[test]
+    fn a_cluster_scoped_object_is_named_without_a_namespace() {
+        let twice = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n\
+                     apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, namespace: default}\n";
+        let f = findings(twice, "MESH0401");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].1.starts_with("Namespace `shop` is defined twice"), "{}", f[0].1);
+    }
+
+    #[test]
+    fn namespaced_objects_are_named_with_theirs() {
+        let twice = "apiVersion: v1\nkind: Service\nmetadata: {name: cart, namespace: shop}\n---\n\
+                     apiVersion: v1\nkind: Service\nmetadata: {name: cart, namespace: shop}\n---\n\
+                     apiVersion: v1\nkind: Service\nmetadata: {name: cart, namespace: other}\n";
+        let f = findings(twice, "MESH0401");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].1.starts_with("Service `shop/cart` is defined twice"), "{}", f[0].1);
     }
 }
