@@ -48,6 +48,7 @@ pub fn run(a: GraphArgs) -> u8 {
         Ok(i) => i,
         Err(e) => return fail(e),
     };
+    super::warn_left_out(&inputs);
     let mesh = Mesh::build(&inputs.objects, &inputs.typed, &a.namespace, &config);
     let mut g = MeshGraph::build(&mesh, &inputs.objects, &inputs.typed);
     if let Some(target) = &a.focus {

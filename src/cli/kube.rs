@@ -31,5 +31,6 @@ impl KubeArgs {
 /// The objects in `paths`, in apply order, namespaces defaulted to `namespace`.
 pub fn read_manifests(paths: &[PathBuf], namespace: &str) -> Result<Vec<Manifest>, String> {
     let inputs = Inputs::read(paths, &Config::default()).map_err(|e| e.to_string())?;
+    super::note(&inputs.notes);
     manifests(&inputs, namespace)
 }

@@ -111,6 +111,7 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
             Err(e) => return fail(e),
         }
     };
+    super::note(&outcome.notes);
     let rules = crate::lint::rules::all();
     let report = Report {
         diagnostics: &outcome.diagnostics,
@@ -186,5 +187,7 @@ fn lint_with_cluster(a: &LintArgs, config: Config, mesh: crate::mesh::MeshConfig
         sources.add(l.location, l.text);
     }
     let options = LintOptions { default_namespace: namespace, config, mesh };
-    Ok(lint_sources(sources, &options))
+    let mut outcome = lint_sources(sources, &options);
+    outcome.notes = files.notes;
+    Ok(outcome)
 }

@@ -102,6 +102,23 @@ pub(crate) fn fail(message: impl std::fmt::Display) -> u8 {
     exit::ERROR
 }
 
+/// Say on stderr, once each, what of the input the answer is computed without (files passed over,
+/// documents that do not parse, objects or fields that do not fit their kind), for the commands that do not report
+/// findings: `graph`, `simulate`, `test`.
+pub(crate) fn warn_left_out(inputs: &crate::lint::Inputs) {
+    note(&inputs.notes);
+    for line in inputs.left_out() {
+        eprintln!("meshctl: warning: {line}");
+    }
+}
+
+/// What was passed over while finding the files, on stderr.
+pub(crate) fn note(notes: &[String]) {
+    for n in notes {
+        eprintln!("meshctl: note: {n}");
+    }
+}
+
 /// Whether to colour output on stdout.
 pub(crate) fn use_color(choice: ColorChoice) -> bool {
     use std::io::IsTerminal;

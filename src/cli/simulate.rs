@@ -152,6 +152,7 @@ pub fn run(a: SimulateArgs) -> u8 {
         Ok(i) => i,
         Err(e) => return fail(e),
     };
+    super::warn_left_out(&loaded);
     let cx = loaded.context(&options);
     let outcome = simulate(&cx, &req);
     let text = match a.format {

@@ -64,6 +64,10 @@ fn load_cases(path: &PathBuf) -> Result<Vec<Case>, String> {
             return Err(format!("{shown}:{}:{}: {}", loc.line, loc.column, p.message));
         }
         let Some(value) = doc.value.as_ref() else { continue };
+        if let Some((pointer, message)) = unknown_key(value) {
+            let loc = s.location(doc.span_of(&pointer));
+            return Err(format!("{shown}:{}:{}: {message}", loc.line, loc.column));
+        }
         if let Some(cases) = value.get("testCases").and_then(Value::as_array) {
             for (i, name, request, e) in validator_cases::unfold(cases) {
                 let line = doc.node(&format!("/testCases/{i}")).map_or(0, |n| s.location(n.value).line);
@@ -89,6 +93,37 @@ fn load_cases(path: &PathBuf) -> Result<Vec<Case>, String> {
         }));
     }
     Ok(out)
+}
+
+/// The first key of a cases document that its format does not have, as (pointer, message):
+/// meshctl's `tests: [{name, request, expect}]`, or istio-config-validator's `testCases:`, whose
+/// own reader refuses unknown fields as well. (`request` of meshctl's cases is checked when it is
+/// read, field by field.)
+fn unknown_key(doc: &Value) -> Option<(String, String)> {
+    const VALIDATOR_CASE: &[&str] =
+        &["description", "request", "route", "redirect", "rewrite", "fault", "headers", "delegate", "wantMatch"];
+    const VALIDATOR_REQUEST: &[&str] = &["authority", "method", "uri", "headers"];
+    const CASE: &[&str] = &["name", "request", "expect"];
+    let first_unknown = |v: &Value, allowed: &[&str], base: &str, what: &str| {
+        let key = v.as_object()?.keys().find(|k| !allowed.contains(&k.as_str()))?;
+        let near = allowed.iter().find(|a| strsim::levenshtein(a, key) <= 2);
+        let hint =
+            near.map_or_else(|| format!(" (it has {})", allowed.join(", ")), |n| format!("; did you mean `{n}`?"));
+        Some((
+            format!("{base}/{}", crate::source::escape_segment(key)),
+            format!("`{key}` is not a field of {what}{hint}"),
+        ))
+    };
+    if let Some(cases) = doc.get("testCases").and_then(Value::as_array) {
+        return cases.iter().enumerate().find_map(|(i, c)| {
+            let base = format!("/testCases/{i}");
+            first_unknown(c, VALIDATOR_CASE, &base, "an istio-config-validator test case").or_else(|| {
+                first_unknown(c.get("request")?, VALIDATOR_REQUEST, &format!("{base}/request"), "a validator request")
+            })
+        });
+    }
+    let tests = doc.get("tests")?.as_array()?;
+    tests.iter().enumerate().find_map(|(i, t)| first_unknown(t, CASE, &format!("/tests/{i}"), "a test case"))
 }
 
 fn request_of(v: Option<&Value>) -> Result<Request, String> {
@@ -144,6 +179,7 @@ pub fn run(a: TestArgs) -> u8 {
         Ok(i) => i,
         Err(e) => return fail(e),
     };
+    super::warn_left_out(&inputs);
     let mut cases = Vec::new();
     for f in &a.cases {
         match load_cases(f) {

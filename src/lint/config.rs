@@ -34,6 +34,8 @@ pub struct Config {
     pub ignore: Vec<String>,
     pub severity: BTreeMap<String, Severity>,
     exclude: Option<GlobSet>,
+    /// The `exclude` patterns as written, in the order of their globs in `exclude`.
+    exclude_patterns: Vec<String>,
     base: PathBuf,
     /// Where the settings came from, for messages.
     pub path: Option<PathBuf>,
@@ -87,7 +89,8 @@ impl Config {
                 ConfigFile::deserialize(&v).map_err(|e| invalid(d.head(), e.to_string()))?
             }
         };
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let base = lexical_absolute(base);
         let mut cfg = Config::from_file(file, base).map_err(|(pattern, message)| ConfigError::Glob {
             path: shown.clone(),
             pattern,
@@ -109,7 +112,15 @@ impl Config {
             }
             Some(b.build().map_err(|e| (String::new(), e.to_string()))?)
         };
-        Ok(Config { select: file.select, ignore: file.ignore, severity: file.severity, exclude, base, path: None })
+        Ok(Config {
+            select: file.select,
+            ignore: file.ignore,
+            severity: file.severity,
+            exclude,
+            exclude_patterns: file.exclude,
+            base,
+            path: None,
+        })
     }
 
     pub fn is_selected(&self, meta: &RuleMeta) -> bool {
@@ -121,16 +132,52 @@ impl Config {
         self.severity.get(code).or_else(|| self.severity.get(name)).copied()
     }
 
+    /// The configuration file as messages name it.
+    pub fn name(&self) -> String {
+        self.path.as_deref().unwrap_or(Path::new(FILE_NAME)).display().to_string()
+    }
+
     /// Is this file excluded by the configuration's patterns?
     pub fn is_excluded(&self, path: &Path) -> bool {
-        let Some(set) = &self.exclude else { return false };
-        if path.as_os_str() == "-" {
-            return false;
-        }
-        let rel = path.strip_prefix(&self.base).unwrap_or(path);
-        let rel = rel.strip_prefix("./").unwrap_or(rel);
-        set.is_match(rel) || set.is_match(path)
+        self.excluded_by(path).is_some()
     }
+
+    /// The `exclude` pattern that matches this file, if any. Patterns are relative to the
+    /// configuration file's folder wherever meshctl runs from: both sides are made absolute
+    /// (`..` folded) before they are compared, and again with links resolved.
+    pub fn excluded_by(&self, path: &Path) -> Option<&str> {
+        let set = self.exclude.as_ref()?;
+        if path.as_os_str() == "-" {
+            return None;
+        }
+        let relative = |base: &Path, file: &Path| file.strip_prefix(base).ok().map(Path::to_path_buf);
+        let mut candidates: Vec<PathBuf> =
+            relative(&lexical_absolute(&self.base), &lexical_absolute(path)).into_iter().collect();
+        if let (Ok(base), Ok(file)) = (std::fs::canonicalize(&self.base), std::fs::canonicalize(path)) {
+            candidates.extend(relative(&base, &file));
+        }
+        // Each pattern is two globs: itself and everything below it.
+        let hit = candidates.iter().find_map(|c| set.matches(c).first().copied())?;
+        self.exclude_patterns.get(hit / 2).map(String::as_str)
+    }
+}
+
+/// `path` made absolute against the working directory, with `.` and `..` folded without
+/// touching the file system.
+fn lexical_absolute(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in absolute.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@ use super::config::Config;
 use super::rules::RULES;
 use super::{Diagnostic, RuleMeta, Severity, suppress};
 use crate::mesh::{Mesh, MeshConfig};
-use crate::model::{Object, Typed, collect_objects, typed};
+use crate::model::{IgnoredField, Object, Typed, collect_objects, typed_lenient};
 use crate::routing::analysis::{Finding, unreachable_and_ineffective};
 use crate::routing::compile::VsEntry;
 use crate::schema::SchemaError;
-use crate::source::{Document, LoadError, Sources, Span, collect_paths, parse_file, read_inputs};
+use crate::source::{Collected, Document, LoadError, Sources, Span, collect_paths, parse_file, read_inputs};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -133,6 +133,8 @@ pub struct Outcome {
     pub sources: Sources,
     pub diagnostics: Vec<Diagnostic>,
     pub resources: usize,
+    /// What was passed over while finding the files (see [`Inputs::notes`]).
+    pub notes: Vec<String>,
 }
 
 impl Outcome {
@@ -154,24 +156,95 @@ pub struct Inputs {
     pub docs: Vec<Document>,
     pub objects: Vec<Object>,
     pub typed: Vec<Option<Result<Typed, String>>>,
+    /// Fields left out of an object's typed form (object index, field), so that the rest of it
+    /// is still modelled; the schema rules report each.
+    pub ignored: Vec<(usize, IgnoredField)>,
+    /// What was passed over while finding the files, one sentence each (see [`Inputs::read`]).
+    pub notes: Vec<String>,
 }
 
 impl Inputs {
     /// Read the files and directories in `paths` (`-` is stdin), without those `config` excludes.
+    ///
+    /// Nothing to read is an error when paths were given: a folder with no manifest, or only
+    /// excluded files. What was passed over is in [`Inputs::notes`].
     pub fn read(paths: &[PathBuf], config: &Config) -> Result<Inputs, LoadError> {
-        let files = collect_paths(paths)?;
-        let files: Vec<PathBuf> = files.into_iter().filter(|p| !config.is_excluded(p)).collect();
+        let Collected { files, mut notes } = collect_paths(paths)?;
+        let found = files.len();
+        let (mut kept, mut walked_past) = (Vec::with_capacity(found), 0);
+        for f in files {
+            match config.excluded_by(&f) {
+                // A file named on the command line is excluded too (as a pre-commit hook names
+                // them), but never in silence.
+                Some(pattern) if paths.contains(&f) => {
+                    notes.push(format!("{}: excluded by `{pattern}` in {}; not read", f.display(), config.name()))
+                }
+                Some(_) => walked_past += 1,
+                None => kept.push(f),
+            }
+        }
+        if walked_past > 0 {
+            notes.push(format!("{walked_past} of the {found} files found are excluded by {}", config.name()));
+        }
+        if kept.is_empty() && !paths.is_empty() {
+            let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            let why = if found == 0 {
+                format!("no *.yaml, *.yml or *.json file in {}", shown.join(", "))
+            } else {
+                format!("every file in {} is excluded by {}", shown.join(", "), config.name())
+            };
+            return Err(LoadError::Nothing { why });
+        }
         let mut sources = Sources::default();
-        read_inputs(&files, &mut sources)?;
-        Ok(Inputs::parse(sources))
+        read_inputs(&kept, &mut sources)?;
+        let mut inputs = Inputs::parse(sources);
+        inputs.notes = notes;
+        Ok(inputs)
     }
 
     /// Parse inputs already in memory.
     pub fn parse(sources: Sources) -> Inputs {
         let docs: Vec<Document> = sources.files.par_iter().flat_map_iter(parse_file).collect();
         let objects = collect_objects(&docs);
-        let typed = objects.par_iter().map(|o| typed(&o.api_version, &o.kind, o.value(&docs))).collect();
-        Inputs { sources, docs, objects, typed }
+        let (typed, ignored): (Vec<_>, Vec<_>) =
+            objects.par_iter().map(|o| typed_lenient(&o.api_version, &o.kind, o.value(&docs))).unzip();
+        let ignored =
+            ignored.into_iter().enumerate().flat_map(|(i, fields)| fields.into_iter().map(move |f| (i, f))).collect();
+        Inputs { sources, docs, objects, typed, ignored, notes: Vec::new() }
+    }
+
+    /// What the routing engine cannot see of this input, one line each as `file:line:col: what`:
+    /// documents that do not parse, objects that do not fit their kind's model, and fields left
+    /// out of an object's model. `simulate` and `test` say these, so that an answer computed
+    /// without them never looks like the whole story.
+    pub fn left_out(&self) -> Vec<String> {
+        let at = |span: Span| {
+            let l = self.sources.location(span);
+            format!("{}:{}:{}", l.file, l.line, l.column)
+        };
+        let mut out = Vec::new();
+        for d in self.docs.iter().filter(|d| d.value.is_none()) {
+            let (span, why) = d.problems.first().map_or((d.head(), "it could not be read"), |p| (p.span, &p.message));
+            out.push(format!("{}: this document does not parse ({why}); it is left out", at(span)));
+        }
+        let name = |o: &Object| {
+            let n = o.name.as_deref().unwrap_or("");
+            match &o.namespace {
+                Some(ns) => format!("{} `{ns}/{n}`", o.kind),
+                None => format!("{} `{n}`", o.kind),
+            }
+        };
+        for (o, t) in self.objects.iter().zip(&self.typed) {
+            if let Some(Err(why)) = t {
+                out.push(format!("{}: {} does not fit its kind ({why}); it is left out", at(o.span), name(o)));
+            }
+        }
+        for (i, f) in &self.ignored {
+            let o = &self.objects[*i];
+            let span = self.docs[o.doc].span_of(&o.pointer(&f.pointer));
+            out.push(format!("{}: `{}` of {} is ignored: {}", at(span), f.pointer, name(o), f.message));
+        }
+        out
     }
 
     /// The context rules (and the routing engine) read.
@@ -215,9 +288,9 @@ fn lint_inputs(inputs: Inputs, options: &LintOptions) -> Outcome {
     diagnostics.dedup_by(|a, b| a.code == b.code && a.primary.span == b.primary.span && a.message == b.message);
     let resources = inputs.objects.len();
     drop(cx);
-    let Inputs { sources, docs, objects, typed } = inputs;
+    let Inputs { sources, docs, objects, typed, notes, .. } = inputs;
     // Freeing a large input's trees takes a few percent of the run: a worker does it while the
     // caller renders the report (and a process that exits first need not wait for it).
     rayon::spawn(move || drop((docs, objects, typed)));
-    Outcome { sources, diagnostics, resources }
+    Outcome { sources, diagnostics, resources, notes }
 }

@@ -10,17 +10,29 @@ pub enum LoadError {
     NotFound { path: String },
     #[error("{path}: cannot read: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("nothing to read: {why}")]
+    Nothing { why: String },
+}
+
+/// The files to read, and what was passed over on the way, for the user to be told.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub files: Vec<PathBuf>,
+    /// One sentence each: a symbolic link loop not followed, a file reached twice and read once, a
+    /// directory with no manifest in it.
+    pub notes: Vec<String>,
 }
 
 /// Expand the command-line paths into the files to read, in a deterministic order: each argument
 /// in the order given, a directory's files sorted by path. Hidden folders and `target/` are
 /// skipped; in a directory only `*.yaml`, `*.yml` and `*.json` are read. A file named on the
-/// command line is read whatever its extension.
-pub fn collect_paths(args: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
-    let mut out = Vec::new();
+/// command line is read whatever its extension. A file is read once however many paths reach it
+/// (through links, or named twice), and a link back to a folder being walked is not followed.
+pub fn collect_paths(args: &[PathBuf]) -> Result<Collected, LoadError> {
+    let mut walk = Walk::default();
     for a in args {
         if a.as_os_str() == "-" {
-            out.push(a.clone());
+            walk.out.files.push(a.clone());
             continue;
         }
         let meta = std::fs::metadata(a).map_err(|e| match e.kind() {
@@ -28,34 +40,73 @@ pub fn collect_paths(args: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
             _ => LoadError::Io { path: a.display().to_string(), source: e },
         })?;
         if meta.is_dir() {
-            walk(a, &mut out)?;
+            let before = walk.out.files.len();
+            walk.dir(a)?;
+            if walk.out.files.len() == before {
+                walk.out.notes.push(format!("{}: no *.yaml, *.yml or *.json file in it", a.display()));
+            }
         } else {
-            out.push(a.clone());
+            walk.file(a.clone());
         }
     }
-    Ok(out)
+    Ok(walk.out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let io = |e| LoadError::Io { path: dir.display().to_string(), source: e };
-    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        let path = e.path();
-        let ft = e.file_type().map_err(|err| LoadError::Io { path: path.display().to_string(), source: err })?;
-        let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
-        if is_dir {
-            if name.starts_with('.') || name == "target" {
-                continue;
+#[derive(Default)]
+struct Walk {
+    out: Collected,
+    /// The canonical paths of the files taken so far.
+    seen: std::collections::HashSet<PathBuf>,
+    /// The canonical paths of the folders being walked, outermost first.
+    ancestors: Vec<PathBuf>,
+}
+
+impl Walk {
+    fn file(&mut self, path: PathBuf) {
+        match std::fs::canonicalize(&path) {
+            Ok(real) if !self.seen.insert(real.clone()) => {
+                self.out.notes.push(format!(
+                    "{}: the same file as one already read ({}); read once",
+                    path.display(),
+                    real.display()
+                ));
             }
-            walk(&path, out)?;
-        } else if is_manifest_name(&name) && !name.starts_with('.') {
-            out.push(path);
+            _ => self.out.files.push(path),
         }
     }
-    Ok(())
+
+    fn dir(&mut self, dir: &Path) -> Result<(), LoadError> {
+        let io = |e| LoadError::Io { path: dir.display().to_string(), source: e };
+        let real = std::fs::canonicalize(dir).map_err(io)?;
+        if let Some(outer) = self.ancestors.iter().find(|a| **a == real) {
+            self.out.notes.push(format!(
+                "{}: a symbolic link back to {}, which is being read; not followed",
+                dir.display(),
+                outer.display()
+            ));
+            return Ok(());
+        }
+        let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
+        entries.sort_by_key(|e| e.file_name());
+        self.ancestors.push(real);
+        for e in entries {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            let path = e.path();
+            let ft = e.file_type().map_err(|err| LoadError::Io { path: path.display().to_string(), source: err })?;
+            let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
+            if is_dir {
+                if name.starts_with('.') || name == "target" {
+                    continue;
+                }
+                self.dir(&path)?;
+            } else if is_manifest_name(&name) && !name.starts_with('.') {
+                self.file(path);
+            }
+        }
+        self.ancestors.pop();
+        Ok(())
+    }
 }
 
 pub fn is_manifest_name(name: &str) -> bool {

@@ -8,7 +8,7 @@ mod load;
 mod yaml;
 
 pub use lines::LineIndex;
-pub use load::{LoadError, collect_paths, read_inputs};
+pub use load::{Collected, LoadError, collect_paths, read_inputs};
 pub use yaml::{
     Ambiguity, AmbiguousScalar, Document, DuplicateKey, NodeSpan, ParseProblem, ProblemKind, SpanIndex, escape_segment,
     parse_file, resolve_plain,
