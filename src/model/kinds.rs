@@ -144,6 +144,48 @@ pub fn cluster_scoped(group: &str, kind: &str) -> bool {
     KINDS.iter().any(|k| k.group == group && k.kind == kind && !k.namespaced) || CLUSTER_SCOPED.contains(&(group, kind))
 }
 
+/// One kind of Istio's API, from its CRDs (vendored by `scripts/vendor-istio-api.sh`), whether
+/// meshctl models it or not.
+#[derive(Debug, serde::Deserialize)]
+pub struct IstioKind {
+    pub group: String,
+    pub kind: String,
+    pub namespaced: bool,
+    /// The versions the CRD serves.
+    pub versions: Vec<String>,
+}
+
+impl IstioKind {
+    /// The `apiVersion` to suggest: `v1` where it is served, else the first served version.
+    pub fn preferred_api_version(&self) -> String {
+        let v = self.versions.iter().find(|v| *v == "v1").or(self.versions.first()).map_or("v1", String::as_str);
+        format!("{}/{v}", self.group)
+    }
+}
+
+/// Every kind of the Istio release whose CRDs are vendored.
+pub fn istio_kinds() -> &'static [IstioKind] {
+    #[derive(serde::Deserialize)]
+    struct Vendored {
+        kinds: Vec<IstioKind>,
+    }
+    static KINDS: std::sync::OnceLock<Vec<IstioKind>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        let v: Vendored = serde_json::from_str(include_str!("../../vendor/istio.io/api/kinds.json"))
+            .expect("the vendored Istio kinds are valid JSON");
+        v.kinds
+    })
+}
+
+/// The Istio kind closest to a misspelled `kind` (`AuthorisationPolicy`), in any Istio group.
+pub fn nearest_istio_kind(kind: &str) -> Option<&'static IstioKind> {
+    istio_kinds()
+        .iter()
+        .filter_map(|k| kind_score(kind, &k.kind).map(|score| (score, k)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
 /// Splits `group/version` (or a bare core `version`) into its parts.
 pub fn split_api_version(api_version: &str) -> (&str, &str) {
     api_version.rsplit_once('/').unwrap_or(("", api_version))

@@ -1,6 +1,6 @@
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
-use crate::mesh::{Workload, hosts, selector_string};
+use crate::mesh::{ServiceSource, Workload, hosts, selector_string};
 use crate::model::Typed;
 use crate::model::core::PodSpec;
 use std::collections::BTreeSet;
@@ -13,8 +13,11 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A Gateway server listens on a port that no Service of its gateway workloads exposes",
     docs: r#"## What it finds
 A Gateway server port that no Service in front of the gateway's workloads exposes. The Services
-considered are those in a gateway workload's namespace whose selector selects it (the default
-ingress gateway Service counts, as in `istioctl analyze`); only their TCP ports count. A server
+considered are those in a gateway workload's namespace whose selector selects it; only their TCP
+ports count. The default ingress gateway that Istio's analysis assumes when the input does not
+define it has no known Service: `istioctl analyze` gives it a dummy one with ports
+80/443/31400/15443, but the installed one may expose anything (Istio's current Bookinfo Gateway
+listens on 8080), so its gateways are not checked. A server
 port passes when it is the `targetPort` of such a Service port, or a Service `port` that the
 gateway translates to its `targetPort` (Istio binds the listener on the target port then). A
 missing `targetPort` is the port itself.
@@ -119,7 +122,8 @@ fn exposed_ports(cx: &Context, workloads: &[&Workload]) -> Option<Exposed> {
     let mesh = cx.mesh();
     let mut e = Exposed { targets: BTreeSet::new(), translated: BTreeSet::new(), services: Vec::new() };
     for w in workloads {
-        for s in mesh.services_selecting(w) {
+        // The implicit ingress Service's ports are a guess, not the input: they decide nothing.
+        for s in mesh.services_selecting(w).into_iter().filter(|s| s.source != ServiceSource::Implicit) {
             let name = hosts::service_of(&s.host).map_or(s.host.as_str(), |(_, n)| n).to_string();
             if e.services.iter().any(|(n, o, _)| *n == name && *o == s.obj) {
                 continue;
@@ -235,6 +239,29 @@ spec:
         let svc = "\n  - {name: http, port: 80, targetPort: 8003}\n  - {name: b, port: 90}\n  - {name: c, port: 91, targetPort: http-alt}";
         let ports = server(80) + &server(8003) + &server(90) + &server(8081) + &server(91);
         assert!(findings(&mesh(&ports, svc)).is_empty());
+    }
+
+    #[test]
+    fn the_default_ingress_gateway_the_input_does_not_show_is_not_judged() {
+        // Istio's samples/bookinfo/networking/bookinfo-gateway.yaml: port 8080 on the default
+        // ingress gateway, whose Service the input does not hold.
+        let bookinfo = "apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bookinfo-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8080, name: http, protocol: HTTP}
+    hosts: ['*']
+";
+        assert!(findings(bookinfo).is_empty());
+        // With its Service in the input, it is.
+        let svc = "---\napiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istio-system}\n\
+                   spec:\n  selector: {istio: ingressgateway}\n  ports: [{name: http2, port: 80, targetPort: 8081}]\n\
+                   ---\napiVersion: v1\nkind: Pod\nmetadata: {name: gw, namespace: istio-system, labels: {istio: ingressgateway}}\n\
+                   spec: {containers: [{name: istio-proxy}]}\n";
+        let f = findings(&format!("{bookinfo}{svc}"));
+        assert!(f.len() == 1 && f[0].1.contains("port 8080"), "{f:?}");
     }
 
     #[test]

@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# Vendor what meshctl checks a MeshConfig (`--mesh-config`) against from Istio's own API definition:
-# the field names of MeshConfig and of the messages meshctl reads, and the values of the enums it
-# reads, from mesh/v1alpha1/config.proto of istio.io/api at the pinned release (Go module proxy).
+# Vendor what meshctl takes from Istio's own API definition (istio.io/api at the pinned release,
+# from the Go module proxy):
 #
-#   scripts/vendor-meshconfig.sh [ISTIO_API_VERSION]   writes vendor/istio.io/api/meshconfig.json
+#   scripts/vendor-istio-api.sh [ISTIO_API_VERSION]
 #
-# JSON names follow protobuf's JSON mapping: lowerCamelCase of the field name (`mesh_mTLS` is
-# `meshMTLS`).
+# - vendor/istio.io/api/meshconfig.json: the field names of MeshConfig and of the messages meshctl
+#   reads, and the values of the enums it reads (`--mesh-config` is checked against them), from
+#   mesh/v1alpha1/config.proto. JSON names follow protobuf's JSON mapping: lowerCamelCase of the
+#   field name (`mesh_mTLS` is `meshMTLS`).
+# - vendor/istio.io/api/kinds.json: every Istio kind with its group, scope and served versions,
+#   from kubernetes/customresourcedefinitions.gen.yaml (for unknown-kind and its did-you-mean).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=${1:-1.30.3}
 OUT=vendor/istio.io/api/meshconfig.json
+KINDS=vendor/istio.io/api/kinds.json
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 dir=$(cd "$scratch" && go mod init scratch >/dev/null 2>&1 && go mod download -json "istio.io/api@v$VERSION" |
   sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
 proto=$dir/mesh/v1alpha1/config.proto
-[ -f "$proto" ] || { echo "istio.io/api@v$VERSION has no mesh/v1alpha1/config.proto" >&2; exit 1; }
+crds=$dir/kubernetes/customresourcedefinitions.gen.yaml
+for f in "$proto" "$crds"; do
+  [ -f "$f" ] || { echo "istio.io/api@v$VERSION has no ${f#"$dir"/}" >&2; exit 1; }
+done
 
 # The direct fields of `message NAME` (JSON names, one per line).
 fields() {
@@ -62,4 +69,22 @@ mkdir -p "$(dirname "$OUT")"
   printf '  "OutboundTrafficPolicy.Mode": %s,\n' "$(enum_values OutboundTrafficPolicy Mode | json_list)"
   printf '  "IngressControllerMode": %s\n}\n' "$(enum_values MeshConfig IngressControllerMode | json_list)"
 } > "$OUT"
-echo "wrote $OUT from istio.io/api@v$VERSION" >&2
+# One line per CRD: group, kind, scope and the versions it serves.
+awk -v source="istio.io/api@v$VERSION kubernetes/customresourcedefinitions.gen.yaml" '
+  function flush() {
+    if (kind != "") {
+      printf "%s    {\"group\": \"%s\", \"kind\": \"%s\", \"namespaced\": %s, \"versions\": [%s]}", (n++ ? ",\n" : ""), group, kind, (scope == "Namespaced" ? "true" : "false"), versions
+    }
+    group = ""; kind = ""; scope = ""; versions = ""; inv = 0
+  }
+  BEGIN { printf "{\n  \"source\": \"%s\",\n  \"kinds\": [\n", source }
+  /^---/ { flush(); next }
+  /^  group: / { group = $2 }
+  /^    kind: / { kind = $2 }
+  /^  scope: / { scope = $2 }
+  /^  versions:/ { inv = 1 }
+  inv && /^  - name: / { v = $3 }
+  inv && /^    name: / { v = $2 }
+  inv && /^    served: true/ { versions = versions (versions == "" ? "" : ", ") "\"" v "\"" }
+  END { flush(); printf "\n  ]\n}\n" }' "$crds" > "$KINDS"
+echo "wrote $OUT and $KINDS from istio.io/api@v$VERSION" >&2
