@@ -65,7 +65,8 @@ fn load_cases(path: &PathBuf) -> Result<Vec<Case>, String> {
         }
         let Some(value) = doc.value.as_ref() else { continue };
         if let Some((pointer, message)) = unknown_key(value) {
-            let loc = s.location(doc.span_of(&pointer));
+            let span = doc.node(&pointer).and_then(|n| n.key).unwrap_or_else(|| doc.span_of(&pointer));
+            let loc = s.location(span);
             return Err(format!("{shown}:{}:{}: {message}", loc.line, loc.column));
         }
         if let Some(cases) = value.get("testCases").and_then(Value::as_array) {

@@ -184,10 +184,14 @@ impl MeshConfig {
     /// leniently (an unknown field or enum value is dropped, so `mode: REGISTRY_ONLYY` runs as
     /// the default ALLOW_ANY); a file meant to say how the mesh runs should not be read so.
     fn checked(sources: &crate::source::Sources, doc: &crate::source::Document) -> Result<MeshConfig, String> {
-        let at = |pointer: &str| {
-            let l = sources.location(doc.span_of(pointer));
+        let place = |span| {
+            let l = sources.location(span);
             format!("{}:{}:{}", l.file, l.line, l.column)
         };
+        let at = |pointer: &str| place(doc.span_of(pointer));
+        // An unknown field is its name: point at the key.
+        let at_key =
+            |pointer: &str| place(doc.node(pointer).and_then(|n| n.key).unwrap_or_else(|| doc.span_of(pointer)));
         if let Some(p) = doc.problems.first() {
             let l = sources.location(p.span);
             return Err(format!("{}:{}:{}: {}", l.file, l.line, l.column, p.message));
@@ -203,14 +207,14 @@ impl MeshConfig {
             ));
         }
         let upstream = upstream();
-        check_fields(&value, "", "MeshConfig", &upstream.mesh_config, &at)?;
+        check_fields(&value, "", "MeshConfig", &upstream.mesh_config, &at_key)?;
         if let Some(policy) = value.get("outboundTrafficPolicy").or_else(|| value.get("outbound_traffic_policy")) {
             let base = if value.get("outboundTrafficPolicy").is_some() {
                 "/outboundTrafficPolicy"
             } else {
                 "/outbound_traffic_policy"
             };
-            check_fields(policy, base, "OutboundTrafficPolicy", &upstream.outbound_traffic_policy, &at)?;
+            check_fields(policy, base, "OutboundTrafficPolicy", &upstream.outbound_traffic_policy, &at_key)?;
             check_enum(
                 policy.get("mode"),
                 &format!("{base}/mode"),
