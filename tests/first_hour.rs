@@ -311,3 +311,33 @@ fn an_octal_port_is_reported() {
         "{out}"
     );
 }
+
+#[test]
+fn what_is_out_of_sight_is_said_once_per_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let vs = |name: &str, host: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}}}\n\
+             spec:\n  hosts: [{name}]\n  http:\n  - route: [{{destination: {{host: {host}}}}}]\n---\n"
+        )
+    };
+    write(
+        dir.path(),
+        "vs.yaml",
+        &[
+            vs("a", "ratings.prod.svc.cluster.local"),
+            vs("b", "reviews.prod.svc.cluster.local"),
+            vs("c", "ratings.prod.svc.cluster.local"),
+        ]
+        .concat(),
+    );
+    let (code, _, err) = run(dir.path(), &["lint", "--no-config", "vs.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("out of sight")).collect();
+    assert_eq!(
+        lines,
+        ["meshctl: note: not checked, namespace `prod` is out of sight (the input defines nothing in it): \
+          destination host `ratings.prod.svc.cluster.local`, destination host `reviews.prod.svc.cluster.local`"],
+        "{err}"
+    );
+}

@@ -10,9 +10,9 @@ use crate::routing::compile::VsEntry;
 use crate::schema::SchemaError;
 use crate::source::{Collected, Document, LoadError, Sources, Span, collect_paths, parse_file, read_inputs};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// What a rule sees.
 pub struct Context<'a> {
@@ -27,6 +27,8 @@ pub struct Context<'a> {
     mesh: OnceLock<Mesh<'a>>,
     virtual_services: OnceLock<Vec<VsEntry<'a>>>,
     overlaps: OnceLock<HashMap<usize, Vec<Finding>>>,
+    /// What rules left unchecked because the input does not show it: namespace → references.
+    unseen: Mutex<BTreeMap<String, BTreeSet<String>>>,
 }
 
 impl<'a> Context<'a> {
@@ -47,7 +49,36 @@ impl<'a> Context<'a> {
             mesh: OnceLock::new(),
             virtual_services: OnceLock::new(),
             overlaps: OnceLock::new(),
+            unseen: Mutex::default(),
         }
+    }
+
+    /// A rule did not check `what` (`host \`ratings.prod.svc.cluster.local\``) because the input
+    /// defines nothing in namespace `ns`: out of sight, not missing. Said once per namespace after
+    /// the run ([`Context::out_of_sight_notes`]).
+    pub fn out_of_sight(&self, ns: &str, what: String) {
+        let mut unseen = self.unseen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        unseen.entry(ns.to_string()).or_default().insert(what);
+    }
+
+    /// One sentence per namespace of what was left unchecked as out of sight.
+    pub fn out_of_sight_notes(&self) -> Vec<String> {
+        const SHOWN: usize = 3;
+        let unseen = self.unseen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        unseen
+            .iter()
+            .map(|(ns, refs)| {
+                let shown: Vec<&str> = refs.iter().take(SHOWN).map(String::as_str).collect();
+                let more = match refs.len().saturating_sub(SHOWN) {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!(
+                    "not checked, namespace `{ns}` is out of sight (the input defines nothing in it): {}{more}",
+                    shown.join(", ")
+                )
+            })
+            .collect()
     }
 
     /// The resolved mesh, built once for all cross-resource rules.
@@ -274,6 +305,7 @@ fn lint_inputs(inputs: Inputs, options: &LintOptions) -> Outcome {
             out
         })
         .collect();
+    let unseen = cx.out_of_sight_notes();
     let mut diagnostics = suppress::apply(&cx, diagnostics);
     for d in &mut diagnostics {
         d.primary.span = inputs.sources.first_line(d.primary.span);
@@ -288,7 +320,8 @@ fn lint_inputs(inputs: Inputs, options: &LintOptions) -> Outcome {
     diagnostics.dedup_by(|a, b| a.code == b.code && a.primary.span == b.primary.span && a.message == b.message);
     let resources = inputs.objects.len();
     drop(cx);
-    let Inputs { sources, docs, objects, typed, notes, .. } = inputs;
+    let Inputs { sources, docs, objects, typed, mut notes, .. } = inputs;
+    notes.extend(unseen);
     // Freeing a large input's trees takes a few percent of the run: a worker does it while the
     // caller renders the report (and a process that exits first need not wait for it).
     rayon::spawn(move || drop((docs, objects, typed)));

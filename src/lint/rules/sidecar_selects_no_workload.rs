@@ -83,6 +83,7 @@ impl Rule for Check {
             // A namespace of which the input defines nothing is out of sight, not empty (workloads
             // with the labels elsewhere are no evidence: they may be another application's).
             if !mesh.namespace_known(ns) {
+                cx.out_of_sight(ns, format!("Sidecar workloadSelector `{wanted}`"));
                 continue;
             }
             let mut d = cx

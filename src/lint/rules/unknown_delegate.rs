@@ -77,6 +77,7 @@ impl Rule for Check {
                 };
                 // Out of sight: the input holds no VirtualService in the delegate's namespace.
                 if !cx.objects.iter().any(|o| named(&o)) {
+                    cx.out_of_sight(&ns, format!("delegate VirtualService `{ns}/{name}`"));
                     continue;
                 }
                 let same = cx.objects.iter().find(|o| named(o) && o.name.as_deref() == Some(name.as_str()));

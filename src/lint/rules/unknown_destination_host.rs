@@ -70,7 +70,8 @@ impl Rule for Check {
                 }
                 // A cluster-local host in a namespace of which the input defines nothing is out of
                 // sight, not missing.
-                if hosts::service_of(&fqdn).is_some_and(|(sns, _)| !mesh.namespace_known(sns)) {
+                if let Some((sns, _)) = hosts::service_of(&fqdn).filter(|(sns, _)| !mesh.namespace_known(sns)) {
+                    cx.out_of_sight(sns, format!("destination host `{fqdn}`"));
                     continue;
                 }
                 let what = if role == DestinationRole::Mirror { "mirror host" } else { "destination host" };

@@ -51,7 +51,8 @@ impl Rule for Check {
             if dr.host.starts_with('*') && mesh.service_hosts().any(|h| hosts::matches(&dr.host, h)) {
                 continue;
             }
-            if hosts::service_of(&dr.host).is_some_and(|(sns, _)| !mesh.namespace_known(sns)) {
+            if let Some((sns, _)) = hosts::service_of(&dr.host).filter(|(sns, _)| !mesh.namespace_known(sns)) {
+                cx.out_of_sight(sns, format!("DestinationRule host `{}`", dr.host));
                 continue;
             }
             let obj = &cx.objects[dr.obj];
