@@ -103,7 +103,7 @@ fn run(resources: usize) {
         _ => "-".into(),
     };
     let (parsed, typed_mb) = (grew(rss_before, rss_parsed), grew(rss_parsed, rss_typed));
-    let inputs = Inputs { sources, docs, objects, typed, ignored: Vec::new(), notes: Vec::new() };
+    let inputs = Inputs { sources, docs, objects, typed, ignored: Vec::new(), skipped: Vec::new(), notes: Vec::new() };
     let options = LintOptions::default();
     let cx = inputs.context(&options);
     cx.schema_errors();

@@ -1,7 +1,7 @@
 //! `.meshctl.yaml`: which rules run, at which severity, on which files.
 
 use super::{RuleMeta, Severity};
-use crate::source::{Sources, parse_file};
+use crate::source::{Sources, lexical_absolute, parse_file};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -160,24 +160,6 @@ impl Config {
         let hit = candidates.iter().find_map(|c| set.matches(c).first().copied())?;
         self.exclude_patterns.get(hit / 2).map(String::as_str)
     }
-}
-
-/// `path` made absolute against the working directory, with `.` and `..` folded without
-/// touching the file system.
-fn lexical_absolute(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for c in absolute.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

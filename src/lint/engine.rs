@@ -8,10 +8,13 @@ use crate::model::{IgnoredField, Object, Typed, collect_objects, typed_lenient};
 use crate::routing::analysis::{Finding, unreachable_and_ineffective};
 use crate::routing::compile::VsEntry;
 use crate::schema::SchemaError;
-use crate::source::{Collected, Document, LoadError, Sources, Span, collect_paths, parse_file, read_inputs};
+use crate::source::{
+    Collected, Document, LoadError, NotAResource, Skipped, Sources, Span, classify, collect_paths, lexical_absolute,
+    parse_file, read_inputs,
+};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 /// What a rule sees.
@@ -23,6 +26,8 @@ pub struct Context<'a> {
     /// `Some(Err)` when the object does not fit its kind's model.
     pub typed: &'a [Option<Result<Typed, String>>],
     pub options: &'a LintOptions,
+    /// YAML of the input that is not resources, left out of `docs`.
+    pub skipped: &'a [Skipped],
     schema: OnceLock<Vec<(usize, SchemaError)>>,
     mesh: OnceLock<Mesh<'a>>,
     virtual_services: OnceLock<Vec<VsEntry<'a>>>,
@@ -37,6 +42,7 @@ impl<'a> Context<'a> {
         docs: &'a [Document],
         objects: &'a [Object],
         typed: &'a [Option<Result<Typed, String>>],
+        skipped: &'a [Skipped],
         options: &'a LintOptions,
     ) -> Self {
         Context {
@@ -45,6 +51,7 @@ impl<'a> Context<'a> {
             objects,
             typed,
             options,
+            skipped,
             schema: OnceLock::new(),
             mesh: OnceLock::new(),
             virtual_services: OnceLock::new(),
@@ -190,8 +197,54 @@ pub struct Inputs {
     /// Fields left out of an object's typed form (object index, field), so that the rest of it
     /// is still modelled; the schema rules report each.
     pub ignored: Vec<(usize, IgnoredField)>,
+    /// YAML that is not resources (kustomize's files, Helm templates), left out of `docs`.
+    pub skipped: Vec<Skipped>,
     /// What was passed over while finding the files, one sentence each (see [`Inputs::read`]).
     pub notes: Vec<String>,
+}
+
+/// The documents of each file (same order as `sources.files`) without those that are not
+/// resources, and what was left out.
+fn resources_only(sources: &Sources, parsed: Vec<Vec<Document>>) -> (Vec<Document>, Vec<Skipped>) {
+    let kinds: Vec<Option<NotAResource>> =
+        sources.files.iter().zip(&parsed).map(|(f, docs)| classify::file_kind(f, docs)).collect();
+    // The files a kustomization of the input applies as patches: partial objects, not resources.
+    let mut patch_files = HashMap::new();
+    for ((f, docs), _) in
+        sources.files.iter().zip(&parsed).zip(&kinds).filter(|(_, k)| **k == Some(NotAResource::Kustomization))
+    {
+        for v in docs.iter().filter_map(|d| d.value.as_ref()) {
+            for p in classify::kustomize_patches(v, Path::new(&f.name)) {
+                patch_files.entry(p).or_insert_with(|| f.name.clone());
+            }
+        }
+    }
+    let mut skipped = Vec::new();
+    let mut out = Vec::with_capacity(parsed.iter().map(Vec::len).sum());
+    for ((f, docs), kind) in sources.files.iter().zip(parsed).zip(kinds) {
+        let kind = kind.or_else(|| {
+            let k = patch_files.get(&lexical_absolute(Path::new(&f.name)))?;
+            Some(NotAResource::KustomizePatch { kustomization: k.clone() })
+        });
+        if let Some(kind) = kind {
+            skipped.push(Skipped { span: Span::new(f.id, 0, 0), kind });
+            continue;
+        }
+        // Only a file that spells a directive is walked for one.
+        let may_patch = ["$patch", "$retainKeys", "$setElementOrder/", "$deleteFromPrimitiveList/"]
+            .iter()
+            .any(|d| f.text.contains(d));
+        for d in docs {
+            match d.value.as_ref().filter(|_| may_patch).and_then(classify::patch_directive) {
+                Some((pointer, directive)) => {
+                    let span = d.node(&pointer).and_then(|n| n.key).unwrap_or_else(|| d.head());
+                    skipped.push(Skipped { span, kind: NotAResource::Patch { directive } });
+                }
+                None => out.push(d),
+            }
+        }
+    }
+    (out, skipped)
 }
 
 impl Inputs {
@@ -235,13 +288,13 @@ impl Inputs {
 
     /// Parse inputs already in memory.
     pub fn parse(sources: Sources) -> Inputs {
-        let docs: Vec<Document> = sources.files.par_iter().flat_map_iter(parse_file).collect();
+        let (docs, skipped) = resources_only(&sources, sources.files.par_iter().map(parse_file).collect());
         let objects = collect_objects(&docs);
         let (typed, ignored): (Vec<_>, Vec<_>) =
             objects.par_iter().map(|o| typed_lenient(&o.api_version, &o.kind, o.value(&docs))).unzip();
         let ignored =
             ignored.into_iter().enumerate().flat_map(|(i, fields)| fields.into_iter().map(move |f| (i, f))).collect();
-        Inputs { sources, docs, objects, typed, ignored, notes: Vec::new() }
+        Inputs { sources, docs, objects, typed, ignored, skipped, notes: Vec::new() }
     }
 
     /// What the routing engine cannot see of this input, one line each as `file:line:col: what`:
@@ -280,7 +333,7 @@ impl Inputs {
 
     /// The context rules (and the routing engine) read.
     pub fn context<'a>(&'a self, options: &'a LintOptions) -> Context<'a> {
-        Context::new(&self.sources, &self.docs, &self.objects, &self.typed, options)
+        Context::new(&self.sources, &self.docs, &self.objects, &self.typed, &self.skipped, options)
     }
 }
 

@@ -3,12 +3,14 @@
 //! Everything downstream refers to text through [`Span`] (a byte range in one [`SourceFile`]) and
 //! turns it into a human position with [`Sources::location`].
 
+pub mod classify;
 mod lines;
 mod load;
 mod yaml;
 
+pub use classify::{NotAResource, Skipped};
 pub use lines::LineIndex;
-pub use load::{Collected, LoadError, collect_paths, read_inputs};
+pub use load::{Collected, LoadError, collect_paths, lexical_absolute, read_inputs};
 pub use yaml::{
     Ambiguity, AmbiguousScalar, Document, DuplicateKey, NodeSpan, ParseProblem, ProblemKind, SpanIndex, escape_segment,
     parse_file, resolve_plain,

@@ -39,8 +39,17 @@ fn label_ok(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
+/// Kubernetes' `IsDNS1123Subdomain`: at most 253 characters of dot-separated parts, each of
+/// lower-case letters, digits and `-` that starts and ends with a letter or digit. Unlike a label,
+/// a part may be longer than 63 characters.
 fn subdomain_ok(s: &str) -> bool {
-    s.len() <= 253 && s.split('.').all(label_ok)
+    let part_ok = |p: &str| {
+        !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !p.starts_with('-')
+            && !p.ends_with('-')
+    };
+    s.len() <= 253 && s.split('.').all(part_ok)
 }
 
 fn kind_rules(obj: &Object) -> (&'static str, fn(&str) -> bool) {
@@ -127,6 +136,11 @@ mod tests {
         assert!(!subdomain_ok("-a"));
         assert!(!label_ok("a.b"));
         assert!(!label_ok(&"a".repeat(64)));
+        // A 67-character DestinationRule name from a public repository: a subdomain, not a label.
+        assert!(subdomain_ok("productpage-destination-rule-for-the-bookinfo-application-in-prod-v1"));
+        assert!(subdomain_ok(&format!("{}.b", "a".repeat(251))));
+        assert!(!subdomain_ok(&"a".repeat(254)));
+        assert!(!subdomain_ok("a..b"));
         assert_eq!(suggest("Reviews_V2"), "reviews-v2");
     }
 }

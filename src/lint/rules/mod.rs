@@ -36,6 +36,7 @@ pub mod misindented_key;
 pub mod missing_field;
 pub mod missing_type_meta;
 pub mod multiple_default_sidecars;
+pub mod not_a_resource;
 pub mod not_an_object;
 pub mod route_weights_rejected;
 pub mod service_port_name;
@@ -70,6 +71,7 @@ pub static RULES: &[&dyn Rule] = &[
     &input_limit::Check,
     &yaml11_scalar::Check,
     &unknown_kind::Check,
+    &not_a_resource::Check,
     &unknown_field::Check,
     &misindented_key::Check,
     &invalid_type::Check,
