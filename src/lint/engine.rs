@@ -298,7 +298,7 @@ impl Inputs {
     }
 
     /// What the routing engine cannot see of this input, one line each as `file:line:col: what`:
-    /// documents that do not parse, objects that do not fit their kind's model, and fields left
+    /// inputs that are not resources, documents that do not parse, objects that do not fit their kind's model, and fields left
     /// out of an object's model. `simulate` and `test` say these, so that an answer computed
     /// without them never looks like the whole story.
     pub fn left_out(&self) -> Vec<String> {
@@ -306,7 +306,11 @@ impl Inputs {
             let l = self.sources.location(span);
             format!("{}:{}:{}", l.file, l.line, l.column)
         };
-        let mut out = Vec::new();
+        let mut out: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}, not a resource; it is left out", at(s.span), s.kind.describe()))
+            .collect();
         for d in self.docs.iter().filter(|d| d.value.is_none()) {
             let (span, why) = d.problems.first().map_or((d.head(), "it could not be read"), |p| (p.span, &p.message));
             out.push(format!("{}: this document does not parse ({why}); it is left out", at(span)));

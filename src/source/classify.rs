@@ -22,6 +22,18 @@ pub enum NotAResource {
     KustomizePatch { kustomization: String },
 }
 
+impl NotAResource {
+    /// What it is, as a noun phrase: `a Helm template`.
+    pub fn describe(&self) -> String {
+        match self {
+            NotAResource::Kustomization => "a kustomization".into(),
+            NotAResource::HelmTemplate => "a Helm template".into(),
+            NotAResource::Patch { directive } => format!("a strategic-merge patch (`{directive}`)"),
+            NotAResource::KustomizePatch { kustomization } => format!("a patch that {kustomization} applies"),
+        }
+    }
+}
+
 /// One input left out, and where.
 #[derive(Debug, Clone)]
 pub struct Skipped {

@@ -57,27 +57,27 @@ impl Rule for Check {
         };
         for s in cx.skipped {
             let dir = dir_of(&cx.sources.file(s.span.file).name);
-            let (message, help) = match &s.kind {
-                NotAResource::Kustomization => (
-                    "a kustomization, not a resource: not linted".to_string(),
-                    format!("lint what it builds: `kustomize build {dir} | meshctl lint -`"),
-                ),
+            let (what, help) = match &s.kind {
+                NotAResource::Kustomization => {
+                    ("not a resource", format!("lint what it builds: `kustomize build {dir} | meshctl lint -`"))
+                }
                 NotAResource::KustomizePatch { kustomization } => (
-                    format!("a patch that {kustomization} applies, not a resource on its own: not linted"),
+                    "not a resource on its own",
                     format!(
                         "lint what the kustomization builds: `kustomize build {} | meshctl lint -`",
                         dir_of(kustomization)
                     ),
                 ),
-                NotAResource::Patch { directive } => (
-                    format!("a strategic-merge patch (`{directive}`), not a resource on its own: not linted"),
+                NotAResource::Patch { .. } => (
+                    "not a resource on its own",
                     format!("lint what kustomize builds with it: `kustomize build {dir} | meshctl lint -`"),
                 ),
                 NotAResource::HelmTemplate => (
-                    "a Helm template, not YAML until it is rendered: not linted".to_string(),
-                    "lint the rendered chart: `helm template CHART | meshctl lint -`".to_string(),
+                    "not YAML until it is rendered",
+                    "lint the rendered chart: `helm template CHART | meshctl lint -`".into(),
                 ),
             };
+            let message = format!("{}, {what}: not linted", s.kind.describe());
             out.push(Diagnostic::new(&META, s.span, message).label("not linted").help(help));
         }
     }
