@@ -41,7 +41,7 @@ complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "diff" -d 'Compare t
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "apply" -d 'Lint, check every object with a server-side dry run, then server-side apply them all, or write nothing when the server refuses one'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s f -l format -d 'Output format' -r -f -a "human\t'Source snippets with underlined spans, for people at a terminal'
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s o -s f -l output -l format -d 'Output format' -r -f -a "human\t'Source snippets with underlined spans, for people at a terminal'
 plain\t'One line per finding, `file:line:col: severity[CODE name]: message`, for grep and editors'
 json\t'The versioned JSON contract (`"version": 1`)'
 sarif\t'SARIF 2.1.0, for GitHub code scanning and other SARIF viewers'
@@ -66,7 +66,7 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l kube -d 'Also r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s A -l all-namespaces -d 'With --kube: read every namespace'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s f -l format -d 'Output format' -r -f -a "dot\t'Graphviz (render with `dot -Tsvg`)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s o -s f -l output -l format -d 'Output format' -r -f -a "dot\t'Graphviz (render with `dot -Tsvg`)'
 mermaid\t'A Mermaid flowchart (Markdown, GitHub)'
 json\t'Nodes and edges with their resources and locations'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -l focus -d 'Keep only what leads to or from this host (short names resolve in -n) or Gateway (NS/NAME or NAME)' -r
@@ -77,12 +77,12 @@ always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s f -l format -d 'Output format' -r -f -a "plain\t''
-json\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s o -s f -l output -l format -d 'Output format' -r -f -a "plain\t'A table: code, name, default severity, Istio code, summary'
+json\t'A list of `{code, name, severity, istio_code, summary}`'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_using_subcommand explain" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
@@ -97,26 +97,26 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s V -l version 
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l request -d 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, sni, destination_address' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l gateway -d 'Enter through a gateway workload: `NS/label=value,…` (e.g. `istio-system/istio=ingressgateway`)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l from -d 'Send from a sidecar workload: `NS/label=value,…` (e.g. `default/app=productpage,version=v1`)' -r
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s X -l request-method -d 'HTTP method' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s X -l request-method -d 'HTTP method (default GET)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s H -l header -d 'Request header `Name: value`; repeatable' -r
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s f -l format -d 'Output format' -r -f -a "human\t''
-json\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s o -s f -l output -l format -d 'Output format' -r -f -a "human\t'The trace: one line per decision, then the outcome and where it goes'
+json\t'The answer and the request as JSON (`"version": 1`), the fields `meshctl test` expects on'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l cases -d 'Expectation files (YAML or JSON): `tests: [{name, request, expect}]`' -r -F
-complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s f -l format -d 'Output format' -r -f -a "plain\t''
-junit\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l cases -d 'An expectation file (YAML or JSON): `tests: [{name, request, expect}]`, or istio-config-validator\'s `testCases:`; repeatable (`--cases a.yaml --cases b.yaml`)' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s o -s f -l output -l format -d 'Output format' -r -f -a "plain\t'`ok` or `FAIL` per case, with the difference, then `N passed, N failed`'
+junit\t'JUnit XML, for CI test reports'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s o -l output -d 'Output format' -r -f -a "yaml\t'One YAML document per object'

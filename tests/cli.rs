@@ -381,3 +381,49 @@ spec:
         .code(2)
         .stderr(predicates::str::contains("needs a port"));
 }
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A repeatable option takes one value per occurrence: paths after it stay paths.
+#[test]
+fn repeatable_options_leave_the_paths_alone() {
+    let cases = "testdata/routing/bookinfo.cases.yaml";
+    let out = meshctl().args(["test", "--cases", cases, "testdata/bookinfo"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).ends_with("4 passed, 0 failed\n"), "{}", stdout(&out));
+    let validator = "testdata/routing/bookinfo.validator.yaml";
+    let out = meshctl().args(["test", "--cases", cases, "--cases", validator, "testdata/bookinfo"]).output().unwrap();
+    assert!(stdout(&out).ends_with("16 passed, 0 failed\n"), "{}{}", stdout(&out), stderr(&out));
+    let seed = "testdata/seed-fixed/manifests.yaml";
+    let (code, v) = lint_json(&["--select", "MESH0105", seed, "--ignore", "MESH0401", "testdata/bookinfo"]);
+    assert_eq!((code, found(&v)), (1, vec![("MESH0105".to_string(), 145, 13)]), "{v}");
+}
+
+/// `-o/--output` chooses the format of every command that has one; `-f/--format` still does where
+/// it did.
+#[test]
+fn output_is_the_format_flag_everywhere() {
+    let json = |args: &[&str]| {
+        let out = meshctl().args(args).output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stderr(&out)))
+    };
+    let seed = "testdata/seed/manifests.yaml";
+    for flag in ["-o", "--output", "-f", "--format"] {
+        assert_eq!(json(&["lint", "--no-config", flag, "json", seed])["version"], 1, "{flag}");
+        assert!(json(&["graph", flag, "json", "testdata/bookinfo"])["nodes"].is_array(), "{flag}");
+        assert!(json(&["rules", flag, "json"]).is_array(), "{flag}");
+        let v = json(&["simulate", "testdata/bookinfo", "http://reviews:9080/", flag, "json"]);
+        assert_eq!(v["outcome"], "route", "{flag}");
+        let cases = "testdata/routing/bookinfo.cases.yaml";
+        let out = meshctl().args(["test", "testdata/bookinfo", "--cases", cases, flag, "junit"]).output().unwrap();
+        assert!(stdout(&out).starts_with("<?xml"), "{flag}: {}", stdout(&out));
+    }
+    let out = meshctl().args(["render", "-o", "json", "testdata/bookinfo/gateway.yaml"]).output().unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()["kind"], "List");
+}

@@ -20,9 +20,18 @@ pub enum FailOn {
 pub struct LintArgs {
     /// Files and directories to lint (directories recursively: *.yaml, *.yml, *.json); `-` reads stdin.
     /// Default: `.`, or none with --kube.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "format",
+        visible_short_alias = 'f',
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = Format::Human
+    )]
     pub format: Format,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
@@ -34,7 +43,7 @@ pub struct LintArgs {
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
     /// Configuration file (default: .meshctl.yaml found from the working directory upwards).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ignore any .meshctl.yaml.
     #[arg(long, conflicts_with = "config")]
@@ -58,7 +67,7 @@ pub struct LintArgs {
     pub timeout: std::time::Duration,
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy,
     /// default exportTo, proxy metadata.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
 }
 

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SimFormat {
+    /// The trace: one line per decision, then the outcome and where it goes.
     Human,
+    /// The answer and the request as JSON (`"version": 1`), the fields `meshctl test` expects on.
     Json,
 }
 
@@ -28,20 +30,28 @@ pub struct SimulateArgs {
     /// Send from a sidecar workload: `NS/label=value,…` (e.g. `default/app=productpage,version=v1`).
     #[arg(long, value_name = "NS/LABELS")]
     pub from: Option<String>,
-    /// HTTP method.
+    /// HTTP method (default GET).
     #[arg(short = 'X', long = "request-method", value_name = "METHOD")]
     pub method: Option<String>,
     /// Request header `Name: value`; repeatable.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = SimFormat::Human)]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "format",
+        visible_short_alias = 'f',
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = SimFormat::Human
+    )]
     pub format: SimFormat,
     /// Namespace of objects that name none.
     #[arg(long, short = 'n', default_value = "default")]
     pub namespace: String,
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
 }
 

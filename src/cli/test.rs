@@ -10,25 +10,38 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestFormat {
+    /// `ok` or `FAIL` per case, with the difference, then `N passed, N failed`.
     Plain,
+    /// JUnit XML, for CI test reports.
     Junit,
 }
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Manifest files and directories (default `.`).
+    /// Manifest files and directories (directories recursively: *.yaml, *.yml, *.json); `-` reads
+    /// stdin. Default: `.`.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Expectation files (YAML or JSON): `tests: [{name, request, expect}]`.
-    #[arg(long, required = true, num_args = 1..)]
+    /// An expectation file (YAML or JSON): `tests: [{name, request, expect}]`, or
+    /// istio-config-validator's `testCases:`; repeatable (`--cases a.yaml --cases b.yaml`).
+    #[arg(long, required = true, value_name = "FILE")]
     pub cases: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = TestFormat::Plain)]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "format",
+        visible_short_alias = 'f',
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = TestFormat::Plain
+    )]
     pub format: TestFormat,
     /// Namespace of objects that name none.
     #[arg(long, short = 'n', default_value = "default")]
     pub namespace: String,
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
 }
 
