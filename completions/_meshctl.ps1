@@ -148,6 +148,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshctl' -ScriptBlock {
             break
         }
         'meshctl;render' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of objects that name none')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of objects that name none')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
@@ -161,6 +163,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshctl' -ScriptBlock {
             break
         }
         'meshctl;diff' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of objects that name none (default: the context''s namespace, else `default`)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of objects that name none (default: the context''s namespace, else `default`)')
@@ -175,6 +179,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshctl' -ScriptBlock {
             break
         }
         'meshctl;apply' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of objects that name none (default: the context''s namespace, else `default`)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of objects that name none (default: the context''s namespace, else `default`)')

@@ -113,12 +113,20 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__apply)
-            opts="-n -h -V --context --namespace --timeout --dry-run --force-conflicts --field-manager --no-lint --color --help --version"
+            opts="-f -n -h -V --filename --context --namespace --timeout --dry-run --force-conflicts --field-manager --no-lint --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -173,12 +181,20 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__diff)
-            opts="-n -h -V --context --namespace --timeout --force-conflicts --field-manager --color --help --version"
+            opts="-f -n -h -V --filename --context --namespace --timeout --force-conflicts --field-manager --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -531,12 +547,20 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__render)
-            opts="-n -o -h -V --namespace --output --show-secrets --color --help --version"
+            opts="-f -n -o -h -V --filename --namespace --output --show-secrets --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -137,6 +137,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --version 'Print version'
         }
         &'meshctl;render'= {
+            cand -f 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
+            cand --filename 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
             cand -n 'Namespace of objects that name none'
             cand --namespace 'Namespace of objects that name none'
             cand -o 'Output format'
@@ -149,6 +151,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --version 'Print version'
         }
         &'meshctl;diff'= {
+            cand -f 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
+            cand --filename 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
             cand --context 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl'
             cand -n 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
             cand --namespace 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
@@ -162,6 +166,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --version 'Print version'
         }
         &'meshctl;apply'= {
+            cand -f 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
+            cand --filename 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
             cand --context 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl'
             cand -n 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
             cand --namespace 'Namespace of objects that name none (default: the context''s namespace, else `default`)'

@@ -118,6 +118,7 @@ always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s f -l filename -d 'A file or directory of manifests, as kubectl\'s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s o -l output -d 'Output format' -r -f -a "yaml\t'One YAML document per object'
 json\t'A `kind: List` holding the objects'"
@@ -127,6 +128,7 @@ never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -l show-secrets -d 'Print Secret `data`/`stringData` values instead of `***`'
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s f -l filename -d 'A file or directory of manifests, as kubectl\'s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l context -d 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s n -l namespace -d 'Namespace of objects that name none (default: the context\'s namespace, else `default`)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l timeout -d 'Bound on each request to the API server (30, 30s, 2m, 500ms)' -r
@@ -137,6 +139,7 @@ never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l force-conflicts -d 'Show the result of taking over fields another field manager owns (as `apply --force-conflicts`)'
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -s f -l filename -d 'A file or directory of manifests, as kubectl\'s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l context -d 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -s n -l namespace -d 'Namespace of objects that name none (default: the context\'s namespace, else `default`)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l timeout -d 'Bound on each request to the API server (30, 30s, 2m, 500ms)' -r

@@ -427,3 +427,24 @@ fn output_is_the_format_flag_everywhere() {
     let out = meshctl().args(["render", "-o", "json", "testdata/bookinfo/gateway.yaml"]).output().unwrap();
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()["kind"], "List");
 }
+
+/// render, diff and apply take manifests as kubectl does, `-f PATH` (repeatable), as well as
+/// arguments; directories are always recursive, and there is no `-R`.
+#[test]
+fn render_takes_filenames_as_kubectl_does() {
+    let kinds = |args: &[&str]| {
+        let out = meshctl().arg("render").args(args).args(["-o", "json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let items = v["items"].as_array().unwrap().iter();
+        items.map(|i| format!("{}/{}", i["kind"].as_str().unwrap(), i["metadata"]["name"].as_str().unwrap())).collect()
+    };
+    let all: Vec<String> = kinds(&["testdata/bookinfo"]);
+    let (gw, se) = ("testdata/bookinfo/gateway.yaml", "testdata/bookinfo/egress.yaml");
+    let by_f: Vec<String> = kinds(&["-f", gw, "--filename", se]);
+    assert!(by_f.contains(&"Gateway/bookinfo-gateway".to_string()), "{by_f:?}");
+    assert!(by_f.iter().all(|k| all.contains(k)) && by_f.len() < all.len(), "{by_f:?}");
+    assert_eq!(kinds(&[gw, "-f", se]), by_f);
+    assert_eq!(kinds(&["-f", "testdata/bookinfo"]), all);
+    meshctl().args(["render", "-R", "-f", "testdata/bookinfo"]).assert().code(2);
+}
