@@ -51,8 +51,8 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l fail-on -d 'Exi
 warning\t''
 info\t''
 never\t''"
-complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l select -d 'Run only these rules (codes, code prefixes such as MESH02, or names); repeatable, comma-separated' -r
-complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l ignore -d 'Do not run these rules (codes, code prefixes or names); repeatable, comma-separated' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l select -d 'Run only these rules: codes (MESH0201), code prefixes (MESH02), names, Istio codes (IST0101: every rule with that code) or ALL, in any case; repeatable, comma-separated. Replaces the configuration\'s `select`' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l ignore -d 'Do not run these rules, named as for --select; repeatable, comma-separated. Adds to the configuration\'s `ignore`' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l config -d 'Configuration file (default: .meshctl.yaml found from the working directory upwards)' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s n -l namespace -d 'Namespace of objects that name none (default: `default`; with --kube, the context\'s namespace), and the namespace --kube reads' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l context -d 'With --kube: the kubeconfig context (default: its current-context)' -r

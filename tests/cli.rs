@@ -448,3 +448,58 @@ fn render_takes_filenames_as_kubectl_does() {
     assert_eq!(kinds(&["-f", "testdata/bookinfo"]), all);
     meshctl().args(["render", "-R", "-f", "testdata/bookinfo"]).assert().code(2);
 }
+
+/// Rule codes in any case, and Istio codes for the rules that report them, wherever rules are named.
+#[test]
+fn rule_codes_in_any_case_and_by_istio_code() {
+    let seed = "testdata/seed-fixed/manifests.yaml";
+    let codes = |args: &[&str]| {
+        let (_, v) = lint_json(&[args, &[seed]].concat());
+        let mut c: Vec<String> = found(&v).into_iter().map(|f| f.0).collect();
+        c.dedup();
+        c
+    };
+    assert_eq!(codes(&["--select", "mesh0105"]), ["MESH0105"]);
+    assert_eq!(codes(&["--select", "Invalid-Enum-Value"]), ["MESH0105"]);
+    // IST0106 (schema validation) is what MESH0105 and the other schema rules report.
+    assert!(codes(&["--select", "ist0106"]).contains(&"MESH0105".to_string()));
+    assert!(!codes(&["--ignore", "IST0106"]).contains(&"MESH0105".to_string()));
+    assert!(codes(&["--select", "ALL"]).contains(&"MESH0105".to_string()));
+
+    let out = meshctl().args(["explain", "mesh0401"]).output().unwrap();
+    assert!(stdout(&out).starts_with("# MESH0401 duplicate-resource"), "{}", stdout(&out));
+    let out = meshctl().args(["explain", "ist0101"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let s = stdout(&out);
+    assert!(
+        s.starts_with("6 meshctl rules report Istio's IST0101:") && s.contains("MESH0201  unknown-destination-host"),
+        "{s}"
+    );
+    let out = meshctl().args(["explain", "IST0173"]).output().unwrap();
+    assert!(stdout(&out).starts_with("# MESH"), "one rule: its documentation: {}", stdout(&out));
+    meshctl().args(["explain", "IST9999"]).assert().code(2);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels: {canary: yes}\n  annotations:\n    meshctl.io/ignore: \"mesh0007 ist0106 known\"\nspec: {ports: [{name: http, port: 80}]}\n",
+    )
+    .unwrap();
+    let out = meshctl().current_dir(dir.path()).args(["lint", "-o", "json", "m.yaml"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found(&v), vec![], "mesh0007 and (for MESH0103) ist0106 suppress: {v}");
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: {canary: yes}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".meshctl.yaml"),
+        "select: [mesh01]\nseverity: {ist0106: info, mesh0103: warning}\n",
+    )
+    .unwrap();
+    let out = meshctl().current_dir(dir.path()).args(["lint", "-o", "json", "m.yaml"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "MESH0103", "{v}");
+    assert_eq!(v["diagnostics"][0]["severity"], "warning", "the code is more specific than the Istio code: {v}");
+}
