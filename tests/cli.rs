@@ -503,3 +503,21 @@ fn rule_codes_in_any_case_and_by_istio_code() {
     assert_eq!(v["diagnostics"][0]["code"], "MESH0103", "{v}");
     assert_eq!(v["diagnostics"][0]["severity"], "warning", "the code is more specific than the Istio code: {v}");
 }
+
+/// An unknown code in `.meshctl.yaml` is named where it is written.
+#[test]
+fn an_unknown_code_in_the_configuration_is_named_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n").unwrap();
+    for (text, place, code) in [
+        ("select: [MESH01, MESH9999]\n", ":1:18:", "MESH9999"),
+        ("ignore:\n  - yaml11-scalar\n  - yaml-scalar\n", ":3:5:", "yaml-scalar"),
+        ("severity:\n  MESH0204: error\n  IST0000: info\n", ":3:3:", "IST0000"),
+    ] {
+        std::fs::write(dir.path().join(".meshctl.yaml"), text).unwrap();
+        let out = meshctl().current_dir(dir.path()).args(["lint", "m.yaml"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let want = format!(".meshctl.yaml{place} `{code}` matches no rule (see `meshctl rules`)");
+        assert!(stderr(&out).contains(&want), "{text}: {}", stderr(&out));
+    }
+}

@@ -91,15 +91,15 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
             Err(e) => return fail(e),
         }
     };
+    for (flag, pattern) in a.select.iter().map(|p| ("--select", p)).chain(a.ignore.iter().map(|p| ("--ignore", p))) {
+        if let Err(e) = check_pattern(pattern) {
+            return fail(format!("{flag}: {e}"));
+        }
+    }
     if !a.select.is_empty() {
         config.select = Some(a.select.clone());
     }
     config.ignore.extend(a.ignore.iter().cloned());
-    for pattern in config.select.iter().flatten().chain(&config.ignore).chain(config.severity.keys()) {
-        if let Err(e) = check_pattern(pattern) {
-            return fail(e);
-        }
-    }
     let mesh = match &a.mesh_config {
         Some(p) => match crate::mesh::MeshConfig::load(p) {
             Ok(m) => m,

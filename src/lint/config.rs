@@ -1,7 +1,7 @@
 //! `.meshctl.yaml`: which rules run, at which severity, on which files.
 
 use super::{RuleMeta, Severity};
-use crate::source::{Sources, parse_file};
+use crate::source::{Sources, escape_segment, parse_file};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -130,7 +130,18 @@ impl Config {
                     return Err(invalid(p.span, p.message.clone()));
                 }
                 let v = d.value.clone().unwrap_or(serde_json::Value::Null);
-                ConfigFile::deserialize(&v).map_err(|e| invalid(d.head(), e.to_string()))?
+                let file = ConfigFile::deserialize(&v).map_err(|e| invalid(d.head(), e.to_string()))?;
+                let select = file.select.iter().flatten().enumerate().map(|(i, p)| (p, format!("/select/{i}"), false));
+                let ignore = file.ignore.iter().enumerate().map(|(i, p)| (p, format!("/ignore/{i}"), false));
+                let severity = file.severity.keys().map(|k| (k, format!("/severity/{}", escape_segment(k)), true));
+                for (pattern, pointer, is_key) in select.chain(ignore).chain(severity) {
+                    if let Err(message) = check_pattern(pattern) {
+                        let node = d.node(&pointer);
+                        let span = node.map_or(d.head(), |n| if is_key { n.key.unwrap_or(n.value) } else { n.value });
+                        return Err(invalid(span, message));
+                    }
+                }
+                file
             }
         };
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -249,5 +260,24 @@ mod tests {
         c.severity.insert("unknown-destination-host".into(), Severity::Info);
         c.severity.insert("MESH0201".into(), Severity::Warning);
         assert_eq!(c.severity_for("MESH0201", "unknown-destination-host", Some("IST0101")), Some(Severity::Warning));
+    }
+
+    #[test]
+    fn an_unknown_code_is_named_at_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        let at = |text: &str| {
+            std::fs::write(&p, text).unwrap();
+            let e = Config::load(&p).unwrap_err().to_string();
+            e.strip_prefix(&p.display().to_string()).unwrap_or(&e).to_string()
+        };
+        assert_eq!(at("select: [MESH01, MESH9999]\n"), ":1:18: `MESH9999` matches no rule (see `meshctl rules`)");
+        assert_eq!(at("ignore:\n  - yaml11-scalar\n  - nope\n"), ":3:5: `nope` matches no rule (see `meshctl rules`)");
+        assert_eq!(
+            at("severity:\n  MESH0204: error\n  IST9: info\n"),
+            ":3:3: `IST9` matches no rule (see `meshctl rules`)"
+        );
+        std::fs::write(&p, "select: [mesh02, ist0101]\nseverity: {all: info}\n").unwrap();
+        assert!(Config::load(&p).is_ok());
     }
 }
