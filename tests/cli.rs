@@ -521,3 +521,27 @@ fn an_unknown_code_in_the_configuration_is_named_at_its_place() {
         assert!(stderr(&out).contains(&want), "{text}: {}", stderr(&out));
     }
 }
+
+/// `--gateway` is `NS/label=value[,…]`, `--from` the same or `NS` alone; anything else is a usage
+/// error that says what was expected, not a request from a workload that does not exist.
+#[test]
+fn simulate_workloads_have_a_grammar() {
+    let fails = |args: &[&str], says: &str| {
+        let out = meshctl().args(["simulate", "testdata/bookinfo"]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    };
+    let url = "http://bookinfo.example.com/productpage";
+    fails(
+        &["--gateway", "istio=ingressgateway", url],
+        "--gateway `istio=ingressgateway`: labels without a namespace; expected NS/label=value[,label=value…]",
+    );
+    fails(&["--gateway", "istio-system", url], "no labels: a gateway workload is chosen by its labels");
+    fails(&["--gateway", "istio-system/istio", url], "`istio` is not label=value");
+    fails(&["--from", "app=productpage", url], "--from `app=productpage`: labels without a namespace");
+    fails(&["--from", "default/app=a,app=b", url], "label `app` is given twice");
+    fails(&["--from", "Default", url], "`Default` is not a namespace name");
+    let out = meshctl().args(["simulate", "testdata/bookinfo", "--from", "istio-system", "-o", "json", url]).output();
+    let v: Value = serde_json::from_slice(&out.unwrap().stdout).unwrap();
+    assert_eq!(v["request"]["source"], serde_json::json!({"namespace": "istio-system", "labels": {}}));
+}

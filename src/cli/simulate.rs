@@ -24,11 +24,14 @@ pub struct SimulateArgs {
     /// path, headers, sni, destination_address.
     #[arg(long, value_name = "FILE")]
     pub request: Option<PathBuf>,
-    /// Enter through a gateway workload: `NS/label=value,…` (e.g. `istio-system/istio=ingressgateway`).
+    /// Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g.
+    /// `istio-system/istio=ingressgateway`).
     #[arg(long, value_name = "NS/LABELS", conflicts_with = "from")]
     pub gateway: Option<String>,
-    /// Send from a sidecar workload: `NS/label=value,…` (e.g. `default/app=productpage,version=v1`).
-    #[arg(long, value_name = "NS/LABELS")]
+    /// Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g.
+    /// `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS.
+    /// Default: namespace `default`, no labels.
+    #[arg(long, value_name = "NS[/LABELS]")]
     pub from: Option<String>,
     /// HTTP method (default GET).
     #[arg(short = 'X', long = "request-method", value_name = "METHOD")]
@@ -55,11 +58,48 @@ pub struct SimulateArgs {
     pub mesh_config: Option<PathBuf>,
 }
 
-fn workload(spec: &str) -> Result<WorkloadRef, String> {
-    let (ns, labels) = spec.split_once('/').unwrap_or((spec, ""));
+/// A Kubernetes namespace name (RFC 1123 label).
+fn is_namespace(s: &str) -> bool {
+    let b = s.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    (1..=63).contains(&b.len())
+        && b.iter().all(|c| alnum(c) || *c == b'-')
+        && b.first().is_some_and(alnum)
+        && b.last().is_some_and(alnum)
+}
+
+/// The workload of `--gateway` (when `gateway`: `NS/label=value[,…]`) or of `--from` (the same, or
+/// `NS` alone).
+fn workload(spec: &str, gateway: bool) -> Result<WorkloadRef, String> {
+    let flag = if gateway { "--gateway" } else { "--from" };
+    let (grammar, example) = if gateway {
+        ("NS/label=value[,label=value…]", "istio-system/istio=ingressgateway")
+    } else {
+        ("NS[/label=value[,label=value…]]", "default/app=productpage,version=v1")
+    };
+    let bad = |why: String| format!("{flag} `{spec}`: {why}; expected {grammar}, e.g. `{example}`");
+    let (ns, labels) = match spec.split_once('/') {
+        Some((ns, labels)) => (ns, labels),
+        None => (spec, ""),
+    };
+    if !is_namespace(ns) {
+        return Err(bad(if ns.contains('=') {
+            "labels without a namespace".to_string()
+        } else {
+            format!("`{ns}` is not a namespace name")
+        }));
+    }
+    if gateway && labels.is_empty() {
+        return Err(bad("no labels: a gateway workload is chosen by its labels".into()));
+    }
     let mut map = StringMap::default();
-    for kv in labels.split(',').filter(|s| !s.is_empty()) {
-        let (k, v) = kv.split_once('=').ok_or_else(|| format!("`{kv}` in `{spec}` is not label=value"))?;
+    for kv in labels.split(',').filter(|_| !labels.is_empty()) {
+        let Some((k, v)) = kv.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+            return Err(bad(format!("`{kv}` is not label=value")));
+        };
+        if map.get(k).is_some() {
+            return Err(bad(format!("label `{k}` is given twice")));
+        }
         map.insert(k.to_string(), v.to_string());
     }
     Ok(WorkloadRef { namespace: ns.to_string(), labels: map })
@@ -80,11 +120,11 @@ pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&
     };
     if let Some(g) = &a.gateway {
         req.from = From::Gateway;
-        req.gateway_workload = Some(workload(g)?);
+        req.gateway_workload = Some(workload(g, true)?);
     }
     if let Some(f) = &a.from {
         req.from = From::Mesh;
-        req.source = Some(workload(f)?);
+        req.source = Some(workload(f, false)?);
     }
     if let Some(u) = url {
         apply_url(&mut req, u)?;
