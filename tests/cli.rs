@@ -545,3 +545,28 @@ fn simulate_workloads_have_a_grammar() {
     let v: Value = serde_json::from_slice(&out.unwrap().stdout).unwrap();
     assert_eq!(v["request"]["source"], serde_json::json!({"namespace": "istio-system", "labels": {}}));
 }
+
+/// Only what the routing engine models is simulated: HTTP(S) requests, TCP and TLS connections.
+#[test]
+fn simulate_refuses_what_it_does_not_model() {
+    let run = |args: &[&str]| meshctl().args(["simulate", "testdata/bookinfo"]).args(args).output().unwrap();
+    let out = run(&["ftp://reviews:9080/"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("simulates http://, https://, tcp:// and tls:// URLs, not ftp://"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["ws://reviews:9080/"]);
+    assert!(stderr(&out).contains("a gRPC, HTTP/2 or WebSocket request is an HTTP request"), "{}", stderr(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let req = dir.path().join("req.yaml");
+    std::fs::write(&req, "host: reviews\nport: 9080\nprotocol: udp\n").unwrap();
+    let out = run(&["--request", req.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("protocol `udp` is not simulated"), "{}", stderr(&out));
+    let cases = dir.path().join("cases.yaml");
+    std::fs::write(&cases, "tests:\n- name: ftp\n  request: {url: \"ftp://reviews:9080/\"}\n  expect: {}\n").unwrap();
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&cases).output().unwrap();
+    assert!(stdout(&out).contains("FAIL ftp") && stdout(&out).contains("not ftp://"), "{}", stdout(&out));
+}

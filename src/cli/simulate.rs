@@ -2,6 +2,7 @@ use super::{exit, fail};
 use crate::lint::{Inputs, LintOptions};
 use crate::model::core::StringMap;
 use crate::routing::eval::{From, WorkloadRef};
+use crate::routing::matcher::strip_port;
 use crate::routing::{Outcome, Request, simulate};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -16,12 +17,12 @@ pub enum SimFormat {
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Manifest files and directories, and the request URL (`http://host[:port]/path?query`, or
-    /// `tcp://host:port` and `tls://sni-host:port` for a connection).
+    /// Manifest files and directories (default `.`), and the request URL: `http://host[:port]/path?query`
+    /// or `https://…` for a request, `tcp://host:port` or `tls://sni-host:port` for a connection.
     #[arg(value_name = "PATH|URL")]
     pub args: Vec<String>,
     /// Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method,
-    /// path, headers, sni, destination_address.
+    /// path, headers, scheme, sni, destination_address.
     #[arg(long, value_name = "FILE")]
     pub request: Option<PathBuf>,
     /// Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g.
@@ -136,14 +137,33 @@ pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&
         let (k, v) = h.split_once(':').ok_or_else(|| format!("header `{h}` is not `Name: value`"))?;
         req.headers.insert(k.trim().to_string(), v.trim().to_string());
     }
+    check_protocol(&mut req)?;
     if req.host.is_empty() {
         return Err("no request: give a URL, or --request FILE with a host".into());
     }
     Ok(req)
 }
 
-/// Set scheme, host, port and path of `req` from a URL `scheme://host[:port]/path?query`; `tcp://`
-/// and `tls://` make it a connection of that protocol (TLS with the host as SNI).
+/// The protocols and schemes the routing engine models: a connection is `http` (a request), `tcp`
+/// or `tls`; a request's scheme is `http` or `https`. Anything else is refused rather than
+/// simulated as something it is not; both are lower-cased.
+pub(super) fn check_protocol(req: &mut Request) -> Result<(), String> {
+    req.protocol.make_ascii_lowercase();
+    if !matches!(req.protocol.as_str(), "http" | "tcp" | "tls") {
+        return Err(format!("protocol `{}` is not simulated: give http, tcp or tls", req.protocol));
+    }
+    if let Some(scheme) = &mut req.scheme {
+        scheme.make_ascii_lowercase();
+        if !matches!(scheme.as_str(), "http" | "https") {
+            return Err(format!("scheme `{scheme}` is not simulated: give http or https"));
+        }
+    }
+    Ok(())
+}
+
+/// Set the connection of `req` from a URL: `http://` and `https://` give scheme, host, port and
+/// path (the protocol is HTTP); `tcp://` and `tls://` a connection of that protocol to host:port
+/// (TLS with the host as SNI). Other schemes are refused.
 pub fn apply_url(req: &mut Request, u: &str) -> Result<(), String> {
     let (scheme, rest) = u.split_once("://").ok_or_else(|| format!("`{u}` is not a URL"))?;
     let (authority, path) = match rest.find(['/', '?']) {
@@ -151,21 +171,39 @@ pub fn apply_url(req: &mut Request, u: &str) -> Result<(), String> {
         None => (rest, "/"),
     };
     let scheme = scheme.to_ascii_lowercase();
-    req.host = authority.to_string();
-    if let Some((_, p)) = authority.rsplit_once(':') {
-        req.port = Some(p.parse().map_err(|_| format!("bad port in `{u}`"))?);
+    if !matches!(scheme.as_str(), "http" | "https" | "tcp" | "tls") {
+        let hint = match scheme.as_str() {
+            "grpc" | "grpcs" | "h2" | "h2c" | "ws" | "wss" => {
+                "; a gRPC, HTTP/2 or WebSocket request is an HTTP request to the proxy: write http:// or https://"
+            }
+            _ => "",
+        };
+        return Err(format!(
+            "`{u}`: meshctl simulates http://, https://, tcp:// and tls:// URLs, not {scheme}://{hint}"
+        ));
     }
+    let host = strip_port(authority);
+    if host.is_empty() {
+        return Err(format!("`{u}` has no host"));
+    }
+    let bad_port = || format!("bad port in `{u}`: a port is a number from 1 to 65535");
+    match authority[host.len()..].strip_prefix(':') {
+        Some(p) => req.port = Some(p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(bad_port)?.into()),
+        None if !host.starts_with('[') && host.contains(':') => return Err(bad_port()),
+        None => {}
+    }
+    req.host = authority.to_string();
     if scheme == "tcp" || scheme == "tls" {
         if req.port.is_none() {
             return Err(format!("`{u}`: a {scheme} connection needs a port"));
         }
         if scheme == "tls" {
-            req.sni = Some(crate::routing::matcher::strip_port(authority).to_string());
+            req.sni = Some(host.to_string());
         }
         req.protocol = scheme;
-        req.path = "/".into();
         return Ok(());
     }
+    req.protocol = "http".into();
     req.scheme = Some(scheme);
     req.path = if path.starts_with('?') { format!("/{path}") } else { path.to_string() };
     Ok(())

@@ -111,6 +111,7 @@ fn request_of(v: Option<&Value>) -> Result<Request, String> {
     if let Some(u) = url {
         super::simulate::apply_url(&mut req, u.as_str().ok_or("`url` must be a string")?)?;
     }
+    super::simulate::check_protocol(&mut req)?;
     if req.host.is_empty() {
         return Err("the request has no host (give `host` or `url`)".into());
     }
