@@ -570,3 +570,39 @@ fn simulate_refuses_what_it_does_not_model() {
     let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&cases).output().unwrap();
     assert!(stdout(&out).contains("FAIL ftp") && stdout(&out).contains("not ftp://"), "{}", stdout(&out));
 }
+
+/// A URL or a flag that would change what the `--request` file sets is refused, naming both.
+#[test]
+fn simulate_refuses_a_url_that_contradicts_the_request_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let req = dir.path().join("req.yaml");
+    std::fs::write(&req, "host: reviews\nport: 9080\nmethod: GET\nheaders: {end-user: jason}\n").unwrap();
+    let req = req.to_str().unwrap();
+    let run = |args: &[&str]| {
+        meshctl().args(["simulate", "testdata/bookinfo", "--request", req]).args(args).output().unwrap()
+    };
+    let out = run(&["http://ratings:9080/"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let want = format!(
+        "{req} sets `host: \"reviews\"` and the URL `http://ratings:9080/` would make it \"ratings:9080\": give it in one place"
+    );
+    assert!(stderr(&out).contains(&want), "{}", stderr(&out));
+    let out = run(&["-X", "POST"]);
+    assert!(stderr(&out).contains("sets `method: \"GET\"` and -X would make it \"POST\""), "{}", stderr(&out));
+    let out = run(&["-H", "End-User: bob"]);
+    assert!(stderr(&out).contains("sets header `end-user: jason` and -H would make it `bob`"), "{}", stderr(&out));
+    // What the file does not set, the flags add.
+    let out = run(&["-H", "x-extra: 1", "-H", "end-user: jason", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["request"]["headers"], serde_json::json!({"end-user": "jason", "x-extra": "1"}));
+    assert_eq!(v["destinations"][0]["subset"], "v2");
+    let cases = dir.path().join("cases.yaml");
+    std::fs::write(
+        &cases,
+        "tests:\n- name: two hosts\n  request: {host: a, url: \"http://reviews:9080/\"}\n  expect: {}\n",
+    )
+    .unwrap();
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&cases).output().unwrap();
+    assert!(stdout(&out).contains("`host: \"a\"` and `url: http://reviews:9080/`"), "{}", stdout(&out));
+}

@@ -5,6 +5,7 @@ use crate::routing::eval::{From, WorkloadRef};
 use crate::routing::matcher::strip_port;
 use crate::routing::{Outcome, Request, simulate};
 use clap::{Args, ValueEnum};
+use serde_json::Value;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -22,7 +23,8 @@ pub struct SimulateArgs {
     #[arg(value_name = "PATH|URL")]
     pub args: Vec<String>,
     /// Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method,
-    /// path, headers, scheme, sni, destination_address.
+    /// path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that
+    /// would change a field the file sets is refused.
     #[arg(long, value_name = "FILE")]
     pub request: Option<PathBuf>,
     /// Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g.
@@ -107,18 +109,21 @@ fn workload(spec: &str, gateway: bool) -> Result<WorkloadRef, String> {
 }
 
 /// The request of a `simulate` run: the `--request` file (its name and text), if any, then the
-/// flags and the URL on top.
+/// flags and the URL, which may add to the file but not change what it sets.
 pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&str>) -> Result<Request, String> {
-    let mut req = match file {
+    let (mut req, given) = match file {
         Some((name, text)) => {
             let mut s = crate::source::Sources::default();
             let id = s.add(name.to_string(), text.to_string());
             let docs = crate::source::parse_file(s.file(id));
             let v = docs.first().and_then(|d| d.value.clone()).unwrap_or_default();
-            serde::Deserialize::deserialize(&v).map_err(|e| format!("{name}: {e}"))?
+            let req: Request = serde::Deserialize::deserialize(&v).map_err(|e| format!("{name}: {e}"))?;
+            (req, Some((name, v)))
         }
-        None => Request::default(),
+        None => (Request::default(), None),
     };
+    let before = serde_json::to_value(&req).unwrap_or_default();
+    let file_headers = req.headers.clone();
     if let Some(g) = &a.gateway {
         req.from = From::Gateway;
         req.gateway_workload = Some(workload(g, true)?);
@@ -135,13 +140,46 @@ pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&
     }
     for h in &a.headers {
         let (k, v) = h.split_once(':').ok_or_else(|| format!("header `{h}` is not `Name: value`"))?;
-        req.headers.insert(k.trim().to_string(), v.trim().to_string());
+        let (k, v) = (k.trim(), v.trim());
+        if let Some((fk, fv)) = file_headers.iter().find(|(fk, _)| fk.eq_ignore_ascii_case(k)) {
+            if fv != v {
+                let name = given.as_ref().map_or("", |g| g.0);
+                return Err(format!(
+                    "{name} sets header `{fk}: {fv}` and -H would make it `{v}`: give it in one place"
+                ));
+            }
+            continue;
+        }
+        req.headers.insert(k.to_string(), v.to_string());
+    }
+    if let Some((name, file)) = &given {
+        let after = serde_json::to_value(&req).unwrap_or_default();
+        if let Some((k, old, new)) = overridden(file, &before, &after) {
+            let by = match k.as_str() {
+                "method" => "-X".to_string(),
+                "from" if a.gateway.is_some() => "--gateway".to_string(),
+                "gateway_workload" => "--gateway".to_string(),
+                "from" | "source" => "--from".to_string(),
+                _ => format!("the URL `{}`", url.unwrap_or_default()),
+            };
+            return Err(format!("{name} sets `{k}: {old}` and {by} would make it {new}: give it in one place"));
+        }
     }
     check_protocol(&mut req)?;
     if req.host.is_empty() {
         return Err("no request: give a URL, or --request FILE with a host".into());
     }
     Ok(req)
+}
+
+/// The first field that a request file's object `file` sets and that changed from `before` to
+/// `after` (both requests as JSON), with its old and new value; `headers` are compared one by one
+/// where they are merged.
+pub(super) fn overridden(file: &Value, before: &Value, after: &Value) -> Option<(String, String, String)> {
+    let keys = file.as_object()?.keys().filter(|k| *k != "headers");
+    let k = keys.into_iter().find(|k| before.get(k) != after.get(k))?;
+    let shown = |v: &Value| v.get(k).map(Value::to_string).unwrap_or_default();
+    Some((k.clone(), shown(before), shown(after)))
 }
 
 /// The protocols and schemes the routing engine models: a connection is `http` (a request), `tcp`

@@ -109,7 +109,13 @@ fn request_of(v: Option<&Value>) -> Result<Request, String> {
     let url = v.as_object_mut().and_then(|m| m.remove("url"));
     let mut req: Request = serde::Deserialize::deserialize(&v).map_err(|e| format!("bad request: {e}"))?;
     if let Some(u) = url {
-        super::simulate::apply_url(&mut req, u.as_str().ok_or("`url` must be a string")?)?;
+        let u = u.as_str().ok_or("`url` must be a string")?;
+        let before = serde_json::to_value(&req).unwrap_or_default();
+        super::simulate::apply_url(&mut req, u)?;
+        let after = serde_json::to_value(&req).unwrap_or_default();
+        if let Some((k, old, new)) = super::simulate::overridden(&v, &before, &after) {
+            return Err(format!("`{k}: {old}` and `url: {u}` (which makes it {new}) disagree: give it in one place"));
+        }
     }
     super::simulate::check_protocol(&mut req)?;
     if req.host.is_empty() {
