@@ -606,3 +606,77 @@ fn simulate_refuses_a_url_that_contradicts_the_request_file() {
     let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&cases).output().unwrap();
     assert!(stdout(&out).contains("`host: \"a\"` and `url: http://reviews:9080/`"), "{}", stdout(&out));
 }
+
+/// Simulate's human output is sentences, with the section of the rule and the port it connects to.
+#[test]
+fn simulate_output_says_what_happened_in_words() {
+    let human = |args: &[&str]| {
+        let out = meshctl().arg("simulate").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let s = stdout(&out);
+        for leak in ["Some(", "None", "-:", "absent", "[\""] {
+            assert!(!s.contains(leak), "{leak} in {s}");
+        }
+        s
+    };
+    let ratings = ["testdata/bookinfo", "--from", "default/app=productpage", "http://ratings:9080/"];
+    let s = human(&[&ratings[..], &["-H", "end-user: jason"]].concat());
+    assert!(s.contains("\nfault     delay 7s on 100% of requests\n"), "{s}");
+    let s = human(&["testdata/bookinfo", "http://reviews:9080/"]);
+    assert!(s.contains("\n  note        virtual host reviews.default.svc.cluster.local:9080 (domain"), "{s}");
+    assert!(s.contains("requires header end-user exact \"jason\"; the request has no end-user header"), "{s}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: default}
+spec: {ports: [{name: tcp-pg, port: 5432}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: default}
+spec:
+  hosts: [db]
+  tcp:
+  - match: [{destinationSubnets: [10.0.0.0/8, 10.1.0.0/16]}]
+    route: [{destination: {host: db}}]
+  - route: [{destination: {host: db}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: default}
+spec:
+  hosts: [web]
+  http:
+  - rewrite: {uri: /v2/}
+    route: [{destination: {host: web}}]
+    fault: {abort: {httpStatus: 503, percentage: {value: 0.5}}}
+",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let s = human(&[d, "tcp://db:5432"]);
+    assert!(s.starts_with("connection tcp://db:5432 via sidecar default/\n"), "{s}");
+    assert!(s.contains("default/db tcp[0] match[0]: destinationSubnets \"10.0.0.0/8\", \"10.1.0.0/16\" need"), "{s}");
+    assert!(s.contains("\nwinner    default/db tcp[1]\n"), "{s}");
+    let out = meshctl().args(["simulate", d, "tcp://db:5432", "-o", "json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["rule_kind"].as_str(), v["rule_index"].as_u64()), (Some("tcp"), Some(1)), "{v}");
+    assert_eq!(v["trace"][1]["rule_kind"], "tcp", "{v}");
+    assert_eq!(v["trace"][0]["rule_kind"], Value::Null, "a note has no rule: {v}");
+
+    let req = dir.path().join("req.yaml");
+    std::fs::write(&req, "host: web\nport: 8080\npath: /api\n").unwrap();
+    let s = human(&[d, "--request", req.to_str().unwrap()]);
+    assert!(s.starts_with("request   GET http://web:8080/api via sidecar default/\n"), "{s}");
+    assert!(s.contains("\nrewrite   path to /v2/api\n"), "{s}");
+    assert!(s.contains("\nfault     abort with 503 on 0.5% of requests\n"), "{s}");
+    assert!(s.contains("\nwinner    default/web http[0]\n"), "{s}");
+}

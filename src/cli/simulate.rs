@@ -3,7 +3,7 @@ use crate::lint::{Inputs, LintOptions};
 use crate::model::core::StringMap;
 use crate::routing::eval::{From, WorkloadRef};
 use crate::routing::matcher::strip_port;
-use crate::routing::{Outcome, Request, simulate};
+use crate::routing::{Outcome, OutcomeKind, Request, simulate};
 use clap::{Args, ValueEnum};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -293,11 +293,42 @@ pub fn run(a: SimulateArgs) -> u8 {
     exit::OK
 }
 
+/// The connection or request as a URL, with the port when it is not the scheme's default (or
+/// when the Host header names another port than the one connected to).
+fn target(req: &Request) -> String {
+    let port = req.port();
+    let (scheme, default_port) = match req.protocol.as_str() {
+        "tcp" | "tls" => (req.protocol.as_str(), None),
+        _ => (req.scheme(), Some(if req.scheme() == "https" { 443 } else { 80 })),
+    };
+    let host = req.host.as_str();
+    let named = host.get(strip_port(host).len() + 1..).and_then(|p| p.parse::<u32>().ok());
+    let (authority, connected) = match named {
+        Some(p) if p != port => (host.to_string(), format!(" (connected to port {port})")),
+        None if default_port != Some(port) => (format!("{host}:{port}"), String::new()),
+        _ => (host.to_string(), String::new()),
+    };
+    match req.protocol.as_str() {
+        "tcp" | "tls" => {
+            let mut t = format!("{scheme}://{authority}{connected}");
+            if let Some(sni) = req.sni.as_deref().filter(|s| *s != strip_port(host)) {
+                t.push_str(&format!(" (SNI {sni})"));
+            }
+            if let Some(addr) = &req.destination_address {
+                t.push_str(&format!(" to address {addr}"));
+            }
+            t
+        }
+        _ => format!("{} {scheme}://{authority}{}{connected}", req.method, req.path),
+    }
+}
+
 /// The readable trace.
 pub fn human(req: &Request, o: &Outcome) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(s, "request   {} {}://{}{} via {}", req.method, req.scheme(), req.host, req.path, o.proxy);
+    let what = if matches!(req.protocol.as_str(), "tcp" | "tls") { "connection" } else { "request" };
+    let _ = writeln!(s, "{what:<9} {} via {}", target(req), o.proxy);
     if let Some(rc) = &o.route_config {
         let _ = writeln!(s, "route     config {rc}");
     }
@@ -305,14 +336,14 @@ pub fn human(req: &Request, o: &Outcome) -> String {
         let _ = writeln!(s, "vhost     {vh}");
     }
     for t in &o.trace {
-        let who = match (&t.virtual_service, t.rule_index) {
-            (Some(vs), Some(r)) => match t.match_index {
-                Some(m) => format!("{vs} http[{r}] match[{m}]"),
-                None => format!("{vs} http[{r}]"),
+        let who = match (&t.virtual_service, t.rule_kind, t.rule_index) {
+            (Some(vs), Some(kind), Some(r)) => match t.match_index {
+                Some(m) => format!("{vs} {kind}[{r}] match[{m}]: "),
+                None => format!("{vs} {kind}[{r}]: "),
             },
-            _ => "-".into(),
+            _ => String::new(),
         };
-        let _ = writeln!(s, "  {:<11} {who}: {}", t.result, t.detail);
+        let _ = writeln!(s, "  {:<11} {who}{}", t.result, t.detail);
     }
     let _ = write!(s, "outcome   {}", serde_json::to_value(o.outcome).unwrap_or_default().as_str().unwrap_or(""));
     if let Some(st) = o.status {
@@ -322,12 +353,22 @@ pub fn human(req: &Request, o: &Outcome) -> String {
         let _ = write!(s, " ({f})");
     }
     s.push('\n');
-    if let (Some(vs), Some(r)) = (&o.virtual_service, o.rule_index) {
+    if let (Some(vs), Some(kind), Some(r)) = (&o.virtual_service, o.rule_kind, o.rule_index) {
         let m = o.match_index.map(|m| format!(" match[{m}]")).unwrap_or_default();
-        let _ = writeln!(s, "winner    {vs} http[{r}]{m}");
+        let delegate = match (&o.delegate, o.delegate_rule_index) {
+            (Some(d), Some(dr)) => format!(" → delegate {d} http[{dr}]"),
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "winner    {vs} {kind}[{r}]{m}{delegate}");
     }
     for d in &o.destinations {
-        let miss = d.missing.as_ref().map(|m| format!("  (503 NC: {m})")).unwrap_or_default();
+        let miss = match &d.missing {
+            Some(m) if o.outcome == OutcomeKind::TcpForward => {
+                format!("  (no such cluster, the connection is closed: {m})")
+            }
+            Some(m) => format!("  (503 NC: {m})"),
+            None => String::new(),
+        };
         let _ = writeln!(s, "  -> {} {}%{miss}", d.cluster, d.weight);
     }
     if let Some(l) = &o.location {
@@ -337,20 +378,32 @@ pub fn human(req: &Request, o: &Outcome) -> String {
         let _ = writeln!(s, "body      {b}");
     }
     if let Some(rw) = &o.rewrite {
-        let _ = writeln!(s, "rewrite   path {:?} authority {:?}", rw.path, rw.authority);
+        let parts: Vec<String> = [("path", &rw.path), ("authority", &rw.authority)]
+            .into_iter()
+            .filter_map(|(what, v)| Some(format!("{what} to {}", v.as_ref()?)))
+            .collect();
+        if !parts.is_empty() {
+            let _ = writeln!(s, "rewrite   {}", parts.join(", "));
+        }
     }
     if let Some(t) = &o.timeout {
         let _ = writeln!(s, "timeout   {t}");
     }
     if let Some(f) = &o.fault {
-        let _ = writeln!(
-            s,
-            "fault     delay {:?} on {}%, abort {:?} on {}%",
-            f.delay, f.delay_percent, f.abort_status, f.abort_percent
-        );
+        let mut parts = Vec::new();
+        if let Some(d) = &f.delay {
+            parts.push(format!("delay {d} on {}% of requests", f.delay_percent));
+        }
+        if let Some(st) = f.abort_status {
+            parts.push(format!("abort with {st} on {}% of requests", f.abort_percent));
+        }
+        if !parts.is_empty() {
+            let _ = writeln!(s, "fault     {}", parts.join(", "));
+        }
     }
     for m in &o.mirrors {
-        let _ = writeln!(s, "mirror    {}:{} {} on {}%", m.host, m.port, m.subset, m.percent);
+        let subset = if m.subset.is_empty() { String::new() } else { format!(" subset {}", m.subset) };
+        let _ = writeln!(s, "mirror    {}:{}{subset}, {}% of requests", m.host, m.port, m.percent);
     }
     s
 }

@@ -220,7 +220,16 @@ pub fn run(a: TestArgs) -> u8 {
 
 /// The fields people expect on: what happened and where it went.
 fn summary(actual: &Value) -> Value {
-    let keys = ["outcome", "virtual_service", "rule_index", "match_index", "destinations", "status", "response_flags"];
+    let keys = [
+        "outcome",
+        "virtual_service",
+        "rule_kind",
+        "rule_index",
+        "match_index",
+        "destinations",
+        "status",
+        "response_flags",
+    ];
     Value::Object(keys.iter().filter_map(|k| Some((k.to_string(), actual.get(*k)?.clone()))).collect())
 }
 
