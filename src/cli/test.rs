@@ -46,7 +46,7 @@ pub struct TestArgs {
 }
 
 /// One expectation: a request as `simulate --request` reads it (plus `url` as a shorthand for
-/// scheme, host, port and path), and any subset of `simulate --format json`'s fields.
+/// scheme, host, port and path), and any subset of `simulate -o json`'s fields.
 struct Case {
     file: String,
     name: String,
