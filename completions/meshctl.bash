@@ -113,12 +113,20 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__apply)
-            opts="-n -h -V --context --namespace --timeout --dry-run --force-conflicts --field-manager --no-lint --color --help --version"
+            opts="-f -n -h -V --filename --context --namespace --timeout --dry-run --force-conflicts --field-manager --no-lint --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -173,12 +181,20 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__diff)
-            opts="-n -h -V --context --namespace --timeout --force-conflicts --field-manager --color --help --version"
+            opts="-f -n -h -V --filename --context --namespace --timeout --force-conflicts --field-manager --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -229,13 +245,21 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__graph)
-            opts="-f -n -h -V --format --focus --namespace --mesh-config --color --help --version"
+            opts="-f -o -n -h -V --format --output --focus --namespace --mesh-config --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "dot mermaid json" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
+                    COMPREPLY=($(compgen -W "dot mermaid json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "dot mermaid json" -- "${cur}"))
                     return 0
                     ;;
@@ -453,13 +477,21 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__lint)
-            opts="-f -n -A -h -V --format --fail-on --select --ignore --config --no-config --namespace --kube --context --all-namespaces --timeout --mesh-config --color --help --version"
+            opts="-f -o -n -A -h -V --format --output --fail-on --select --ignore --config --no-config --namespace --kube --context --all-namespaces --timeout --mesh-config --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "human plain json sarif github junit" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
+                    COMPREPLY=($(compgen -W "human plain json sarif github junit" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "human plain json sarif github junit" -- "${cur}"))
                     return 0
                     ;;
@@ -515,12 +547,20 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__render)
-            opts="-n -o -h -V --namespace --output --show-secrets --color --help --version"
+            opts="-f -n -o -h -V --filename --namespace --output --show-secrets --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -549,13 +589,21 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__rules)
-            opts="-f -h -V --format --color --help --version"
+            opts="-f -o -h -V --format --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "plain json" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
+                    COMPREPLY=($(compgen -W "plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "plain json" -- "${cur}"))
                     return 0
                     ;;
@@ -593,7 +641,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__simulate)
-            opts="-X -H -f -n -h -V --request --gateway --from --request-method --header --format --namespace --mesh-config --color --help --version"
+            opts="-X -H -f -o -n -h -V --request --gateway --from --request-method --header --format --output --namespace --mesh-config --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -627,7 +675,15 @@ _meshctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
@@ -659,7 +715,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__test)
-            opts="-f -n -h -V --cases --format --namespace --mesh-config --color --help --version"
+            opts="-f -o -n -h -V --cases --format --output --namespace --mesh-config --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -669,7 +725,15 @@ _meshctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -W "plain junit" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
+                    COMPREPLY=($(compgen -W "plain junit" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "plain junit" -- "${cur}"))
                     return 0
                     ;;

@@ -37,11 +37,13 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'meshctl;lint'= {
+            cand -o 'Output format'
             cand -f 'Output format'
+            cand --output 'Output format'
             cand --format 'Output format'
             cand --fail-on 'Exit 1 when a finding is at or above this severity'
-            cand --select 'Run only these rules (codes, code prefixes such as MESH02, or names); repeatable, comma-separated'
-            cand --ignore 'Do not run these rules (codes, code prefixes or names); repeatable, comma-separated'
+            cand --select 'Run only these rules: codes (MESH0201), code prefixes (MESH02), names, Istio codes (IST0101: every rule with that code) or ALL, in any case; repeatable, comma-separated. Replaces the configuration''s `select`'
+            cand --ignore 'Do not run these rules, named as for --select; repeatable, comma-separated. Adds to the configuration''s `ignore`'
             cand --config 'Configuration file (default: .meshctl.yaml found from the working directory upwards)'
             cand -n 'Namespace of objects that name none (default: `default`; with --kube, the context''s namespace), and the namespace --kube reads'
             cand --namespace 'Namespace of objects that name none (default: `default`; with --kube, the context''s namespace), and the namespace --kube reads'
@@ -59,7 +61,9 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --version 'Print version'
         }
         &'meshctl;graph'= {
+            cand -o 'Output format'
             cand -f 'Output format'
+            cand --output 'Output format'
             cand --format 'Output format'
             cand --focus 'Keep only what leads to or from this host (short names resolve in -n) or Gateway (NS/NAME or NAME)'
             cand -n 'Namespace of objects that name none'
@@ -72,11 +76,13 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --version 'Print version'
         }
         &'meshctl;rules'= {
+            cand -o 'Output format'
             cand -f 'Output format'
+            cand --output 'Output format'
             cand --format 'Output format'
             cand --color 'When to use colour in human output'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -95,38 +101,44 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --version 'Print version'
         }
         &'meshctl;simulate'= {
-            cand --request 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, sni, destination_address'
-            cand --gateway 'Enter through a gateway workload: `NS/label=value,…` (e.g. `istio-system/istio=ingressgateway`)'
-            cand --from 'Send from a sidecar workload: `NS/label=value,…` (e.g. `default/app=productpage,version=v1`)'
-            cand -X 'HTTP method'
-            cand --request-method 'HTTP method'
+            cand --request 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that would change a field the file sets is refused'
+            cand --gateway 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`)'
+            cand --from 'Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g. `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS. Default: namespace `default`, no labels'
+            cand -X 'HTTP method (default GET)'
+            cand --request-method 'HTTP method (default GET)'
             cand -H 'Request header `Name: value`; repeatable'
             cand --header 'Request header `Name: value`; repeatable'
+            cand -o 'Output format'
             cand -f 'Output format'
+            cand --output 'Output format'
             cand --format 'Output format'
             cand -n 'Namespace of objects that name none'
             cand --namespace 'Namespace of objects that name none'
             cand --mesh-config 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)'
             cand --color 'When to use colour in human output'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'meshctl;test'= {
-            cand --cases 'Expectation files (YAML or JSON): `tests: [{name, request, expect}]`'
+            cand --cases 'An expectation file (YAML or JSON): `tests: [{name, request, expect}]`, or istio-config-validator''s `testCases:`; repeatable (`--cases a.yaml --cases b.yaml`)'
+            cand -o 'Output format'
             cand -f 'Output format'
+            cand --output 'Output format'
             cand --format 'Output format'
             cand -n 'Namespace of objects that name none'
             cand --namespace 'Namespace of objects that name none'
             cand --mesh-config 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)'
             cand --color 'When to use colour in human output'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'meshctl;render'= {
+            cand -f 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
+            cand --filename 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
             cand -n 'Namespace of objects that name none'
             cand --namespace 'Namespace of objects that name none'
             cand -o 'Output format'
@@ -139,6 +151,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --version 'Print version'
         }
         &'meshctl;diff'= {
+            cand -f 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
+            cand --filename 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
             cand --context 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl'
             cand -n 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
             cand --namespace 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
@@ -152,6 +166,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --version 'Print version'
         }
         &'meshctl;apply'= {
+            cand -f 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
+            cand --filename 'A file or directory of manifests, as kubectl''s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments'
             cand --context 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl'
             cand -n 'Namespace of objects that name none (default: the context''s namespace, else `default`)'
             cand --namespace 'Namespace of objects that name none (default: the context''s namespace, else `default`)'

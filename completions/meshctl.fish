@@ -41,7 +41,7 @@ complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "diff" -d 'Compare t
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "apply" -d 'Lint, check every object with a server-side dry run, then server-side apply them all, or write nothing when the server refuses one'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c meshctl -n "__fish_meshctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s f -l format -d 'Output format' -r -f -a "human\t'Source snippets with underlined spans, for people at a terminal'
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s o -s f -l output -l format -d 'Output format' -r -f -a "human\t'Source snippets with underlined spans, for people at a terminal'
 plain\t'One line per finding, `file:line:col: severity[CODE name]: message`, for grep and editors'
 json\t'The versioned JSON contract (`"version": 1`)'
 sarif\t'SARIF 2.1.0, for GitHub code scanning and other SARIF viewers'
@@ -51,8 +51,8 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l fail-on -d 'Exi
 warning\t''
 info\t''
 never\t''"
-complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l select -d 'Run only these rules (codes, code prefixes such as MESH02, or names); repeatable, comma-separated' -r
-complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l ignore -d 'Do not run these rules (codes, code prefixes or names); repeatable, comma-separated' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l select -d 'Run only these rules: codes (MESH0201), code prefixes (MESH02), names, Istio codes (IST0101: every rule with that code) or ALL, in any case; repeatable, comma-separated. Replaces the configuration\'s `select`' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l ignore -d 'Do not run these rules, named as for --select; repeatable, comma-separated. Adds to the configuration\'s `ignore`' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l config -d 'Configuration file (default: .meshctl.yaml found from the working directory upwards)' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s n -l namespace -d 'Namespace of objects that name none (default: `default`; with --kube, the context\'s namespace), and the namespace --kube reads' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l context -d 'With --kube: the kubeconfig context (default: its current-context)' -r
@@ -66,7 +66,7 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l kube -d 'Also r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s A -l all-namespaces -d 'With --kube: read every namespace'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s f -l format -d 'Output format' -r -f -a "dot\t'Graphviz (render with `dot -Tsvg`)'
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s o -s f -l output -l format -d 'Output format' -r -f -a "dot\t'Graphviz (render with `dot -Tsvg`)'
 mermaid\t'A Mermaid flowchart (Markdown, GitHub)'
 json\t'Nodes and edges with their resources and locations'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -l focus -d 'Keep only what leads to or from this host (short names resolve in -n) or Gateway (NS/NAME or NAME)' -r
@@ -77,12 +77,12 @@ always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s f -l format -d 'Output format' -r -f -a "plain\t''
-json\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s o -s f -l output -l format -d 'Output format' -r -f -a "plain\t'A table: code, name, default severity, Istio code, summary'
+json\t'A list of `{code, name, severity, istio_code, summary}`'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand rules" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_using_subcommand explain" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
@@ -94,30 +94,31 @@ always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l request -d 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, sni, destination_address' -r -F
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l gateway -d 'Enter through a gateway workload: `NS/label=value,…` (e.g. `istio-system/istio=ingressgateway`)' -r
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l from -d 'Send from a sidecar workload: `NS/label=value,…` (e.g. `default/app=productpage,version=v1`)' -r
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s X -l request-method -d 'HTTP method' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l request -d 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that would change a field the file sets is refused' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l gateway -d 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l from -d 'Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g. `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS. Default: namespace `default`, no labels' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s X -l request-method -d 'HTTP method (default GET)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s H -l header -d 'Request header `Name: value`; repeatable' -r
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s f -l format -d 'Output format' -r -f -a "human\t''
-json\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s o -s f -l output -l format -d 'Output format' -r -f -a "human\t'The trace: one line per decision, then the outcome and where it goes'
+json\t'The answer and the request as JSON (`"version": 1`), the fields `meshctl test` expects on'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l cases -d 'Expectation files (YAML or JSON): `tests: [{name, request, expect}]`' -r -F
-complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s f -l format -d 'Output format' -r -f -a "plain\t''
-junit\t''"
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l cases -d 'An expectation file (YAML or JSON): `tests: [{name, request, expect}]`, or istio-config-validator\'s `testCases:`; repeatable (`--cases a.yaml --cases b.yaml`)' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s o -s f -l output -l format -d 'Output format' -r -f -a "plain\t'`ok` or `FAIL` per case, with the difference, then `N passed, N failed`'
+junit\t'JUnit XML, for CI test reports'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s h -l help -d 'Print help'
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s f -l filename -d 'A file or directory of manifests, as kubectl\'s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s o -l output -d 'Output format' -r -f -a "yaml\t'One YAML document per object'
 json\t'A `kind: List` holding the objects'"
@@ -127,6 +128,7 @@ never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -l show-secrets -d 'Print Secret `data`/`stringData` values instead of `***`'
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshctl -n "__fish_meshctl_using_subcommand render" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s f -l filename -d 'A file or directory of manifests, as kubectl\'s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l context -d 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s n -l namespace -d 'Namespace of objects that name none (default: the context\'s namespace, else `default`)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l timeout -d 'Bound on each request to the API server (30, 30s, 2m, 500ms)' -r
@@ -137,6 +139,7 @@ never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -l force-conflicts -d 'Show the result of taking over fields another field manager owns (as `apply --force-conflicts`)'
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -s f -l filename -d 'A file or directory of manifests, as kubectl\'s `-f` (directories are always read recursively: there is no `-R`); repeatable, read after the PATH arguments' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l context -d 'The kubeconfig context to use (default: its current-context). The kubeconfig is `KUBECONFIG` or ~/.kube/config, as for kubectl' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -s n -l namespace -d 'Namespace of objects that name none (default: the context\'s namespace, else `default`)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand apply" -l timeout -d 'Bound on each request to the API server (30, 30s, 2m, 500ms)' -r

@@ -381,3 +381,302 @@ spec:
         .code(2)
         .stderr(predicates::str::contains("needs a port"));
 }
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A repeatable option takes one value per occurrence: paths after it stay paths.
+#[test]
+fn repeatable_options_leave_the_paths_alone() {
+    let cases = "testdata/routing/bookinfo.cases.yaml";
+    let out = meshctl().args(["test", "--cases", cases, "testdata/bookinfo"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).ends_with("4 passed, 0 failed\n"), "{}", stdout(&out));
+    let validator = "testdata/routing/bookinfo.validator.yaml";
+    let out = meshctl().args(["test", "--cases", cases, "--cases", validator, "testdata/bookinfo"]).output().unwrap();
+    assert!(stdout(&out).ends_with("16 passed, 0 failed\n"), "{}{}", stdout(&out), stderr(&out));
+    let seed = "testdata/seed-fixed/manifests.yaml";
+    let (code, v) = lint_json(&["--select", "MESH0105", seed, "--ignore", "MESH0401", "testdata/bookinfo"]);
+    assert_eq!((code, found(&v)), (1, vec![("MESH0105".to_string(), 145, 13)]), "{v}");
+}
+
+/// `-o/--output` chooses the format of every command that has one; `-f/--format` still does where
+/// it did.
+#[test]
+fn output_is_the_format_flag_everywhere() {
+    let json = |args: &[&str]| {
+        let out = meshctl().args(args).output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stderr(&out)))
+    };
+    let seed = "testdata/seed/manifests.yaml";
+    for flag in ["-o", "--output", "-f", "--format"] {
+        assert_eq!(json(&["lint", "--no-config", flag, "json", seed])["version"], 1, "{flag}");
+        assert!(json(&["graph", flag, "json", "testdata/bookinfo"])["nodes"].is_array(), "{flag}");
+        assert!(json(&["rules", flag, "json"]).is_array(), "{flag}");
+        let v = json(&["simulate", "testdata/bookinfo", "http://reviews:9080/", flag, "json"]);
+        assert_eq!(v["outcome"], "route", "{flag}");
+        let cases = "testdata/routing/bookinfo.cases.yaml";
+        let out = meshctl().args(["test", "testdata/bookinfo", "--cases", cases, flag, "junit"]).output().unwrap();
+        assert!(stdout(&out).starts_with("<?xml"), "{flag}: {}", stdout(&out));
+    }
+    let out = meshctl().args(["render", "-o", "json", "testdata/bookinfo/gateway.yaml"]).output().unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()["kind"], "List");
+}
+
+/// render, diff and apply take manifests as kubectl does, `-f PATH` (repeatable), as well as
+/// arguments; directories are always recursive, and there is no `-R`.
+#[test]
+fn render_takes_filenames_as_kubectl_does() {
+    let kinds = |args: &[&str]| {
+        let out = meshctl().arg("render").args(args).args(["-o", "json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let items = v["items"].as_array().unwrap().iter();
+        items.map(|i| format!("{}/{}", i["kind"].as_str().unwrap(), i["metadata"]["name"].as_str().unwrap())).collect()
+    };
+    let all: Vec<String> = kinds(&["testdata/bookinfo"]);
+    let (gw, se) = ("testdata/bookinfo/gateway.yaml", "testdata/bookinfo/egress.yaml");
+    let by_f: Vec<String> = kinds(&["-f", gw, "--filename", se]);
+    assert!(by_f.contains(&"Gateway/bookinfo-gateway".to_string()), "{by_f:?}");
+    assert!(by_f.iter().all(|k| all.contains(k)) && by_f.len() < all.len(), "{by_f:?}");
+    assert_eq!(kinds(&[gw, "-f", se]), by_f);
+    assert_eq!(kinds(&["-f", "testdata/bookinfo"]), all);
+    meshctl().args(["render", "-R", "-f", "testdata/bookinfo"]).assert().code(2);
+}
+
+/// Rule codes in any case, and Istio codes for the rules that report them, wherever rules are named.
+#[test]
+fn rule_codes_in_any_case_and_by_istio_code() {
+    let seed = "testdata/seed-fixed/manifests.yaml";
+    let codes = |args: &[&str]| {
+        let (_, v) = lint_json(&[args, &[seed]].concat());
+        let mut c: Vec<String> = found(&v).into_iter().map(|f| f.0).collect();
+        c.dedup();
+        c
+    };
+    assert_eq!(codes(&["--select", "mesh0105"]), ["MESH0105"]);
+    assert_eq!(codes(&["--select", "Invalid-Enum-Value"]), ["MESH0105"]);
+    // IST0106 (schema validation) is what MESH0105 and the other schema rules report.
+    assert!(codes(&["--select", "ist0106"]).contains(&"MESH0105".to_string()));
+    assert!(!codes(&["--ignore", "IST0106"]).contains(&"MESH0105".to_string()));
+    assert!(codes(&["--select", "ALL"]).contains(&"MESH0105".to_string()));
+
+    let out = meshctl().args(["explain", "mesh0401"]).output().unwrap();
+    assert!(stdout(&out).starts_with("# MESH0401 duplicate-resource"), "{}", stdout(&out));
+    let out = meshctl().args(["explain", "ist0101"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let s = stdout(&out);
+    assert!(
+        s.starts_with("6 meshctl rules report Istio's IST0101:") && s.contains("MESH0201  unknown-destination-host"),
+        "{s}"
+    );
+    let out = meshctl().args(["explain", "IST0173"]).output().unwrap();
+    assert!(stdout(&out).starts_with("# MESH"), "one rule: its documentation: {}", stdout(&out));
+    meshctl().args(["explain", "IST9999"]).assert().code(2);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels: {canary: yes}\n  annotations:\n    meshctl.io/ignore: \"mesh0007 ist0106 known\"\nspec: {ports: [{name: http, port: 80}]}\n",
+    )
+    .unwrap();
+    let out = meshctl().current_dir(dir.path()).args(["lint", "-o", "json", "m.yaml"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found(&v), vec![], "mesh0007 and (for MESH0103) ist0106 suppress: {v}");
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: {canary: yes}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".meshctl.yaml"),
+        "select: [mesh01]\nseverity: {ist0106: info, mesh0103: warning}\n",
+    )
+    .unwrap();
+    let out = meshctl().current_dir(dir.path()).args(["lint", "-o", "json", "m.yaml"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "MESH0103", "{v}");
+    assert_eq!(v["diagnostics"][0]["severity"], "warning", "the code is more specific than the Istio code: {v}");
+}
+
+/// An unknown code in `.meshctl.yaml` is named where it is written.
+#[test]
+fn an_unknown_code_in_the_configuration_is_named_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n").unwrap();
+    for (text, place, code) in [
+        ("select: [MESH01, MESH9999]\n", ":1:18:", "MESH9999"),
+        ("ignore:\n  - yaml11-scalar\n  - yaml-scalar\n", ":3:5:", "yaml-scalar"),
+        ("severity:\n  MESH0204: error\n  IST0000: info\n", ":3:3:", "IST0000"),
+    ] {
+        std::fs::write(dir.path().join(".meshctl.yaml"), text).unwrap();
+        let out = meshctl().current_dir(dir.path()).args(["lint", "m.yaml"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let want = format!(".meshctl.yaml{place} `{code}` matches no rule (see `meshctl rules`)");
+        assert!(stderr(&out).contains(&want), "{text}: {}", stderr(&out));
+    }
+}
+
+/// `--gateway` is `NS/label=value[,…]`, `--from` the same or `NS` alone; anything else is a usage
+/// error that says what was expected, not a request from a workload that does not exist.
+#[test]
+fn simulate_workloads_have_a_grammar() {
+    let fails = |args: &[&str], says: &str| {
+        let out = meshctl().args(["simulate", "testdata/bookinfo"]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    };
+    let url = "http://bookinfo.example.com/productpage";
+    fails(
+        &["--gateway", "istio=ingressgateway", url],
+        "--gateway `istio=ingressgateway`: labels without a namespace; expected NS/label=value[,label=value…]",
+    );
+    fails(&["--gateway", "istio-system", url], "no labels: a gateway workload is chosen by its labels");
+    fails(&["--gateway", "istio-system/istio", url], "`istio` is not label=value");
+    fails(&["--from", "app=productpage", url], "--from `app=productpage`: labels without a namespace");
+    fails(&["--from", "default/app=a,app=b", url], "label `app` is given twice");
+    fails(&["--from", "Default", url], "`Default` is not a namespace name");
+    let out = meshctl().args(["simulate", "testdata/bookinfo", "--from", "istio-system", "-o", "json", url]).output();
+    let v: Value = serde_json::from_slice(&out.unwrap().stdout).unwrap();
+    assert_eq!(v["request"]["source"], serde_json::json!({"namespace": "istio-system", "labels": {}}));
+}
+
+/// Only what the routing engine models is simulated: HTTP(S) requests, TCP and TLS connections.
+#[test]
+fn simulate_refuses_what_it_does_not_model() {
+    let run = |args: &[&str]| meshctl().args(["simulate", "testdata/bookinfo"]).args(args).output().unwrap();
+    let out = run(&["ftp://reviews:9080/"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("simulates http://, https://, tcp:// and tls:// URLs, not ftp://"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["ws://reviews:9080/"]);
+    assert!(stderr(&out).contains("a gRPC, HTTP/2 or WebSocket request is an HTTP request"), "{}", stderr(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let req = dir.path().join("req.yaml");
+    std::fs::write(&req, "host: reviews\nport: 9080\nprotocol: udp\n").unwrap();
+    let out = run(&["--request", req.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("protocol `udp` is not simulated"), "{}", stderr(&out));
+    let cases = dir.path().join("cases.yaml");
+    std::fs::write(&cases, "tests:\n- name: ftp\n  request: {url: \"ftp://reviews:9080/\"}\n  expect: {}\n").unwrap();
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&cases).output().unwrap();
+    assert!(stdout(&out).contains("FAIL ftp") && stdout(&out).contains("not ftp://"), "{}", stdout(&out));
+}
+
+/// A URL or a flag that would change what the `--request` file sets is refused, naming both.
+#[test]
+fn simulate_refuses_a_url_that_contradicts_the_request_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let req = dir.path().join("req.yaml");
+    std::fs::write(&req, "host: reviews\nport: 9080\nmethod: GET\nheaders: {end-user: jason}\n").unwrap();
+    let req = req.to_str().unwrap();
+    let run = |args: &[&str]| {
+        meshctl().args(["simulate", "testdata/bookinfo", "--request", req]).args(args).output().unwrap()
+    };
+    let out = run(&["http://ratings:9080/"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let want = format!(
+        "{req} sets `host: \"reviews\"` and the URL `http://ratings:9080/` would make it \"ratings:9080\": give it in one place"
+    );
+    assert!(stderr(&out).contains(&want), "{}", stderr(&out));
+    let out = run(&["-X", "POST"]);
+    assert!(stderr(&out).contains("sets `method: \"GET\"` and -X would make it \"POST\""), "{}", stderr(&out));
+    let out = run(&["-H", "End-User: bob"]);
+    assert!(stderr(&out).contains("sets header `end-user: jason` and -H would make it `bob`"), "{}", stderr(&out));
+    // What the file does not set, the flags add.
+    let out = run(&["-H", "x-extra: 1", "-H", "end-user: jason", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["request"]["headers"], serde_json::json!({"end-user": "jason", "x-extra": "1"}));
+    assert_eq!(v["destinations"][0]["subset"], "v2");
+    let cases = dir.path().join("cases.yaml");
+    std::fs::write(
+        &cases,
+        "tests:\n- name: two hosts\n  request: {host: a, url: \"http://reviews:9080/\"}\n  expect: {}\n",
+    )
+    .unwrap();
+    let out = meshctl().args(["test", "testdata/bookinfo", "--cases"]).arg(&cases).output().unwrap();
+    assert!(stdout(&out).contains("`host: \"a\"` and `url: http://reviews:9080/`"), "{}", stdout(&out));
+}
+
+/// Simulate's human output is sentences, with the section of the rule and the port it connects to.
+#[test]
+fn simulate_output_says_what_happened_in_words() {
+    let human = |args: &[&str]| {
+        let out = meshctl().arg("simulate").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let s = stdout(&out);
+        for leak in ["Some(", "None", "-:", "absent", "[\""] {
+            assert!(!s.contains(leak), "{leak} in {s}");
+        }
+        s
+    };
+    let ratings = ["testdata/bookinfo", "--from", "default/app=productpage", "http://ratings:9080/"];
+    let s = human(&[&ratings[..], &["-H", "end-user: jason"]].concat());
+    assert!(s.contains("\nfault     delay 7s on 100% of requests\n"), "{s}");
+    let s = human(&["testdata/bookinfo", "http://reviews:9080/"]);
+    assert!(s.contains("\n  note        virtual host reviews.default.svc.cluster.local:9080 (domain"), "{s}");
+    assert!(s.contains("requires header end-user exact \"jason\"; the request has no end-user header"), "{s}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: default}
+spec: {ports: [{name: tcp-pg, port: 5432}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: default}
+spec:
+  hosts: [db]
+  tcp:
+  - match: [{destinationSubnets: [10.0.0.0/8, 10.1.0.0/16]}]
+    route: [{destination: {host: db}}]
+  - route: [{destination: {host: db}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: default}
+spec:
+  hosts: [web]
+  http:
+  - rewrite: {uri: /v2/}
+    route: [{destination: {host: web}}]
+    fault: {abort: {httpStatus: 503, percentage: {value: 0.5}}}
+",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let s = human(&[d, "tcp://db:5432"]);
+    assert!(s.starts_with("connection tcp://db:5432 via sidecar default/\n"), "{s}");
+    assert!(s.contains("default/db tcp[0] match[0]: destinationSubnets \"10.0.0.0/8\", \"10.1.0.0/16\" need"), "{s}");
+    assert!(s.contains("\nwinner    default/db tcp[1]\n"), "{s}");
+    let out = meshctl().args(["simulate", d, "tcp://db:5432", "-o", "json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["rule_kind"].as_str(), v["rule_index"].as_u64()), (Some("tcp"), Some(1)), "{v}");
+    assert_eq!(v["trace"][1]["rule_kind"], "tcp", "{v}");
+    assert_eq!(v["trace"][0]["rule_kind"], Value::Null, "a note has no rule: {v}");
+
+    let req = dir.path().join("req.yaml");
+    std::fs::write(&req, "host: web\nport: 8080\npath: /api\n").unwrap();
+    let s = human(&[d, "--request", req.to_str().unwrap()]);
+    assert!(s.starts_with("request   GET http://web:8080/api via sidecar default/\n"), "{s}");
+    assert!(s.contains("\nrewrite   path to /v2/api\n"), "{s}");
+    assert!(s.contains("\nfault     abort with 503 on 0.5% of requests\n"), "{s}");
+    assert!(s.contains("\nwinner    default/web http[0]\n"), "{s}");
+}

@@ -131,13 +131,13 @@ fn apply_creates_then_reapply_and_diff_change_nothing() {
         vs["metadata"]["managedFields"].as_array().unwrap().iter().map(|m| m["manager"].as_str().unwrap()).collect();
     assert_eq!(managers, ["meshctl"]);
 
-    let (code, out, err) = env.meshctl(&["apply", &f]);
+    let (code, out, err) = env.meshctl(&["apply", "-f", &f]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(out.lines().filter(|l| l.ends_with(" unchanged")).count(), 3, "{out}");
     let again = env.live("networking.istio.io/v1", "VirtualService", Some(ns), "reviews").unwrap();
     assert_eq!(resource_version(&again), resource_version(&vs));
 
-    let (code, out, err) = env.meshctl(&["diff", &f]);
+    let (code, out, err) = env.meshctl(&["diff", "--filename", &f]);
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
 }
 
@@ -288,7 +288,9 @@ fn an_unreachable_cluster_is_exit_2_with_the_reason() {
     let kubeconfig = unreachable_kubeconfig(dir.path());
     let vs = dir.path().join("vs.yaml");
     std::fs::write(&vs, virtual_service("default", "reviews", "5s")).unwrap();
-    for args in [vec!["lint", "--kube", "--timeout", "5s"], vec!["diff"], vec!["apply", "--no-lint"]] {
+    let (diff, apply) = (vec!["diff"], vec!["apply", "--no-lint"]);
+    let (diff_f, apply_f) = (vec!["diff", "-f"], vec!["apply", "--no-lint", "--filename"]);
+    for args in [vec!["lint", "--kube", "--timeout", "5s"], diff, apply, diff_f, apply_f] {
         let out = Command::cargo_bin("meshctl")
             .unwrap()
             .current_dir(dir.path())

@@ -1,4 +1,4 @@
-use super::kube::{KubeArgs, read_manifests};
+use super::kube::{KubeArgs, ManifestPaths, read_manifests};
 use super::{ColorChoice, exit, fail, use_color};
 use crate::cluster::{ApplyOptions, Cluster, apply, block_on};
 use crate::lint::config::Config;
@@ -17,9 +17,8 @@ pub enum DryRun {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// Files and directories to apply (directories recursively: *.yaml, *.yml, *.json); `-` reads stdin.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub manifests: ManifestPaths,
     #[command(flatten)]
     pub kube: KubeArgs,
     /// `server`: the server checks every object and nothing is written.
@@ -70,15 +69,16 @@ pub fn run(a: ApplyArgs, color: ColorChoice) -> u8 {
         force_conflicts: a.force_conflicts,
         dry_run: a.dry_run == DryRun::Server,
     };
+    let paths = a.manifests.all();
     let result = block_on(async {
         let mut cluster = Cluster::connect(&target).await?;
         let namespace = cluster.namespace.clone();
         if a.no_lint {
             eprintln!("meshctl: WARNING: --no-lint: applying without linting");
-        } else if let Err(code) = lint_gate(&a.paths, &namespace, color) {
+        } else if let Err(code) = lint_gate(&paths, &namespace, color) {
             return Ok(Err(code));
         }
-        let manifests = read_manifests(&a.paths, &namespace)?;
+        let manifests = read_manifests(&paths, &namespace)?;
         let mut out = std::io::stdout().lock();
         apply(&mut cluster, manifests, &options, &mut out).await.map(Ok)
     });

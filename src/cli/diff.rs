@@ -1,17 +1,15 @@
-use super::kube::{KubeArgs, read_manifests};
+use super::kube::{KubeArgs, ManifestPaths, read_manifests};
 use super::{exit, fail};
 use crate::cluster::{ApplyOptions, Cluster, block_on, diff};
 use crate::lint::LintOptions;
 use crate::lint::config::Config;
 use clap::Args;
 use std::io::Write;
-use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Files and directories to compare (directories recursively: *.yaml, *.yml, *.json); `-` reads stdin.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub manifests: ManifestPaths,
     #[command(flatten)]
     pub kube: KubeArgs,
     /// Show the result of taking over fields another field manager owns (as `apply --force-conflicts`).
@@ -29,7 +27,7 @@ pub fn run(a: DiffArgs) -> u8 {
     let result = block_on(async {
         let mut cluster = Cluster::connect(&target).await?;
         let namespace = cluster.namespace.clone();
-        let manifests = read_manifests(&a.paths, &namespace)?;
+        let manifests = read_manifests(&a.manifests.all(), &namespace)?;
         let config = std::env::current_dir()
             .map_err(|e| e.to_string())
             .and_then(|d| Config::discover(&d).map_err(|e| e.to_string()))?;

@@ -20,10 +20,18 @@ pub enum GraphFormat {
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// Files and directories to read (directories recursively: *.yaml, *.yml, *.json); `-` reads stdin.
-    #[arg(default_value = ".")]
+    #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Dot)]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "format",
+        visible_short_alias = 'f',
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = GraphFormat::Dot
+    )]
     pub format: GraphFormat,
     /// Keep only what leads to or from this host (short names resolve in -n) or Gateway (NS/NAME or NAME).
     #[arg(long, value_name = "HOST_OR_GATEWAY")]
@@ -32,7 +40,7 @@ pub struct GraphArgs {
     #[arg(long, short = 'n', default_value = "default")]
     pub namespace: String,
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, default exportTo.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
 }
 

@@ -28,6 +28,27 @@ impl KubeArgs {
     }
 }
 
+/// The manifests of `render`, `diff` and `apply`: paths as arguments and as kubectl's `-f`.
+#[derive(Debug, Args)]
+pub struct ManifestPaths {
+    /// Files and directories of manifests (directories recursively: *.yaml, *.yml, *.json); `-`
+    /// reads stdin. Default: `.`, when neither these nor -f are given.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// A file or directory of manifests, as kubectl's `-f` (directories are always read
+    /// recursively: there is no `-R`); repeatable, read after the PATH arguments.
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<PathBuf>,
+}
+
+impl ManifestPaths {
+    /// Every path given, in order, or `.`.
+    pub fn all(&self) -> Vec<PathBuf> {
+        let given: Vec<PathBuf> = self.paths.iter().chain(&self.filenames).cloned().collect();
+        if given.is_empty() { vec![PathBuf::from(".")] } else { given }
+    }
+}
+
 /// The objects in `paths`, in apply order, namespaces defaulted to `namespace`.
 pub fn read_manifests(paths: &[PathBuf], namespace: &str) -> Result<Vec<Manifest>, String> {
     let inputs = Inputs::read(paths, &Config::default()).map_err(|e| e.to_string())?;

@@ -1,6 +1,6 @@
 use super::{ColorChoice, exit, fail, use_color};
 use crate::cluster::{Cluster, Identity, Target, block_on, list_live};
-use crate::lint::config::Config;
+use crate::lint::config::{Config, check_pattern};
 use crate::lint::{Inputs, LintOptions, Outcome, Severity, lint_paths, lint_sources};
 use crate::report::{Format, Report, Style, Summary, render};
 use crate::source::Sources;
@@ -20,21 +20,33 @@ pub enum FailOn {
 pub struct LintArgs {
     /// Files and directories to lint (directories recursively: *.yaml, *.yml, *.json); `-` reads stdin.
     /// Default: `.`, or none with --kube.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "format",
+        visible_short_alias = 'f',
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = Format::Human
+    )]
     pub format: Format,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Run only these rules (codes, code prefixes such as MESH02, or names); repeatable, comma-separated.
-    #[arg(long, value_delimiter = ',')]
+    /// Run only these rules: codes (MESH0201), code prefixes (MESH02), names, Istio codes (IST0101:
+    /// every rule with that code) or ALL, in any case; repeatable, comma-separated. Replaces the
+    /// configuration's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub select: Vec<String>,
-    /// Do not run these rules (codes, code prefixes or names); repeatable, comma-separated.
-    #[arg(long, value_delimiter = ',')]
+    /// Do not run these rules, named as for --select; repeatable, comma-separated. Adds to the
+    /// configuration's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<String>,
     /// Configuration file (default: .meshctl.yaml found from the working directory upwards).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ignore any .meshctl.yaml.
     #[arg(long, conflicts_with = "config")]
@@ -58,7 +70,7 @@ pub struct LintArgs {
     pub timeout: std::time::Duration,
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy,
     /// default exportTo, proxy metadata.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
 }
 
@@ -79,17 +91,15 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
             Err(e) => return fail(e),
         }
     };
+    for (flag, pattern) in a.select.iter().map(|p| ("--select", p)).chain(a.ignore.iter().map(|p| ("--ignore", p))) {
+        if let Err(e) = check_pattern(pattern) {
+            return fail(format!("{flag}: {e}"));
+        }
+    }
     if !a.select.is_empty() {
         config.select = Some(a.select.clone());
     }
     config.ignore.extend(a.ignore.iter().cloned());
-    for pattern in config.select.iter().flatten().chain(&config.ignore).chain(config.severity.keys()) {
-        if pattern != "ALL"
-            && !crate::lint::rules::all().iter().any(|m| m.code.starts_with(pattern.as_str()) || m.name == pattern)
-        {
-            return fail(format!("`{pattern}` matches no rule (see `meshctl rules`)"));
-        }
-    }
     let mesh = match &a.mesh_config {
         Some(p) => match crate::mesh::MeshConfig::load(p) {
             Ok(m) => m,

@@ -1,10 +1,9 @@
 use super::fail;
-use super::kube::read_manifests;
+use super::kube::{ManifestPaths, read_manifests};
 use crate::cluster::{mask_secret, yaml::to_yaml};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use std::io::Write;
-use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RenderFormat {
@@ -16,14 +15,13 @@ pub enum RenderFormat {
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Files and directories to read (directories recursively: *.yaml, *.yml, *.json); `-` reads stdin.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub manifests: ManifestPaths,
     /// Namespace of objects that name none.
     #[arg(long, short = 'n', default_value = "default")]
     pub namespace: String,
     /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = RenderFormat::Yaml)]
+    #[arg(long, short = 'o', value_name = "FORMAT", value_enum, default_value_t = RenderFormat::Yaml)]
     pub output: RenderFormat,
     /// Print Secret `data`/`stringData` values instead of `***`.
     #[arg(long)]
@@ -31,7 +29,7 @@ pub struct RenderArgs {
 }
 
 pub fn run(a: RenderArgs) -> u8 {
-    let manifests = match read_manifests(&a.paths, &a.namespace) {
+    let manifests = match read_manifests(&a.manifests.all(), &a.namespace) {
         Ok(m) => m,
         Err(e) => return fail(e),
     };

@@ -3,14 +3,24 @@ use clap::{Args, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RulesFormat {
+    /// A table: code, name, default severity, Istio code, summary.
     Plain,
+    /// A list of `{code, name, severity, istio_code, summary}`.
     Json,
 }
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = RulesFormat::Plain)]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "format",
+        visible_short_alias = 'f',
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = RulesFormat::Plain
+    )]
     pub format: RulesFormat,
 }
 

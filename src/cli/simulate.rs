@@ -2,79 +2,135 @@ use super::{exit, fail};
 use crate::lint::{Inputs, LintOptions};
 use crate::model::core::StringMap;
 use crate::routing::eval::{From, WorkloadRef};
-use crate::routing::{Outcome, Request, simulate};
+use crate::routing::matcher::strip_port;
+use crate::routing::{Outcome, OutcomeKind, Request, simulate};
 use clap::{Args, ValueEnum};
+use serde_json::Value;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SimFormat {
+    /// The trace: one line per decision, then the outcome and where it goes.
     Human,
+    /// The answer and the request as JSON (`"version": 1`), the fields `meshctl test` expects on.
     Json,
 }
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Manifest files and directories, and the request URL (`http://host[:port]/path?query`, or
-    /// `tcp://host:port` and `tls://sni-host:port` for a connection).
+    /// Manifest files and directories (default `.`), and the request URL: `http://host[:port]/path?query`
+    /// or `https://…` for a request, `tcp://host:port` or `tls://sni-host:port` for a connection.
     #[arg(value_name = "PATH|URL")]
     pub args: Vec<String>,
     /// Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method,
-    /// path, headers, sni, destination_address.
+    /// path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that
+    /// would change a field the file sets is refused.
     #[arg(long, value_name = "FILE")]
     pub request: Option<PathBuf>,
-    /// Enter through a gateway workload: `NS/label=value,…` (e.g. `istio-system/istio=ingressgateway`).
+    /// Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g.
+    /// `istio-system/istio=ingressgateway`).
     #[arg(long, value_name = "NS/LABELS", conflicts_with = "from")]
     pub gateway: Option<String>,
-    /// Send from a sidecar workload: `NS/label=value,…` (e.g. `default/app=productpage,version=v1`).
-    #[arg(long, value_name = "NS/LABELS")]
+    /// Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g.
+    /// `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS.
+    /// Default: namespace `default`, no labels.
+    #[arg(long, value_name = "NS[/LABELS]")]
     pub from: Option<String>,
-    /// HTTP method.
+    /// HTTP method (default GET).
     #[arg(short = 'X', long = "request-method", value_name = "METHOD")]
     pub method: Option<String>,
     /// Request header `Name: value`; repeatable.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = SimFormat::Human)]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "format",
+        visible_short_alias = 'f',
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = SimFormat::Human
+    )]
     pub format: SimFormat,
     /// Namespace of objects that name none.
     #[arg(long, short = 'n', default_value = "default")]
     pub namespace: String,
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
 }
 
-fn workload(spec: &str) -> Result<WorkloadRef, String> {
-    let (ns, labels) = spec.split_once('/').unwrap_or((spec, ""));
+/// A Kubernetes namespace name (RFC 1123 label).
+fn is_namespace(s: &str) -> bool {
+    let b = s.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    (1..=63).contains(&b.len())
+        && b.iter().all(|c| alnum(c) || *c == b'-')
+        && b.first().is_some_and(alnum)
+        && b.last().is_some_and(alnum)
+}
+
+/// The workload of `--gateway` (when `gateway`: `NS/label=value[,…]`) or of `--from` (the same, or
+/// `NS` alone).
+fn workload(spec: &str, gateway: bool) -> Result<WorkloadRef, String> {
+    let flag = if gateway { "--gateway" } else { "--from" };
+    let (grammar, example) = if gateway {
+        ("NS/label=value[,label=value…]", "istio-system/istio=ingressgateway")
+    } else {
+        ("NS[/label=value[,label=value…]]", "default/app=productpage,version=v1")
+    };
+    let bad = |why: String| format!("{flag} `{spec}`: {why}; expected {grammar}, e.g. `{example}`");
+    let (ns, labels) = match spec.split_once('/') {
+        Some((ns, labels)) => (ns, labels),
+        None => (spec, ""),
+    };
+    if !is_namespace(ns) {
+        return Err(bad(if ns.contains('=') {
+            "labels without a namespace".to_string()
+        } else {
+            format!("`{ns}` is not a namespace name")
+        }));
+    }
+    if gateway && labels.is_empty() {
+        return Err(bad("no labels: a gateway workload is chosen by its labels".into()));
+    }
     let mut map = StringMap::default();
-    for kv in labels.split(',').filter(|s| !s.is_empty()) {
-        let (k, v) = kv.split_once('=').ok_or_else(|| format!("`{kv}` in `{spec}` is not label=value"))?;
+    for kv in labels.split(',').filter(|_| !labels.is_empty()) {
+        let Some((k, v)) = kv.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+            return Err(bad(format!("`{kv}` is not label=value")));
+        };
+        if map.get(k).is_some() {
+            return Err(bad(format!("label `{k}` is given twice")));
+        }
         map.insert(k.to_string(), v.to_string());
     }
     Ok(WorkloadRef { namespace: ns.to_string(), labels: map })
 }
 
 /// The request of a `simulate` run: the `--request` file (its name and text), if any, then the
-/// flags and the URL on top.
+/// flags and the URL, which may add to the file but not change what it sets.
 pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&str>) -> Result<Request, String> {
-    let mut req = match file {
+    let (mut req, given) = match file {
         Some((name, text)) => {
             let mut s = crate::source::Sources::default();
             let id = s.add(name.to_string(), text.to_string());
             let docs = crate::source::parse_file(s.file(id));
             let v = docs.first().and_then(|d| d.value.clone()).unwrap_or_default();
-            serde::Deserialize::deserialize(&v).map_err(|e| format!("{name}: {e}"))?
+            let req: Request = serde::Deserialize::deserialize(&v).map_err(|e| format!("{name}: {e}"))?;
+            (req, Some((name, v)))
         }
-        None => Request::default(),
+        None => (Request::default(), None),
     };
+    let before = serde_json::to_value(&req).unwrap_or_default();
+    let file_headers = req.headers.clone();
     if let Some(g) = &a.gateway {
         req.from = From::Gateway;
-        req.gateway_workload = Some(workload(g)?);
+        req.gateway_workload = Some(workload(g, true)?);
     }
     if let Some(f) = &a.from {
         req.from = From::Mesh;
-        req.source = Some(workload(f)?);
+        req.source = Some(workload(f, false)?);
     }
     if let Some(u) = url {
         apply_url(&mut req, u)?;
@@ -84,16 +140,68 @@ pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&
     }
     for h in &a.headers {
         let (k, v) = h.split_once(':').ok_or_else(|| format!("header `{h}` is not `Name: value`"))?;
-        req.headers.insert(k.trim().to_string(), v.trim().to_string());
+        let (k, v) = (k.trim(), v.trim());
+        if let Some((fk, fv)) = file_headers.iter().find(|(fk, _)| fk.eq_ignore_ascii_case(k)) {
+            if fv != v {
+                let name = given.as_ref().map_or("", |g| g.0);
+                return Err(format!(
+                    "{name} sets header `{fk}: {fv}` and -H would make it `{v}`: give it in one place"
+                ));
+            }
+            continue;
+        }
+        req.headers.insert(k.to_string(), v.to_string());
     }
+    if let Some((name, file)) = &given {
+        let after = serde_json::to_value(&req).unwrap_or_default();
+        if let Some((k, old, new)) = overridden(file, &before, &after) {
+            let by = match k.as_str() {
+                "method" => "-X".to_string(),
+                "from" if a.gateway.is_some() => "--gateway".to_string(),
+                "gateway_workload" => "--gateway".to_string(),
+                "from" | "source" => "--from".to_string(),
+                _ => format!("the URL `{}`", url.unwrap_or_default()),
+            };
+            return Err(format!("{name} sets `{k}: {old}` and {by} would make it {new}: give it in one place"));
+        }
+    }
+    check_protocol(&mut req)?;
     if req.host.is_empty() {
         return Err("no request: give a URL, or --request FILE with a host".into());
     }
     Ok(req)
 }
 
-/// Set scheme, host, port and path of `req` from a URL `scheme://host[:port]/path?query`; `tcp://`
-/// and `tls://` make it a connection of that protocol (TLS with the host as SNI).
+/// The first field that a request file's object `file` sets and that changed from `before` to
+/// `after` (both requests as JSON), with its old and new value; `headers` are compared one by one
+/// where they are merged.
+pub(super) fn overridden(file: &Value, before: &Value, after: &Value) -> Option<(String, String, String)> {
+    let keys = file.as_object()?.keys().filter(|k| *k != "headers");
+    let k = keys.into_iter().find(|k| before.get(k) != after.get(k))?;
+    let shown = |v: &Value| v.get(k).map(Value::to_string).unwrap_or_default();
+    Some((k.clone(), shown(before), shown(after)))
+}
+
+/// The protocols and schemes the routing engine models: a connection is `http` (a request), `tcp`
+/// or `tls`; a request's scheme is `http` or `https`. Anything else is refused rather than
+/// simulated as something it is not; both are lower-cased.
+pub(super) fn check_protocol(req: &mut Request) -> Result<(), String> {
+    req.protocol.make_ascii_lowercase();
+    if !matches!(req.protocol.as_str(), "http" | "tcp" | "tls") {
+        return Err(format!("protocol `{}` is not simulated: give http, tcp or tls", req.protocol));
+    }
+    if let Some(scheme) = &mut req.scheme {
+        scheme.make_ascii_lowercase();
+        if !matches!(scheme.as_str(), "http" | "https") {
+            return Err(format!("scheme `{scheme}` is not simulated: give http or https"));
+        }
+    }
+    Ok(())
+}
+
+/// Set the connection of `req` from a URL: `http://` and `https://` give scheme, host, port and
+/// path (the protocol is HTTP); `tcp://` and `tls://` a connection of that protocol to host:port
+/// (TLS with the host as SNI). Other schemes are refused.
 pub fn apply_url(req: &mut Request, u: &str) -> Result<(), String> {
     let (scheme, rest) = u.split_once("://").ok_or_else(|| format!("`{u}` is not a URL"))?;
     let (authority, path) = match rest.find(['/', '?']) {
@@ -101,21 +209,39 @@ pub fn apply_url(req: &mut Request, u: &str) -> Result<(), String> {
         None => (rest, "/"),
     };
     let scheme = scheme.to_ascii_lowercase();
-    req.host = authority.to_string();
-    if let Some((_, p)) = authority.rsplit_once(':') {
-        req.port = Some(p.parse().map_err(|_| format!("bad port in `{u}`"))?);
+    if !matches!(scheme.as_str(), "http" | "https" | "tcp" | "tls") {
+        let hint = match scheme.as_str() {
+            "grpc" | "grpcs" | "h2" | "h2c" | "ws" | "wss" => {
+                "; a gRPC, HTTP/2 or WebSocket request is an HTTP request to the proxy: write http:// or https://"
+            }
+            _ => "",
+        };
+        return Err(format!(
+            "`{u}`: meshctl simulates http://, https://, tcp:// and tls:// URLs, not {scheme}://{hint}"
+        ));
     }
+    let host = strip_port(authority);
+    if host.is_empty() {
+        return Err(format!("`{u}` has no host"));
+    }
+    let bad_port = || format!("bad port in `{u}`: a port is a number from 1 to 65535");
+    match authority[host.len()..].strip_prefix(':') {
+        Some(p) => req.port = Some(p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(bad_port)?.into()),
+        None if !host.starts_with('[') && host.contains(':') => return Err(bad_port()),
+        None => {}
+    }
+    req.host = authority.to_string();
     if scheme == "tcp" || scheme == "tls" {
         if req.port.is_none() {
             return Err(format!("`{u}`: a {scheme} connection needs a port"));
         }
         if scheme == "tls" {
-            req.sni = Some(crate::routing::matcher::strip_port(authority).to_string());
+            req.sni = Some(host.to_string());
         }
         req.protocol = scheme;
-        req.path = "/".into();
         return Ok(());
     }
+    req.protocol = "http".into();
     req.scheme = Some(scheme);
     req.path = if path.starts_with('?') { format!("/{path}") } else { path.to_string() };
     Ok(())
@@ -168,11 +294,42 @@ pub fn run(a: SimulateArgs) -> u8 {
     exit::OK
 }
 
+/// The connection or request as a URL, with the port when it is not the scheme's default (or
+/// when the Host header names another port than the one connected to).
+fn target(req: &Request) -> String {
+    let port = req.port();
+    let (scheme, default_port) = match req.protocol.as_str() {
+        "tcp" | "tls" => (req.protocol.as_str(), None),
+        _ => (req.scheme(), Some(if req.scheme() == "https" { 443 } else { 80 })),
+    };
+    let host = req.host.as_str();
+    let named = host.get(strip_port(host).len() + 1..).and_then(|p| p.parse::<u32>().ok());
+    let (authority, connected) = match named {
+        Some(p) if p != port => (host.to_string(), format!(" (connected to port {port})")),
+        None if default_port != Some(port) => (format!("{host}:{port}"), String::new()),
+        _ => (host.to_string(), String::new()),
+    };
+    match req.protocol.as_str() {
+        "tcp" | "tls" => {
+            let mut t = format!("{scheme}://{authority}{connected}");
+            if let Some(sni) = req.sni.as_deref().filter(|s| *s != strip_port(host)) {
+                t.push_str(&format!(" (SNI {sni})"));
+            }
+            if let Some(addr) = &req.destination_address {
+                t.push_str(&format!(" to address {addr}"));
+            }
+            t
+        }
+        _ => format!("{} {scheme}://{authority}{}{connected}", req.method, req.path),
+    }
+}
+
 /// The readable trace.
 pub fn human(req: &Request, o: &Outcome) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(s, "request   {} {}://{}{} via {}", req.method, req.scheme(), req.host, req.path, o.proxy);
+    let what = if matches!(req.protocol.as_str(), "tcp" | "tls") { "connection" } else { "request" };
+    let _ = writeln!(s, "{what:<9} {} via {}", target(req), o.proxy);
     if let Some(rc) = &o.route_config {
         let _ = writeln!(s, "route     config {rc}");
     }
@@ -180,14 +337,14 @@ pub fn human(req: &Request, o: &Outcome) -> String {
         let _ = writeln!(s, "vhost     {vh}");
     }
     for t in &o.trace {
-        let who = match (&t.virtual_service, t.rule_index) {
-            (Some(vs), Some(r)) => match t.match_index {
-                Some(m) => format!("{vs} http[{r}] match[{m}]"),
-                None => format!("{vs} http[{r}]"),
+        let who = match (&t.virtual_service, t.rule_kind, t.rule_index) {
+            (Some(vs), Some(kind), Some(r)) => match t.match_index {
+                Some(m) => format!("{vs} {kind}[{r}] match[{m}]: "),
+                None => format!("{vs} {kind}[{r}]: "),
             },
-            _ => "-".into(),
+            _ => String::new(),
         };
-        let _ = writeln!(s, "  {:<11} {who}: {}", t.result, t.detail);
+        let _ = writeln!(s, "  {:<11} {who}{}", t.result, t.detail);
     }
     let _ = write!(s, "outcome   {}", serde_json::to_value(o.outcome).unwrap_or_default().as_str().unwrap_or(""));
     if let Some(st) = o.status {
@@ -197,12 +354,22 @@ pub fn human(req: &Request, o: &Outcome) -> String {
         let _ = write!(s, " ({f})");
     }
     s.push('\n');
-    if let (Some(vs), Some(r)) = (&o.virtual_service, o.rule_index) {
+    if let (Some(vs), Some(kind), Some(r)) = (&o.virtual_service, o.rule_kind, o.rule_index) {
         let m = o.match_index.map(|m| format!(" match[{m}]")).unwrap_or_default();
-        let _ = writeln!(s, "winner    {vs} http[{r}]{m}");
+        let delegate = match (&o.delegate, o.delegate_rule_index) {
+            (Some(d), Some(dr)) => format!(" → delegate {d} http[{dr}]"),
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "winner    {vs} {kind}[{r}]{m}{delegate}");
     }
     for d in &o.destinations {
-        let miss = d.missing.as_ref().map(|m| format!("  (503 NC: {m})")).unwrap_or_default();
+        let miss = match &d.missing {
+            Some(m) if o.outcome == OutcomeKind::TcpForward => {
+                format!("  (no such cluster, the connection is closed: {m})")
+            }
+            Some(m) => format!("  (503 NC: {m})"),
+            None => String::new(),
+        };
         let _ = writeln!(s, "  -> {} {}%{miss}", d.cluster, d.weight);
     }
     if let Some(l) = &o.location {
@@ -212,20 +379,32 @@ pub fn human(req: &Request, o: &Outcome) -> String {
         let _ = writeln!(s, "body      {b}");
     }
     if let Some(rw) = &o.rewrite {
-        let _ = writeln!(s, "rewrite   path {:?} authority {:?}", rw.path, rw.authority);
+        let parts: Vec<String> = [("path", &rw.path), ("authority", &rw.authority)]
+            .into_iter()
+            .filter_map(|(what, v)| Some(format!("{what} to {}", v.as_ref()?)))
+            .collect();
+        if !parts.is_empty() {
+            let _ = writeln!(s, "rewrite   {}", parts.join(", "));
+        }
     }
     if let Some(t) = &o.timeout {
         let _ = writeln!(s, "timeout   {t}");
     }
     if let Some(f) = &o.fault {
-        let _ = writeln!(
-            s,
-            "fault     delay {:?} on {}%, abort {:?} on {}%",
-            f.delay, f.delay_percent, f.abort_status, f.abort_percent
-        );
+        let mut parts = Vec::new();
+        if let Some(d) = &f.delay {
+            parts.push(format!("delay {d} on {}% of requests", f.delay_percent));
+        }
+        if let Some(st) = f.abort_status {
+            parts.push(format!("abort with {st} on {}% of requests", f.abort_percent));
+        }
+        if !parts.is_empty() {
+            let _ = writeln!(s, "fault     {}", parts.join(", "));
+        }
     }
     for m in &o.mirrors {
-        let _ = writeln!(s, "mirror    {}:{} {} on {}%", m.host, m.port, m.subset, m.percent);
+        let subset = if m.subset.is_empty() { String::new() } else { format!(" subset {}", m.subset) };
+        let _ = writeln!(s, "mirror    {}:{}{subset}, {}% of requests", m.host, m.port, m.percent);
     }
     s
 }

@@ -10,30 +10,43 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestFormat {
+    /// `ok` or `FAIL` per case, with the difference, then `N passed, N failed`.
     Plain,
+    /// JUnit XML, for CI test reports.
     Junit,
 }
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Manifest files and directories (default `.`).
+    /// Manifest files and directories (directories recursively: *.yaml, *.yml, *.json); `-` reads
+    /// stdin. Default: `.`.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Expectation files (YAML or JSON): `tests: [{name, request, expect}]`.
-    #[arg(long, required = true, num_args = 1..)]
+    /// An expectation file (YAML or JSON): `tests: [{name, request, expect}]`, or
+    /// istio-config-validator's `testCases:`; repeatable (`--cases a.yaml --cases b.yaml`).
+    #[arg(long, required = true, value_name = "FILE")]
     pub cases: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = TestFormat::Plain)]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "format",
+        visible_short_alias = 'f',
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = TestFormat::Plain
+    )]
     pub format: TestFormat,
     /// Namespace of objects that name none.
     #[arg(long, short = 'n', default_value = "default")]
     pub namespace: String,
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
 }
 
 /// One expectation: a request as `simulate --request` reads it (plus `url` as a shorthand for
-/// scheme, host, port and path), and any subset of `simulate --format json`'s fields.
+/// scheme, host, port and path), and any subset of `simulate -o json`'s fields.
 struct Case {
     file: String,
     name: String,
@@ -132,8 +145,15 @@ fn request_of(v: Option<&Value>) -> Result<Request, String> {
     let url = v.as_object_mut().and_then(|m| m.remove("url"));
     let mut req: Request = serde::Deserialize::deserialize(&v).map_err(|e| format!("bad request: {e}"))?;
     if let Some(u) = url {
-        super::simulate::apply_url(&mut req, u.as_str().ok_or("`url` must be a string")?)?;
+        let u = u.as_str().ok_or("`url` must be a string")?;
+        let before = serde_json::to_value(&req).unwrap_or_default();
+        super::simulate::apply_url(&mut req, u)?;
+        let after = serde_json::to_value(&req).unwrap_or_default();
+        if let Some((k, old, new)) = super::simulate::overridden(&v, &before, &after) {
+            return Err(format!("`{k}: {old}` and `url: {u}` (which makes it {new}) disagree: give it in one place"));
+        }
     }
+    super::simulate::check_protocol(&mut req)?;
     if req.host.is_empty() {
         return Err("the request has no host (give `host` or `url`)".into());
     }
@@ -237,7 +257,16 @@ pub fn run(a: TestArgs) -> u8 {
 
 /// The fields people expect on: what happened and where it went.
 fn summary(actual: &Value) -> Value {
-    let keys = ["outcome", "virtual_service", "rule_index", "match_index", "destinations", "status", "response_flags"];
+    let keys = [
+        "outcome",
+        "virtual_service",
+        "rule_kind",
+        "rule_index",
+        "match_index",
+        "destinations",
+        "status",
+        "response_flags",
+    ];
     Value::Object(keys.iter().filter_map(|k| Some((k.to_string(), actual.get(*k)?.clone()))).collect())
 }
 

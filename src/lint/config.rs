@@ -1,7 +1,7 @@
 //! `.meshctl.yaml`: which rules run, at which severity, on which files.
 
 use super::{RuleMeta, Severity};
-use crate::source::{Sources, lexical_absolute, parse_file};
+use crate::source::{Sources, escape_segment, lexical_absolute, parse_file};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -13,13 +13,15 @@ pub const FILE_NAME: &str = ".meshctl.yaml";
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
-    /// Codes, code prefixes (`MESH02`) or rule names to run; all rules when absent.
+    /// Rules to run: codes (`MESH0201`), code prefixes (`MESH02`), rule names, Istio codes
+    /// (`IST0101`: every rule with that Istio code) or `ALL`, in any case; all rules when absent.
     #[serde(default)]
     pub select: Option<Vec<String>>,
-    /// Codes, code prefixes or rule names not to run.
+    /// Rules not to run, named as in `select`.
     #[serde(default)]
     pub ignore: Vec<String>,
-    /// Severity overrides by code or rule name.
+    /// Severity overrides, keyed as in `select`; the most specific key that names a rule wins (code,
+    /// then name, then Istio code, then the longest prefix, then `ALL`).
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
     /// Glob patterns (relative to the configuration file's folder) of files not to read.
@@ -51,8 +53,52 @@ pub enum ConfigError {
     Glob { path: String, pattern: String, message: String },
 }
 
+/// How a rule pattern names a rule, from the least specific to the most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Naming {
+    /// `ALL`.
+    All,
+    /// A prefix of its code (`MESH02`), of that many characters.
+    Prefix(usize),
+    /// Its Istio code (`IST0101`), which several rules can share.
+    Istio,
+    /// Its name.
+    Name,
+    /// Its code.
+    Code,
+}
+
+/// Whether and how `pattern` names the rule `code`/`name`/`istio_code`: the one matching of
+/// `--select`, `--ignore`, `.meshctl.yaml` and the `meshctl.io/ignore` annotation. Case does not
+/// matter; an empty pattern names nothing.
+pub fn naming(pattern: &str, code: &str, name: &str, istio_code: Option<&str>) -> Option<Naming> {
+    let p = pattern;
+    if p.eq_ignore_ascii_case(code) {
+        Some(Naming::Code)
+    } else if p.eq_ignore_ascii_case(name) {
+        Some(Naming::Name)
+    } else if istio_code.is_some_and(|i| p.eq_ignore_ascii_case(i)) {
+        Some(Naming::Istio)
+    } else if !p.is_empty() && code.get(..p.len()).is_some_and(|c| c.eq_ignore_ascii_case(p)) {
+        Some(Naming::Prefix(p.len()))
+    } else if p.eq_ignore_ascii_case("ALL") {
+        Some(Naming::All)
+    } else {
+        None
+    }
+}
+
 fn matches(pattern: &str, meta: &RuleMeta) -> bool {
-    meta.code.starts_with(pattern) || meta.name == pattern || pattern == "ALL"
+    naming(pattern, meta.code, meta.name, meta.istio_code).is_some()
+}
+
+/// `Err` with the message when `pattern` names no rule.
+pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    if super::rules::all().iter().any(|m| matches(pattern, m)) {
+        Ok(())
+    } else {
+        Err(format!("`{pattern}` matches no rule (see `meshctl rules`)"))
+    }
 }
 
 impl Config {
@@ -86,7 +132,18 @@ impl Config {
                     return Err(invalid(p.span, p.message.clone()));
                 }
                 let v = d.value.clone().unwrap_or(serde_json::Value::Null);
-                ConfigFile::deserialize(&v).map_err(|e| invalid(d.head(), e.to_string()))?
+                let file = ConfigFile::deserialize(&v).map_err(|e| invalid(d.head(), e.to_string()))?;
+                let select = file.select.iter().flatten().enumerate().map(|(i, p)| (p, format!("/select/{i}"), false));
+                let ignore = file.ignore.iter().enumerate().map(|(i, p)| (p, format!("/ignore/{i}"), false));
+                let severity = file.severity.keys().map(|k| (k, format!("/severity/{}", escape_segment(k)), true));
+                for (pattern, pointer, is_key) in select.chain(ignore).chain(severity) {
+                    if let Err(message) = check_pattern(pattern) {
+                        let node = d.node(&pointer);
+                        let span = node.map_or(d.head(), |n| if is_key { n.key.unwrap_or(n.value) } else { n.value });
+                        return Err(invalid(span, message));
+                    }
+                }
+                file
             }
         };
         let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -128,8 +185,13 @@ impl Config {
         selected && !self.ignore.iter().any(|p| matches(p, meta))
     }
 
-    pub fn severity_for(&self, code: &str, name: &str) -> Option<Severity> {
-        self.severity.get(code).or_else(|| self.severity.get(name)).copied()
+    /// The severity the configuration sets for a rule: that of its most specific key.
+    pub fn severity_for(&self, code: &str, name: &str, istio_code: Option<&str>) -> Option<Severity> {
+        self.severity
+            .iter()
+            .filter_map(|(k, s)| Some((naming(k, code, name, istio_code)?, *s)))
+            .max_by_key(|(n, _)| *n)
+            .map(|(_, s)| s)
     }
 
     /// The configuration file as messages name it.
@@ -200,6 +262,51 @@ mod tests {
         let c = Config::load(&p).unwrap();
         assert!(c.is_excluded(&dir.path().join("vendor/a/b.yaml")));
         assert!(!c.is_excluded(&dir.path().join("src/b.yaml")));
-        assert_eq!(c.severity_for("MESH0007", "x"), Some(Severity::Info));
+        assert_eq!(c.severity_for("MESH0007", "x", None), Some(Severity::Info));
+    }
+
+    #[test]
+    fn patterns_in_any_case_and_by_istio_code() {
+        let meta = RuleMeta { istio_code: Some("IST0101"), ..META };
+        for p in ["mesh0201", "Mesh02", "UNKNOWN-destination-host", "ist0101", "IST0101", "all"] {
+            assert!(matches(p, &meta), "{p}");
+        }
+        for p in ["", "IST0102", "IST01", "MESH0202", "unknown"] {
+            assert!(!matches(p, &meta), "{p}");
+        }
+        assert!(check_pattern("ist0101").is_ok());
+        assert_eq!(check_pattern("MESH9999").unwrap_err(), "`MESH9999` matches no rule (see `meshctl rules`)");
+    }
+
+    #[test]
+    fn the_most_specific_severity_key_wins() {
+        let mut c = Config::default();
+        let keys = [("ALL", Severity::Info), ("mesh02", Severity::Warning), ("IST0101", Severity::Error)];
+        c.severity = keys.into_iter().map(|(k, s)| (k.to_string(), s)).collect();
+        assert_eq!(c.severity_for("MESH0201", "unknown-destination-host", Some("IST0101")), Some(Severity::Error));
+        assert_eq!(c.severity_for("MESH0201", "unknown-destination-host", None), Some(Severity::Warning));
+        assert_eq!(c.severity_for("MESH0301", "x", None), Some(Severity::Info));
+        c.severity.insert("unknown-destination-host".into(), Severity::Info);
+        c.severity.insert("MESH0201".into(), Severity::Warning);
+        assert_eq!(c.severity_for("MESH0201", "unknown-destination-host", Some("IST0101")), Some(Severity::Warning));
+    }
+
+    #[test]
+    fn an_unknown_code_is_named_at_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        let at = |text: &str| {
+            std::fs::write(&p, text).unwrap();
+            let e = Config::load(&p).unwrap_err().to_string();
+            e.strip_prefix(&p.display().to_string()).unwrap_or(&e).to_string()
+        };
+        assert_eq!(at("select: [MESH01, MESH9999]\n"), ":1:18: `MESH9999` matches no rule (see `meshctl rules`)");
+        assert_eq!(at("ignore:\n  - yaml11-scalar\n  - nope\n"), ":3:5: `nope` matches no rule (see `meshctl rules`)");
+        assert_eq!(
+            at("severity:\n  MESH0204: error\n  IST9: info\n"),
+            ":3:3: `IST9` matches no rule (see `meshctl rules`)"
+        );
+        std::fs::write(&p, "select: [mesh02, ist0101]\nseverity: {all: info}\n").unwrap();
+        assert!(Config::load(&p).is_ok());
     }
 }

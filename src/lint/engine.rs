@@ -369,7 +369,7 @@ fn lint_inputs(inputs: Inputs, options: &LintOptions) -> Outcome {
         for r in &mut d.related {
             r.span = inputs.sources.first_line(r.span);
         }
-        if let Some(sev) = options.config.severity_for(d.code, d.name) {
+        if let Some(sev) = options.config.severity_for(d.code, d.name, d.istio_code) {
             d.severity = sev;
         }
     }

@@ -1,6 +1,8 @@
 //! Suppression by resource annotation:
-//! `meshctl.io/ignore: "MESH0201,MESH0302 reason…"` and Istio's
-//! `galley.istio.io/analyze-suppress: "IST0101,IST0102"` (through each rule's `istio_code`).
+//! `meshctl.io/ignore: "MESH0201,MESH0302 reason…"` (codes, code prefixes, rule names or Istio codes,
+//! in any case, matched as `--ignore` matches them) and Istio's
+//! `galley.istio.io/analyze-suppress: "IST0101,IST0102"` (through each rule's `istio_code`, read as
+//! istioctl reads it: exact codes, so that one annotation suppresses the same findings in both).
 
 use super::engine::Context;
 use super::rules::unused_suppression;
@@ -18,6 +20,12 @@ struct Suppression<'a> {
     entries: Vec<(String, bool)>,
 }
 
+/// Whether `w` is `prefix` (in any case) followed by one or more digits.
+fn is_code(w: &str, prefix: &str) -> bool {
+    let (Some(head), Some(digits)) = (w.get(..prefix.len()), w.get(prefix.len()..)) else { return false };
+    head.eq_ignore_ascii_case(prefix) && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
 /// Parse an annotation value: codes (or rule names) separated by commas or spaces; the first word
 /// that is neither ends the list and starts the reason. `*` means everything.
 fn parse(value: &str, istio: bool) -> Vec<String> {
@@ -28,8 +36,9 @@ fn parse(value: &str, istio: bool) -> Vec<String> {
             w == "*" || (w.starts_with("IST") && w[3..].chars().all(|c| c.is_ascii_digit()))
         } else {
             w == "*"
-                || (w.starts_with("MESH") && w.len() > 4 && w[4..].chars().all(|c| c.is_ascii_digit()))
-                || super::rules::by_name(w).is_some()
+                || is_code(w, "MESH")
+                || is_code(w, "IST")
+                || super::rules::all().iter().any(|m| m.name.eq_ignore_ascii_case(w))
         };
         if !is_code {
             break;
@@ -49,7 +58,7 @@ fn covers(entry: &str, d: &Diagnostic, istio: bool) -> bool {
     if istio {
         return d.istio_code == Some(entry);
     }
-    d.code.starts_with(entry) || d.name == entry
+    super::config::naming(entry, d.code, d.name, d.istio_code).is_some()
 }
 
 /// Drop the findings that an annotation on their resource suppresses, and report the
@@ -127,5 +136,10 @@ mod tests {
         assert_eq!(parse("MESH0201: because", false), vec!["MESH0201"]);
         assert_eq!(parse("IST0101,IST0102", true), vec!["IST0101", "IST0102"]);
         assert!(parse("because I said so", false).is_empty());
+        assert_eq!(
+            parse("mesh0201 Unknown-Destination-Host ist0101 legacy", false),
+            vec!["mesh0201", "Unknown-Destination-Host", "ist0101"]
+        );
+        assert!(parse("ist0101", true).is_empty(), "istioctl reads its annotation's codes exactly");
     }
 }

@@ -120,11 +120,33 @@ pub enum OutcomeKind {
     NoListener,
 }
 
+/// The section of a VirtualService a rule is in: `rule_index` counts in `spec.http`, `spec.tcp`
+/// or `spec.tls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    Http,
+    Tcp,
+    Tls,
+}
+
+impl std::fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RuleKind::Http => "http",
+            RuleKind::Tcp => "tcp",
+            RuleKind::Tls => "tls",
+        })
+    }
+}
+
 /// One step of the explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TraceEntry {
     /// `ns/name` of the VirtualService, or null for istiod's own routes.
     pub virtual_service: Option<String>,
+    /// The section `rule_index` counts in; null when there is no rule.
+    pub rule_kind: Option<RuleKind>,
     pub rule_index: Option<usize>,
     pub match_index: Option<usize>,
     /// `matched`, `no_match`, `dropped` (at compile time), `not_reached`.
@@ -173,6 +195,8 @@ pub struct Outcome {
     pub route_config: Option<String>,
     pub virtual_host: Option<String>,
     pub virtual_service: Option<String>,
+    /// The section `rule_index` counts in; null when no rule decided.
+    pub rule_kind: Option<RuleKind>,
     pub rule_index: Option<usize>,
     pub match_index: Option<usize>,
     pub delegate: Option<String>,
@@ -201,6 +225,7 @@ impl Outcome {
             route_config: None,
             virtual_host: None,
             virtual_service: None,
+            rule_kind: None,
             rule_index: None,
             match_index: None,
             delegate: None,
@@ -235,6 +260,7 @@ impl Outcome {
     pub(super) fn note_with(&mut self, detail: impl FnOnce() -> String) {
         self.step(|| TraceEntry {
             virtual_service: None,
+            rule_kind: None,
             rule_index: None,
             match_index: None,
             result: "note",
@@ -392,6 +418,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
                             0,
                             TraceEntry {
                                 virtual_service: None,
+                                rule_kind: None,
                                 rule_index: None,
                                 match_index: None,
                                 result: "note",
@@ -457,6 +484,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
     for d in dropped.iter().filter(|d| d.concerns(&host) || domains.iter().any(|x| x != "*" && d.concerns(x))) {
         o.step(|| TraceEntry {
             virtual_service: Some(d.from.vs()),
+            rule_kind: Some(RuleKind::Http),
             rule_index: Some(d.from.rule),
             match_index: d.from.match_index,
             result: "dropped",
@@ -493,6 +521,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
         }
         let entry = |result: &'static str, detail: String| TraceEntry {
             virtual_service: r.from.as_ref().map(|p| p.vs()),
+            rule_kind: r.from.as_ref().map(|_| RuleKind::Http),
             rule_index: r.from.as_ref().map(|p| p.rule),
             match_index: r.from.as_ref().and_then(|p| p.match_index),
             result,
@@ -530,6 +559,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
     let route = &vh.routes[k];
     if let Some(p) = &route.from {
         o.virtual_service = Some(p.vs());
+        o.rule_kind = Some(RuleKind::Http);
         o.rule_index = Some(p.rule);
         o.match_index = p.match_index;
         if let Some(d) = &p.delegate {

@@ -9,7 +9,8 @@
 
 use super::Destination;
 use super::compile::{Proxy, ProxyKind, Scope, StaticConditions, VsEntry, static_miss};
-use super::eval::{Outcome, OutcomeKind, TraceEntry};
+use super::eval::{Outcome, OutcomeKind, RuleKind, TraceEntry};
+use super::matcher::shown;
 use crate::mesh::{ServiceRecord, ServiceSource, hosts};
 use crate::model::networking::{self as net, RouteDestination};
 use std::net::IpAddr;
@@ -67,8 +68,20 @@ pub fn in_cidr(addr: &str, cidr: &str) -> bool {
     }
 }
 
-fn entry(vs: &str, rule: usize, m: Option<usize>, result: &'static str, detail: String) -> TraceEntry {
-    TraceEntry { virtual_service: Some(vs.to_string()), rule_index: Some(rule), match_index: m, result, detail }
+fn entry(vs: &str, kind: RuleKind, rule: usize, m: Option<usize>, result: &'static str, detail: String) -> TraceEntry {
+    TraceEntry {
+        virtual_service: Some(vs.to_string()),
+        rule_kind: Some(kind),
+        rule_index: Some(rule),
+        match_index: m,
+        result,
+        detail,
+    }
+}
+
+/// Values of a list for a message: each quoted, comma-separated.
+fn listed(values: &[String]) -> String {
+    values.iter().map(|v| shown(v)).collect::<Vec<_>>().join(", ")
 }
 
 fn forward(scope: &Scope, route: Option<&Vec<RouteDestination>>, vs_ns: &str, port: u32) -> Vec<Destination> {
@@ -90,7 +103,9 @@ pub(super) fn route_tcp(
         let vs = format!("{}/{}", e.namespace, e.name);
         for (i, rule) in e.vs.spec.tcp.iter().flatten().enumerate() {
             if won.is_some() {
-                o.step(|| entry(&vs, i, None, "not_reached", "not tried: an earlier TCP rule matched".into()));
+                o.step(|| {
+                    entry(&vs, RuleKind::Tcp, i, None, "not_reached", "not tried: an earlier TCP rule matched".into())
+                });
                 continue;
             }
             let matches = rule.match_.as_deref().unwrap_or_default();
@@ -101,15 +116,23 @@ pub(super) fn route_tcp(
                 for (j, m) in matches.iter().enumerate() {
                     let lm = L4Match::from(m);
                     if let Some(why) = l4_miss(&lm, port, gateway, &e.namespace, scope.proxy) {
-                        o.step(|| entry(&vs, i, Some(j), "dropped", why));
+                        o.step(|| entry(&vs, RuleKind::Tcp, i, Some(j), "dropped", why));
                         continue;
                     }
                     if !lm.subnets.is_empty() {
                         let inside = dest_addr.is_some_and(|a| lm.subnets.iter().any(|c| in_cidr(a, c)));
                         if !inside {
-                            let got = dest_addr.unwrap_or("not given");
-                            let why = format!("destinationSubnets {:?} do not contain {got}", lm.subnets);
-                            o.step(|| entry(&vs, i, Some(j), "no_match", why));
+                            o.step(|| {
+                                let subnets = listed(lm.subnets);
+                                let why = match dest_addr {
+                                    Some(a) => format!("destinationSubnets {subnets} do not contain {a}"),
+                                    None => format!(
+                                        "destinationSubnets {subnets} need the destination address, which the \
+                                         request does not give (destination_address)"
+                                    ),
+                                };
+                                entry(&vs, RuleKind::Tcp, i, Some(j), "no_match", why)
+                            });
                             continue;
                         }
                     }
@@ -119,8 +142,9 @@ pub(super) fn route_tcp(
                 hit
             };
             if let Some(j) = hit {
-                o.step(|| entry(&vs, i, j, "matched", "first TCP rule that holds".into()));
+                o.step(|| entry(&vs, RuleKind::Tcp, i, j, "matched", "first TCP rule that holds".into()));
                 o.virtual_service = Some(vs.clone());
+                o.rule_kind = Some(RuleKind::Tcp);
                 o.rule_index = Some(i);
                 o.match_index = j;
                 won = Some(forward(scope, rule.route.as_ref(), &e.namespace, port));
@@ -162,7 +186,7 @@ pub(super) fn route_tls(
         for (i, rule) in e.vs.spec.tls.iter().flatten().enumerate() {
             for (j, m) in rule.match_.iter().enumerate() {
                 if let Some(why) = l4_miss(&L4Match::from(m), port, gateway, &e.namespace, scope.proxy) {
-                    o.step(|| entry(&vs, i, Some(j), "dropped", why));
+                    o.step(|| entry(&vs, RuleKind::Tls, i, Some(j), "dropped", why));
                     continue;
                 }
                 let usable: Vec<&String> = m
@@ -175,10 +199,11 @@ pub(super) fn route_tls(
                     None => o.step(|| {
                         entry(
                             &vs,
+                            RuleKind::Tls,
                             i,
                             Some(j),
                             "no_match",
-                            format!("sniHosts {:?} do not match SNI {sni:?}", m.sni_hosts),
+                            format!("sniHosts {} do not match SNI {}", listed(&m.sni_hosts), shown(&sni)),
                         )
                     }),
                     Some(r) if best.as_ref().is_none_or(|b| r > b.0) => {
@@ -188,6 +213,7 @@ pub(super) fn route_tls(
                     Some(_) => o.step(|| {
                         entry(
                             &vs,
+                            RuleKind::Tls,
                             i,
                             Some(j),
                             "not_reached",
@@ -199,8 +225,11 @@ pub(super) fn route_tls(
         }
     }
     let (_, vs, i, j, dests) = best?;
-    o.step(|| entry(&vs, i, Some(j), "matched", format!("the most specific SNI filter chain for {sni:?}")));
+    o.step(|| {
+        entry(&vs, RuleKind::Tls, i, Some(j), "matched", format!("the most specific SNI filter chain for {sni:?}"))
+    });
     o.virtual_service = Some(vs);
+    o.rule_kind = Some(RuleKind::Tls);
     o.rule_index = Some(i);
     o.match_index = Some(j);
     Some(dests)

@@ -246,13 +246,22 @@ impl RouteMatch {
             Some(FirstMiss::Header(h)) => {
                 let got: Vec<&str> =
                     headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(&h.name)).map(|(_, v)| v.as_str()).collect();
-                let got = if got.is_empty() { "absent".to_string() } else { shown(&got.join(",")) };
-                Err(format!("{h} required, request has {got}"))
+                Err(if got.is_empty() {
+                    format!("requires {h}; the request has no {} header", h.name)
+                } else {
+                    format!("requires {h}; the request's {} is {}", h.name, shown(&got.join(",")))
+                })
             }
             Some(FirstMiss::Query(q, got)) => {
                 let want = q.value.as_ref().map_or("present".to_string(), |v| v.to_string());
-                let got = got.map_or_else(|| "none".to_string(), shown);
-                Err(format!("query parameter {} {want} required, request has {got}", q.name))
+                Err(match got {
+                    None => {
+                        format!("requires query parameter {} {want}; the request has no {} parameter", q.name, q.name)
+                    }
+                    Some(v) => {
+                        format!("requires query parameter {} {want}; the request's {} is {}", q.name, q.name, shown(v))
+                    }
+                })
             }
         }
     }
