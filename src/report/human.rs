@@ -1,9 +1,10 @@
 //! The report for people: miette's graphical handler draws each finding with its source snippet.
 //!
 //! miette is only the renderer. [`Adapted`] presents one of our [`Diagnostic`]s as a
-//! `miette::Diagnostic`: the primary label and the related labels in the same file share one
-//! snippet; a related label in another file becomes a nested related diagnostic with a snippet of
-//! its own. Each snippet's text is an [`Excerpt`] of the file: only the lines to show,
+//! `miette::Diagnostic`: the primary label shares its snippet with the related labels in the same
+//! file that are near it (within [`NEAR_LINES`] of it or of another label in the snippet); every
+//! other related label, far away or in another file, becomes a nested related diagnostic with a
+//! snippet of its own. Each snippet's text is an [`Excerpt`] of the file: only the lines to show,
 //! long lines cut to fit the terminal, and the `file:line:col` of its header our own (columns in
 //! characters), as in every other format. When miette still cannot draw a finding, the finding is
 //! written as the plain format writes it, without a snippet: a finding is never lost.
@@ -18,6 +19,8 @@ use std::fmt;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+/// A related label at most this many lines from the snippet of the primary label joins it.
+const NEAR_LINES: u32 = 4;
 /// The narrowest terminal drawn for: miette subtracts its indentation from the width.
 const MIN_WIDTH: usize = 40;
 /// Columns of a snippet line that are not source text: nesting, line number, gutter.
@@ -70,7 +73,7 @@ impl<'a> Adapted<'a> {
     /// `d` with snippets whose lines have at most `budget` characters.
     fn new(d: &'a Diagnostic, sources: &'a Sources, budget: usize) -> Adapted<'a> {
         let file = sources.file(d.primary.span.file);
-        let near: Vec<bool> = d.related.iter().map(|r| r.span.file == file.id).collect();
+        let near = near_primary(sources, d);
         let shared: Vec<&Label> = std::iter::once(&d.primary)
             .chain(d.related.iter().zip(&near).filter(|(_, n)| **n).map(|(r, _)| r))
             .collect();
@@ -123,6 +126,33 @@ impl<'a> Adapted<'a> {
             source,
             labels: at.into_iter().map(|at| LabeledSpan::new_primary_with_span(None, at)).collect(),
             related: Vec::new(),
+        }
+    }
+}
+
+/// For each related label of `d`, whether it shares the primary label's snippet: it is in the
+/// same file, within [`NEAR_LINES`] lines of the primary label or of another label that does.
+fn near_primary(sources: &Sources, d: &Diagnostic) -> Vec<bool> {
+    let file = sources.file(d.primary.span.file);
+    let lines = |s: Span| (file.lines.line(s.start as usize), file.lines.line(s.end as usize));
+    let (mut low, mut high) = lines(d.primary.span);
+    let mut near = vec![false; d.related.len()];
+    loop {
+        let mut grew = false;
+        for (r, near) in d.related.iter().zip(near.iter_mut()) {
+            if *near || r.span.file != file.id {
+                continue;
+            }
+            let (first, last) = lines(r.span);
+            if first <= high.saturating_add(NEAR_LINES) && last.saturating_add(NEAR_LINES) >= low {
+                *near = true;
+                low = low.min(first);
+                high = high.max(last);
+                grew = true;
+            }
+        }
+        if !grew {
+            return near;
         }
     }
 }
@@ -240,6 +270,31 @@ mod tests {
         assert!(out.contains("far to the right") && out.contains("here"), "{out}");
         assert!(out.contains(r#""kind":"Bad""#), "{out}");
         assert!(out.lines().all(|l| l.chars().count() < 200), "{out}");
+    }
+
+    #[test]
+    fn far_apart_labels_get_a_snippet_each() {
+        use crate::lint::Diagnostic;
+        use crate::source::{FileId, Sources, Span};
+        let text: String = (1..=200).map(|i| format!("key{i}: value{i}\n")).collect();
+        let span = |line: usize| {
+            let start = text.find(&format!("key{line}:")).unwrap();
+            Span::new(FileId(0), start, start + format!("key{line}").len())
+        };
+        let mut sources = Sources::default();
+        sources.add("far.yaml".into(), text.clone());
+        let d = Diagnostic::new(fixture::RULES[0], span(177), "two places")
+            .label("here")
+            .related(span(100), None, "and there")
+            .related(span(179), None, "and close by");
+        let out = render_one(&sources, d);
+        assert!(out.contains("[far.yaml:177:1]") && out.contains("[far.yaml:100:1]"), "{out}");
+        assert!(!out.contains("key140:"), "{out}");
+        // The close label shares the primary's snippet.
+        let primary = out.find("[far.yaml:177:1]").unwrap();
+        let close = out.find("and close by").unwrap();
+        let far = out.find("[far.yaml:100:1]").unwrap();
+        assert!(primary < close && close < far, "{out}");
     }
 
     #[test]
