@@ -5,6 +5,8 @@
 //! about colour; the renderers add no timestamps or other data that changes from run to run.
 
 mod excerpt;
+#[cfg(test)]
+mod extremes;
 mod github;
 pub mod graph;
 mod human;
