@@ -181,6 +181,16 @@ fn rules_and_explain() {
     assert!(s.contains("## Fix") && s.contains("MESH0102"));
 }
 
+/// SARIF gives each rule `RuleMeta::explain` as its help: the very text `meshctl explain` prints.
+#[test]
+fn sarif_rule_help_is_the_explain_text() {
+    for code in ["MESH0102", "MESH0202"] {
+        let out = meshctl().args(["explain", code]).output().unwrap();
+        let explain = meshctl::lint::rules::by_code(code).unwrap().explain();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), explain);
+    }
+}
+
 #[test]
 fn schema_command() {
     let out = meshctl().args(["schema", "VirtualService"]).output().unwrap();
