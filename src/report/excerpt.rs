@@ -18,6 +18,11 @@ use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanConten
 const CONTEXT_LINES: u32 = 1;
 /// The fewest characters a window shows around each label of a long line with many labels.
 const MIN_WINDOW: usize = 16;
+/// A long line shows about this many budgets of characters at most, however many labels are on
+/// it, so that miette's column arithmetic stays far below 65,536 (a character takes at most 4
+/// columns, a tab). The first span's window is always shown; labels on windows past that are drawn
+/// where the shown text before them stops.
+const MAX_BUDGETS: usize = 4;
 /// Stands for the text of a long line left out of the excerpt.
 const ELLIPSIS: char = '…';
 
@@ -46,7 +51,8 @@ pub(super) struct Excerpt<'a> {
 
 impl<'a> Excerpt<'a> {
     /// The lines of `file` around `spans`, a line longer than `budget` characters cut to windows
-    /// around the spans on it; and each span, clamped to the file, as a span of the excerpt.
+    /// around the spans on it (the first span's start always shown, so that the header can give
+    /// its place); and each span, clamped to the file, as a span of the excerpt.
     pub(super) fn new(file: &'a SourceFile, spans: &[Span], budget: usize) -> (Excerpt<'a>, Vec<SourceSpan>) {
         let text = file.text.as_str();
         let spans: Vec<(usize, usize)> = spans.iter().map(|s| clamp(text, *s)).collect();
@@ -96,41 +102,48 @@ impl<'a> Excerpt<'a> {
             self.push_piece(start, end);
             return;
         }
-        let anchors: Vec<usize> = spans
-            .iter()
-            .filter_map(|&(s, e)| {
-                if file.lines.line(s) == line {
-                    Some(s.min(end))
-                } else if s < start && file.lines.line(e) == line {
-                    Some(e.min(end))
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let anchor = |&(s, e): &(usize, usize)| {
+            if file.lines.line(s) == line {
+                Some(s.min(end))
+            } else if s < start && file.lines.line(e) == line {
+                Some(e.min(end))
+            } else {
+                None
+            }
+        };
+        let primary_here = spans.first().and_then(anchor).is_some();
+        let anchors: Vec<usize> = spans.iter().filter_map(anchor).collect();
+        let width = (budget.saturating_sub(2) / anchors.len().max(1)).max(MIN_WINDOW);
+        let window = |a: usize| {
+            let from = back(text, a, width / 3, start);
+            let to = forward(text, from, width, end);
+            if to == end { (back(text, end, width, start), end) } else { (from, to) }
+        };
         let mut windows: Vec<(usize, usize)> = if anchors.is_empty() {
             vec![(start, forward(text, start, budget.saturating_sub(1), end))]
         } else {
-            let width = (budget.saturating_sub(2) / anchors.len()).max(MIN_WINDOW);
-            anchors
-                .iter()
-                .map(|&a| {
-                    let from = back(text, a, width / 3, start);
-                    let to = forward(text, from, width, end);
-                    if to == end { (back(text, end, width, start), end) } else { (from, to) }
-                })
-                .collect()
+            anchors.iter().map(|&a| window(a)).collect()
         };
-        windows.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
-        for (from, to) in windows {
+        // The primary label's window first, then the others from the left while they fit.
+        windows[usize::from(primary_here)..].sort_unstable();
+        let (mut kept, mut chars) = (Vec::with_capacity(windows.len()), 0);
+        for (i, (from, to)) in windows.into_iter().enumerate() {
+            let n = text[from..to].chars().count();
+            if i == 0 || chars + n <= budget.saturating_mul(MAX_BUDGETS) {
+                kept.push((from, to));
+                chars += n;
+            }
+        }
+        kept.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(kept.len());
+        for (from, to) in kept {
             match merged.last_mut() {
                 Some(last) if from <= last.1 => last.1 = last.1.max(to),
                 _ => merged.push((from, to)),
             }
         }
         let mut shown = start;
-        for &(from, to) in &merged {
+        for (from, to) in merged {
             if from > shown {
                 self.text.push(ELLIPSIS);
             }
@@ -275,6 +288,20 @@ mod tests {
         assert_eq!(&shown[spans[1].0..spans[1].1], "Y");
         assert_eq!(back, [x, y]);
         assert!(shown.ends_with("\nnext"), "{shown}");
+    }
+
+    #[test]
+    fn a_long_line_with_very_many_labels_stays_bounded() {
+        let text = "\t".repeat(100_000);
+        for step in [3, 20] {
+            // The primary label last on the line, the others close together or spread out.
+            let mut spans: Vec<(usize, usize)> = (0..5_000).map(|i| (i * step, i * step + 1)).collect();
+            spans.insert(0, (99_990, 99_991));
+            let (shown, spans, back) = excerpt(&text, &spans, 50);
+            assert!(shown.chars().count() <= 5 * 50 + 20, "{} characters", shown.chars().count());
+            assert!(spans.iter().all(|&(s, e)| s <= e && e <= shown.len()));
+            assert_eq!(back[0], 99_990);
+        }
     }
 
     #[test]

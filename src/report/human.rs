@@ -23,12 +23,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 const NEAR_LINES: u32 = 4;
 /// The narrowest terminal drawn for: miette subtracts its indentation from the width.
 const MIN_WIDTH: usize = 40;
+/// The widest terminal drawn for: snippet lines are cut to the width, and miette's column
+/// arithmetic must stay below 65,536 however wide `COLUMNS` says the terminal is.
+const MAX_WIDTH: usize = 1000;
 /// Columns of a snippet line that are not source text: nesting, line number, gutter.
 const GUTTER: usize = 20;
 
 pub(super) fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let width = style.width.max(MIN_WIDTH);
+    let width = style.width.clamp(MIN_WIDTH, MAX_WIDTH);
     let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_show_related_as_nested(true);
     let budget = width - GUTTER;
     for d in report.diagnostics {
@@ -270,6 +273,28 @@ mod tests {
         assert!(out.contains("far to the right") && out.contains("here"), "{out}");
         assert!(out.contains(r#""kind":"Bad""#), "{out}");
         assert!(out.lines().all(|l| l.chars().count() < 200), "{out}");
+    }
+
+    #[test]
+    fn wide_characters_and_any_terminal_width_stay_in_miettes_range() {
+        use crate::lint::Diagnostic;
+        use crate::source::{FileId, Sources, Span};
+        let mut sources = Sources::default();
+        sources.add("wide.yaml".into(), format!("{}🦀x", "\t字".repeat(35_000)));
+        let at = sources.files[0].text.len() - 1;
+        let rule = fixture::RULES[0];
+        let diagnostics = [Diagnostic::new(rule, Span::new(FileId(0), at, at + 1), "wide").label("x").related(
+            Span::new(FileId(0), 3, 6),
+            None,
+            "far left on the same line",
+        )];
+        for width in [0, 7, 100, 65_535, usize::MAX] {
+            let mut out = Vec::new();
+            let report = fixture::report(&diagnostics, &sources);
+            super::render(&report, &Style { color: false, width }, &mut out).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.contains("[wide.yaml:1:70002]") && out.contains("╰── x"), "width {width}:\n{out}");
+        }
     }
 
     #[test]
