@@ -14,7 +14,10 @@ use serde_json::Value;
 const ODD_NAME: &str = "odd <&\"'>,:%.yaml";
 const BROKEN_NAME: &str = "line\nbreak\r.yaml";
 /// Said in a message, a label and a help, and written in the source.
-const NASTY: &str = "NUL\0 esc\u{1b}[2J\u{1b}[31m c1\u{9b}1m <&\"'> ]]> ::error file=x::y %0A 100% a,b:c \r\n2nd line 🦀 שלום مرحبا \u{202e}txet\u{202c} \u{fffe}";
+const NASTY: &str = concat!(
+    "NUL\0 esc\u{1b}[2J\u{1b}[31m c1\u{9b}1m <&\"'> ]]> ::error file=x::y %0A 100% a,b:c \r\n",
+    "2nd line 🦀 שלום مرحبا \u{202e}txet\u{202c} \u{fffe}"
+);
 
 struct World {
     sources: Sources,

@@ -2,9 +2,9 @@
 //!
 //! miette is only the renderer. [`Adapted`] presents one of our [`Diagnostic`]s as a
 //! `miette::Diagnostic`: the primary label shares its snippet with the related labels in the same
-//! file that are near it (within [`NEAR_LINES`] of it or of another label in the snippet); every
-//! other related label, far away or in another file, becomes a nested related diagnostic with a
-//! snippet of its own. Each snippet's text is an [`Excerpt`] of the file: only the lines to show,
+//! file that are near it (within [`NEAR_LINES`] lines of it or of another label in the snippet);
+//! every other related label, far away or in another file, becomes a nested related diagnostic
+//! with a snippet of its own. Each snippet's text is an [`Excerpt`] of the file: only the lines to show,
 //! long lines cut to fit the terminal, and the `file:line:col` of its header our own (columns in
 //! characters), as in every other format. When miette still cannot draw a finding, the finding is
 //! written as the plain format writes it, without a snippet: a finding is never lost.

@@ -86,7 +86,10 @@ mod tests {
         assert_eq!(
             lines[..5],
             [
-                "odd\u{240a}name\u{241b}[2J.yaml:1:1: error[MESH0001 yaml-syntax]: lone\u{240d}return \u{241b}[31mred\u{2400}",
+                concat!(
+                    "odd\u{240a}name\u{241b}[2J.yaml:1:1: error[MESH0001 yaml-syntax]: ",
+                    "lone\u{240d}return \u{241b}[31mred\u{2400}"
+                ),
                 "    second",
                 "    help: h\u{fffd}elp",
                 "    related: odd\u{240a}name\u{241b}[2J.yaml:1:4: x\u{240d}y",
