@@ -104,6 +104,48 @@ fn every_format_reports_the_same_place() {
     assert!(!human.contains('\u{1b}'), "no colour when not asked");
 }
 
+/// `kubectl get -o json | jq -c`: a 200 KB List on one line, its one finding near the end. The
+/// human format used to panic there (exit 101) inside miette, on a column past 65,535.
+#[test]
+fn one_line_json_far_past_column_65535_in_every_format() {
+    let service = |i| {
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Service","metadata":{{"name":"s{i}","namespace":"default"}},"spec":{{"ports":[{{"port":80,"name":"http"}}],"selector":{{"app":"a{i}"}}}}}}"#
+        )
+    };
+    let entry = r#"{"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"payments","namespace":"default"},"spec":{"hosts":["api.example.com"],"location":"MESH_INTERNET","resolution":"DNS","ports":[{"number":443,"name":"https","protocol":"TLS"}]}}"#;
+    let items: Vec<String> = (0..1500).map(service).chain([entry.to_string()]).collect();
+    let list = format!(r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#, items.join(","));
+    assert!(list.len() > 200_000 && !list.contains('\n'));
+    let column = list.find(r#""MESH_INTERNET""#).unwrap() + 1;
+    assert!(column > 65_535);
+    let lint = |format: &str| {
+        let out =
+            meshctl().args(["lint", "--no-config", "-f", format, "-"]).write_stdin(list.clone()).output().unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}: {}{stdout}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    };
+
+    let human = lint("human");
+    assert!(human.contains(&format!("[<stdin>:1:{column}]")), "{human}");
+    assert!(human.contains("\"MESH_INTERNET\" is not a valid location"), "{human}");
+    assert!(human.lines().all(|l| l.chars().count() <= 100), "{human}");
+    let plain = lint("plain");
+    assert!(plain.starts_with(&format!("<stdin>:1:{column}: error[MESH0105 invalid-enum-value]")), "{plain}");
+    let json: Value = serde_json::from_str(&lint("json")).unwrap();
+    assert_eq!(found(&json), [("MESH0105".to_string(), 1, column as u64)]);
+    let sarif: Value = serde_json::from_str(&lint("sarif")).unwrap();
+    let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!((&region["startLine"], region["startColumn"].as_u64()), (&Value::from(1), Some(column as u64)));
+    let github = lint("github");
+    assert_eq!(github.lines().count(), 2, "{github}");
+    assert!(github.starts_with(&format!("::error file=<stdin>,line=1,col={column},")), "{github}");
+    let junit = lint("junit");
+    roxmltree::Document::parse(&junit).unwrap();
+    assert!(junit.contains(&format!("MESH0105 invalid-enum-value at 1:{column}")), "{junit}");
+}
+
 #[test]
 fn exit_codes() {
     let path = "testdata/seed-fixed/manifests.yaml";
@@ -137,6 +179,16 @@ fn rules_and_explain() {
     let out = meshctl().args(["explain", "misindented-key"]).output().unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(s.contains("## Fix") && s.contains("MESH0102"));
+}
+
+/// SARIF gives each rule `RuleMeta::explain` as its help: the very text `meshctl explain` prints.
+#[test]
+fn sarif_rule_help_is_the_explain_text() {
+    for code in ["MESH0102", "MESH0202"] {
+        let out = meshctl().args(["explain", code]).output().unwrap();
+        let explain = meshctl::lint::rules::by_code(code).unwrap().explain();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), explain);
+    }
 }
 
 #[test]

@@ -25,3 +25,19 @@ pub struct RuleMeta {
     /// Markdown: what it finds, why it matters, an example, the fix.
     pub docs: &'static str,
 }
+
+impl RuleMeta {
+    /// The rule's whole documentation in Markdown, as `meshctl explain` prints it (tests/cli.rs
+    /// holds the two equal) and SARIF carries it as the rule's help: title, default severity,
+    /// Istio equivalent, summary, docs.
+    pub fn explain(&self) -> String {
+        let mut text = format!("# {} {}\n\nDefault severity: {}\n", self.code, self.name, self.severity);
+        if let Some(ist) = self.istio_code {
+            text.push_str(&format!(
+                "Istio equivalent: {ist} (honours `galley.istio.io/analyze-suppress: \"{ist}\"`)\n"
+            ));
+        }
+        text.push_str(&format!("\n{}\n\n{}", self.summary, self.docs));
+        text
+    }
+}

@@ -4,6 +4,9 @@
 //! Every renderer is a pure function of the [`Report`]: the caller sorts the findings and decides
 //! about colour; the renderers add no timestamps or other data that changes from run to run.
 
+mod excerpt;
+#[cfg(test)]
+mod extremes;
 mod github;
 pub mod graph;
 mod human;
@@ -14,6 +17,7 @@ mod sarif;
 
 use crate::lint::{Diagnostic, Label, RuleMeta, Severity};
 use crate::source::{Location, Sources};
+use std::borrow::Cow;
 use std::io;
 
 /// An output format of `meshctl lint --format`.
@@ -114,6 +118,44 @@ impl Report<'_> {
 
 fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+}
+
+/// `c` as the formats for people show it: a C0 control character (but tab) or DEL as its Unicode
+/// control picture (U+2400…), a C1 control or a bidirectional formatting character as U+FFFD.
+/// Text from the input then cannot break a line, move the cursor, colour the terminal or reorder
+/// what is read, and every character still takes one character's place.
+fn printable_char(c: char) -> char {
+    match c {
+        '\t' => c,
+        '\0'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}'),
+        '\u{7f}' => '\u{2421}',
+        '\u{80}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+        c => c,
+    }
+}
+
+/// `s` with every character as [`printable_char`] shows it.
+fn printable(s: &str) -> Cow<'_, str> {
+    if s.chars().all(|c| printable_char(c) == c) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().map(printable_char).collect())
+    }
+}
+
+/// A text of several lines made [`printable`] line by line: its line breaks (`\n`, `\r\n`) stay
+/// `\n`.
+fn printable_lines(s: &str) -> Cow<'_, str> {
+    if !s.contains('\r') && s.split('\n').all(|l| matches!(printable(l), Cow::Borrowed(_))) {
+        return Cow::Borrowed(s);
+    }
+    let lines: Vec<Cow<str>> = s.split('\n').map(|l| printable(l.strip_suffix('\r').unwrap_or(l))).collect();
+    Cow::Owned(lines.join("\n"))
 }
 
 /// The small fixed world every renderer's snapshot test renders: two files, three findings.
@@ -269,6 +311,16 @@ mod tests {
         assert_eq!(report.summary_line(), "1 error, 1 warning, 1 info in 2 files (2 resources)");
         let empty = Report { diagnostics: &[], summary: Summary { files: 1, resources: 0 }, ..report };
         assert_eq!(empty.summary_line(), "0 errors, 0 warnings, 0 infos in 1 file (0 resources)");
+    }
+
+    #[test]
+    fn printable_shows_control_characters() {
+        assert_eq!(printable("a\tb\nc"), "a\tb\u{240a}c");
+        assert_eq!(printable_lines("a\r\nb\rc\n\u{1b}\n"), "a\nb\u{240d}c\n\u{241b}\n");
+        assert!(matches!(printable_lines("a\n\tb\n"), Cow::Borrowed(_)));
+        assert!(matches!(printable("plain é ✓ 🦀 שלום"), Cow::Borrowed(_)));
+        assert_eq!(printable("\0\x1b[31m\r\x7f"), "\u{2400}\u{241b}[31m\u{240d}\u{2421}");
+        assert_eq!(printable("\u{9b}1m \u{202e}abc\u{2066}"), "\u{fffd}1m \u{fffd}abc\u{fffd}");
     }
 
     #[test]

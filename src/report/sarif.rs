@@ -13,7 +13,16 @@ use serde_sarif::sarif::{
 use std::io::{self, Write};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The `repository` of Cargo.toml; empty when it names none.
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// Each rule's `helpUri`: the README's Rules section in `repository`, which points to
+/// `meshctl explain CODE` (the rule's whole text is its `help`). SARIF wants an absolute URI there,
+/// and meshctl has no website: without a repository URL there is no honest one, and none is given.
+fn help_uri(repository: &str) -> Option<String> {
+    let repository = repository.trim_end_matches('/');
+    (!repository.is_empty()).then(|| format!("{repository}/blob/HEAD/README.md#rules"))
+}
 
 fn level(severity: Severity) -> ResultLevel {
     match severity {
@@ -29,18 +38,22 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn sarif(report: &Report) -> Sarif {
+    let help_uri = help_uri(INFORMATION_URI);
     let rules: Vec<ReportingDescriptor> = report
         .rules
         .iter()
         .map(|r| {
-            ReportingDescriptor::builder()
+            let explain = r.explain();
+            let mut rule = ReportingDescriptor::builder()
                 .id(r.code)
                 .name(r.name)
                 .short_description(MultiformatMessageString::builder().text(r.summary).build())
                 .full_description(MultiformatMessageString::builder().text(r.docs).markdown(r.docs).build())
-                .help(MultiformatMessageString::builder().text(r.docs).markdown(r.docs).build())
+                .help(MultiformatMessageString::builder().text(explain.as_str()).markdown(explain.as_str()).build())
                 .default_configuration(ReportingConfiguration::builder().level(json!(level(r.severity))).build())
-                .build()
+                .build();
+            rule.help_uri.clone_from(&help_uri);
+            rule
         })
         .collect();
     let results: Vec<SarifResult> = report
@@ -168,6 +181,27 @@ mod tests {
         assert_eq!(results[1].related_locations.as_ref().unwrap().len(), 2);
         let levels: Vec<_> = results.iter().map(|r| r.level.unwrap().to_string()).collect();
         assert_eq!(levels, ["note", "error", "warning"]);
+    }
+
+    #[test]
+    fn each_rule_has_its_explain_text_as_help() {
+        let sarif: serde_sarif::sarif::Sarif = serde_json::from_str(&rendered()).unwrap();
+        let rules = sarif.runs[0].tool.driver.rules.as_ref().unwrap();
+        for (rule, meta) in rules.iter().zip(fixture::RULES) {
+            let help = rule.help.as_ref().unwrap();
+            assert_eq!(help.text, meta.explain());
+            assert_eq!(help.markdown.as_deref(), Some(meta.explain().as_str()));
+            assert_eq!(rule.help_uri, super::help_uri(super::INFORMATION_URI));
+        }
+    }
+
+    #[test]
+    fn the_help_uri_is_the_readme_in_the_repository_when_there_is_one() {
+        assert_eq!(
+            super::help_uri("https://example.invalid/meshctl/").as_deref(),
+            Some("https://example.invalid/meshctl/blob/HEAD/README.md#rules")
+        );
+        assert_eq!(super::help_uri(""), None);
     }
 
     #[test]

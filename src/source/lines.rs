@@ -24,10 +24,7 @@ impl LineIndex {
     /// do not show it.
     pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = offset.min(text.len());
-        let line = match self.starts.binary_search(&(offset as u32)) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
+        let line = self.line(offset) as usize - 1;
         let mut start = self.starts[line] as usize;
         if line == 0 && text.starts_with('\u{feff}') {
             start = '\u{feff}'.len_utf8();
@@ -45,6 +42,12 @@ impl LineIndex {
             text[start..end].chars().count()
         };
         (line as u32 + 1, col as u32 + 1)
+    }
+
+    /// The 1-based line of a byte offset; an offset past the end is on the last line.
+    pub fn line(&self, offset: usize) -> u32 {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        self.starts.partition_point(|&s| s <= offset) as u32
     }
 
     /// Byte offset where 1-based `line` starts.
