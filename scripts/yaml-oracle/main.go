@@ -12,7 +12,8 @@
 // YAMLToJSON here since the target, runtime.RawExtension, unmarshals JSON itself), drops documents
 // that are empty or null, and decodes the rest with k8s.io/apimachinery/pkg/util/json (as
 // unstructured.UnstructuredJSONScheme does) before anything is sent. The value printed is that
-// decoded object marshalled again, so numbers are printed as Kubernetes prints them.
+// decoded object marshalled again (keys sorted, as Go does), so numbers are printed as Kubernetes
+// prints them; the line is written with encoding/json's Encoder, without HTML escapes.
 //
 // Usage: yaml-oracle [FILE]   (standard input when FILE is missing or "-")
 package main
@@ -44,13 +45,13 @@ func main() {
 	}
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
+	// No HTML escapes: a reader of this output meets only JSON's own (and \u2028, \u2029).
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
 	emit := func(v map[string]interface{}) {
-		line, err := json.Marshal(v)
-		if err != nil {
-			line, _ = json.Marshal(map[string]string{"error": err.Error()})
+		if err := enc.Encode(v); err != nil {
+			enc.Encode(map[string]string{"error": err.Error()})
 		}
-		out.Write(line)
-		out.WriteByte('\n')
 	}
 
 	jsonStream := utilyaml.IsJSONBuffer(data[:min(len(data), sniffBytes)])
