@@ -196,14 +196,14 @@ struct Tally {
 
 #[test]
 fn meshctl_reads_yaml_as_kubectl_does() {
-    let Some(oracle) = oracle::find() else {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(oracle) = oracle::find(root) else {
         if std::env::var("MESHCTL_REQUIRE_ORACLES").is_ok_and(|v| v == "1") {
             panic!("MESHCTL_REQUIRE_ORACLES=1 but kubectl's YAML reader is not built (scripts/yaml-oracle.sh build)");
         }
         eprintln!("note: skipped: kubectl's YAML reader is not built (scripts/yaml-oracle.sh build)");
         return;
     };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let read = |paths: Vec<PathBuf>| -> Vec<(String, Vec<u8>)> {
         paths
             .into_iter()

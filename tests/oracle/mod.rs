@@ -29,13 +29,13 @@ pub enum Verdict {
     Disagree(String),
 }
 
-/// The oracle binary: `MESHCTL_YAML_ORACLE`, or where `scripts/yaml-oracle.sh path` says the cached
-/// build is. `None` when neither exists.
-pub fn find() -> Option<PathBuf> {
+/// The oracle binary: `MESHCTL_YAML_ORACLE`, or where `scripts/yaml-oracle.sh path` (in the
+/// checkout at `root`) says the cached build is. `None` when neither exists.
+pub fn find(root: &Path) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("MESHCTL_YAML_ORACLE") {
         return Some(PathBuf::from(p)).filter(|p| p.is_file());
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/yaml-oracle.sh");
+    let script = root.join("scripts/yaml-oracle.sh");
     let out = Command::new("bash").arg(script).arg("path").stderr(Stdio::null()).output().ok()?;
     let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
     (out.status.success() && path.is_file()).then_some(path)
