@@ -55,12 +55,14 @@ pub struct SourceFile {
     pub lines: LineIndex,
     /// Byte offset of the first invalid UTF-8 sequence, which `text` holds as U+FFFD.
     pub invalid_utf8: Option<usize>,
+    /// Byte offsets in `text` of every U+FFFD that stands for invalid UTF-8, in order.
+    pub replacements: Vec<u32>,
 }
 
 impl SourceFile {
     pub fn new(id: FileId, name: String, text: String) -> SourceFile {
         let lines = LineIndex::new(&text);
-        SourceFile { id, name, text, lines, invalid_utf8: None }
+        SourceFile { id, name, text, lines, invalid_utf8: None, replacements: Vec::new() }
     }
 
     pub fn slice(&self, span: Span) -> &str {
@@ -91,15 +93,25 @@ impl Sources {
         id
     }
 
-    /// Add a file from raw bytes; invalid UTF-8 is replaced and its first offset remembered.
+    /// Add a file from raw bytes; invalid UTF-8 is replaced and where is remembered.
     pub fn add_bytes(&mut self, name: String, bytes: Vec<u8>) -> FileId {
         match String::from_utf8(bytes) {
             Ok(text) => self.add(name, text),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let mut text = String::with_capacity(e.as_bytes().len());
+                let mut replacements = Vec::new();
+                for chunk in e.as_bytes().utf8_chunks() {
+                    text.push_str(chunk.valid());
+                    if !chunk.invalid().is_empty() {
+                        replacements.push(text.len() as u32);
+                        text.push('\u{fffd}');
+                    }
+                }
                 let id = self.add(name, text);
-                self.files[id.0 as usize].invalid_utf8 = Some(at);
+                let f = &mut self.files[id.0 as usize];
+                f.invalid_utf8 = Some(at);
+                f.replacements = replacements;
                 id
             }
         }

@@ -140,8 +140,6 @@ pub enum Ambiguity {
     Underscore,
     /// `1.10` is the number 1.1; a version string loses its trailing zero.
     TrailingZero,
-    /// `.inf`, `.nan`: no JSON value; kept as a string.
-    NotANumber,
     /// `~`, `Null`, `NULL`: null, not text.
     Null,
 }
@@ -235,13 +233,42 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
     use rayon::prelude::*;
     let text = file.text.as_str();
     let chunks = split_documents(text);
-    let parse = |&(start, end): &(usize, usize)| -> Vec<Document> {
-        let chunk = &text[start..end];
-        if is_blank(chunk) {
-            return Vec::new();
-        }
+    let parse = |c: &Chunk| -> Vec<Document> {
+        let chunk = &text[c.start..c.end];
         // A chunk with only directives or markers has nothing to lint.
-        parse_chunk(file.id, chunk, start).into_iter().filter(|d| d.value.is_some() || !d.problems.is_empty()).collect()
+        let mut docs: Vec<Document> = if is_blank(chunk) {
+            Vec::new()
+        } else {
+            parse_chunk(file.id, chunk, c.start)
+                .into_iter()
+                .filter(|d| d.value.is_some() || !d.problems.is_empty())
+                .collect()
+        };
+        let end = c.bad_separator.map_or(c.end, |(_, e)| e);
+        let mut refuse = |problem: ParseProblem| match docs.first_mut() {
+            Some(d) => d.problems.push(problem),
+            None => docs.push(refused(file.id, Span::new(file.id, c.start, end), problem)),
+        };
+        if let Some((s, e)) = c.bad_separator {
+            refuse(ParseProblem {
+                kind: ProblemKind::Syntax,
+                span: Span::new(file.id, s, e),
+                message: format!(
+                    "`{}`: after `---` kubectl allows only a comment, and refuses the document before it (\"invalid Yaml document separator\")",
+                    &text[s..e]
+                ),
+                help: Some("put what follows `---` on a line of its own".into()),
+            });
+        }
+        if let Some(at) = file.replacements.iter().map(|r| *r as usize).find(|r| (c.start..end).contains(r)) {
+            refuse(ParseProblem {
+                kind: ProblemKind::InvalidUtf8,
+                span: Span::new(file.id, at, at + '\u{fffd}'.len_utf8()),
+                message: "this document is not valid UTF-8: kubectl refuses it".into(),
+                help: Some("save the file as UTF-8; meshctl read the invalid bytes as U+FFFD".into()),
+            });
+        }
+        docs
     };
     // The documents of a large file are parsed in parallel; small files are not worth the threads.
     let mut docs: Vec<Document> = if text.len() > PARALLEL_FILE_BYTES {
@@ -256,27 +283,72 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
     docs
 }
 
+/// A document that kubectl refuses and meshctl has nothing of.
+fn refused(file: FileId, range: Span, problem: ParseProblem) -> Document {
+    Document {
+        file,
+        index: 0,
+        range,
+        value: None,
+        spans: SpanIndex { file, ..SpanIndex::default() },
+        ambiguous: Vec::new(),
+        duplicates: Vec::new(),
+        problems: vec![problem],
+    }
+}
+
 /// Files larger than this have their documents parsed in parallel.
 const PARALLEL_FILE_BYTES: usize = 512 * 1024;
 
-/// Byte ranges of the `---`-separated chunks. A `---` line starts the chunk it opens.
-fn split_documents(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut pos = start;
-    for line in text[start..].split_inclusive('\n') {
-        if pos != start && is_separator(line) {
-            out.push((start, pos));
-            start = pos;
-        }
-        pos += line.len();
-    }
-    out.push((start, text.len()));
-    out
+/// One document's bytes as kubectl's reader cuts the file.
+struct Chunk {
+    start: usize,
+    end: usize,
+    /// The `---` line that ended this chunk with more than a comment after it: kubectl refuses
+    /// the chunk.
+    bad_separator: Option<(usize, usize)>,
 }
 
-fn is_separator(line: &str) -> bool {
-    line.strip_prefix("---").is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+/// Cut a file as kubectl's document reader (k8s.io/apimachinery's YAMLReader) does: a line that
+/// starts with `---` ends the document before it, and only a comment may follow on that line. The
+/// `---` line opens the next chunk when YAML reads it as a document marker too (`---` then white
+/// space), so that documents start where they are written; otherwise (`---#x`) it is left out.
+fn split_documents(text: &str) -> Vec<Chunk> {
+    let mut out = Vec::new();
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut start = bom;
+    // Whether kubectl's buffer is empty: it holds every line since the last separator, but not
+    // the separator itself.
+    let mut empty = true;
+    let mut pos = bom;
+    for line in text[bom..].split_inclusive('\n') {
+        let at = pos;
+        pos += line.len();
+        // kubectl sees a byte order mark as the start of the first line, which is then no separator.
+        let rest = line.strip_prefix("---").filter(|_| bom == 0 || at != bom);
+        let Some(rest) = rest else {
+            empty = false;
+            continue;
+        };
+        // Go's strings.TrimSpace: Unicode white space, as Rust's trim.
+        let after = rest.trim();
+        if !after.is_empty() && !after.starts_with('#') {
+            let end = at + line.trim_end_matches(['\n', '\r']).len();
+            out.push(Chunk { start, end: at, bad_separator: Some((at, end)) });
+            start = pos;
+            empty = true;
+            continue;
+        }
+        if !empty {
+            out.push(Chunk { start, end: at, bad_separator: None });
+        }
+        empty = true;
+        start = if rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']) { at } else { pos };
+    }
+    if !empty {
+        out.push(Chunk { start, end: text.len(), bad_separator: None });
+    }
+    out
 }
 
 fn is_blank(chunk: &str) -> bool {
@@ -320,7 +392,17 @@ enum Frame {
         node: u32,
         map: Map<String, Value>,
         pending_key: Option<(String, Span)>,
-        merges: Vec<(Value, u32)>,
+        /// The pending key is a merge key: a plain `<<`.
+        merge: bool,
+        /// Indices of the entries that a merge key set, which a later key replaces silently.
+        merged: Vec<usize>,
+        /// `{...}` rather than `key: value` lines.
+        flow: bool,
+        /// A single-pair mapping inside a flow sequence (`[a: b]`).
+        pair: bool,
+        /// A pair whose key ended with a glued `:` (`[001:db8::]`): it is that key as a scalar,
+        /// as for Kubernetes.
+        glued_pair: bool,
         anchor: usize,
         start: usize,
         kids: usize,
@@ -328,6 +410,8 @@ enum Frame {
     Seq {
         node: u32,
         items: Vec<Value>,
+        /// `[...]` rather than `- ` items.
+        flow: bool,
         anchor: usize,
         start: usize,
         kids: usize,
@@ -336,7 +420,13 @@ enum Frame {
 
 struct Builder<'a> {
     file: FileId,
+    /// Chunk bytes where a glued `:` has a stand-in ([`COLON_STAND_IN`]).
+    colons: &'a [usize],
     offsets: Offsets<'a>,
+    /// Open flow collections.
+    flow: usize,
+    /// Whether the chunk has a tab anywhere, for the checks that look for one.
+    has_tab: bool,
     nodes: Vec<SpanNode>,
     /// The children of finished containers, each a contiguous range.
     children: Vec<u32>,
@@ -348,6 +438,8 @@ struct Builder<'a> {
     sizes: Vec<u32>,
     expanded: usize,
     own: usize,
+    /// The value being attached comes from an alias.
+    aliased: bool,
     ambiguous: Vec<AmbiguousScalar>,
     duplicates: Vec<DuplicateKey>,
     problems: Vec<ParseProblem>,
@@ -357,8 +449,42 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    fn new(file: FileId, chunk: &'a str, base: usize, colons: &'a [usize]) -> Self {
+        Builder {
+            file,
+            colons,
+            offsets: Offsets::new(chunk, base),
+            flow: 0,
+            has_tab: chunk.contains('\t'),
+            nodes: Vec::new(),
+            children: Vec::new(),
+            child_stack: Vec::new(),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            sizes: Vec::new(),
+            expanded: 0,
+            own: 0,
+            aliased: false,
+            ambiguous: Vec::new(),
+            duplicates: Vec::new(),
+            problems: Vec::new(),
+            root: None,
+            too_deep: false,
+            skip_depth: 0,
+        }
+    }
+
     fn span(&self, s: &YSpan) -> Span {
         Span::new(self.file, self.offsets.byte(s.start.index()), self.offsets.byte(s.end.index()))
+    }
+
+    /// The chunk's bytes, indexed by file offset less the chunk's base.
+    fn local(&self, offset: usize) -> usize {
+        offset - self.offsets.base
+    }
+
+    fn problem(&mut self, kind: ProblemKind, span: Span, message: String, help: Option<&str>) {
+        self.problems.push(ParseProblem { kind, span, message, help: help.map(str::to_string) });
     }
 
     /// The JSON pointer of the value being built: each enclosing mapping contributes the key whose
@@ -407,6 +533,56 @@ impl<'a> Builder<'a> {
         matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }))
     }
 
+    /// A node of a block collection that starts at `at`: a tab between it and the `-` of its
+    /// item, or the `?` or `:` of an explicit key or value, is an error for Kubernetes' YAML reader
+    /// (after these it skips only spaces), though YAML 1.2 allows it.
+    fn tab_after_indicator(&mut self, at: usize) {
+        let block_seq = match self.stack.last() {
+            _ if !self.has_tab => return,
+            Some(Frame::Seq { flow: false, .. }) => true,
+            Some(Frame::Map { flow: false, pair: false, .. }) => false,
+            _ => return,
+        };
+        let bytes = self.offsets.chunk.as_bytes();
+        let mut i = self.local(at).min(bytes.len());
+        let mut tab = None;
+        while i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
+            i -= 1;
+            match bytes[i] {
+                b'\t' => tab = Some(i),
+                b'\n' => tab = None,
+                _ => {}
+            }
+        }
+        let (Some(t), Some(&c)) = (tab, i.checked_sub(1).and_then(|i| bytes.get(i))) else { return };
+        let line_start = bytes[..i - 1].iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
+        let first_on_line = bytes[line_start..i - 1].iter().all(|b| *b == b' ');
+        let refused = match c {
+            b'-' => block_seq,
+            b'?' | b':' => !block_seq && first_on_line,
+            _ => false,
+        };
+        if refused {
+            let t = self.offsets.base + t;
+            self.problem(
+                ProblemKind::Tab,
+                Span::new(self.file, t, t + 1),
+                format!("a tab after `{}`: Kubernetes' YAML reader refuses it (\"found character that cannot start any token\")", c as char),
+                Some("put a space there"),
+            );
+        }
+    }
+
+    /// Does a `:` that Kubernetes reads as part of a plain scalar follow the one that ends at
+    /// `end`? In a flow collection YAML 1.2 ends a plain scalar before a `:` that a flow indicator
+    /// follows (`[a:]` is `[{a: null}]`), but go-yaml's YAML 1.1 scanner reads on (`["a:"]`), so
+    /// `[2001:db8::]` is an address for Kubernetes.
+    fn glued_colon(&self, end: usize) -> bool {
+        let bytes = self.offsets.chunk.as_bytes();
+        let i = self.local(end);
+        bytes.get(i) == Some(&b':') && matches!(bytes.get(i + 1), Some(b',' | b']' | b'}'))
+    }
+
     fn attach(&mut self, value: Value, node: u32, anchor: usize) {
         if anchor != 0 {
             self.anchors.insert(anchor, (value.clone(), node, self.sizes[node as usize] as usize));
@@ -421,12 +597,19 @@ impl<'a> Builder<'a> {
                 self.child_stack.push(node);
                 return;
             }
-            Some(Frame::Map { pending_key, merges, map, kids, .. }) => {
+            Some(Frame::Map { glued_pair: true, .. }) => {
+                // The empty value of `[key:]`: the pair is the scalar `key:`, and its key stays
+                // pending for the pair's end.
+                return;
+            }
+            Some(Frame::Map { pending_key, merge, .. }) if *merge => {
+                *merge = false;
+                let (_, kspan) = pending_key.take().expect("a value in a mapping follows its key");
+                self.merge(value, node, kspan);
+                return;
+            }
+            Some(Frame::Map { pending_key, map, merged, kids, .. }) => {
                 let (key, kspan) = pending_key.take().expect("a value in a mapping follows its key");
-                if key == "<<" {
-                    merges.push((value, node));
-                    return;
-                }
                 match map.entry(key) {
                     serde_json::map::Entry::Vacant(slot) => {
                         slot.insert(value);
@@ -437,6 +620,12 @@ impl<'a> Builder<'a> {
                         let key = slot.key().clone();
                         slot.insert(value);
                         let idx = map.keys().position(|k| *k == key).expect("the key is in the map");
+                        if let Some(m) = merged.iter().position(|m| *m == idx) {
+                            // A key after a merge replaces what the merge set: that is what merges are for.
+                            merged.swap_remove(m);
+                            self.child_stack[*kids + idx] = node;
+                            return;
+                        }
                         (key, kspan, *kids + idx)
                     }
                 }
@@ -452,29 +641,63 @@ impl<'a> Builder<'a> {
     }
 
     fn scalar(&mut self, text: &str, style: ScalarStyle, anchor: usize, tag: Option<&saphyr_parser::Tag>, ys: &YSpan) {
-        let span = self.span(ys);
+        let mut span = self.span(ys);
         if self.skip_depth > 0 {
             return;
         }
+        self.tab_after_indicator(span.start as usize);
         let plain = style == ScalarStyle::Plain;
-        let forced_str =
-            tag.is_some_and(|t| t.suffix == "str" && (t.handle == "!!" || t.handle == "tag:yaml.org,2002:"));
-        let (value, amb) =
-            if !plain || forced_str { (Value::String(text.to_string()), None) } else { resolve_plain(text) };
+        let in_flow = plain && self.flow > 0 && !text.is_empty();
+        if in_flow && (text.starts_with(':') || text.chars().skip(1).any(|c| c == '?')) {
+            let message = format!(
+                "`{text}`: inside [ ] or {{ }}, Kubernetes' YAML 1.1 reader takes {} as an indicator and refuses the document",
+                if text.starts_with(':') { "a `:` at the start of a value" } else { "a `?` in a value" }
+            );
+            self.problem(ProblemKind::Syntax, span, message, Some("quote the value"));
+        }
+        let glued = in_flow && self.glued_colon(span.end as usize);
+        let stand_in = in_flow && !self.colons.is_empty() && self.colons.contains(&(self.local(span.end as usize) - 1));
+        let owned;
+        let text = if glued {
+            owned = format!("{text}:");
+            span.end += 1;
+            owned.as_str()
+        } else if stand_in {
+            owned = format!("{}:", &text[..text.len() - COLON_STAND_IN.len()]);
+            owned.as_str()
+        } else {
+            text
+        };
+        if style == ScalarStyle::DoubleQuoted && text.contains('/') {
+            self.slash_escape(span);
+        }
+        let (scalar, amb) = match tag {
+            None if plain => resolve(text),
+            None => (Scalar::Str, None),
+            Some(t) => match tagged(t, text) {
+                Ok(s) => (s, None),
+                Err(why) => {
+                    self.problem(ProblemKind::Syntax, span, why, None);
+                    (Scalar::Str, None)
+                }
+            },
+        };
         self.own += 1;
         if self.expecting_key() {
-            let key = match value {
-                Value::String(s) => s,
-                Value::Null if plain && text.is_empty() => String::new(),
-                other => other.to_string(),
-            };
+            let key = scalar.key(text).unwrap_or_else(|why| {
+                let message = format!("the key `{text}` is {why}, which Kubernetes refuses (JSON keys are strings)");
+                self.problem(ProblemKind::Syntax, span, message, Some("quote the key"));
+                text.to_string()
+            });
             if let Some(kind) = amb {
                 let mut p = self.pointer();
                 p.push('/');
                 p.push_str(&escape_segment(&key));
                 self.ambiguous.push(AmbiguousScalar { pointer: p, span, text: text.to_string(), kind, is_key: true });
             }
-            if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
+            if let Some(Frame::Map { pending_key, merge, pair, glued_pair, .. }) = self.stack.last_mut() {
+                *merge = plain && tag.is_none() && key == "<<";
+                *glued_pair = glued && *pair;
                 *pending_key = Some((key, span));
             }
             return;
@@ -483,8 +706,40 @@ impl<'a> Builder<'a> {
             let p = self.pointer();
             self.ambiguous.push(AmbiguousScalar { pointer: p, span, text: text.to_string(), kind, is_key: false });
         }
+        let value = scalar.value(text).unwrap_or_else(|| {
+            let message = format!(
+                "`{text}` is a float that JSON cannot hold (infinity or not a number): Kubernetes refuses the document"
+            );
+            self.problem(ProblemKind::Syntax, span, message, Some("quote it if it is text"));
+            Value::String(text.to_string())
+        });
         let node = self.new_node(span, (0, 0), 1);
         self.attach(value, node, anchor);
+    }
+
+    /// `\/` in a double-quoted scalar: a YAML 1.2 escape that Kubernetes' YAML 1.1 reader does
+    /// not know ("found unknown escape character").
+    fn slash_escape(&mut self, span: Span) {
+        let (s, e) = (self.local(span.start as usize), self.local(span.end as usize));
+        let raw = &self.offsets.chunk.as_bytes()[s..e.min(self.offsets.chunk.len())];
+        let mut i = 0;
+        while i + 1 < raw.len() {
+            if raw[i] == b'\\' {
+                if raw[i + 1] == b'/' {
+                    let at = span.start as usize + i;
+                    self.problem(
+                        ProblemKind::Syntax,
+                        Span::new(self.file, at, at + 2),
+                        "`\\/` is not an escape in YAML 1.1: Kubernetes refuses the document (\"found unknown escape character\")".into(),
+                        Some("write `/` without the backslash"),
+                    );
+                    return;
+                }
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
     }
 
     fn start(&mut self, is_map: bool, anchor: usize, ys: &YSpan) {
@@ -493,6 +748,7 @@ impl<'a> Builder<'a> {
             self.skip_depth += 1;
             return;
         }
+        self.tab_after_indicator(start);
         if self.expecting_key() {
             // A mapping or sequence used as a key: JSON has no such thing.
             let span = self.span(ys);
@@ -522,12 +778,31 @@ impl<'a> Builder<'a> {
             return;
         }
         self.own += 1;
+        // A flow collection's event spans its bracket; a block one's, and a flow pair's, is empty.
+        let bracket = self.offsets.chunk.as_bytes().get(self.local(start)).copied();
+        let flow = !ys.is_empty() && matches!(bracket, Some(b'[' | b'{'));
+        let pair = is_map && ys.is_empty() && matches!(self.stack.last(), Some(Frame::Seq { flow: true, .. }));
+        if flow {
+            self.flow += 1;
+        }
         let node = self.new_node(Span::new(self.file, start, start), (0, 0), 1);
         let kids = self.child_stack.len();
         self.stack.push(if is_map {
-            Frame::Map { node, map: Map::new(), pending_key: None, merges: Vec::new(), anchor, start, kids }
+            Frame::Map {
+                node,
+                map: Map::new(),
+                pending_key: None,
+                merge: false,
+                merged: Vec::new(),
+                flow,
+                pair,
+                glued_pair: false,
+                anchor,
+                start,
+                kids,
+            }
         } else {
-            Frame::Seq { node, items: Vec::new(), anchor, start, kids }
+            Frame::Seq { node, items: Vec::new(), flow, anchor, start, kids }
         });
     }
 
@@ -548,13 +823,20 @@ impl<'a> Builder<'a> {
         let end = self.offsets.byte(ys.end.index());
         let Some(frame) = self.stack.pop() else { return };
         match frame {
-            Frame::Seq { node, mut items, anchor, start, kids } => {
+            Frame::Seq { node, mut items, flow, anchor, start, kids } => {
+                self.flow -= usize::from(flow);
                 self.finish_node(node, start, end, kids);
                 // Every document stays in memory for the whole run: no spare capacity.
                 items.shrink_to_fit();
                 self.attach(Value::Array(items), node, anchor);
             }
-            Frame::Map { node, mut map, merges, anchor, start, pending_key, kids } => {
+            Frame::Map { node, glued_pair: true, pending_key: Some((key, kspan)), anchor, .. } => {
+                // `[001:db8::]`: the key (its text ends with the `:`) is the item.
+                self.nodes[node as usize].value = (kspan.start, kspan.end);
+                self.attach(Value::String(key), node, anchor);
+            }
+            Frame::Map { node, mut map, flow, anchor, start, pending_key, kids, .. } => {
+                self.flow -= usize::from(flow);
                 if let Some((k, ks)) = pending_key {
                     // A key without a value (`key:` then end): YAML null.
                     map.insert(k, Value::Null);
@@ -568,9 +850,6 @@ impl<'a> Builder<'a> {
                     self.sizes.push(1);
                     self.child_stack.push(n);
                 }
-                for (merged, mnode) in merges {
-                    self.merge_into(&mut map, merged, mnode);
-                }
                 self.finish_node(node, start, end, kids);
                 // A map grows its entries to its hash table's capacity (7 for 4 keys, of about
                 // 100 bytes each); collected again, it holds exactly its entries.
@@ -580,32 +859,78 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Merge the mapping (or list of mappings) `merged`, whose node is `mnode`, into the mapping
-    /// being finished (its children are the top of `child_stack`).
-    fn merge_into(&mut self, map: &mut Map<String, Value>, merged: Value, mnode: u32) {
+    /// A merge key's value `merged` (node `mnode`, key at `kspan`), in the mapping being built.
+    /// As go-yaml v2 does, the merge sets every key of the merged mapping (or of each mapping of
+    /// a list, the first one winning) over the keys written before it; keys written after it
+    /// replace what it set. A list given through an alias is refused, as Kubernetes refuses it.
+    fn merge(&mut self, merged: Value, mnode: u32, kspan: Span) {
+        let ok = match &merged {
+            Value::Object(_) => true,
+            Value::Array(items) => !self.aliased && items.iter().all(Value::is_object),
+            _ => false,
+        };
+        if !ok {
+            let (start, end) = self.nodes[mnode as usize].value;
+            self.problem(
+                ProblemKind::Syntax,
+                Span { file: self.file, start, end },
+                "a merge key `<<` needs a mapping, an alias of one, or a list of them".into(),
+                None,
+            );
+            return;
+        }
+        let Some(Frame::Map { map, merged: set, kids, .. }) = self.stack.last_mut() else {
+            unreachable!("a merge key is in a mapping")
+        };
+        let (mut map, mut set, kids) = (std::mem::take(map), std::mem::take(set), *kids);
         match merged {
-            Value::Object(m) => {
-                for ((k, v), child) in m.into_iter().zip(self.kids_of(mnode)) {
-                    if !map.contains_key(&k) {
-                        map.insert(k, v);
-                        self.child_stack.push(self.children[child]);
+            Value::Object(m) => self.merge_map(&mut map, &mut set, kids, m, mnode, kspan),
+            Value::Array(items) => {
+                let nodes: Vec<u32> = self.kids_of(mnode).map(|c| self.children[c]).collect();
+                for (item, node) in items.into_iter().zip(nodes).rev() {
+                    if let Value::Object(m) = item {
+                        self.merge_map(&mut map, &mut set, kids, m, node, kspan);
                     }
                 }
             }
-            Value::Array(items) => {
-                for (item, child) in items.into_iter().zip(self.kids_of(mnode)) {
-                    self.merge_into(map, item, self.children[child]);
+            _ => unreachable!("checked above"),
+        }
+        if let Some(Frame::Map { map: m, merged: s, .. }) = self.stack.last_mut() {
+            *m = map;
+            *s = set;
+        }
+    }
+
+    fn merge_map(
+        &mut self,
+        map: &mut Map<String, Value>,
+        set: &mut Vec<usize>,
+        kids: usize,
+        from: Map<String, Value>,
+        mnode: u32,
+        kspan: Span,
+    ) {
+        let nodes: Vec<u32> = self.kids_of(mnode).map(|c| self.children[c]).collect();
+        for ((k, v), child) in from.into_iter().zip(nodes) {
+            match map.keys().position(|have| *have == k) {
+                Some(i) => {
+                    let old = std::mem::replace(&mut self.child_stack[kids + i], child);
+                    if !set.contains(&i) {
+                        // A key written before the merge: Kubernetes drops it.
+                        let first = self.key_span(old).unwrap_or(kspan);
+                        let mut p = self.pointer();
+                        p.push('/');
+                        p.push_str(&escape_segment(&k));
+                        self.duplicates.push(DuplicateKey { pointer: p, key: k.clone(), span: kspan, first });
+                        set.push(i);
+                    }
+                    map.insert(k, v);
                 }
-            }
-            _ => {
-                let (start, end) = self.nodes[mnode as usize].value;
-                let span = Span { file: self.file, start, end };
-                self.problems.push(ParseProblem {
-                    kind: ProblemKind::Syntax,
-                    span,
-                    message: "a merge key `<<` needs a mapping or a list of mappings".into(),
-                    help: None,
-                });
+                None => {
+                    set.push(map.len());
+                    map.insert(k, v);
+                    self.child_stack.push(child);
+                }
             }
         }
     }
@@ -628,6 +953,7 @@ impl<'a> Builder<'a> {
             return;
         }
         let span = self.span(ys);
+        self.tab_after_indicator(span.start as usize);
         let is_key = self.expecting_key();
         let Some((value, anode, size)) = self.anchors.get(&id).cloned() else {
             self.problems.push(ParseProblem {
@@ -662,7 +988,26 @@ impl<'a> Builder<'a> {
         if is_key {
             let key = match &value {
                 Value::String(s) => s.clone(),
-                other => other.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                Value::Null => {
+                    self.problem(
+                        ProblemKind::Syntax,
+                        span,
+                        "this key is null, which Kubernetes refuses (JSON keys are strings)".into(),
+                        None,
+                    );
+                    String::new()
+                }
+                Value::Array(_) | Value::Object(_) => {
+                    self.problem(
+                        ProblemKind::ComplexKey,
+                        span,
+                        "a mapping key must be a plain value, not a mapping or a list".into(),
+                        Some("Kubernetes manifests are JSON objects: every key is a string"),
+                    );
+                    format!("<complex key at byte {}>", span.start)
+                }
             };
             if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
                 *pending_key = Some((key, span));
@@ -670,47 +1015,67 @@ impl<'a> Builder<'a> {
             return;
         }
         let node = self.new_node(span, children, size as u32);
+        self.aliased = true;
         self.attach(value, node, 0);
+        self.aliased = false;
     }
 }
 
-/// Parse one `---` chunk; it may hold several documents when `...` ends one.
+/// How many times a chunk is parsed again after a mistake of saphyr's (YAML 1.2) that
+/// Kubernetes' reader (YAML 1.1) does not make: a tab after `key:`, which saphyr refuses, and a
+/// `:` glued to a value before a flow indicator (`{a: b:}`), which Kubernetes reads as part of the
+/// value. Past that the chunk's error is reported as it is.
+const RETRIES: usize = 256;
+
+/// What to change in a chunk before parsing it again.
+enum Retry {
+    /// The tab at this byte is a separator: read it as a space.
+    Tab(usize),
+    /// The `:` at this byte ends a plain scalar in a flow collection.
+    Colon(usize),
+}
+
+/// Stands in for a glued `:` (see [`Retry::Colon`]) while saphyr reads the chunk: a character a
+/// plain scalar may hold anywhere. The scalar that ends with it gets its `:` back.
+const COLON_STAND_IN: &str = "x";
+
+/// Parse one `---` chunk. Like Kubernetes (go-yaml reads one document per chunk), only its first
+/// document is read: whatever follows a `...` in the same chunk is ignored.
 fn parse_chunk(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
+    let mut text = std::borrow::Cow::Borrowed(chunk);
+    let mut colons = Vec::new();
+    for _ in 0..RETRIES {
+        match parse_text(file, &text, base, &colons) {
+            Err(Retry::Tab(at)) => text.to_mut().replace_range(at..at + 1, " "),
+            Err(Retry::Colon(at)) => {
+                text.to_mut().replace_range(at..at + 1, COLON_STAND_IN);
+                colons.push(at);
+            }
+            Ok(docs) => return docs,
+        }
+    }
+    parse_text(file, &text, base, &colons).unwrap_or_default()
+}
+
+/// The document of `chunk` (where the glued `:` at each byte of `colons` has a stand-in), or what
+/// to change for Kubernetes' reading when saphyr stops at one of its mistakes.
+fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Result<Vec<Document>, Retry> {
     let mut parser = Parser::new_from_str(chunk);
-    let mut docs = Vec::new();
     let mut b: Option<Builder> = None;
     let mut doc_start = base;
-    let new_builder = || Builder {
-        file,
-        offsets: Offsets::new(chunk, base),
-        nodes: Vec::new(),
-        children: Vec::new(),
-        child_stack: Vec::new(),
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        sizes: Vec::new(),
-        expanded: 0,
-        own: 0,
-        ambiguous: Vec::new(),
-        duplicates: Vec::new(),
-        problems: Vec::new(),
-        root: None,
-        too_deep: false,
-        skip_depth: 0,
-    };
     loop {
         match parser.next_event() {
-            None => break,
+            None => return Ok(Vec::new()),
             Some(Ok((ev, ys))) => match ev {
                 Event::DocumentStart(_) => {
-                    let nb = new_builder();
+                    let nb = Builder::new(file, chunk, base, colons);
                     doc_start = nb.offsets.byte(ys.start.index());
                     b = Some(nb);
                 }
                 Event::DocumentEnd => {
                     if let Some(done) = b.take() {
                         let end = done.offsets.byte(ys.end.index()).max(doc_start);
-                        docs.push(finish(done, doc_start, end));
+                        return Ok(vec![finish(done, doc_start, end)]);
                     }
                 }
                 Event::Scalar(text, style, anchor, tag) => {
@@ -737,17 +1102,39 @@ fn parse_chunk(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             },
             Some(Err(e)) => {
-                let mut done = b.take().unwrap_or_else(new_builder);
+                let mut done = b.take().unwrap_or_else(|| Builder::new(file, chunk, base, colons));
+                if e.info().contains("must be followed by a valid YAML whitespace") {
+                    // The error is past the tab(s) after the `:`.
+                    let bytes = chunk.as_bytes();
+                    let mut at = (done.offsets.byte(e.marker().index()) - base).min(bytes.len());
+                    while at > 0 && matches!(bytes[at - 1], b'\t' | b' ') {
+                        at -= 1;
+                    }
+                    // Not after the `:` of an explicit value (at the start of a line), where
+                    // Kubernetes refuses the tab too.
+                    let line = bytes[..at.saturating_sub(1)].iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
+                    let explicit = bytes[line..at.saturating_sub(1)].iter().all(|b| *b == b' ');
+                    if at > 0 && bytes[at - 1] == b':' && bytes.get(at) == Some(&b'\t') && !explicit {
+                        return Err(Retry::Tab(at));
+                    }
+                }
+                if e.info().contains("did not find expected ','") {
+                    let bytes = chunk.as_bytes();
+                    let at = done.offsets.byte(e.marker().index()) - base;
+                    let glued =
+                        at > 0 && !matches!(bytes[at - 1], b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b']' | b'}');
+                    if glued && bytes.get(at) == Some(&b':') && matches!(bytes.get(at + 1), Some(b',' | b']' | b'}')) {
+                        return Err(Retry::Colon(at));
+                    }
+                }
                 let problem = syntax_problem(file, chunk, base, &done.offsets, &e);
                 done.problems.push(problem);
                 done.root = None;
                 let end = base + chunk.len();
-                docs.push(finish(done, doc_start, end));
-                break;
+                return Ok(vec![finish(done, doc_start, end)]);
             }
         }
     }
-    docs
 }
 
 fn finish(b: Builder, start: usize, end: usize) -> Document {
@@ -901,30 +1288,324 @@ fn tab_problems(file: &SourceFile, docs: &mut [Document]) {
     }
 }
 
+/// A scalar as go-yaml v2 resolves it, before sigs.k8s.io/yaml turns it into JSON.
+#[derive(Debug, Clone, PartialEq)]
+enum Scalar {
+    Null,
+    Bool(bool),
+    /// Go's `int`.
+    Int(i64),
+    /// Above `i64::MAX`: Go's `uint64`.
+    Uint(u64),
+    /// Go's `float64`, infinities and NaN included.
+    Float(f64),
+    /// The scalar's text.
+    Str,
+    /// Text other than the scalar's (a `!!binary` scalar's bytes).
+    Text(String),
+}
+
+impl Scalar {
+    /// The JSON value Kubernetes sends, or `None` for a float JSON cannot hold (sigs.k8s.io/yaml's
+    /// json.Marshal fails). Numbers are what Kubernetes reads back from its own JSON: a float with
+    /// no fraction is written without a point and read as an integer, and an integer beyond
+    /// `i64` is read as a float.
+    fn value(self, text: &str) -> Option<Value> {
+        Some(match self {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int(i) => Value::from(i),
+            Scalar::Uint(u) => Value::Number(Number::from_f64(u as f64)?),
+            // Exact below 2^53; above, Go writes the shortest digits and then zeros, as Rust does.
+            Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => Value::from(f as i64),
+            Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 1e19 => match format!("{f}").parse::<i64>() {
+                Ok(i) => Value::from(i),
+                Err(_) => Value::Number(Number::from_f64(f)?),
+            },
+            Scalar::Float(f) => Value::Number(Number::from_f64(f)?),
+            Scalar::Str => Value::String(text.to_string()),
+            Scalar::Text(s) => Value::String(s),
+        })
+    }
+
+    /// The JSON key sigs.k8s.io/yaml makes of this scalar as a mapping key, or why it refuses it.
+    fn key(self, text: &str) -> Result<String, &'static str> {
+        match self {
+            Scalar::Str => Ok(text.to_string()),
+            Scalar::Text(s) => Ok(s),
+            Scalar::Bool(b) => Ok(b.to_string()),
+            Scalar::Int(i) => Ok(i.to_string()),
+            Scalar::Float(f) => Ok(go_float32_key(f)),
+            Scalar::Null => Err("null"),
+            Scalar::Uint(_) => Err("an integer above 2^63 - 1 (a Go uint64)"),
+        }
+    }
+}
+
+/// strconv.FormatFloat(f, 'g', -1, 32), as sigs.k8s.io/yaml writes a float key, with its names for
+/// infinities and NaN: the shortest digits of the float32, with an exponent below 1e-4 and from
+/// 1e6 (`1e3` is `1000`, `1e7` is `1e+07`, `3.14159265358979` is `3.1415927`).
+fn go_float32_key(f: f64) -> String {
+    let f = f as f32;
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("{:e} writes an integer exponent");
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if f < 0.0 {
+        out.push('-');
+    }
+    if !(-4..6).contains(&exp) {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push_str(&format!("e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs()));
+    } else if exp >= 0 {
+        let whole = exp as usize + 1;
+        if digits.len() <= whole {
+            out.push_str(&digits);
+            out.extend(std::iter::repeat_n('0', whole - digits.len()));
+        } else {
+            out.push_str(&digits[..whole]);
+            out.push('.');
+            out.push_str(&digits[whole..]);
+        }
+    } else {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+        out.push_str(&digits);
+    }
+    out
+}
+
+/// A scalar with a tag, as go-yaml v2 reads it: `!!str` and unknown or local tags (`!foo`, `!`)
+/// keep the text, `!!binary` decodes base64, and `!!int`, `!!float`, `!!bool`, `!!null` and
+/// `!!timestamp` resolve the text (quoted or not) and must get their kind, or the document is
+/// refused.
+fn tagged(tag: &saphyr_parser::Tag, text: &str) -> Result<Scalar, String> {
+    const CORE: &str = "tag:yaml.org,2002:";
+    let full = format!("{}{}", tag.handle, tag.suffix);
+    let Some(kind) = full.strip_prefix(CORE) else { return Ok(Scalar::Str) };
+    let want = match kind {
+        "binary" => {
+            return base64(text)
+                .map(|b| Scalar::Text(go_lossy(&b)))
+                .ok_or_else(|| "`!!binary` value contains invalid base64 data".into());
+        }
+        "timestamp" if is_timestamp(text) => return Ok(Scalar::Str),
+        "int" | "float" | "bool" | "null" | "timestamp" => kind,
+        _ => return Ok(Scalar::Str),
+    };
+    let got = if text.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-') && is_timestamp(text) {
+        // Only a plain or `!!timestamp` scalar is tried as a timestamp; the rest read on as text.
+        Scalar::Str
+    } else {
+        resolve(text).0
+    };
+    let got = match (want, got) {
+        ("int", s @ (Scalar::Int(_) | Scalar::Uint(_))) => return Ok(s),
+        ("float", Scalar::Int(i)) => return Ok(Scalar::Float(i as f64)),
+        ("float", s @ Scalar::Float(_)) | ("bool", s @ Scalar::Bool(_)) | ("null", s @ Scalar::Null) => return Ok(s),
+        (_, Scalar::Null) => "null",
+        (_, Scalar::Bool(_)) => "bool",
+        (_, Scalar::Int(_) | Scalar::Uint(_)) => "int",
+        (_, Scalar::Float(_)) => "float",
+        (_, Scalar::Str | Scalar::Text(_)) => "str",
+    };
+    Err(format!(
+        "Kubernetes cannot read `{text}` as a !!{want}: it is a !!{got} (\"cannot decode !!{got} as a !!{want}\")"
+    ))
+}
+
+/// Go's base64.StdEncoding.DecodeString, which skips line breaks.
+fn base64(text: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !matches!(b, b'\r' | b'\n')).collect();
+    if !digits.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(digits.len() / 4 * 3);
+    for (q, quad) in digits.chunks(4).enumerate() {
+        let last = q + 1 == digits.len() / 4;
+        let pad = quad.iter().rev().take_while(|b| **b == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n: u32 = 0;
+        for (i, b) in quad.iter().enumerate() {
+            let v = match b {
+                b'A'..=b'Z' => b - b'A',
+                b'a'..=b'z' => b - b'a' + 26,
+                b'0'..=b'9' => b - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                b'=' if i >= 4 - pad => 0,
+                _ => return None,
+            };
+            n = n << 6 | u32::from(v);
+        }
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..4 - pad]);
+    }
+    Some(out)
+}
+
+/// Bytes as a JSON string, as Go's encoding/json writes them: each byte of invalid UTF-8 is one
+/// U+FFFD.
+fn go_lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).expect("valid up to here"));
+                out.push('\u{fffd}');
+                rest = &bad[1..];
+            }
+        }
+    }
+    out
+}
+
+/// go-yaml v2's timestamps: `2006-1-2`, then optionally `T`/`t` and `15:4:5`, a fraction and a
+/// zone (`Z` or `±07:00`), or a space, the time and a fraction without a zone.
+fn is_timestamp(s: &str) -> bool {
+    fn num(s: &mut &[u8], min: usize, max: usize) -> Option<u32> {
+        let n = s.iter().take(max).take_while(|b| b.is_ascii_digit()).count();
+        if n < min {
+            return None;
+        }
+        let v = s[..n].iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
+        *s = &s[n..];
+        Some(v)
+    }
+    fn eat(s: &mut &[u8], c: u8) -> bool {
+        let ok = s.first() == Some(&c);
+        if ok {
+            *s = &s[1..];
+        }
+        ok
+    }
+    let mut b = s.as_bytes();
+    let Some((year, month, day)) = (|| {
+        let y = num(&mut b, 4, 4)?;
+        eat(&mut b, b'-').then_some(())?;
+        let m = num(&mut b, 1, 2)?;
+        eat(&mut b, b'-').then_some(())?;
+        Some((y, m, num(&mut b, 1, 2)?))
+    })() else {
+        return false;
+    };
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&month) || day < 1 || day > days[month as usize - 1] {
+        return false;
+    }
+    if b.is_empty() {
+        return true;
+    }
+    let zoned = match b[0] {
+        b'T' | b't' => true,
+        b' ' => false,
+        _ => return false,
+    };
+    b = &b[1..];
+    let time = (|| {
+        let h = num(&mut b, 1, 2)?;
+        eat(&mut b, b':').then_some(())?;
+        let m = num(&mut b, 1, 2)?;
+        eat(&mut b, b':').then_some(())?;
+        let s = num(&mut b, 1, 2)?;
+        (h < 24 && m < 60 && s < 60).then_some(())
+    })();
+    if time.is_none() {
+        return false;
+    }
+    if eat(&mut b, b'.') && num(&mut b, 1, 9).is_none() {
+        return false;
+    }
+    if !zoned {
+        return b.is_empty();
+    }
+    if eat(&mut b, b'Z') {
+        return b.is_empty();
+    }
+    if !(eat(&mut b, b'+') || eat(&mut b, b'-')) {
+        return false;
+    }
+    let zone = (|| {
+        let h = num(&mut b, 2, 2)?;
+        eat(&mut b, b':').then_some(())?;
+        let m = num(&mut b, 2, 2)?;
+        (h < 24 && m < 60).then_some(())
+    })();
+    zone.is_some() && b.is_empty()
+}
+
 /// Resolve a plain scalar as sigs.k8s.io/yaml (go-yaml v2, YAML 1.1) does, and say whether it
-/// reads differently than it looks.
+/// reads differently than it looks. `.inf` and `.nan`, which JSON cannot hold, stay text here.
 pub fn resolve_plain(text: &str) -> (Value, Option<Ambiguity>) {
+    let (s, amb) = resolve(text);
+    (s.value(text).unwrap_or_else(|| Value::String(text.to_string())), amb)
+}
+
+fn resolve(text: &str) -> (Scalar, Option<Ambiguity>) {
     match text {
-        "" | "null" => return (Value::Null, None),
-        "~" | "Null" | "NULL" => return (Value::Null, Some(Ambiguity::Null)),
-        "true" | "True" | "TRUE" => return (Value::Bool(true), None),
-        "false" | "False" | "FALSE" => return (Value::Bool(false), None),
+        "" | "null" => return (Scalar::Null, None),
+        "~" | "Null" | "NULL" => return (Scalar::Null, Some(Ambiguity::Null)),
+        "true" | "True" | "TRUE" => return (Scalar::Bool(true), None),
+        "false" | "False" | "FALSE" => return (Scalar::Bool(false), None),
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
-            return (Value::Bool(true), Some(Ambiguity::Boolean));
+            return (Scalar::Bool(true), Some(Ambiguity::Boolean));
         }
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
-            return (Value::Bool(false), Some(Ambiguity::Boolean));
+            return (Scalar::Bool(false), Some(Ambiguity::Boolean));
         }
-        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf"
-        | "-.INF" => return (Value::String(text.to_string()), Some(Ambiguity::NotANumber)),
+        ".nan" | ".NaN" | ".NAN" => return (Scalar::Float(f64::NAN), None),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return (Scalar::Float(f64::INFINITY), None),
+        "-.inf" | "-.Inf" | "-.INF" => return (Scalar::Float(f64::NEG_INFINITY), None),
         _ => {}
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
-        return (Value::String(text.to_string()), None);
+        return (Scalar::Str, None);
     }
-    let plain: std::borrow::Cow<str> = if text.contains('_') { text.replace('_', "").into() } else { text.into() };
     let underscore = text.contains('_');
+    let plain: std::borrow::Cow<str> = if underscore { text.replace('_', "").into() } else { text.into() };
+    if first == b'.' {
+        // go-yaml reads these with strconv.ParseFloat alone, which takes an underscore only
+        // between two digits.
+        let b = text.as_bytes();
+        let underscores_ok = (0..b.len()).all(|i| {
+            b[i] != b'_' || (i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        });
+        return match plain.parse::<f64>() {
+            Ok(f) if underscores_ok && is_yaml_float(&plain) && f.is_finite() => {
+                let amb = if underscore {
+                    Some(Ambiguity::Underscore)
+                } else {
+                    (!text.contains(['e', 'E']) && text.ends_with('0')).then_some(Ambiguity::TrailingZero)
+                };
+                (Scalar::Float(f), amb)
+            }
+            _ => (Scalar::Str, None),
+        };
+    }
     if let Some((n, octal)) = parse_int(&plain) {
         let amb = if octal {
             Some(Ambiguity::Octal)
@@ -933,10 +1614,10 @@ pub fn resolve_plain(text: &str) -> (Value, Option<Ambiguity>) {
         } else {
             None
         };
-        return (Value::Number(n), amb);
+        return (n, amb);
     }
     if is_yaml_float(&plain)
-        && let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64)
+        && let Some(f) = plain.parse::<f64>().ok().filter(|f| f.is_finite())
     {
         let amb = if underscore {
             Some(Ambiguity::Underscore)
@@ -947,18 +1628,18 @@ pub fn resolve_plain(text: &str) -> (Value, Option<Ambiguity>) {
         } else {
             None
         };
-        return (Value::Number(n), amb);
+        return (Scalar::Float(f), amb);
     }
-    (Value::String(text.to_string()), None)
+    (Scalar::Str, None)
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)` (and ParseUint), plus yaml.v2's `0b` form. Returns the
-/// number and whether it was read as octal because of a leading zero.
-fn parse_int(s: &str) -> Option<(Number, bool)> {
-    let (neg, digits) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
+/// Go's `strconv.ParseInt(s, 0, 64)`, then ParseUint (which takes no sign), as go-yaml v2 tries
+/// them. Returns the number and whether it was read as octal because of a leading zero.
+fn parse_int(s: &str) -> Option<(Scalar, bool)> {
+    let (neg, signed, digits) = match s.as_bytes().first()? {
+        b'-' => (true, true, &s[1..]),
+        b'+' => (false, true, &s[1..]),
+        _ => (false, false, s),
     };
     if digits.is_empty() {
         return None;
@@ -978,13 +1659,12 @@ fn parse_int(s: &str) -> Option<(Number, bool)> {
         return None;
     }
     let mag = u64::from_str_radix(body, radix).ok()?;
-    let n = if neg {
-        if mag > i64::MAX as u64 + 1 {
-            return None;
-        }
-        Number::from((mag as i128).wrapping_neg() as i64)
-    } else {
-        Number::from(mag)
+    let n = match (neg, i64::try_from(mag)) {
+        (false, Ok(i)) => Scalar::Int(i),
+        (true, _) if mag <= i64::MAX as u64 + 1 => Scalar::Int((mag as i128).wrapping_neg() as i64),
+        // ParseUint takes no sign: `+18446744073709551615` is read as a float.
+        (false, Err(_)) if !signed => Scalar::Uint(mag),
+        _ => return None,
     };
     Some((n, octal))
 }
@@ -1201,5 +1881,159 @@ mod tests {
         let help = p.help.as_deref().unwrap();
         assert!(help.contains("`route:`"), "{help}");
         assert!(help.contains("`match:`"), "{help}");
+    }
+
+    fn value(text: &str) -> Value {
+        let (_, docs) = parse(text);
+        assert_eq!(docs.len(), 1, "{text:?}: {docs:?}");
+        assert!(docs[0].problems.is_empty(), "{text:?}: {:?}", docs[0].problems);
+        docs[0].value.clone().unwrap()
+    }
+
+    fn refused(text: &str) -> bool {
+        let (_, docs) = parse(text);
+        docs.len() == 1 && !docs[0].problems.is_empty()
+    }
+
+    #[test]
+    fn documents_are_cut_as_kubectl_cuts_them() {
+        // More than a comment after `---`: kubectl refuses the document before it.
+        let (_, docs) = parse("a: 1\n--- b\nc: 2\n");
+        assert_eq!(docs.len(), 2);
+        assert!(docs[0].problems[0].message.contains("`--- b`"), "{:?}", docs[0].problems);
+        assert_eq!(docs[1].value.as_ref().unwrap()["c"], Value::from(2));
+        let (_, docs) = parse("--- |\n  text\n");
+        assert!(docs[0].value.is_none() && !docs[0].problems.is_empty());
+        assert_eq!(docs[1].value, Some(Value::from("text")), "kubectl reads on after the separator");
+        // `---#c` and `----`: a separator for kubectl, though not a YAML marker.
+        let (_, docs) = parse("a: 1\n---# c\nb: 2\n----\nc: 3\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].problems.is_empty() && docs[2].problems.is_empty());
+        assert!(!docs[1].problems.is_empty(), "`----` has more than a comment after `---`");
+        let (_, docs) = parse("a: 1\n---# c\nb: 2\n");
+        assert_eq!(docs.len(), 2);
+        assert!(docs.iter().all(|d| d.problems.is_empty()));
+        // After a byte order mark the first line is no separator, and YAML reads its marker.
+        assert_eq!(value("\u{feff}--- x\n"), Value::from("x"));
+    }
+
+    #[test]
+    fn only_the_first_document_of_a_chunk_is_read() {
+        // go-yaml reads one document per chunk: past `...`, until the next `---`, nothing counts.
+        let (_, docs) = parse("a: 1\n...\nb: 2\n---\nc: 3\n...\n]\n");
+        let values: Vec<_> = docs.iter().map(|d| d.value.clone().unwrap()).collect();
+        assert_eq!(values, vec![serde_json::json!({"a": 1}), serde_json::json!({"c": 3})]);
+    }
+
+    #[test]
+    fn each_document_with_invalid_utf8_is_refused() {
+        let mut s = Sources::default();
+        let id = s.add_bytes("t.yaml".into(), b"a: 1\n---\nb: caf\xe9\n---\nc: \xff\xfe\n---\nd: 4\n".to_vec());
+        let docs = parse_file(s.file(id));
+        let kinds: Vec<Vec<ProblemKind>> =
+            docs.iter().map(|d| d.problems.iter().map(|p| p.kind.clone()).collect()).collect();
+        assert_eq!(kinds, vec![vec![], vec![ProblemKind::InvalidUtf8], vec![ProblemKind::InvalidUtf8], vec![]]);
+        assert_eq!(docs[1].value.as_ref().unwrap()["b"], Value::from("caf\u{fffd}"), "still linted");
+    }
+
+    #[test]
+    fn a_colon_before_a_flow_indicator_belongs_to_the_value() {
+        assert_eq!(value("a: [1.2.3.4, 001:db8::]\n")["a"], serde_json::json!(["1.2.3.4", "001:db8::"]));
+        assert_eq!(value("a: {b:, c: 1}\n")["a"], serde_json::json!({"b:": null, "c": 1}));
+        assert_eq!(value("a: {b: c:}\n")["a"], serde_json::json!({"b": "c:"}));
+        assert_eq!(value("a: [b: c, d:]\n")["a"], serde_json::json!([{"b": "c"}, "d:"]));
+        let (s, docs) = parse("a: [x, 001:db8::]\n");
+        assert_eq!(at(&s, &docs[0], "/a/1"), "001:db8::");
+        // A `:` or `?` that Kubernetes reads as an indicator inside a flow collection.
+        assert!(refused("a: [::1]\n"));
+        assert!(refused("a: [http://x/?q=1]\n"));
+        assert_eq!(value("a: http://x/?q=1\n")["a"], Value::from("http://x/?q=1"));
+    }
+
+    #[test]
+    fn tabs_where_kubernetes_allows_them_and_not() {
+        assert_eq!(value("a:\tb\nc:\t\t1\nd: {e:\tf}\n"), serde_json::json!({"a": "b", "c": 1, "d": {"e": "f"}}));
+        assert_eq!(value("a: \"x:\ty\"\n")["a"], Value::from("x:\ty"));
+        let (_, docs) = parse("a:\n-\tb\n");
+        assert_eq!(docs[0].problems.len(), 1);
+        assert_eq!(docs[0].problems[0].kind, ProblemKind::Tab);
+        assert!(refused("? a\n:\tb\n"));
+        assert!(!refused("a:\n- b\tc\n"));
+    }
+
+    #[test]
+    fn floats_json_cannot_hold_are_refused() {
+        for text in ["a: .inf\n", "a: -.Inf\n", "a: [.NaN]\n", "a: !!float .inf\n"] {
+            assert!(refused(text), "{text:?}");
+        }
+        // As keys sigs.k8s.io/yaml names them.
+        assert_eq!(value(".Inf: a\n-.INF: b\n.NaN: c\n"), serde_json::json!({".inf": "a", "-.inf": "b", ".nan": "c"}));
+    }
+
+    #[test]
+    fn numbers_are_what_kubernetes_reads_back_from_its_json() {
+        let v = value("a: 1.0\nb: 1e3\nc: -0.0\nd: 18446744073709551615\ne: 1e20\nf: .1_0\ng: 1.5\n");
+        assert_eq!(v["a"], Value::from(1));
+        assert_eq!(v["b"], Value::from(1000));
+        assert_eq!(v["c"], Value::from(0));
+        assert_eq!(v["d"].as_f64(), Some(18446744073709551615.0));
+        assert!(v["d"].is_f64() && v["e"].is_f64());
+        assert_eq!(v["f"], Value::from(0.1));
+        assert_eq!(v["g"], Value::from(1.5));
+        // Go writes 2^60 as its shortest digits and zeros, and reads that back as an integer.
+        assert_eq!(value("a: 1152921504606846976.0\n")["a"], Value::from(1152921504606847000i64));
+    }
+
+    #[test]
+    fn keys_become_strings_as_sigs_k8s_io_yaml_writes_them() {
+        let v = value(
+            "1.5: a\n1.0: b\n1e3: c\n3.14159265358979: d\n1e7: e\n0.00001: f\n123456789.0: g\n0x10: h\n-0.0: i\n",
+        );
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["1.5", "1", "1000", "3.1415927", "1e+07", "1e-05", "1.2345679e+08", "16", "-0"]);
+        assert!(refused("~: a\n"));
+        assert!(refused("? \n: a\n"));
+        assert!(refused("18446744073709551615: a\n"));
+    }
+
+    #[test]
+    fn merge_keys_as_go_yaml_v2_merges() {
+        // The merge replaces keys written before it; keys after it replace what it set.
+        let (_, docs) = parse("b: &b {p: 1, q: 2}\nm:\n  q: 3\n  <<: *b\n  p: 4\n");
+        assert_eq!(docs[0].value.as_ref().unwrap()["m"], serde_json::json!({"q": 2, "p": 4}));
+        assert_eq!(docs[0].duplicates.len(), 1, "the q written before the merge is dropped");
+        assert_eq!(docs[0].duplicates[0].pointer, "/m/q");
+        // In a list the first mapping wins.
+        assert_eq!(
+            value("a: &a {p: 1}\nb: &b {p: 2, q: 2}\nm:\n  <<: [*a, *b]\n")["m"],
+            serde_json::json!({"p": 1, "q": 2})
+        );
+        // A quoted `<<` is a key; a list through an alias is refused.
+        assert_eq!(value("a: &a {p: 1}\nm:\n  \"<<\": *a\n")["m"], serde_json::json!({"<<": {"p": 1}}));
+        assert!(refused("l: &l [{p: 1}]\nm:\n  <<: *l\n"));
+        assert!(refused("m:\n  <<: [[{p: 1}]]\n"));
+    }
+
+    #[test]
+    fn tags_as_go_yaml_v2_reads_them() {
+        let v = value(
+            "a: !!binary aGVsbG8=\nb: !!int \"3\"\nc: !!float 1\nd: !!bool 'yes'\ne: !!null ''\nf: !foo 12\ng: ! 12\nh: !!timestamp 2001-12-14\ni: !<tag:yaml.org,2002:str> 12\n",
+        );
+        assert_eq!(
+            v,
+            serde_json::json!({"a": "hello", "b": 3, "c": 1, "d": true, "e": null, "f": "12", "g": "12", "h": "2001-12-14", "i": "12"})
+        );
+        assert_eq!(value("a: !!binary |\n  aGVs\n  bG8=\n")["a"], Value::from("hello"));
+        assert_eq!(value("a: !!binary /w==\n")["a"], Value::from("\u{fffd}"));
+        for text in ["a: !!binary 'no!'\n", "a: !!int three\n", "a: !!float yes\n", "a: !!timestamp 2001-13-01\n"] {
+            assert!(refused(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_slash_escape_is_refused() {
+        assert!(refused("a: \"x\\/y\"\n"));
+        assert_eq!(value("a: \"x\\\\/y\"\n")["a"], Value::from("x\\/y"));
+        assert_eq!(value("a: \"http://x/y\"\n")["a"], Value::from("http://x/y"));
     }
 }

@@ -53,7 +53,6 @@ fn reading(kind: Ambiguity, text: &str) -> String {
         Ambiguity::Underscore | Ambiguity::TrailingZero => {
             format!("the number {}", crate::source::resolve_plain(text).0)
         }
-        Ambiguity::NotANumber => "a float that JSON cannot hold".into(),
         Ambiguity::Null => "null".into(),
     }
 }
@@ -70,7 +69,7 @@ impl Rule for Check {
             cx.schema_errors().iter().map(|(i, e)| (cx.objects[*i].doc, cx.objects[*i].pointer(&e.pointer))).collect();
         for (doc, d) in cx.docs.iter().enumerate() {
             for a in d.ambiguous.iter().filter(|a| match a.kind {
-                Ambiguity::Boolean | Ambiguity::Null | Ambiguity::NotANumber => true,
+                Ambiguity::Boolean | Ambiguity::Null => true,
                 // Where a number is required, only a leading zero reads otherwise than it looks,
                 // and file modes are octal on purpose.
                 Ambiguity::Octal => {

@@ -1,0 +1,40 @@
+//! meshctl's YAML reader against kubectl's on arbitrary bytes: the same documents with the same
+//! JSON values, and a problem from meshctl wherever kubectl refuses a document (refusing one that
+//! kubectl reads is a failure, unless it is one of meshctl's documented limits). kubectl's reader
+//! is the binary that `scripts/yaml-oracle.sh build` makes, found through `MESHCTL_YAML_ORACLE` or
+//! that script. Inputs that tests/yaml_oracle.rs allows to disagree are passed over: those kubectl
+//! reads as a JSON stream and those with the escape `\'`.
+
+#![no_main]
+
+#[path = "../../tests/oracle/mod.rs"]
+mod oracle;
+
+use libfuzzer_sys::fuzz_target;
+use oracle::Verdict;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+static ORACLE: LazyLock<PathBuf> = LazyLock::new(|| {
+    oracle::find(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .expect("kubectl's YAML reader: run scripts/yaml-oracle.sh build, or set MESHCTL_YAML_ORACLE")
+});
+
+/// apimachinery's GuessJSONStream: the first non-space byte of the first 4096 is `{`.
+fn read_as_json_stream(data: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&data[..data.len().min(4096)]);
+    head.trim_start().starts_with('{')
+}
+
+fuzz_target!(|data: &[u8]| {
+    if read_as_json_stream(data) || data.windows(2).any(|w| w == b"\\'") {
+        return;
+    }
+    let kube = oracle::kube(&ORACLE, data);
+    let docs = oracle::meshctl(data);
+    for (i, v) in oracle::compare(&kube, &docs).into_iter().enumerate() {
+        if let Verdict::Disagree(why) = v {
+            panic!("document {}: {why}", i + 1);
+        }
+    }
+});
