@@ -60,6 +60,9 @@ pub struct LintArgs {
     /// default exportTo, proxy metadata.
     #[arg(long)]
     pub mesh_config: Option<PathBuf>,
+    /// Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: the newest).
+    #[arg(long)]
+    pub istio_version: Option<String>,
 }
 
 pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
@@ -89,6 +92,9 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
         {
             return fail(format!("`{pattern}` matches no rule (see `meshctl rules`)"));
         }
+    }
+    if let Some(Err(e)) = a.istio_version.as_deref().map(crate::schema::select_istio_release) {
+        return fail(e);
     }
     let mesh = match &a.mesh_config {
         Some(p) => match crate::mesh::MeshConfig::load(p) {
