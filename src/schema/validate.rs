@@ -9,9 +9,6 @@ use serde_json::{Map, Value};
 use strsim::{damerau_levenshtein, jaro_winkler};
 
 use super::{deref, entry_for, istio_release, istio_release_declaring, minor, properties};
-use crate::model::networking::DURATION_PATTERN;
-
-const DURATION_HELP: &str = "write a number and a unit, like \"10s\", \"1.5m\", \"300ms\" or \"1h30m\"";
 
 /// One schema violation in a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +174,7 @@ impl<'a> Explainer<'a> {
             "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => {
                 vec![self.range(r, node, instance)]
             }
-            "pattern" | "format" => vec![self.format(r, node, instance)],
+            "pattern" | "format" => vec![self.format(r, instance)],
             "minItems" if node.and_then(|n| n.get("minItems")) == Some(&Value::from(1)) => {
                 vec![SchemaError {
                     pointer: r.pointer.clone(),
@@ -289,12 +286,10 @@ impl<'a> Explainer<'a> {
         };
         let expected_text = expected.iter().map(|t| type_phrase(t)).collect::<Vec<_>>().join(" or ");
         let found = instance.map(describe).unwrap_or_else(|| "nothing".into());
-        let is_duration = node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
         let help = match (instance, expected.as_slice()) {
             (Some(Value::String(s)), ["integer"]) if s.parse::<i64>().is_ok() => {
                 Some(format!("remove the quotes: {s}"))
             }
-            _ if is_duration => Some(DURATION_HELP.to_string()),
             _ => None,
         };
         SchemaError {
@@ -386,15 +381,10 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    fn format(&self, r: &Raw, node: Option<&Value>, instance: Option<&Value>) -> SchemaError {
+    fn format(&self, r: &Raw, instance: Option<&Value>) -> SchemaError {
         let value = instance.map(Value::to_string).unwrap_or_default();
-        let is_duration = node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
-        let (message, help) = if is_duration {
-            (format!("{value} is not a valid duration"), Some(DURATION_HELP.to_string()))
-        } else {
-            (format!("{value} is not a valid {}: {}", field_name(&r.pointer), r.message), None)
-        };
-        SchemaError { pointer: r.pointer.clone(), kind: SchemaErrorKind::Format, message, help }
+        let message = format!("{value} is not a valid {}: {}", field_name(&r.pointer), r.message);
+        SchemaError { pointer: r.pointer.clone(), kind: SchemaErrorKind::Format, message, help: None }
     }
 
     /// The schema (after `$ref` and optional unwrapping) and its definition name for every
