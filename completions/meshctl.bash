@@ -477,7 +477,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__lint)
-            opts="-f -o -n -A -h -V --format --output --fail-on --select --ignore --config --no-config --namespace --kube --context --all-namespaces --timeout --mesh-config --color --help --version"
+            opts="-f -o -n -A -h -V --format --output --fail-on --select --ignore --config --no-config --namespace --kube --context --all-namespaces --timeout --mesh-config --istio-version --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -532,6 +532,10 @@ _meshctl() {
                     return 0
                     ;;
                 --mesh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --istio-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

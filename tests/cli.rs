@@ -732,3 +732,19 @@ spec:
     assert!(s.contains("\nfault     abort with 503 on 0.5% of requests\n"), "{s}");
     assert!(s.contains("\nwinner    default/web http[0]\n"), "{s}");
 }
+
+/// `--istio-version` picks the CRDs to validate with: http2KeepAlive (Istio 1.31) is valid by
+/// default (the newest release) and said to need 1.31 with 1.30; an unknown release is exit 2.
+#[test]
+fn istio_version_picks_the_release() {
+    let file = "tests/schema/http2-keepalive.yaml";
+    let (code, v) = lint_json(&[file]);
+    assert_eq!((code, found(&v)), (0, vec![]));
+    let (code, v) = lint_json(&["--istio-version", "1.30", file]);
+    assert_eq!((code, found(&v)), (1, vec![("MESH0101".to_string(), 10, 9)]));
+    let message = v["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.ends_with("needs Istio 1.31; validating for 1.30"), "{message}");
+    let out = meshctl().args(["lint", "--no-config", "--istio-version", "1.27", file]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it has 1.30, 1.31, 1.32"));
+}

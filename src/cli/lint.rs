@@ -72,6 +72,9 @@ pub struct LintArgs {
     /// default exportTo, proxy metadata.
     #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
+    /// Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: the newest).
+    #[arg(long, value_name = "VERSION")]
+    pub istio_version: Option<String>,
 }
 
 pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
@@ -100,6 +103,9 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
         config.select = Some(a.select.clone());
     }
     config.ignore.extend(a.ignore.iter().cloned());
+    if let Some(Err(e)) = a.istio_version.as_deref().map(crate::schema::select_istio_release) {
+        return fail(e);
+    }
     let mesh = match &a.mesh_config {
         Some(p) => match crate::mesh::MeshConfig::load(p) {
             Ok(m) => m,

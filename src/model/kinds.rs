@@ -30,8 +30,6 @@ pub struct KindInfo {
     pub versions: &'static [&'static str],
     pub kind: &'static str,
     pub namespaced: bool,
-    /// Whether the schema rejects fields the model does not declare.
-    pub strict: bool,
 }
 
 impl KindInfo {
@@ -55,11 +53,11 @@ const ISTIO_NETWORKING: &str = "networking.istio.io";
 const ISTIO_VERSIONS: &[&str] = &["v1", "v1beta1", "v1alpha3"];
 
 const fn istio(id: KindId, kind: &'static str) -> KindInfo {
-    KindInfo { id, group: ISTIO_NETWORKING, versions: ISTIO_VERSIONS, kind, namespaced: true, strict: true }
+    KindInfo { id, group: ISTIO_NETWORKING, versions: ISTIO_VERSIONS, kind, namespaced: true }
 }
 
 const fn kube(id: KindId, group: &'static str, kind: &'static str, namespaced: bool) -> KindInfo {
-    KindInfo { id, group, versions: &["v1"], kind, namespaced, strict: false }
+    KindInfo { id, group, versions: &["v1"], kind, namespaced }
 }
 
 /// Every modelled kind.
@@ -275,8 +273,6 @@ mod tests {
         assert!(lookup("networking.istio.io/v1", "virtualservice").is_none());
         assert!(lookup("gateway.networking.k8s.io/v1", "Gateway").is_none());
         assert!(!lookup("v1", "Namespace").unwrap().namespaced);
-        assert!(lookup("networking.istio.io/v1", "Sidecar").unwrap().strict);
-        assert!(!lookup("v1", "Pod").unwrap().strict);
     }
 
     #[test]

@@ -1,150 +1,142 @@
-//! JSON Schemas (draft 2020-12) generated from [`crate::model`], one per kind and version, and
-//! validation against them ([`validate()`]).
+//! The schemas meshctl validates with — upstream's, converted by [`upstream`] from what
+//! `scripts/vendor-schemas.sh` vendors: the CRDs of the chosen Istio release (every group:
+//! networking, security, telemetry, extensions), the Gateway API CRDs and the Kubernetes OpenAPI
+//! definitions of the core kinds — and validation against them ([`validate()`]).
 //!
-//! The files under `schemas/` are these schemas, committed; a test keeps them in sync
-//! (`MESHCTL_BLESS=1 cargo test schemas_are_fresh` rewrites them).
-//!
-//! Istio kinds are strict: every object with declared properties gets
-//! `additionalProperties: false`, so an unknown (often misspelt or mis-indented) field is an
-//! error. Kubernetes core/apps kinds are lenient: only the modelled fields are checked.
+//! The files under `schemas/<source>/` are these schemas, committed; a test keeps them in sync
+//! with `vendor/` (`MESHCTL_BLESS=1 cargo test --lib schema::tests::schemas_are_fresh` rewrites them).
 
+mod upstream;
 mod validate;
 
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use indexmap::IndexMap;
-use schemars::generate::SchemaSettings;
-use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::model::core::{DaemonSet, Deployment, Namespace, Pod, Secret, Service, StatefulSet};
-use crate::model::kinds::{KINDS, KindId, KindInfo, split_api_version};
-use crate::model::networking::{DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry};
+use crate::model::kinds::split_api_version;
+use upstream::{Converted, GATEWAY_API, ISTIO, KUBERNETES, Source};
 
 pub use validate::{SchemaError, SchemaErrorKind, validate};
 
-/// One schema, generated on first use: a lint of a few files needs one or two of them.
+/// A converted schema and its validator, compiled on first use: a lint of a few files needs one
+/// or two of them.
 struct Entry {
-    info: &'static KindInfo,
-    version: &'static str,
-    schema: OnceLock<Value>,
+    converted: Converted,
+    validator: OnceLock<jsonschema::Validator>,
 }
 
-impl Entry {
-    fn schema(&self) -> &Value {
-        self.schema.get_or_init(|| generate(self.info, self.version))
-    }
+/// Each source's schemas, converted on first use.
+fn entries(source: &'static Source) -> &'static [Entry] {
+    static LOADED: [OnceLock<Vec<Entry>>; 6] = [const { OnceLock::new() }; 6];
+    let index = sources().position(|s| std::ptr::eq(s, source)).expect("a known source");
+    LOADED[index].get_or_init(|| {
+        source.convert().into_iter().map(|converted| Entry { converted, validator: OnceLock::new() }).collect()
+    })
 }
 
-/// All schemas by file stem, in [`KINDS`] order.
-static SCHEMAS: LazyLock<IndexMap<String, Entry>> = LazyLock::new(|| {
-    KINDS
+/// Every source, in the order `meshctl schema` lists them: Istio releases, Kubernetes, Gateway API.
+fn sources() -> impl Iterator<Item = &'static Source> {
+    ISTIO.iter().chain(std::iter::once(&KUBERNETES)).chain(GATEWAY_API.iter())
+}
+
+/// The Istio release in force, as an index into [`ISTIO`]; the newest by default.
+static ISTIO_RELEASE: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+fn istio_release() -> usize {
+    ISTIO_RELEASE.load(Ordering::Relaxed).min(ISTIO.len() - 1)
+}
+
+/// The Istio releases meshctl has schemas for, oldest first (`1.30`, …).
+pub fn istio_releases() -> Vec<&'static str> {
+    ISTIO.iter().map(minor).collect()
+}
+
+fn minor(source: &Source) -> &'static str {
+    source.dir.strip_prefix("istio-").unwrap_or(source.dir)
+}
+
+/// Validate Istio kinds with the schemas of `release` (`1.30`, or a patch of it: `1.30.2`) from
+/// now on.
+pub fn select_istio_release(release: &str) -> Result<(), String> {
+    let wanted = release.trim().trim_start_matches('v');
+    let index = ISTIO
         .iter()
-        .flat_map(|info| info.versions.iter().map(move |version| (info, *version)))
-        .map(|(info, version)| (schema_name(info, version), Entry { info, version, schema: OnceLock::new() }))
-        .collect()
-});
-
-/// The file stem of a kind's schema: `<group-or-core>.<version>.<Kind>`.
-pub fn schema_name(info: &KindInfo, version: &str) -> String {
-    format!("{}.{version}.{}", info.group_or_core(), info.kind)
+        .position(|s| wanted == minor(s) || wanted.strip_prefix(minor(s)).is_some_and(|patch| patch.starts_with('.')))
+        .ok_or_else(|| format!("meshctl has no schemas for Istio {wanted}; it has {}", istio_releases().join(", ")))?;
+    ISTIO_RELEASE.store(index, Ordering::Relaxed);
+    Ok(())
 }
 
-fn root_schema<T: JsonSchema>() -> Schema {
-    SchemaSettings::draft2020_12().for_deserialize().into_generator().into_root_schema_for::<T>()
-}
-
-/// Generates the schema of one kind at one version.
-pub fn generate(info: &KindInfo, version: &str) -> Value {
-    let schema = match info.id {
-        KindId::VirtualService => root_schema::<VirtualService>(),
-        KindId::Gateway => root_schema::<Gateway>(),
-        KindId::DestinationRule => root_schema::<DestinationRule>(),
-        KindId::ServiceEntry => root_schema::<ServiceEntry>(),
-        KindId::Sidecar => root_schema::<Sidecar>(),
-        KindId::WorkloadEntry => root_schema::<WorkloadEntry>(),
-        KindId::Namespace => root_schema::<Namespace>(),
-        KindId::Service => root_schema::<Service>(),
-        KindId::Secret => root_schema::<Secret>(),
-        KindId::Pod => root_schema::<Pod>(),
-        KindId::Deployment => root_schema::<Deployment>(),
-        KindId::StatefulSet => root_schema::<StatefulSet>(),
-        KindId::DaemonSet => root_schema::<DaemonSet>(),
-    };
-    let mut value = schema.to_value();
-    if let Some(props) = value.get_mut("properties").and_then(Value::as_object_mut) {
-        props.insert("apiVersion".into(), json!({"type": "string", "const": info.api_version(version)}));
-        props.insert("kind".into(), json!({"type": "string", "const": info.kind}));
-    }
-    finish(&mut value, info.strict);
-    value
-}
-
-/// Calls `f` on every schema object reachable through subschema positions (`properties`,
-/// `$defs`, `items`, `additionalProperties`, `anyOf`/`oneOf`/`allOf`), but not into
-/// `dependentSchemas`, whose `properties` constrain another schema's object.
-fn walk(schema: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
-    let Some(obj) = schema.as_object_mut() else {
-        return;
-    };
-    f(obj);
-    for key in ["properties", "$defs"] {
-        if let Some(map) = obj.get_mut(key).and_then(Value::as_object_mut) {
-            map.values_mut().for_each(|s| walk(s, f));
-        }
-    }
-    for key in ["items", "additionalProperties"] {
-        if let Some(sub) = obj.get_mut(key) {
-            walk(sub, f);
-        }
-    }
-    for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(list) = obj.get_mut(key).and_then(Value::as_array_mut) {
-            list.iter_mut().for_each(|s| walk(s, f));
-        }
+/// The source that holds a group's schemas, `istio` being the index of the Istio release.
+fn source_for(group: &str, istio: usize) -> &'static Source {
+    if group.ends_with(".istio.io") {
+        &ISTIO[istio]
+    } else if group == "gateway.networking.k8s.io" || group == "gateway.networking.x-k8s.io" {
+        &GATEWAY_API[0]
+    } else {
+        &KUBERNETES
     }
 }
 
-/// Drops serde's `default` annotations (noise: every field of the lenient model has one) and,
-/// for strict kinds, closes every object that declares `properties`.
-fn finish(schema: &mut Value, strict: bool) {
-    walk(schema, &mut |obj| {
-        obj.remove("default");
-        if strict && obj.contains_key("properties") && !obj.contains_key("additionalProperties") {
-            obj.insert("additionalProperties".into(), Value::Bool(false));
-        }
-    });
+fn find(source: &'static Source, group: &str, version: &str, kind: &str) -> Option<&'static Entry> {
+    entries(source).iter().find(|e| {
+        let c = &e.converted;
+        c.kind == kind && c.group == group && c.versions.iter().any(|v| v == version)
+    })
 }
 
-/// The names (file stems) of all schemas, e.g. `networking.istio.io.v1.VirtualService`.
+/// The entry for an `apiVersion` and `kind` with the Istio release at index `istio`, if upstream
+/// defines it.
+fn entry_for(api_version: &str, kind: &str, istio: usize) -> Option<&'static Entry> {
+    let (group, version) = split_api_version(api_version);
+    find(source_for(group, istio), group, version, kind)
+}
+
+/// The names of the schemas in force, `<source>/<group>.<version>.<Kind>`, e.g.
+/// `istio-1.32/networking.istio.io.v1.VirtualService` (the schema of every version that shares it).
 pub fn schema_names() -> Vec<String> {
-    SCHEMAS.keys().cloned().collect()
+    in_force().map(|(s, e)| format!("{}/{}", s.dir, e.converted.stem)).collect()
+}
+
+fn in_force() -> impl Iterator<Item = (&'static Source, &'static Entry)> {
+    [&ISTIO[istio_release()], &KUBERNETES, &GATEWAY_API[0]]
+        .into_iter()
+        .flat_map(|s| entries(s).iter().map(move |e| (s, e)))
 }
 
 fn find_entry(name_or_kind: &str) -> Option<&'static Entry> {
     let wanted = name_or_kind.trim().trim_end_matches(".json");
+    if let Some((dir, stem)) = wanted.split_once('/')
+        && let Some(source) = sources().find(|s| s.dir == dir)
+    {
+        return entries(source).iter().find(|e| e.converted.stem.eq_ignore_ascii_case(stem));
+    }
+    let by_stem = |stem: &str| in_force().find(|(_, e)| e.converted.stem.eq_ignore_ascii_case(stem)).map(|(_, e)| e);
+    let by_version = |api_version: &str, kind: &str| {
+        let (group, version) = split_api_version(api_version);
+        in_force()
+            .find(|(_, e)| {
+                let c = &e.converted;
+                c.kind.eq_ignore_ascii_case(kind)
+                    && c.group.eq_ignore_ascii_case(group)
+                    && c.versions.iter().any(|v| v.eq_ignore_ascii_case(version))
+            })
+            .map(|(_, e)| e)
+    };
     let dotted = wanted.replace('/', ".");
-    let by_stem = |stem: &str| SCHEMAS.iter().find(|(name, _)| name.eq_ignore_ascii_case(stem)).map(|(_, e)| e);
-    by_stem(&dotted).or_else(|| by_stem(&format!("core.{dotted}"))).or_else(|| {
-        let info = crate::model::kinds::by_name(wanted)?;
-        SCHEMAS.get(&schema_name(info, info.versions[0]))
-    })
+    by_stem(&dotted)
+        .or_else(|| by_stem(&format!("core.{dotted}")))
+        .or_else(|| wanted.rsplit_once('/').and_then(|(api_version, kind)| by_version(api_version, kind)))
+        .or_else(|| in_force().find(|(_, e)| e.converted.kind.eq_ignore_ascii_case(wanted)).map(|(_, e)| e))
 }
 
-/// The schema text (pretty JSON) for a file stem (`core.v1.Service`), an `apiVersion/Kind`
-/// (`networking.istio.io/v1/VirtualService`, `v1/Service`) or a bare kind in any case
-/// (`VirtualService`, `virtualservice`: the preferred version).
+/// The schema text (pretty JSON) for a schema name (`istio-1.32/networking.istio.io.v1.VirtualService`
+/// or its stem), an `apiVersion/Kind` (`networking.istio.io/v1beta1/VirtualService`, `v1/Service`)
+/// or a bare kind in any case (`VirtualService`, `virtualservice`: Istio's, then Kubernetes',
+/// then Gateway API's).
 pub fn schema_text(name_or_kind: &str) -> Option<String> {
-    find_entry(name_or_kind).map(|e| to_text(e.schema()))
-}
-
-/// The schema value for an `apiVersion` and `kind`, if modelled.
-pub(crate) fn schema_for(api_version: &str, kind: &str) -> Option<(&'static str, &'static Value)> {
-    let (group, version) = split_api_version(api_version);
-    SCHEMAS
-        .iter()
-        .find(|(_, e)| e.info.kind == kind && e.info.group == group && e.version == version)
-        .map(|(name, e)| (name.as_str(), e.schema()))
+    find_entry(name_or_kind).map(|e| to_text(&e.converted.schema))
 }
 
 fn to_text(schema: &Value) -> String {
@@ -152,7 +144,6 @@ fn to_text(schema: &Value) -> String {
     text.push('\n');
     text
 }
-
 /// Reads `#/$defs/...` references within one schema document.
 pub(crate) fn resolve_ref<'a>(root: &'a Value, schema: &'a Value) -> (&'a Value, Option<&'a str>) {
     let mut current = schema;
@@ -193,6 +184,42 @@ pub(crate) fn properties(schema: &Value) -> Option<&Map<String, Value>> {
     schema.get("properties").and_then(Value::as_object)
 }
 
+/// The schema of the object at `pointer` in `doc` (after `$ref`s and optional unwrapping), as
+/// far as `root` describes it.
+fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let mut current = deref(root, root).0;
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        let next = properties(current)
+            .and_then(|p| p.get(&token))
+            .or_else(|| current.get("items").filter(|_| token.parse::<usize>().is_ok()))
+            .or_else(|| current.get("additionalProperties").filter(|a| a.is_object()))?;
+        current = deref(root, next).0;
+    }
+    Some(current)
+}
+
+/// For an Istio field that the release at index `current` does not declare at `parent`: the nearest other
+/// release that does, and whether it is newer.
+fn istio_release_declaring(
+    current: usize,
+    api_version: &str,
+    kind: &str,
+    parent: &str,
+    field: &str,
+) -> Option<(&'static str, bool)> {
+    let (group, version) = split_api_version(api_version);
+    if !std::ptr::eq(source_for(group, current), &ISTIO[current]) {
+        return None;
+    }
+    let newer = (current + 1..ISTIO.len()).map(|i| (i, true));
+    let older = (0..current).rev().map(|i| (i, false));
+    newer.chain(older).find_map(|(i, is_newer)| {
+        let entry = find(&ISTIO[i], group, version, kind)?;
+        let node = schema_at(&entry.converted.schema, parent)?;
+        properties(node).is_some_and(|p| p.contains_key(field)).then(|| (minor(&ISTIO[i]), is_newer))
+    })
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,67 +233,126 @@ mod tests {
     fn schemas_are_fresh() {
         let dir = schema_dir();
         let bless = std::env::var_os("MESHCTL_BLESS").is_some_and(|v| v == "1");
-        if bless {
-            std::fs::create_dir_all(&dir).unwrap();
-        }
         let mut stale = Vec::new();
-        for (name, entry) in SCHEMAS.iter() {
-            let path = dir.join(format!("{name}.json"));
-            let fresh = to_text(entry.schema());
+        let mut expected = Vec::new();
+        for source in sources() {
+            let sub = dir.join(source.dir);
             if bless {
-                std::fs::write(&path, fresh).unwrap();
-            } else if std::fs::read_to_string(&path).ok().as_deref() != Some(fresh.as_str()) {
-                stale.push(name.clone());
+                std::fs::create_dir_all(&sub).unwrap();
+            }
+            for e in entries(source) {
+                let path = sub.join(format!("{}.json", e.converted.stem));
+                let fresh = to_text(&e.converted.schema);
+                if bless {
+                    std::fs::write(&path, fresh).unwrap();
+                } else if std::fs::read_to_string(&path).ok().as_deref() != Some(fresh.as_str()) {
+                    stale.push(format!("{}/{}", source.dir, e.converted.stem));
+                }
+                expected.push(path);
             }
         }
-        let on_disk: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
-            .filter(|stem| !SCHEMAS.contains_key(stem))
-            .collect();
-        assert!(stale.is_empty(), "stale schemas (run MESHCTL_BLESS=1 cargo test schemas_are_fresh): {stale:?}");
-        assert!(on_disk.is_empty(), "schemas on disk that meshctl no longer generates: {on_disk:?}");
+        let mut on_disk = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let files: Vec<PathBuf> = if path.is_dir() {
+                std::fs::read_dir(&path).unwrap().flatten().map(|e| e.path()).collect()
+            } else {
+                vec![path]
+            };
+            on_disk.extend(files.into_iter().filter(|p| !expected.contains(p)));
+        }
+        if bless {
+            on_disk.iter().for_each(|p| std::fs::remove_file(p).unwrap());
+            return;
+        }
+        let hint = "run MESHCTL_BLESS=1 cargo test --lib schema::tests::schemas_are_fresh";
+        assert!(stale.is_empty(), "stale schemas ({hint}): {stale:?}");
+        assert!(on_disk.is_empty(), "schemas on disk that meshctl no longer generates ({hint}): {on_disk:?}");
+    }
+
+    /// The CEL rules (`x-kubernetes-validations`) kept in a schema.
+    fn cel_rules(schema: &Value) -> usize {
+        match schema {
+            Value::Object(map) => map
+                .iter()
+                .map(
+                    |(k, v)| {
+                        if k == "x-kubernetes-validations" { v.as_array().map_or(0, Vec::len) } else { cel_rules(v) }
+                    },
+                )
+                .sum(),
+            Value::Array(items) => items.iter().map(cel_rules).sum(),
+            _ => 0,
+        }
+    }
+
+    /// `cargo test --lib schema::tests::counts -- --nocapture` prints what each source holds.
+    #[test]
+    fn counts() {
+        for source in sources() {
+            let entries = entries(source);
+            let versions: usize = entries.iter().map(|e| e.converted.versions.len()).sum();
+            let cel: usize = entries.iter().map(|e| cel_rules(&e.converted.schema)).sum();
+            let kinds: std::collections::BTreeSet<&str> = entries.iter().map(|e| e.converted.kind.as_str()).collect();
+            println!("{}: {} kinds, {versions} kind-versions, {cel} CEL rules", source.dir, kinds.len());
+            assert!(versions >= kinds.len() && !kinds.is_empty());
+        }
+        let vs = find(&ISTIO[0], "networking.istio.io", "v1beta1", "VirtualService").unwrap();
+        assert!(cel_rules(&vs.converted.schema) > 0);
+        assert!(find(&ISTIO[0], "security.istio.io", "v1", "AuthorizationPolicy").is_some());
+        assert!(find(&ISTIO[0], "telemetry.istio.io", "v1", "Telemetry").is_some());
+        assert!(find(&ISTIO[0], "extensions.istio.io", "v1alpha1", "WasmPlugin").is_some());
+        assert!(find(&GATEWAY_API[0], "gateway.networking.k8s.io", "v1", "HTTPRoute").is_some());
+        assert!(find(&KUBERNETES, "apps", "v1", "Deployment").is_some());
     }
 
     #[test]
-    fn names_cover_every_kind_and_version() {
+    fn names_cover_every_source() {
         let names = schema_names();
-        assert_eq!(names.len(), 6 * 3 + 4 + 3);
         for expected in [
-            "networking.istio.io.v1.VirtualService",
-            "networking.istio.io.v1alpha3.Sidecar",
-            "core.v1.Service",
-            "apps.v1.Deployment",
+            "istio-1.32/networking.istio.io.v1.VirtualService",
+            "istio-1.32/security.istio.io.v1.AuthorizationPolicy",
+            "kubernetes-1.36/core.v1.Service",
+            "kubernetes-1.36/apps.v1.Deployment",
+            "gateway-api-1.7-experimental/gateway.networking.k8s.io.v1.HTTPRoute",
         ] {
-            assert!(names.iter().any(|n| n == expected), "{expected}");
+            assert!(names.iter().any(|n| n == expected), "{expected}: {names:?}");
         }
     }
 
     #[test]
     fn schema_text_accepts_names_and_kinds() {
-        let vs = schema_text("networking.istio.io.v1.VirtualService").unwrap();
+        let vs = schema_text("istio-1.32/networking.istio.io.v1.VirtualService").unwrap();
+        assert_eq!(schema_text("networking.istio.io.v1.VirtualService").as_deref(), Some(vs.as_str()));
         assert_eq!(schema_text("VirtualService").as_deref(), Some(vs.as_str()));
         assert_eq!(schema_text("virtualservice").as_deref(), Some(vs.as_str()));
         assert_eq!(schema_text("networking.istio.io/v1/VirtualService").as_deref(), Some(vs.as_str()));
-        assert_eq!(schema_text("networking.istio.io.v1.VirtualService.json").as_deref(), Some(vs.as_str()));
-        assert!(
-            schema_text("networking.istio.io/v1beta1/VirtualService").unwrap().contains("networking.istio.io/v1beta1")
-        );
+        assert_eq!(schema_text("networking.istio.io/v1beta1/VirtualService").as_deref(), Some(vs.as_str()));
+        assert!(vs.contains("networking.istio.io/v1beta1"));
+        assert!(schema_text("istio-1.30/networking.istio.io.v1.VirtualService").is_some_and(|t| t != vs));
         assert_eq!(schema_text("v1/Service"), schema_text("core.v1.Service"));
+        assert!(schema_text("gateway.networking.k8s.io/v1/Gateway").unwrap().contains("gatewayClassName"));
         assert!(schema_text("ConfigMap").is_none());
     }
 
     #[test]
-    fn istio_schemas_are_closed_and_kube_schemas_open() {
+    fn objects_are_closed_and_metadata_is_object_meta() {
         let vs: Value = serde_json::from_str(&schema_text("VirtualService").unwrap()).unwrap();
-        assert_eq!(vs["additionalProperties"], json!(false));
-        assert_eq!(vs["$defs"]["Destination"]["additionalProperties"], json!(false));
+        assert_eq!(vs["properties"]["spec"]["additionalProperties"], json!(false));
+        assert_eq!(vs["$defs"]["ObjectMeta"]["additionalProperties"], json!(false));
         assert_eq!(
             vs["$defs"]["ObjectMeta"]["properties"]["labels"]["additionalProperties"],
-            json!({"type": "string"})
+            json!({"type": ["string", "null"]})
         );
         let svc: Value = serde_json::from_str(&schema_text("Service").unwrap()).unwrap();
-        assert!(svc.get("additionalProperties").is_none());
-        assert!(svc["$defs"]["ServiceSpec"].get("additionalProperties").is_none());
+        assert_eq!(svc["$defs"]["ServiceSpec"]["additionalProperties"], json!(false));
+        assert_eq!(svc["$defs"]["IntOrString"]["type"], json!(["integer", "string"]));
+    }
+
+    #[test]
+    fn releases_are_selected_by_minor_or_patch() {
+        assert_eq!(istio_releases(), ["1.30", "1.31", "1.32"]);
+        assert!(select_istio_release("1.27").unwrap_err().contains("1.30, 1.31, 1.32"));
+        assert!(select_istio_release("1.3").is_err());
     }
 }

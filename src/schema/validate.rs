@@ -5,17 +5,10 @@
 //! `null` branch of an optional, the second branch of `name`-or-`generateName`, a missing field
 //! whose misspelling was found), and turns each into a [`SchemaError`] with a did-you-mean.
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, OnceLock};
-
-use jsonschema::Validator;
 use serde_json::{Map, Value};
 use strsim::{damerau_levenshtein, jaro_winkler};
 
-use super::{SCHEMAS, deref, properties, schema_for};
-use crate::model::networking::DURATION_PATTERN;
-
-const DURATION_HELP: &str = "write a number and a unit, like \"10s\", \"1.5m\", \"300ms\" or \"1h30m\"";
+use super::{deref, entry_for, istio_release, istio_release_declaring, minor, properties};
 
 /// One schema violation in a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,16 +52,19 @@ pub enum SchemaErrorKind {
     Other,
 }
 
-/// Validators by schema name, each compiled on first use.
-static VALIDATORS: LazyLock<HashMap<&'static str, OnceLock<Validator>>> =
-    LazyLock::new(|| SCHEMAS.keys().map(|name| (name.as_str(), OnceLock::new())).collect());
-
-/// Validates a document of the given `apiVersion` and `kind`. `None` when meshctl has no schema
-/// for the pair; otherwise the errors (empty when the document is valid).
+/// Validates a document of the given `apiVersion` and `kind` with the schemas in force. `None`
+/// when meshctl has no schema for the pair; otherwise the errors (empty when the document is valid).
 pub fn validate(api_version: &str, kind: &str, value: &Value) -> Option<Vec<SchemaError>> {
-    let (name, schema) = schema_for(api_version, kind)?;
-    let validator =
-        VALIDATORS[name].get_or_init(|| jsonschema::validator_for(schema).expect("generated schemas compile"));
+    validate_in(istio_release(), api_version, kind, value)
+}
+
+/// [`validate()`] with the Istio release at index `istio` of [`super::upstream::ISTIO`].
+fn validate_in(istio: usize, api_version: &str, kind: &str, value: &Value) -> Option<Vec<SchemaError>> {
+    let entry = entry_for(api_version, kind, istio)?;
+    let schema = &entry.converted.schema;
+    let validator = entry.validator.get_or_init(|| {
+        jsonschema::options().should_validate_formats(true).build(schema).expect("converted schemas compile")
+    });
     if validator.is_valid(value) {
         return Some(Vec::new());
     }
@@ -82,7 +78,7 @@ pub fn validate(api_version: &str, kind: &str, value: &Value) -> Option<Vec<Sche
             message: e.error.message().to_string(),
         })
         .collect();
-    Some(Explainer { root: schema, doc: value }.explain(raw))
+    Some(Explainer { root: schema, doc: value, api_version, kind, istio }.explain(raw))
 }
 
 /// One error as jsonschema reports it.
@@ -96,6 +92,9 @@ struct Raw {
 struct Explainer<'a> {
     root: &'a Value,
     doc: &'a Value,
+    api_version: &'a str,
+    kind: &'a str,
+    istio: usize,
 }
 
 impl<'a> Explainer<'a> {
@@ -175,7 +174,7 @@ impl<'a> Explainer<'a> {
             "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => {
                 vec![self.range(r, node, instance)]
             }
-            "pattern" | "format" => vec![self.format(r, node, instance)],
+            "pattern" | "format" => vec![self.format(r, instance)],
             "minItems" if node.and_then(|n| n.get("minItems")) == Some(&Value::from(1)) => {
                 vec![SchemaError {
                     pointer: r.pointer.clone(),
@@ -206,6 +205,23 @@ impl<'a> Explainer<'a> {
             .keys()
             .filter(|key| !declared.contains_key(*key))
             .map(|key| {
+                let pointer = format!("{}/{}", r.pointer, escape(key));
+                if let Some((release, newer)) =
+                    istio_release_declaring(self.istio, self.api_version, self.kind, &r.pointer, key)
+                {
+                    let current = minor(&super::upstream::ISTIO[self.istio]);
+                    let message = if newer {
+                        format!("\"{key}\" in {context} needs Istio {release}; validating for {current}")
+                    } else {
+                        format!("\"{key}\" in {context} was removed after Istio {release}; validating for {current}")
+                    };
+                    return SchemaError {
+                        pointer,
+                        kind: SchemaErrorKind::UnknownField { field: key.clone(), suggestion: None, belongs_at: None },
+                        message,
+                        help: Some(format!("run with --istio-version {release} if the mesh runs Istio {release}")),
+                    };
+                }
                 let belongs_at = self.belongs_at(&r.pointer, key);
                 let suggestion = if belongs_at.is_some() { None } else { closest_field(key, &declared, object) };
                 let mut message = format!("unknown field \"{key}\" in {context}");
@@ -225,7 +241,7 @@ impl<'a> Explainer<'a> {
                     None => None,
                 };
                 SchemaError {
-                    pointer: format!("{}/{}", r.pointer, escape(key)),
+                    pointer,
                     kind: SchemaErrorKind::UnknownField { field: key.clone(), suggestion, belongs_at },
                     message,
                     help,
@@ -270,12 +286,10 @@ impl<'a> Explainer<'a> {
         };
         let expected_text = expected.iter().map(|t| type_phrase(t)).collect::<Vec<_>>().join(" or ");
         let found = instance.map(describe).unwrap_or_else(|| "nothing".into());
-        let is_duration = node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
         let help = match (instance, expected.as_slice()) {
             (Some(Value::String(s)), ["integer"]) if s.parse::<i64>().is_ok() => {
                 Some(format!("remove the quotes: {s}"))
             }
-            _ if is_duration => Some(DURATION_HELP.to_string()),
             _ => None,
         };
         SchemaError {
@@ -296,7 +310,7 @@ impl<'a> Explainer<'a> {
             Some(n) => n.get("enum").and_then(Value::as_array).cloned().unwrap_or_default(),
             None => Vec::new(),
         };
-        for option in options {
+        for option in options.into_iter().filter(|o| !o.is_null()) {
             let text = option.as_str().map(str::to_string).unwrap_or_else(|| option.to_string());
             if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&text)) {
                 allowed.push(text);
@@ -338,13 +352,13 @@ impl<'a> Explainer<'a> {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
             .unwrap_or_default();
-        let lead = holder
-            .and_then(|h| h.get("x-one-of-message"))
-            .and_then(Value::as_str)
-            .unwrap_or("this object takes only one of");
         SchemaError {
             pointer: r.pointer.clone(),
-            message: format!("{lead} {}; found {present} and {excluded}", all.join(", ")),
+            message: format!(
+                "{} takes only one of {}; found {present} and {excluded}",
+                self.context(&parent(&r.pointer)),
+                all.join(", ")
+            ),
             help: Some(format!("remove \"{present}\" or \"{excluded}\"")),
             kind: SchemaErrorKind::OneOf { fields: vec![present.to_string(), excluded.to_string()] },
         }
@@ -367,15 +381,10 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    fn format(&self, r: &Raw, node: Option<&Value>, instance: Option<&Value>) -> SchemaError {
+    fn format(&self, r: &Raw, instance: Option<&Value>) -> SchemaError {
         let value = instance.map(Value::to_string).unwrap_or_default();
-        let is_duration = node.and_then(|n| n.get("pattern")).and_then(Value::as_str) == Some(DURATION_PATTERN);
-        let (message, help) = if is_duration {
-            (format!("{value} is not a valid duration"), Some(DURATION_HELP.to_string()))
-        } else {
-            (format!("{value} is not a valid {}: {}", field_name(&r.pointer), r.message), None)
-        };
-        SchemaError { pointer: r.pointer.clone(), kind: SchemaErrorKind::Format, message, help }
+        let message = format!("{value} is not a valid {}: {}", field_name(&r.pointer), r.message);
+        SchemaError { pointer: r.pointer.clone(), kind: SchemaErrorKind::Format, message, help: None }
     }
 
     /// The schema (after `$ref` and optional unwrapping) and its definition name for every
@@ -629,7 +638,10 @@ mod tests {
             e.kind,
             SchemaErrorKind::UnknownField { field: "hostz".into(), suggestion: Some("host".into()), belongs_at: None }
         );
-        assert_eq!(e.message, r#"unknown field "hostz" in HTTPRouteDestination.destination; did you mean "host"?"#);
+        assert_eq!(
+            e.message,
+            r#"unknown field "hostz" in VirtualService.spec.http[0].route[0].destination; did you mean "host"?"#
+        );
     }
 
     #[test]
@@ -641,10 +653,10 @@ mod tests {
         assert_eq!(e.pointer, "/spec/http/0/match/0/route");
         let SchemaErrorKind::UnknownField { field, belongs_at, .. } = &e.kind else { panic!("{e:?}") };
         assert_eq!((field.as_str(), belongs_at.as_deref()), ("route", Some("/spec/http/0")));
-        assert!(e.message.contains("HTTPRoute.match[0]"), "{}", e.message);
+        assert!(e.message.contains("VirtualService.spec.http[0].match[0]"), "{}", e.message);
         assert_eq!(
             e.help.as_deref(),
-            Some(r#""route" is a field of HTTPRoute (at /spec/http/0); check its indentation"#)
+            Some(r#""route" is a field of VirtualService.spec.http[0] (at /spec/http/0); check its indentation"#)
         );
 
         let sidecar = json!({"apiVersion": V1, "kind": "Sidecar", "metadata": {"name": "s"},
@@ -690,6 +702,7 @@ mod tests {
             .collect();
         assert_eq!(missing, vec![("/spec", "host"), ("/spec/subsets/0", "name")]);
         assert_eq!(errors[0].message, r#"missing required field "host" in DestinationRule.spec"#);
+        // Istio's CRD requires a port's name, which meshctl's own model did not.
 
         let gw = json!({"apiVersion": V1, "kind": "Gateway", "metadata": {"namespace": "x"},
             "spec": {"servers": [{"hosts": ["*"], "port": {"number": 80}}]}});
@@ -700,6 +713,7 @@ mod tests {
             vec![
                 ("/metadata", &SchemaErrorKind::Missing { field: "name".into() }),
                 ("/spec/servers/0/port", &SchemaErrorKind::Missing { field: "protocol".into() }),
+                ("/spec/servers/0/port", &SchemaErrorKind::Missing { field: "name".into() }),
             ]
         );
     }
@@ -712,11 +726,20 @@ mod tests {
         );
         assert_eq!(e.pointer, "/spec/http/0/match/0/uri/prefix");
         assert_eq!(e.kind, SchemaErrorKind::OneOf { fields: vec!["exact".into(), "prefix".into()] });
-        assert_eq!(e.message, "a string match takes exactly one of exact, prefix, regex; found exact and prefix");
+        assert_eq!(
+            e.message,
+            "VirtualService.spec.http[0].match[0].uri takes only one of exact, prefix, regex; found exact and prefix"
+        );
 
-        let e = one("VirtualService", vs(json!([{"route": [reviews_route()], "redirect": {"uri": "/b"}}])));
-        assert_eq!(e.pointer, "/spec/http/0/redirect");
-        assert_eq!(e.kind, SchemaErrorKind::OneOf { fields: vec!["route".into(), "redirect".into()] });
+        // A protobuf oneof inside an `allOf` of them (LoadBalancerSettings has two).
+        let dr = json!({"apiVersion": V1, "kind": "DestinationRule", "metadata": {"name": "r"},
+            "spec": {"host": "r", "trafficPolicy": {"loadBalancer": {"simple": "ROUND_ROBIN",
+                     "consistentHash": {"httpHeaderName": "x"}}}}});
+        let e = one("DestinationRule", dr);
+        assert_eq!(e.pointer, "/spec/trafficPolicy/loadBalancer/consistentHash");
+        assert_eq!(e.kind, SchemaErrorKind::OneOf { fields: vec!["simple".into(), "consistentHash".into()] });
+        // Route and redirect together is refused by istiod's webhook, not by the CRD's schema.
+        assert_eq!(check("VirtualService", vs(json!([{"route": [reviews_route()], "redirect": {"uri": "/b"}}]))), []);
     }
 
     #[test]
@@ -738,27 +761,28 @@ mod tests {
         let gw = json!({"apiVersion": V1, "kind": "Gateway", "metadata": {"name": "g"},
             "spec": {"servers": [{"hosts": ["*"], "port": {"number": 443, "protocol": "tpc", "name": "tcp"},
                                   "tls": {"mode": "simple", "credentialName": "c"}}]}});
-        let errors = check("Gateway", gw);
-        assert_eq!(errors.len(), 2, "{errors:#?}");
-        let SchemaErrorKind::Enum { suggestion, allowed, .. } = &errors[0].kind else { panic!() };
-        assert_eq!(suggestion.as_deref(), Some("TCP"));
-        assert!(!allowed.contains(&"tcp".to_string()));
-        let SchemaErrorKind::Enum { suggestion, .. } = &errors[1].kind else { panic!() };
+        // Istio's CRD has no enum for a port's protocol (any string is accepted there), and it
+        // matches TLS modes case-sensitively.
+        let e = one("Gateway", gw);
+        let SchemaErrorKind::Enum { suggestion, allowed, .. } = &e.kind else { panic!() };
         assert_eq!(suggestion.as_deref(), Some("SIMPLE"));
+        assert!(!allowed.contains(&"simple".to_string()));
     }
 
     #[test]
     fn range_and_format() {
-        let e =
-            one("VirtualService", vs(json!([{"route": [{"destination": {"host": "r", "port": {"number": 70000}}}]}])));
+        // Istio's CRD bounds a port number as a uint32; 1-65535 and durations are CEL rules.
+        let port = json!({"destination": {"host": "r", "port": {"number": 4294967296_u64}}});
+        let e = one("VirtualService", vs(json!([{"route": [port]}])));
         assert_eq!(e.pointer, "/spec/http/0/route/0/destination/port/number");
         assert_eq!(e.kind, SchemaErrorKind::Range);
-        assert_eq!(e.message, "70000 is out of range: number must be between 0 and 65535");
+        assert_eq!(e.message, "4294967296 is out of range: number must be between 0 and 4294967295");
 
-        let e = one("VirtualService", vs(json!([{"route": [reviews_route()], "timeout": "10 seconds"}])));
-        assert_eq!(e.pointer, "/spec/http/0/timeout");
+        let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d",
+            "creationTimestamp": "yesterday"}, "spec": {"selector": {}, "template": {}}});
+        let e = one("Deployment", deploy);
+        assert_eq!(e.pointer, "/metadata/creationTimestamp");
         assert_eq!(e.kind, SchemaErrorKind::Format);
-        assert_eq!(e.message, r#""10 seconds" is not a valid duration"#);
     }
 
     #[test]
@@ -766,36 +790,88 @@ mod tests {
         let se = json!({"apiVersion": V1, "kind": "ServiceEntry", "metadata": {"name": "ext"}, "spec": {"hosts": []}});
         let e = one("ServiceEntry", se);
         assert_eq!((e.pointer.as_str(), &e.kind), ("/spec/hosts", &SchemaErrorKind::Other));
-        assert_eq!(e.message, "ServiceEntrySpec.hosts must not be empty");
+        assert_eq!(e.message, "ServiceEntry.spec.hosts must not be empty");
     }
 
+    /// Kubernetes kinds are checked against upstream's OpenAPI, as strictly as the API server's
+    /// `fieldValidation=Strict`. Its OpenAPI has no enums (`type: Loadbalancer` is refused by the
+    /// API server's Go validation, which no schema describes).
     #[test]
-    fn kubernetes_kinds_only_check_what_is_modelled() {
+    fn kubernetes_kinds_are_strict() {
         let svc = json!({"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "reviews", "labels": {"app": "reviews"}, "somethingNew": 1},
+            "metadata": {"name": "reviews", "labels": {"app": "reviews"}},
             "spec": {"sessionAffinity": "None", "ports": [{"port": 9080, "name": "http", "targetPort": "http"}],
                      "selector": {"app": "reviews"}}});
         assert_eq!(check("Service", svc.clone()), vec![]);
         let mut bad = svc;
+        bad["metadata"]["somethingNew"] = json!(1);
         bad["spec"]["ports"][0]["port"] = json!("9080");
         bad["spec"]["type"] = json!("Loadbalancer");
         let errors = check("Service", bad);
         assert_eq!(errors.len(), 2, "{errors:#?}");
-        assert!(matches!(errors[0].kind, SchemaErrorKind::WrongType { .. }));
-        assert!(matches!(&errors[1].kind, SchemaErrorKind::Enum { suggestion: Some(s), .. } if s == "LoadBalancer"));
+        assert!(matches!(&errors[0].kind, SchemaErrorKind::UnknownField { field, .. } if field == "somethingNew"));
+        assert!(matches!(errors[1].kind, SchemaErrorKind::WrongType { .. }));
 
         let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
             "spec": {"selector": {"matchLabels": {"app": "d"}}, "strategy": {"type": "RollingUpdate"},
                      "template": {"metadata": {"labels": {"app": "d"}},
                                   "spec": {"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80}],
-                                                           "resources": {}}]}}}});
+                                                           "resources": {"limits": {"cpu": 1, "memory": "1Gi"}}}]}}}});
         assert_eq!(check("Deployment", deploy), vec![]);
+    }
+
+    fn dr_with_keepalive() -> Value {
+        json!({"apiVersion": V1, "kind": "DestinationRule", "metadata": {"name": "r"},
+            "spec": {"host": "r", "trafficPolicy": {"connectionPool": {"http": {"http2KeepAlive": {"interval": "10s"}}}}}})
+    }
+
+    #[test]
+    fn a_field_of_another_release_says_which() {
+        let doc = dr_with_keepalive();
+        assert_eq!(validate_in(1, V1, "DestinationRule", &doc), Some(vec![]));
+        let errors = validate_in(0, V1, "DestinationRule", &doc).unwrap();
+        let [e] = errors.as_slice() else { panic!("{errors:#?}") };
+        assert_eq!(e.pointer, "/spec/trafficPolicy/connectionPool/http/http2KeepAlive");
+        assert_eq!(
+            e.message,
+            r#""http2KeepAlive" in DestinationRule.spec.trafficPolicy.connectionPool.http needs Istio 1.31; validating for 1.30"#
+        );
+        assert!(matches!(&e.kind, SchemaErrorKind::UnknownField { suggestion: None, belongs_at: None, .. }));
+        assert_eq!(e.help.as_deref(), Some("run with --istio-version 1.31 if the mesh runs Istio 1.31"));
+    }
+
+    #[test]
+    fn every_istio_group_gateway_api_and_core_kinds_are_validated() {
+        let ap = json!({"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": "a"},
+            "spec": {"action": "ALLOWW", "rules": [{"from": [{"source": {"principal": ["x"]}}]}]}});
+        let errors = check("AuthorizationPolicy", ap);
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(matches!(&errors[0].kind, SchemaErrorKind::Enum { suggestion: Some(s), .. } if s == "ALLOW"));
+        assert!(
+            matches!(&errors[1].kind, SchemaErrorKind::UnknownField { suggestion: Some(s), .. } if s == "principals")
+        );
+
+        let telemetry = json!({"apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry", "metadata": {"name": "t"},
+            "spec": {"tracing": [{"randomSamplingPercentage": "10"}]}});
+        assert!(matches!(one("Telemetry", telemetry).kind, SchemaErrorKind::WrongType { .. }));
+
+        let route = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "r"},
+            "spec": {"parentRefs": [{"name": "gw"}], "rules": [{"backendRefs": [{"name": "svc", "prot": 80}]}]}});
+        let e = one("HTTPRoute", route);
+        assert_eq!(e.pointer, "/spec/rules/0/backendRefs/0/prot");
+        assert!(matches!(&e.kind, SchemaErrorKind::UnknownField { suggestion: Some(s), .. } if s == "port"), "{e:?}");
+
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+            "spec": {"ports": [{"port": 80, "targetPort": "http"}], "selectr": {"app": "s"}}});
+        let e = one("Service", svc);
+        assert!(
+            matches!(&e.kind, SchemaErrorKind::UnknownField { suggestion: Some(s), .. } if s == "selector"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn validators_are_shared_across_threads() {
-        fn assert_sync<T: Sync>(_: &T) {}
-        assert_sync(&*VALIDATORS);
         let doc = vs(json!([{"route": [reviews_route()]}]));
         std::thread::scope(|s| {
             for _ in 0..2 {
