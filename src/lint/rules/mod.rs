@@ -136,6 +136,14 @@ pub fn by_name(name: &str) -> Option<&'static RuleMeta> {
     all().into_iter().find(|m| m.name == name)
 }
 
+/// The YAML example of a rule's docs, which its tests lint.
+#[cfg(test)]
+pub(crate) fn docs_example(meta: &RuleMeta) -> String {
+    let start = meta.docs.find("```yaml\n").expect("the docs have a YAML example") + 8;
+    let len = meta.docs[start..].find("```").expect("the example is closed");
+    meta.docs[start..start + len].to_string()
+}
+
 /// Lint one inline YAML file with every rule and the default options (for rule tests).
 #[cfg(test)]
 pub(crate) fn lint_yaml(yaml: &str) -> crate::lint::Outcome {

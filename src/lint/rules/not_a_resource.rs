@@ -89,9 +89,7 @@ mod tests {
 
     #[test]
     fn the_example_patch_is_said_and_not_linted() {
-        let docs = super::META.docs;
-        let start = docs.find("```yaml\n").unwrap() + 8;
-        let example = &docs[start..start + docs[start..].find("```").unwrap()];
+        let example = &crate::lint::rules::docs_example(&super::META);
         let f = findings(example, "MESH0010");
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].0, 9);

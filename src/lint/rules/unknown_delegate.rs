@@ -132,9 +132,7 @@ mod tests {
     use crate::lint::rules::findings;
 
     fn example() -> String {
-        let docs = super::META.docs;
-        let start = docs.find("```yaml\n").unwrap() + 8;
-        docs[start..start + docs[start..].find("```").unwrap()].to_string()
+        crate::lint::rules::docs_example(&super::META)
     }
 
     #[test]
