@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// The configuration file's name, looked up from the working directory upwards.
 pub const FILE_NAME: &str = ".meshctl.yaml";
 
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// Rules to run: codes (`MESH0201`), code prefixes (`MESH02`), rule names, Istio codes

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -29,23 +28,9 @@ impl std::fmt::Display for IntOrString {
     }
 }
 
-impl JsonSchema for IntOrString {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "IntOrString".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "An integer or a string (Kubernetes IntOrString).",
-            "type": ["integer", "string"]
-        })
-    }
-}
-
 /// Standard object metadata. Fields meshctl does not read are kept as raw JSON.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("anyOf" = [{"required": ["name"]}, {"required": ["generateName"]}]))]
 pub struct ObjectMeta {
     pub name: Option<String>,
     pub generate_name: Option<String>,
@@ -65,9 +50,8 @@ pub struct ObjectMeta {
 }
 
 /// A Namespace.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["apiVersion", "kind", "metadata"]))]
 pub struct Namespace {
     pub api_version: String,
     pub kind: String,
@@ -77,7 +61,7 @@ pub struct Namespace {
 }
 
 /// `Service.spec.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ServiceType {
     ClusterIP,
     NodePort,
@@ -85,12 +69,11 @@ pub enum ServiceType {
     ExternalName,
     /// A value the API server refuses; the schema rules report it.
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// The transport protocol of a Kubernetes port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum PortProtocol {
     Tcp,
@@ -98,27 +81,23 @@ pub enum PortProtocol {
     Sctp,
     /// A value the API server refuses; the schema rules report it.
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// One port of a Service.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["port"]))]
 pub struct ServicePort {
     pub name: Option<String>,
-    #[schemars(range(min = 1, max = 65535))]
     pub port: u32,
     pub target_port: Option<IntOrString>,
     pub protocol: Option<PortProtocol>,
     pub app_protocol: Option<String>,
-    #[schemars(range(min = 0, max = 65535))]
     pub node_port: Option<u32>,
 }
 
 /// `Service.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ServiceSpec {
     pub ports: Option<Vec<ServicePort>>,
@@ -131,9 +110,8 @@ pub struct ServiceSpec {
 }
 
 /// A Service.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["apiVersion", "kind", "metadata"]))]
 pub struct Service {
     pub api_version: String,
     pub kind: String,
@@ -143,9 +121,8 @@ pub struct Service {
 }
 
 /// A secret value. Its `Debug` form never shows the value.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-#[schemars(transparent)]
 pub struct SecretValue(pub String);
 
 impl fmt::Debug for SecretValue {
@@ -155,9 +132,8 @@ impl fmt::Debug for SecretValue {
 }
 
 /// A Secret. Only key names are ever shown; values are [`SecretValue`]s.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["apiVersion", "kind", "metadata"]))]
 pub struct Secret {
     pub api_version: String,
     pub kind: String,
@@ -170,22 +146,18 @@ pub struct Secret {
 }
 
 /// A port a container listens on.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["containerPort"]))]
 pub struct ContainerPort {
     pub name: Option<String>,
-    #[schemars(range(min = 1, max = 65535))]
     pub container_port: u32,
     pub protocol: Option<PortProtocol>,
-    #[schemars(range(min = 0, max = 65535))]
     pub host_port: Option<u32>,
 }
 
 /// A container of a pod.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["name"]))]
 pub struct Container {
     pub name: String,
     pub image: Option<String>,
@@ -193,7 +165,7 @@ pub struct Container {
 }
 
 /// `Pod.spec`, and the `spec` of a pod template.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PodSpec {
     pub containers: Vec<Container>,
@@ -202,9 +174,8 @@ pub struct PodSpec {
 }
 
 /// A Pod.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["apiVersion", "kind", "metadata"]))]
 pub struct Pod {
     pub api_version: String,
     pub kind: String,
@@ -214,7 +185,7 @@ pub struct Pod {
 }
 
 /// The metadata of a pod template: only labels and annotations matter.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TemplateMeta {
     pub name: Option<String>,
@@ -223,7 +194,7 @@ pub struct TemplateMeta {
 }
 
 /// `spec.template` of a workload controller.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PodTemplateSpec {
     pub metadata: Option<TemplateMeta>,
@@ -231,9 +202,8 @@ pub struct PodTemplateSpec {
 }
 
 /// A label selector requirement (`matchExpressions` item).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["key", "operator"]))]
 pub struct LabelSelectorRequirement {
     pub key: String,
     pub operator: String,
@@ -241,7 +211,7 @@ pub struct LabelSelectorRequirement {
 }
 
 /// A Kubernetes label selector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LabelSelector {
     pub match_labels: Option<StringMap>,
@@ -249,9 +219,8 @@ pub struct LabelSelector {
 }
 
 /// The `spec` shared by Deployment, StatefulSet and DaemonSet, as far as meshctl reads it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["selector", "template"]))]
 pub struct WorkloadSpec {
     pub replicas: Option<i32>,
     pub selector: LabelSelector,
@@ -262,9 +231,8 @@ pub struct WorkloadSpec {
 macro_rules! workload {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         #[serde(default, rename_all = "camelCase")]
-        #[schemars(extend("required" = ["apiVersion", "kind", "metadata"]))]
         pub struct $name {
             pub api_version: String,
             pub kind: String,

@@ -5,62 +5,26 @@
 
 use std::collections::BTreeMap;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::core::{ObjectMeta, StringMap};
-
-/// The pattern a Go duration string (`10s`, `1.5m`, `300ms`, `1h30m`) matches.
-pub const DURATION_PATTERN: &str =
-    r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(h|m|s|ms|us|µs|ns)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(h|m|s|ms|us|µs|ns))*$";
-
-/// Protocols Istio accepts on a port; Istio compares them case-insensitively.
-pub const PROTOCOLS: &[&str] =
-    &["HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "HTTP_PROXY", "MONGO", "MYSQL", "REDIS", "TCP", "TLS", "UDP"];
 
 /// A duration such as `10s` or `1.5m`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Duration(pub String);
 
-impl JsonSchema for Duration {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Duration".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A duration such as \"10s\", \"1.5m\" or \"300ms\".",
-            "type": "string",
-            "pattern": DURATION_PATTERN
-        })
-    }
-}
-
 /// An Istio port protocol (`HTTP`, `TCP`, `TLS`, …), matched case-insensitively.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Protocol(pub String);
 
-impl JsonSchema for Protocol {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Protocol".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let mut values: Vec<String> = PROTOCOLS.iter().map(|p| p.to_string()).collect();
-        values.extend(PROTOCOLS.iter().map(|p| p.to_lowercase()));
-        json_schema!({ "type": "string", "enum": values })
-    }
-}
-
 macro_rules! istio_resource {
     ($(#[$doc:meta])* $name:ident, $spec:ident, required = $required:tt) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         #[serde(default, rename_all = "camelCase")]
-        #[schemars(extend("required" = $required))]
         pub struct $name {
             pub api_version: String,
             pub kind: String,
@@ -100,7 +64,7 @@ istio_resource!(
 // VirtualService
 
 /// `VirtualService.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct VirtualServiceSpec {
     pub hosts: Option<Vec<String>>,
@@ -113,16 +77,8 @@ pub struct VirtualServiceSpec {
 
 /// A string match: exactly one of `exact`, `prefix`, `regex` (a header match may be empty,
 /// meaning "the header is present").
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-#[schemars(extend(
-    "dependentSchemas" = {
-        "exact": {"properties": {"prefix": false, "regex": false}},
-        "prefix": {"properties": {"regex": false}}
-    },
-    "x-one-of" = ["exact", "prefix", "regex"],
-    "x-one-of-message" = "a string match takes exactly one of"
-))]
 pub struct StringMatch {
     pub exact: Option<String>,
     pub prefix: Option<String>,
@@ -130,7 +86,7 @@ pub struct StringMatch {
 }
 
 /// Conditions a request must meet for an [`HTTPRoute`] to apply.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct HTTPMatchRequest {
     pub name: Option<String>,
@@ -139,7 +95,6 @@ pub struct HTTPMatchRequest {
     pub method: Option<StringMatch>,
     pub authority: Option<StringMatch>,
     pub headers: Option<BTreeMap<String, StringMatch>>,
-    #[schemars(range(min = 0, max = 65535))]
     pub port: Option<u32>,
     pub source_labels: Option<StringMap>,
     pub gateways: Option<Vec<String>>,
@@ -151,17 +106,15 @@ pub struct HTTPMatchRequest {
 }
 
 /// A port selector: `{number: 9080}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PortSelector {
-    #[schemars(range(min = 0, max = 65535))]
     pub number: Option<u32>,
 }
 
 /// Where traffic goes: a host in the registry, optionally a subset and a port.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[schemars(extend("required" = ["host"]))]
 pub struct Destination {
     pub host: String,
     pub subset: Option<String>,
@@ -169,7 +122,7 @@ pub struct Destination {
 }
 
 /// Header manipulations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HeaderOperations {
     pub set: Option<StringMap>,
@@ -178,7 +131,7 @@ pub struct HeaderOperations {
 }
 
 /// Request and response header manipulations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Headers {
     pub request: Option<HeaderOperations>,
@@ -186,76 +139,62 @@ pub struct Headers {
 }
 
 /// A weighted destination of an HTTP route.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[schemars(extend("required" = ["destination"]))]
 pub struct HTTPRouteDestination {
     pub destination: Destination,
-    #[schemars(range(min = 0))]
     pub weight: Option<i32>,
     pub headers: Option<Box<Headers>>,
 }
 
 /// A weighted destination of a TCP or TLS route.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[schemars(extend("required" = ["destination"]))]
 pub struct RouteDestination {
     pub destination: Destination,
-    #[schemars(range(min = 0))]
     pub weight: Option<i32>,
 }
 
 /// How a redirect derives its port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RedirectPortSelection {
     FromProtocolDefault,
     FromRequestPort,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// An HTTP redirect.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct HTTPRedirect {
     pub uri: Option<String>,
     pub authority: Option<String>,
-    #[schemars(range(min = 0, max = 65535))]
     pub port: Option<u32>,
     pub derive_port: Option<RedirectPortSelection>,
     pub scheme: Option<String>,
-    #[schemars(range(min = 300, max = 399))]
     pub redirect_code: Option<u32>,
 }
 
 /// The body of a direct response: a string or base64 bytes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[schemars(extend(
-    "dependentSchemas" = {"string": {"properties": {"bytes": false}}},
-    "x-one-of" = ["string", "bytes"],
-    "x-one-of-message" = "a direct response body takes only one of"
-))]
 pub struct HTTPBody {
     pub string: Option<String>,
     pub bytes: Option<String>,
 }
 
 /// A fixed response.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[schemars(extend("required" = ["status"]))]
 pub struct HTTPDirectResponse {
-    #[schemars(range(min = 200, max = 599))]
     pub status: u32,
     pub body: Option<HTTPBody>,
 }
 
 /// Delegation of route rules to another VirtualService.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Delegate {
     pub name: Option<String>,
@@ -263,7 +202,7 @@ pub struct Delegate {
 }
 
 /// A regex rewrite of the path.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RegexRewrite {
     #[serde(rename = "match")]
@@ -272,7 +211,7 @@ pub struct RegexRewrite {
 }
 
 /// A rewrite of the request before forwarding.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct HTTPRewrite {
     pub uri: Option<String>,
@@ -281,10 +220,9 @@ pub struct HTTPRewrite {
 }
 
 /// A retry policy.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct HTTPRetry {
-    #[schemars(range(min = 0))]
     pub attempts: Option<i32>,
     pub per_try_timeout: Option<Duration>,
     pub retry_on: Option<String>,
@@ -293,29 +231,26 @@ pub struct HTTPRetry {
 }
 
 /// A percentage, 0.0 to 100.0.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Percent {
-    #[schemars(range(min = 0.0, max = 100.0))]
     pub value: Option<f64>,
 }
 
 /// An injected delay.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Delay {
     pub fixed_delay: Option<Duration>,
     pub exponential_delay: Option<Duration>,
     pub percentage: Option<Percent>,
-    #[schemars(range(min = 0, max = 100))]
     pub percent: Option<i32>,
 }
 
 /// An injected abort.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Abort {
-    #[schemars(range(min = 0, max = 599))]
     pub http_status: Option<i32>,
     pub grpc_status: Option<String>,
     pub http2_error: Option<String>,
@@ -323,7 +258,7 @@ pub struct Abort {
 }
 
 /// Fault injection.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HTTPFaultInjection {
     pub delay: Option<Delay>,
@@ -331,28 +266,26 @@ pub struct HTTPFaultInjection {
 }
 
 /// One mirror destination.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[schemars(extend("required" = ["destination"]))]
 pub struct HTTPMirrorPolicy {
     pub destination: Destination,
     pub percentage: Option<Percent>,
 }
 
 /// What to do with a CORS preflight that matches no origin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum UnmatchedPreflights {
     Unspecified,
     Forward,
     Ignore,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// A CORS policy.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct CorsPolicy {
     pub allow_origins: Option<Vec<StringMatch>>,
@@ -366,17 +299,8 @@ pub struct CorsPolicy {
 }
 
 /// One HTTP route rule. `route`, `redirect`, `directResponse` and `delegate` exclude each other.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend(
-    "dependentSchemas" = {
-        "route": {"properties": {"redirect": false, "directResponse": false, "delegate": false}},
-        "redirect": {"properties": {"directResponse": false, "delegate": false}},
-        "directResponse": {"properties": {"delegate": false}}
-    },
-    "x-one-of" = ["route", "redirect", "directResponse", "delegate"],
-    "x-one-of-message" = "an HTTP route takes only one of"
-))]
 pub struct HTTPRoute {
     pub name: Option<String>,
     #[serde(rename = "match")]
@@ -391,7 +315,6 @@ pub struct HTTPRoute {
     pub fault: Option<Box<HTTPFaultInjection>>,
     pub mirror: Option<Destination>,
     pub mirror_percentage: Option<Percent>,
-    #[schemars(range(min = 0, max = 100))]
     pub mirror_percent: Option<i32>,
     pub mirrors: Option<Vec<HTTPMirrorPolicy>>,
     pub cors_policy: Option<Box<CorsPolicy>>,
@@ -399,11 +322,10 @@ pub struct HTTPRoute {
 }
 
 /// L4 match conditions of a TCP route.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct L4MatchAttributes {
     pub destination_subnets: Option<Vec<String>>,
-    #[schemars(range(min = 0, max = 65535))]
     pub port: Option<u32>,
     pub source_labels: Option<StringMap>,
     pub gateways: Option<Vec<String>>,
@@ -411,13 +333,11 @@ pub struct L4MatchAttributes {
 }
 
 /// Match conditions of a TLS route.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["sniHosts"]))]
 pub struct TLSMatchAttributes {
     pub sni_hosts: Vec<String>,
     pub destination_subnets: Option<Vec<String>>,
-    #[schemars(range(min = 0, max = 65535))]
     pub port: Option<u32>,
     pub source_labels: Option<StringMap>,
     pub gateways: Option<Vec<String>>,
@@ -425,7 +345,7 @@ pub struct TLSMatchAttributes {
 }
 
 /// A TCP route rule.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TCPRoute {
     #[serde(rename = "match")]
@@ -434,9 +354,8 @@ pub struct TCPRoute {
 }
 
 /// A TLS (SNI) route rule.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[schemars(extend("required" = ["match"]))]
 pub struct TLSRoute {
     #[serde(rename = "match")]
     pub match_: Vec<TLSMatchAttributes>,
@@ -447,7 +366,7 @@ pub struct TLSRoute {
 // Gateway
 
 /// `Gateway.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GatewaySpec {
     pub selector: Option<StringMap>,
@@ -455,26 +374,21 @@ pub struct GatewaySpec {
 }
 
 /// A port with a protocol (Gateway server, ServiceEntry, Sidecar listener).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["number", "protocol"]))]
 pub struct Port {
-    #[schemars(range(min = 0, max = 65535))]
     pub number: u32,
     pub protocol: Protocol,
     pub name: Option<String>,
-    #[schemars(range(min = 0, max = 65535))]
     pub target_port: Option<u32>,
 }
 
 /// A server of a Gateway: a port, hosts and TLS settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["port", "hosts"]))]
 pub struct Server {
     pub port: Port,
     pub bind: Option<String>,
-    #[schemars(length(min = 1))]
     pub hosts: Vec<String>,
     pub tls: Option<ServerTLSSettings>,
     pub default_endpoint: Option<String>,
@@ -482,7 +396,7 @@ pub struct Server {
 }
 
 /// TLS mode of a Gateway server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ServerTLSMode {
     Passthrough,
@@ -492,12 +406,11 @@ pub enum ServerTLSMode {
     IstioMutual,
     OptionalMutual,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// A TLS protocol version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TLSProtocol {
     #[serde(rename = "TLS_AUTO")]
     Auto,
@@ -510,12 +423,11 @@ pub enum TLSProtocol {
     #[serde(rename = "TLSV1_3")]
     V1_3,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// TLS settings of a Gateway server.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ServerTLSSettings {
     pub https_redirect: Option<bool>,
@@ -539,9 +451,8 @@ pub struct ServerTLSSettings {
 // DestinationRule
 
 /// `DestinationRule.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["host"]))]
 pub struct DestinationRuleSpec {
     pub host: String,
     pub traffic_policy: Option<Box<TrafficPolicy>>,
@@ -551,23 +462,22 @@ pub struct DestinationRuleSpec {
 }
 
 /// A `{matchLabels: …}` workload selector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LabelsSelector {
     pub match_labels: Option<StringMap>,
 }
 
 /// A `{labels: …}` workload selector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WorkloadSelector {
     pub labels: Option<StringMap>,
 }
 
 /// A named subset of a service's endpoints.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["name"]))]
 pub struct Subset {
     pub name: String,
     pub labels: Option<StringMap>,
@@ -575,7 +485,7 @@ pub struct Subset {
 }
 
 /// Simple load balancing algorithms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SimpleLB {
     Unspecified,
@@ -585,12 +495,11 @@ pub enum SimpleLB {
     RoundRobin,
     LeastRequest,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// Load balancer settings. Consistent hashing and locality settings are not modelled in detail.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LoadBalancerSettings {
     pub simple: Option<SimpleLB>,
@@ -601,7 +510,7 @@ pub struct LoadBalancerSettings {
 }
 
 /// TCP keepalive settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TcpKeepalive {
     pub probes: Option<u32>,
@@ -610,7 +519,7 @@ pub struct TcpKeepalive {
 }
 
 /// TCP connection pool settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TcpSettings {
     pub max_connections: Option<i32>,
@@ -621,19 +530,18 @@ pub struct TcpSettings {
 }
 
 /// Whether to upgrade HTTP/1.1 connections to HTTP/2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum H2UpgradePolicy {
     Default,
     DoNotUpgrade,
     Upgrade,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// HTTP connection pool settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct HttpSettings {
     pub http1_max_pending_requests: Option<i32>,
@@ -647,7 +555,7 @@ pub struct HttpSettings {
 }
 
 /// Connection pool settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ConnectionPoolSettings {
     pub tcp: Option<TcpSettings>,
@@ -655,7 +563,7 @@ pub struct ConnectionPoolSettings {
 }
 
 /// Outlier detection (circuit breaking) settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct OutlierDetection {
     pub split_external_local_origin_errors: Option<bool>,
@@ -666,14 +574,12 @@ pub struct OutlierDetection {
     pub consecutive_errors: Option<i32>,
     pub interval: Option<Duration>,
     pub base_ejection_time: Option<Duration>,
-    #[schemars(range(min = 0, max = 100))]
     pub max_ejection_percent: Option<i32>,
-    #[schemars(range(min = 0, max = 100))]
     pub min_health_percent: Option<i32>,
 }
 
 /// TLS mode towards an upstream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ClientTLSMode {
     Disable,
@@ -681,12 +587,11 @@ pub enum ClientTLSMode {
     Mutual,
     IstioMutual,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// TLS settings towards an upstream.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ClientTLSSettings {
     pub mode: Option<ClientTLSMode>,
@@ -701,7 +606,7 @@ pub struct ClientTLSSettings {
 }
 
 /// Traffic policy for one port.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PortTrafficPolicy {
     pub port: Option<PortSelector>,
@@ -712,35 +617,32 @@ pub struct PortTrafficPolicy {
 }
 
 /// Tunnel settings (HTTP CONNECT to a proxy).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["targetHost", "targetPort"]))]
 pub struct TunnelSettings {
     pub protocol: Option<String>,
     pub target_host: String,
-    #[schemars(range(min = 0, max = 65535))]
     pub target_port: u32,
 }
 
 /// PROXY protocol version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProxyProtocolVersion {
     V1,
     V2,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// PROXY protocol settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProxyProtocol {
     pub version: Option<ProxyProtocolVersion>,
 }
 
 /// A traffic policy.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TrafficPolicy {
     pub load_balancer: Option<LoadBalancerSettings>,
@@ -757,18 +659,17 @@ pub struct TrafficPolicy {
 // ServiceEntry and WorkloadEntry
 
 /// Whether a ServiceEntry's service is inside or outside the mesh.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Location {
     MeshExternal,
     MeshInternal,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// How a ServiceEntry's endpoints are resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Resolution {
     None,
@@ -776,29 +677,23 @@ pub enum Resolution {
     Dns,
     DnsRoundRobin,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// A port of a ServiceEntry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["number"]))]
 pub struct ServicePort {
-    #[schemars(range(min = 0, max = 65535))]
     pub number: u32,
     pub protocol: Option<Protocol>,
     pub name: Option<String>,
-    #[schemars(range(min = 0, max = 65535))]
     pub target_port: Option<u32>,
 }
 
 /// `ServiceEntry.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["hosts"]))]
 pub struct ServiceEntrySpec {
-    #[schemars(length(min = 1))]
     pub hosts: Vec<String>,
     pub addresses: Option<Vec<String>>,
     pub ports: Option<Vec<ServicePort>>,
@@ -811,7 +706,7 @@ pub struct ServiceEntrySpec {
 }
 
 /// `WorkloadEntry.spec`, also a ServiceEntry endpoint.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct WorkloadEntrySpec {
     pub address: Option<String>,
@@ -819,7 +714,6 @@ pub struct WorkloadEntrySpec {
     pub labels: Option<StringMap>,
     pub network: Option<String>,
     pub locality: Option<String>,
-    #[schemars(range(min = 0))]
     pub weight: Option<u32>,
     pub service_account: Option<String>,
 }
@@ -828,33 +722,29 @@ pub struct WorkloadEntrySpec {
 // Sidecar
 
 /// How traffic reaches a sidecar listener.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CaptureMode {
     Default,
     Iptables,
     None,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// A port of a Sidecar listener.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SidecarPort {
-    #[schemars(range(min = 0, max = 65535))]
     pub number: Option<u32>,
     pub protocol: Option<Protocol>,
     pub name: Option<String>,
-    #[schemars(range(min = 0, max = 65535))]
     pub target_port: Option<u32>,
 }
 
 /// An inbound listener of a Sidecar.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["port"]))]
 pub struct IstioIngressListener {
     pub port: SidecarPort,
     pub bind: Option<String>,
@@ -865,9 +755,8 @@ pub struct IstioIngressListener {
 }
 
 /// An outbound listener of a Sidecar.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["hosts"]))]
 pub struct IstioEgressListener {
     pub port: Option<SidecarPort>,
     pub bind: Option<String>,
@@ -876,18 +765,17 @@ pub struct IstioEgressListener {
 }
 
 /// Outbound traffic policy mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OutboundMode {
     RegistryOnly,
     AllowAny,
     #[serde(other)]
-    #[schemars(skip)]
     Unknown,
 }
 
 /// Outbound traffic policy of a Sidecar.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct OutboundTrafficPolicy {
     pub mode: Option<OutboundMode>,
@@ -895,7 +783,7 @@ pub struct OutboundTrafficPolicy {
 }
 
 /// `Sidecar.spec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SidecarSpec {
     pub workload_selector: Option<WorkloadSelector>,

@@ -3,11 +3,9 @@
 //! Every object's maps live for the whole run, and most hold one to four entries: a `BTreeMap`
 //! allocates a node for eleven (about 540 bytes), this holds exactly its pairs.
 
-use std::borrow::{Borrow, Cow};
-use std::collections::BTreeMap;
+use std::borrow::Borrow;
 use std::fmt;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -174,27 +172,10 @@ impl<'de> Deserialize<'de> for StringMap {
     }
 }
 
-impl JsonSchema for StringMap {
-    fn schema_name() -> Cow<'static, str> {
-        <BTreeMap<String, String>>::schema_name()
-    }
-
-    fn schema_id() -> Cow<'static, str> {
-        <BTreeMap<String, String>>::schema_id()
-    }
-
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        <BTreeMap<String, String>>::json_schema(generator)
-    }
-
-    fn inline_schema() -> bool {
-        <BTreeMap<String, String>>::inline_schema()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn sorted_last_value_wins_and_lookups() {
