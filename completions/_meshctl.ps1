@@ -54,7 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'meshctl' -ScriptBlock {
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'With --kube: the kubeconfig context (default: its current-context)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'With --kube: bound on the whole cluster read (30, 30s, 2m)')
             [CompletionResult]::new('--mesh-config', '--mesh-config', [CompletionResultType]::ParameterName, 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy, default exportTo, proxy metadata')
-            [CompletionResult]::new('--istio-version', '--istio-version', [CompletionResultType]::ParameterName, 'Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: the newest)')
+            [CompletionResult]::new('--istio-version', '--istio-version', [CompletionResultType]::ParameterName, 'Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: `istioVersion` in .meshctl.yaml, else the newest)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in human output')
             [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Ignore any .meshctl.yaml')
             [CompletionResult]::new('--kube', '--kube', [CompletionResultType]::ParameterName, 'Also read the live objects lint needs from the cluster (listed, never watched); a file overrides the live object of the same kind, namespace and name')

@@ -50,7 +50,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --context 'With --kube: the kubeconfig context (default: its current-context)'
             cand --timeout 'With --kube: bound on the whole cluster read (30, 30s, 2m)'
             cand --mesh-config 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy, default exportTo, proxy metadata'
-            cand --istio-version 'Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: the newest)'
+            cand --istio-version 'Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: `istioVersion` in .meshctl.yaml, else the newest)'
             cand --color 'When to use colour in human output'
             cand --no-config 'Ignore any .meshctl.yaml'
             cand --kube 'Also read the live objects lint needs from the cluster (listed, never watched); a file overrides the live object of the same kind, namespace and name'

@@ -58,7 +58,7 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s n -l namespace 
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l context -d 'With --kube: the kubeconfig context (default: its current-context)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l timeout -d 'With --kube: bound on the whole cluster read (30, 30s, 2m)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy, default exportTo, proxy metadata' -r -F
-complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l istio-version -d 'Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: the newest)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l istio-version -d 'Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: `istioVersion` in .meshctl.yaml, else the newest)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"

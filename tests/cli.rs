@@ -748,3 +748,20 @@ fn istio_version_picks_the_release() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("it has 1.30, 1.31, 1.32"));
 }
+
+/// `istioVersion` in `.meshctl.yaml` picks the release as the flag does; the flag wins.
+#[test]
+fn istio_version_from_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dr.yaml");
+    std::fs::copy("tests/schema/http2-keepalive.yaml", &file).unwrap();
+    std::fs::write(dir.path().join(".meshctl.yaml"), "istioVersion: \"1.30\"\n").unwrap();
+    let lint = |extra: &[&str]| {
+        let out =
+            meshctl().current_dir(dir.path()).args(["lint", "-f", "json"]).args(extra).arg("dr.yaml").output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), found(&v))
+    };
+    assert_eq!(lint(&[]), (1, vec![("MESH0101".to_string(), 10, 9)]));
+    assert_eq!(lint(&["--istio-version", "1.31"]), (0, vec![]));
+}

@@ -72,7 +72,8 @@ pub struct LintArgs {
     /// default exportTo, proxy metadata.
     #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
-    /// Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: the newest).
+    /// Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: `istioVersion` in
+    /// .meshctl.yaml, else the newest).
     #[arg(long, value_name = "VERSION")]
     pub istio_version: Option<String>,
 }
@@ -103,7 +104,10 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
         config.select = Some(a.select.clone());
     }
     config.ignore.extend(a.ignore.iter().cloned());
-    if let Some(Err(e)) = a.istio_version.as_deref().map(crate::schema::select_istio_release) {
+    // The flag wins over the configuration's `istioVersion` (checked when the file was read).
+    if let Some(Err(e)) =
+        a.istio_version.as_deref().or(config.istio_version.as_deref()).map(crate::schema::select_istio_release)
+    {
         return fail(e);
     }
     let mesh = match &a.mesh_config {

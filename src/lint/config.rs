@@ -27,6 +27,9 @@ pub struct ConfigFile {
     /// Glob patterns (relative to the configuration file's folder) of files not to read.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// The Istio release whose CRDs validate Istio kinds (`1.31`); `--istio-version` overrides it.
+    #[serde(default, rename = "istioVersion")]
+    pub istio_version: Option<String>,
 }
 
 /// The configuration in force: the file's settings with the command line's on top.
@@ -41,6 +44,8 @@ pub struct Config {
     base: PathBuf,
     /// Where the settings came from, for messages.
     pub path: Option<PathBuf>,
+    /// `istioVersion`, checked against the releases meshctl has schemas for.
+    pub istio_version: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +137,12 @@ impl Config {
                     return Err(invalid(p.span, p.message.clone()));
                 }
                 let v = d.value.clone().unwrap_or(serde_json::Value::Null);
+                if let Some(n) = v.get("istioVersion").filter(|n| n.is_number()) {
+                    let span = d.node("/istioVersion").map_or(d.head(), |n| n.value);
+                    let message =
+                        format!("quote the version (YAML reads this as the number {n}): istioVersion: \"1.30\"");
+                    return Err(invalid(span, message));
+                }
                 let file = ConfigFile::deserialize(&v).map_err(|e| invalid(d.head(), e.to_string()))?;
                 let select = file.select.iter().flatten().enumerate().map(|(i, p)| (p, format!("/select/{i}"), false));
                 let ignore = file.ignore.iter().enumerate().map(|(i, p)| (p, format!("/ignore/{i}"), false));
@@ -142,6 +153,10 @@ impl Config {
                         let span = node.map_or(d.head(), |n| if is_key { n.key.unwrap_or(n.value) } else { n.value });
                         return Err(invalid(span, message));
                     }
+                }
+                if let Some(Err(message)) = file.istio_version.as_deref().map(crate::schema::istio_release_index) {
+                    let span = d.node("/istioVersion").map_or(d.head(), |n| n.value);
+                    return Err(invalid(span, message));
                 }
                 file
             }
@@ -177,6 +192,7 @@ impl Config {
             exclude_patterns: file.exclude,
             base,
             path: None,
+            istio_version: file.istio_version,
         })
     }
 
@@ -303,5 +319,19 @@ mod tests {
         );
         std::fs::write(&p, "select: [mesh02, ist0101]\nseverity: {all: info}\n").unwrap();
         assert!(Config::load(&p).is_ok());
+    }
+
+    #[test]
+    fn istio_version_is_checked_where_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        std::fs::write(&p, "select: [ALL]\nistioVersion: \"1.27\"\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(e.ends_with(":2:15: meshctl has no schemas for Istio 1.27; it has 1.30, 1.31, 1.32"), "{e}");
+        std::fs::write(&p, "istioVersion: 1.30\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(e.contains(":1:15: quote the version (YAML reads this as the number 1.3)"), "{e}");
+        std::fs::write(&p, "istioVersion: 1.31.4\n").unwrap();
+        assert_eq!(Config::load(&p).unwrap().istio_version.as_deref(), Some("1.31.4"));
     }
 }

@@ -2,9 +2,12 @@
 //!
 //! The model is lenient on purpose: unknown fields are ignored and every field may be absent, so
 //! real-world manifests deserialize. Checking shapes and types is the job of [`crate::schema`],
-//! which validates the untyped tree against schemas generated from these types.
+//! which validates the untyped tree against upstream's schemas; a test (`drift.rs`) keeps the
+//! model and those schemas in step.
 
 pub mod core;
+#[cfg(test)]
+mod drift;
 pub mod kinds;
 pub mod networking;
 pub mod object;
