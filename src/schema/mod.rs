@@ -59,13 +59,18 @@ fn minor(source: &Source) -> &'static str {
 /// Validate Istio kinds with the schemas of `release` (`1.30`, or a patch of it: `1.30.2`) from
 /// now on.
 pub fn select_istio_release(release: &str) -> Result<(), String> {
+    ISTIO_RELEASE.store(istio_release_index(release)?, Ordering::Relaxed);
+    Ok(())
+}
+
+/// The index of an Istio release (`1.30`, `v1.30.2`) among those meshctl has schemas for, or a
+/// message that names them.
+pub fn istio_release_index(release: &str) -> Result<usize, String> {
     let wanted = release.trim().trim_start_matches('v');
-    let index = ISTIO
+    ISTIO
         .iter()
         .position(|s| wanted == minor(s) || wanted.strip_prefix(minor(s)).is_some_and(|patch| patch.starts_with('.')))
-        .ok_or_else(|| format!("meshctl has no schemas for Istio {wanted}; it has {}", istio_releases().join(", ")))?;
-    ISTIO_RELEASE.store(index, Ordering::Relaxed);
-    Ok(())
+        .ok_or_else(|| format!("meshctl has no schemas for Istio {wanted}; it has {}", istio_releases().join(", ")))
 }
 
 /// The source that holds a group's schemas, `istio` being the index of the Istio release.
