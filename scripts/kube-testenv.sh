@@ -2,7 +2,8 @@
 # A real Kubernetes control plane (etcd + kube-apiserver, loopback only) for meshctl's cluster tests.
 #
 #   scripts/kube-testenv.sh build   build kube-apiserver and etcd from the Go module proxy (cached)
-#   scripts/kube-testenv.sh start   build if needed, start both, install the Istio CRDs, write a kubeconfig
+#   scripts/kube-testenv.sh start   build if needed, start both, install the CRDs meshctl validates against
+#                                   (Istio's and Gateway API's experimental channel), write a kubeconfig
 #   scripts/kube-testenv.sh stop    stop the processes this script started (pid files only)
 #
 # Binaries and scratch Go modules live in ${MESHCTL_TESTENV_CACHE:-$HOME/.cache/meshctl-testenv}/<versions>,
@@ -12,7 +13,11 @@ set -euo pipefail
 
 KUBE_VERSION=1.36.3
 ETCD_VERSION=3.6.14
-ISTIO_API_VERSION=1.30.3
+# The CRDs meshctl validates against by default (scripts/vendor-schemas.sh vendors the same): the
+# newest Istio release's, and the Gateway API release's experimental channel.
+ISTIO_API_VERSION=1.32.0
+GATEWAY_API_VERSION=1.7.0
+GOPROXY_URL=${GOPROXY_URL:-https://proxy.golang.org}
 TOKEN=meshctl-test-token
 
 CACHE_ROOT=${MESHCTL_TESTENV_CACHE:-$HOME/.cache/meshctl-testenv}
@@ -122,27 +127,44 @@ wait_for() {
   die "$what did not become ready; logs in $STATE"
 }
 
-install_istio_crds() {
-  local dir file n name
+# Apply one CRD manifest (server-side apply) and remember its name, to wait for it to be established.
+# Other manifests (Gateway API's safe-upgrades ValidatingAdmissionPolicy) are left out.
+apply_crd() {
+  local name
+  grep -q '^kind: CustomResourceDefinition$' "$1" || return 0
+  name=$(awk '/^metadata:/ { m = 1; next } m && /^  name:/ { print $2; exit }' "$1")
+  [ -n "$name" ] || return 0
+  kcurl -f -o /dev/null -X PATCH -H 'Content-Type: application/apply-patch+yaml' --data-binary "@$1" \
+    "$SERVER/apis/apiextensions.k8s.io/v1/customresourcedefinitions/$name?fieldManager=kube-testenv&force=true" \
+    || die "could not install the CRD $name"
+  echo "$name" >> "$STATE/crds/names"
+}
+
+install_crds() {
+  local dir file zip n name
+  rm -rf "$STATE/crds" && mkdir -p "$STATE/crds"
   dir=$(cd "$STATE" && go mod download -json "istio.io/api@v$ISTIO_API_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
   file=$dir/kubernetes/customresourcedefinitions.gen.yaml
   [ -f "$file" ] || die "istio.io/api@v$ISTIO_API_VERSION has no $file"
-  rm -rf "$STATE/crds" && mkdir -p "$STATE/crds"
-  awk -v d="$STATE/crds" 'BEGIN { n = 0 } /^---$/ { n++; next } { print > (d "/" n ".yaml") }' "$file"
-  for f in "$STATE"/crds/*.yaml; do
-    name=$(awk '/^metadata:/ { m = 1; next } m && /^  name:/ { print $2; exit }' "$f")
-    [ -n "$name" ] || continue
-    kcurl -f -o /dev/null -X PATCH -H 'Content-Type: application/apply-patch+yaml' --data-binary "@$f" \
-      "$SERVER/apis/apiextensions.k8s.io/v1/customresourcedefinitions/$name?fieldManager=kube-testenv&force=true" \
-      || die "could not install the CRD $name"
-    echo "$name" >> "$STATE/crds/names"
-  done
+  awk -v d="$STATE/crds" 'BEGIN { n = 0 } /^---$/ { n++; next } { print > (d "/istio-" n ".yaml") }' "$file"
+  # Gateway API's go.mod asks for a newer Go than the pinned toolchain, so `go mod download` refuses
+  # the module: its zip comes straight from the proxy (as in scripts/vendor-schemas.sh), cached.
+  zip=$CACHE_ROOT/gateway-api-v$GATEWAY_API_VERSION.zip
+  if [ ! -f "$zip" ]; then
+    curl -fsS -o "$zip.tmp" "$GOPROXY_URL/sigs.k8s.io/gateway-api/@v/v$GATEWAY_API_VERSION.zip" \
+      || die "could not download sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION"
+    mv "$zip.tmp" "$zip"
+  fi
+  (cd "$STATE/crds" && unzip -qjo "$zip" \
+    "sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION/config/crd/experimental/gateway.networking.*.yaml") \
+    || die "sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION has no config/crd/experimental/"
+  for f in "$STATE"/crds/*.yaml; do apply_crd "$f"; done
   n=0
   while read -r name; do
     wait_for "CRD $name" 60 crd_established "$name"
     n=$((n + 1))
   done < "$STATE/crds/names"
-  say "installed $n Istio CRDs from istio.io/api v$ISTIO_API_VERSION"
+  say "installed $n CRDs: istio.io/api v$ISTIO_API_VERSION, sigs.k8s.io/gateway-api v$GATEWAY_API_VERSION experimental"
 }
 
 crd_established() {
@@ -186,7 +208,7 @@ cmd_start() {
   echo $! > "$STATE/kube-apiserver.pid"
   wait_for kube-apiserver 600 kcurl -f "$SERVER/readyz"
   wait_for "namespace default" 120 kcurl -f "$SERVER/api/v1/namespaces/default"
-  install_istio_crds
+  install_crds
   cat > "$STATE/kubeconfig" <<KUBECONFIG
 apiVersion: v1
 kind: Config

@@ -1,28 +1,15 @@
 //! `apply`, `diff` and `lint --kube` against a real kube-apiserver with etcd and the Istio CRDs,
 //! started by `scripts/kube-testenv.sh start` (`.ci/run` does it). Each test works in its own
 //! namespace. Without the test environment these tests print a note and pass, unless
-//! `MESHCTL_REQUIRE_TESTENV=1` (set by `.ci/run`), which makes its absence a failure.
+//! `MESHCTL_REQUIRE_TESTENV=1` (set by `.ci/run`), which makes its absence a failure (tests/testenv/).
 
 use assert_cmd::Command;
 use kube::api::{Api, DynamicObject};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::ApiResource;
 use std::path::{Path, PathBuf};
+use testenv::kubeconfig;
 
-fn kubeconfig() -> Option<PathBuf> {
-    let dir = std::env::var_os("MESHCTL_TESTENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/testenv"));
-    let path = dir.join("kubeconfig");
-    if path.is_file() {
-        return Some(path);
-    }
-    if std::env::var("MESHCTL_REQUIRE_TESTENV").is_ok_and(|v| v == "1") {
-        panic!("MESHCTL_REQUIRE_TESTENV=1 but {} does not exist (scripts/kube-testenv.sh start)", path.display());
-    }
-    eprintln!("note: skipped: no test cluster at {} (scripts/kube-testenv.sh start)", path.display());
-    None
-}
+mod testenv;
 
 /// A test's own directory of manifests and the cluster it talks to.
 struct Env {
@@ -57,9 +44,7 @@ impl Env {
     fn live(&self, api_version: &str, kind: &str, ns: Option<&str>, name: &str) -> Option<serde_json::Value> {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
-            let kc = Kubeconfig::read_from(&self.kubeconfig).unwrap();
-            let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await.unwrap();
-            let client = kube::Client::try_from(config).unwrap();
+            let client = testenv::client(&self.kubeconfig).await;
             let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
             let ar = ApiResource {
                 group: group.into(),

@@ -16,6 +16,10 @@
 //!   (`defaulting/prunenulls.go`), so it is accepted; `nullable: true` adds `null` to the types;
 //! - `metadata` is validated as ObjectMeta (the API server checks it with its Go type), taken from
 //!   the vendored Kubernetes definitions; a CRD schema cannot say more than `type: object` there;
+//! - `format: byte` (`k8s.io/kube-openapi/pkg/validation/strfmt`: Go's standard base64, padded) is
+//!   also a [`BASE64`] pattern, since JSON Schema has no such format;
+//! - `x-kubernetes-list-type: set` is also `uniqueItems: true` (the items of a set are scalars or
+//!   atomic, and the server refuses a duplicate); `map`'s distinct keys are not checked;
 //! - `x-kubernetes-validations` (CEL) are kept beside the schema they belong to, not evaluated.
 //!
 //! Istio's "at most one of" (`oneOf: [{not: {anyOf: [{required: [a]}, …]}}, {required: [a]}, …]`,
@@ -25,6 +29,9 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
+
+/// The text that `format: byte` accepts: standard base64 with padding.
+pub const BASE64: &str = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
 
 /// One vendored schema source.
 pub struct Source {
@@ -270,6 +277,12 @@ impl Converter {
         if int_or_string {
             out.insert("type".into(), json!(["integer", "string"]));
         }
+        if src.get("format") == Some(&json!("byte")) && !out.contains_key("pattern") {
+            out.insert("pattern".into(), json!(BASE64));
+        }
+        if src.get("x-kubernetes-list-type") == Some(&json!("set")) {
+            out.insert("uniqueItems".into(), Value::Bool(true));
+        }
         if at != Position::Branch {
             if flag("x-kubernetes-embedded-resource") {
                 let props = out.entry("properties").or_insert_with(|| json!({})).as_object_mut().expect("an object");
@@ -362,6 +375,20 @@ mod tests {
         assert!(open.get("additionalProperties").is_none());
         let map = node(json!({"type": "object", "additionalProperties": {"type": "string"}}));
         assert_eq!(map["additionalProperties"], json!({"type": ["string", "null"]}));
+    }
+
+    #[test]
+    fn bytes_are_base64_and_sets_unique() {
+        let bytes = node(json!({"type": "string", "format": "byte"}));
+        assert_eq!(bytes["pattern"], json!(BASE64));
+        let re = regex::Regex::new(BASE64).unwrap();
+        assert!(["", "aGVsbG8=", "aGk=", "YWJj"].iter().all(|t| re.is_match(t)));
+        assert!(["not base64!", "aGVsbG8", "a==="].iter().all(|t| !re.is_match(t)));
+        let set = node(json!({"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"}));
+        assert_eq!(set["uniqueItems"], json!(true));
+        let map =
+            node(json!({"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]}));
+        assert!(map.get("uniqueItems").is_none());
     }
 
     #[test]
