@@ -6,6 +6,8 @@ use super::CompileError;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
     Ident(String),
+    /// A backquoted field name: `` `content-type` `` (cel-spec's `ESC_IDENTIFIER`).
+    QuotedIdent(String),
     Int(i64),
     /// A decimal or hex literal too large for `i64`; only valid right after a unary minus
     /// (`-9223372036854775808`), which the parser checks.
@@ -113,6 +115,17 @@ pub(crate) fn lex(src: &str) -> Result<Vec<(Tok, usize)>, CompileError> {
             };
             out.push((tok, start));
             i = end;
+            continue;
+        }
+        if c == b'`' {
+            let body_len = src[i + 1..]
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || "_.-/ ".contains(ch)))
+                .unwrap_or(src.len() - i - 1);
+            if body_len == 0 || bytes.get(i + 1 + body_len) != Some(&b'`') {
+                return Err(err(start, "invalid quoted identifier"));
+            }
+            out.push((Tok::QuotedIdent(src[i + 1..i + 1 + body_len].to_string()), start));
+            i += body_len + 2;
             continue;
         }
         if c == b'"' || c == b'\'' {

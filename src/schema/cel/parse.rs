@@ -277,6 +277,17 @@ impl Parser {
         loop {
             if self.eat(".") || self.peek_punct(".?") {
                 let optional = self.eat(".?");
+                if let Some(Tok::QuotedIdent(field)) = self.peek() {
+                    let field = field.clone();
+                    self.pos += 1;
+                    self.deeper()?;
+                    e = Raw::Select {
+                        operand: Box::new(e),
+                        field,
+                        optional,
+                    };
+                    continue;
+                }
                 let field = self.ident()?;
                 self.deeper()?;
                 if !optional && self.eat("(") {

@@ -238,8 +238,10 @@ pub(crate) fn num_cmp(a: &Value, b: &Value) -> Option<Ordering> {
             (*x as u64).cmp(y)
         }),
         (Value::Uint(_), Value::Int(_)) => num_cmp(b, a).map(Ordering::reverse),
-        (Value::Int(x), Value::Double(y)) => int_double_cmp(i128::from(*x), *y),
-        (Value::Uint(x), Value::Double(y)) => int_double_cmp(i128::from(*x), *y),
+        (Value::Int(x), Value::Double(y)) => {
+            int_double_cmp(*x as f64, *y, i64::MIN as f64, i64::MAX as f64)
+        }
+        (Value::Uint(x), Value::Double(y)) => int_double_cmp(*x as f64, *y, 0.0, u64::MAX as f64),
         (Value::Double(_), Value::Int(_) | Value::Uint(_)) => {
             num_cmp(b, a).map(Ordering::reverse)
         }
@@ -247,23 +249,18 @@ pub(crate) fn num_cmp(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
-/// Compares an integer with a double exactly (no rounding of the integer to a double).
-fn int_double_cmp(x: i128, y: f64) -> Option<Ordering> {
+/// Compares an integer with a double as cel-go's `compareIntDouble` and `compareUintDouble`
+/// do: a double beyond the integer type's range orders outside it, otherwise the integer is
+/// converted to a double (so `9223372036854775807 == 9223372036854775808.0`).
+fn int_double_cmp(x: f64, y: f64, min: f64, max: f64) -> Option<Ordering> {
     if y.is_nan() {
-        return None;
-    }
-    if y >= 1.8e19 {
-        return Some(Ordering::Less);
-    }
-    if y <= -1.8e19 {
-        return Some(Ordering::Greater);
-    }
-    let t = y.trunc();
-    // `t` is integral and within ±1.8e19, so the cast is exact.
-    match x.cmp(&(t as i128)) {
-        Ordering::Equal if y > t => Some(Ordering::Less),
-        Ordering::Equal if y < t => Some(Ordering::Greater),
-        o => Some(o),
+        None
+    } else if y < min {
+        Some(Ordering::Greater)
+    } else if y > max {
+        Some(Ordering::Less)
+    } else {
+        x.partial_cmp(&y)
     }
 }
 
