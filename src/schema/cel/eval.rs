@@ -138,13 +138,7 @@ impl Cx<'_> {
 
     #[inline(never)]
     fn has(&mut self, operand: &Expr, field: &str) -> R {
-        match self.eval(operand)? {
-            Value::Map(m) => Ok(Value::Bool(field_of(&m, field).is_some())),
-            other => Err(EvalError::new(format!(
-                "invalid type for field selection: {}",
-                other.type_name()
-            ))),
-        }
+        has_field(&self.eval(operand)?, field)
     }
 
     #[inline(never)]
@@ -391,6 +385,19 @@ fn insert_unique(out: &mut Vec<(Key, Value)>, k: Key, v: Value) -> Result<(), Ev
     }
     out.push((k, v));
     Ok(())
+}
+
+/// `has(v.field)`; on an optional, whether it has a value with the field.
+fn has_field(v: &Value, field: &str) -> R {
+    match v {
+        Value::Map(m) => Ok(Value::Bool(field_of(m, field).is_some())),
+        Value::Optional(None) => Ok(Value::Bool(false)),
+        Value::Optional(Some(inner)) => has_field(inner, field),
+        other => Err(EvalError::new(format!(
+            "invalid type for field selection: {}",
+            other.type_name()
+        ))),
+    }
 }
 
 /// `v.field` (`v.?field` if `optional`). Selecting on an optional continues the optional

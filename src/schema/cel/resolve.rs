@@ -117,6 +117,7 @@ const TYPE_NAMES: &[&str] = &[
     "map",
     "null_type",
     "type",
+    "optional_type",
 ];
 
 struct Resolver {
