@@ -11,12 +11,7 @@ use super::value::{Key, Map, Value};
 
 /// Evaluates `expr` with `self` bound to `this` and `oldSelf` to `old`.
 pub(crate) fn eval(expr: &Expr, this: &Value, old: Option<&Value>) -> Result<Value, EvalError> {
-    Cx {
-        this,
-        old,
-        locals: Vec::new(),
-    }
-    .eval(expr)
+    Cx { this, old, locals: Vec::new() }.eval(expr)
 }
 
 struct Cx<'a> {
@@ -51,9 +46,7 @@ pub(crate) fn unescape(field: &str) -> std::borrow::Cow<'_, str> {
             "dot" => ".",
             "dash" => "-",
             "slash" => "/",
-            w if super::lex::RESERVED.contains(&w)
-                || ["true", "false", "null", "in"].contains(&w) =>
-            {
+            w if super::lex::RESERVED.contains(&w) || ["true", "false", "null", "in"].contains(&w) => {
                 if word.len() + 4 != field.len() {
                     return field.into();
                 }
@@ -87,18 +80,10 @@ impl Cx<'_> {
             Expr::This => Ok(self.this.clone()),
             Expr::Old => self.old_self(),
             Expr::Local(slot) => self.local(*slot),
-            Expr::Select {
-                operand,
-                field,
-                optional,
-            } => self.select(operand, field, *optional),
+            Expr::Select { operand, field, optional } => self.select(operand, field, *optional),
             Expr::Has { operand, field } => self.has(operand, field),
-            Expr::Index {
-                operand,
-                index,
-                optional,
-            } => self.index(operand, index, *optional),
-            Expr::Call { imp, args, .. } => self.call(*imp, args),
+            Expr::Index { operand, index, optional } => self.index(operand, index, *optional),
+            Expr::Call { imp, args } => self.call(*imp, args),
             Expr::And(a, b) => self.logic(a, b, false),
             Expr::Or(a, b) => self.logic(a, b, true),
             Expr::Cond(c, t, f) => self.cond(c, t, f),
@@ -106,28 +91,18 @@ impl Cx<'_> {
             Expr::Map(entries) => self.map(entries),
             Expr::Regex { op, args, re } => self.regex(*op, args, re),
             Expr::Comprehension(c) => self.comprehension(c),
-            Expr::OptMap {
-                target,
-                slot,
-                body,
-                flat,
-            } => self.opt_map(target, *slot, body, *flat),
+            Expr::OptMap { target, slot, body, flat } => self.opt_map(target, *slot, body, *flat),
         }
     }
 
     #[inline(never)]
     fn old_self(&self) -> R {
-        self.old
-            .cloned()
-            .ok_or_else(|| EvalError::new("no such attribute: oldSelf"))
+        self.old.cloned().ok_or_else(|| EvalError::new("no such attribute: oldSelf"))
     }
 
     #[inline(never)]
     fn local(&self, slot: usize) -> R {
-        self.locals
-            .get(slot)
-            .cloned()
-            .ok_or_else(|| EvalError::new("unbound comprehension variable"))
+        self.locals.get(slot).cloned().ok_or_else(|| EvalError::new("unbound comprehension variable"))
     }
 
     #[inline(never)]
@@ -165,11 +140,7 @@ impl Cx<'_> {
     #[inline(never)]
     fn cond(&mut self, c: &Expr, t: &Expr, f: &Expr) -> R {
         let c = self.eval(c)?;
-        if bool_of(&c, "_?_:_")? {
-            self.eval(t)
-        } else {
-            self.eval(f)
-        }
+        if bool_of(&c, "_?_:_")? { self.eval(t) } else { self.eval(f) }
     }
 
     #[inline(never)]
@@ -269,16 +240,11 @@ impl Cx<'_> {
         let range = self.eval(&c.range)?;
         let items: Vec<Vec<Value>> = match (&range, c.slots.1) {
             (Value::List(l), None) => l.iter().map(|v| vec![v.clone()]).collect(),
-            (Value::List(l), Some(_)) => l
-                .iter()
-                .enumerate()
-                .map(|(i, v)| vec![Value::Int(i as i64), v.clone()])
-                .collect(),
+            (Value::List(l), Some(_)) => {
+                l.iter().enumerate().map(|(i, v)| vec![Value::Int(i as i64), v.clone()]).collect()
+            }
             (Value::Map(m), None) => m.iter().map(|(k, _)| vec![k.to_value()]).collect(),
-            (Value::Map(m), Some(_)) => m
-                .iter()
-                .map(|(k, v)| vec![k.to_value(), v.clone()])
-                .collect(),
+            (Value::Map(m), Some(_)) => m.iter().map(|(k, v)| vec![k.to_value(), v.clone()]).collect(),
             (other, _) => {
                 return Err(EvalError::new(format!(
                     "expression of type '{}' cannot be range of a comprehension",
@@ -374,14 +340,8 @@ impl Cx<'_> {
 
 fn insert_unique(out: &mut Vec<(Key, Value)>, k: Key, v: Value) -> Result<(), EvalError> {
     let kv = k.to_value();
-    if out
-        .iter()
-        .any(|(existing, _)| super::value::equals(&existing.to_value(), &kv))
-    {
-        return Err(EvalError::new(format!(
-            "Failed with repeated key: {}",
-            library::display(&kv)
-        )));
+    if out.iter().any(|(existing, _)| super::value::equals(&existing.to_value(), &kv)) {
+        return Err(EvalError::new(format!("Failed with repeated key: {}", library::display(&kv))));
     }
     out.push((k, v));
     Ok(())
@@ -393,10 +353,7 @@ fn has_field(v: &Value, field: &str) -> R {
         Value::Map(m) => Ok(Value::Bool(field_of(m, field).is_some())),
         Value::Optional(None) => Ok(Value::Bool(false)),
         Value::Optional(Some(inner)) => has_field(inner, field),
-        other => Err(EvalError::new(format!(
-            "invalid type for field selection: {}",
-            other.type_name()
-        ))),
+        other => Err(EvalError::new(format!("invalid type for field selection: {}", other.type_name()))),
     }
 }
 
@@ -412,21 +369,14 @@ fn select_field(v: Value, field: &str, optional: bool) -> R {
         },
         Value::Optional(None) => Ok(Value::Optional(None)),
         Value::Optional(Some(inner)) => select_field(*inner, field, true),
-        other => Err(EvalError::new(format!(
-            "type '{}' does not support field selection",
-            other.type_name()
-        ))),
+        other => Err(EvalError::new(format!("type '{}' does not support field selection", other.type_name()))),
     }
 }
 
 /// `v[i]` (`v[?i]` if `optional`). Indexing an optional continues the optional chain.
 fn index_of(v: Value, i: &Value, optional: bool) -> R {
     let wrap = |found: Value| {
-        if optional {
-            Value::Optional(Some(Box::new(found)))
-        } else {
-            found
-        }
+        if optional { Value::Optional(Some(Box::new(found))) } else { found }
     };
     match &v {
         Value::List(l) => {
@@ -439,19 +389,13 @@ fn index_of(v: Value, i: &Value, optional: bool) -> R {
             match n.and_then(|n| usize::try_from(n).ok()).and_then(|n| l.get(n)) {
                 Some(x) => Ok(wrap(x.clone())),
                 None if optional => Ok(Value::Optional(None)),
-                None => Err(EvalError::new(format!(
-                    "index out of range: {}",
-                    library::display(i)
-                ))),
+                None => Err(EvalError::new(format!("index out of range: {}", library::display(i)))),
             }
         }
         Value::Map(m) => match m.get(i) {
             Some(x) => Ok(wrap(x.clone())),
             None if optional => Ok(Value::Optional(None)),
-            None => Err(EvalError::new(format!(
-                "no such key: {}",
-                library::display(i)
-            ))),
+            None => Err(EvalError::new(format!("no such key: {}", library::display(i)))),
         },
         Value::Optional(None) => Ok(Value::Optional(None)),
         Value::Optional(Some(inner)) => index_of((**inner).clone(), i, true),

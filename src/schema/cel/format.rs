@@ -20,7 +20,8 @@ const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist
 const DNS1035_LABEL_FMT: &str = "[a-z]([-a-z0-9]*[a-z0-9])?";
 const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
 const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const QUALIFIED_NAME_MSG: &str =
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
 fn dns1123_subdomain_fmt() -> String {
@@ -48,10 +49,8 @@ fn regexes() -> &'static Regexes {
             qualified: anchored(QUALIFIED_NAME_FMT),
             label_value: anchored(&format!("({QUALIFIED_NAME_FMT})?")),
             // kube-openapi's strfmt UUIDPattern.
-            uuid: Regex::new(
-                "(?i)(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)|(^[0-9a-f]{32}$)",
-            )
-            .expect("a valid built-in regex"),
+            uuid: Regex::new("(?i)(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)|(^[0-9a-f]{32}$)")
+                .expect("a valid built-in regex"),
         }
     })
 }
@@ -90,11 +89,7 @@ fn dns1123_subdomain(s: &str) -> Vec<String> {
         errs.push(max_len_error(253));
     }
     if !regexes().subdomain.is_match(s) {
-        errs.push(regex_error(
-            DNS1123_SUBDOMAIN_MSG,
-            &dns1123_subdomain_fmt(),
-            &["example.com"],
-        ));
+        errs.push(regex_error(DNS1123_SUBDOMAIN_MSG, &dns1123_subdomain_fmt(), &["example.com"]));
     }
     errs
 }
@@ -151,11 +146,7 @@ fn label_value(s: &str) -> Vec<String> {
         errs.push(max_len_error(63));
     }
     if !regexes().label_value.is_match(s) {
-        errs.push(regex_error(
-            LABEL_VALUE_MSG,
-            &format!("({QUALIFIED_NAME_FMT})?"),
-            &["MyValue", "my_value", "12345"],
-        ));
+        errs.push(regex_error(LABEL_VALUE_MSG, &format!("({QUALIFIED_NAME_FMT})?"), &["MyValue", "my_value", "12345"]));
     }
     errs
 }
@@ -170,14 +161,11 @@ fn mask_trailing_dash(s: &str) -> String {
 
 fn is_base64(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return false;
     }
     let pad = b.iter().rev().take_while(|c| **c == b'=').count();
-    pad <= 2
-        && b[..b.len() - pad]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+    pad <= 2 && b[..b.len() - pad].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
 }
 
 fn is_date(s: &str) -> bool {
@@ -239,12 +227,7 @@ const NAMES: &[&str] = &[
 /// `format.named(name)`: the format, or none for an unknown name.
 pub(crate) fn named(a: &[Value]) -> R {
     match &a[0] {
-        Value::String(s) => Ok(Value::Optional(
-            NAMES
-                .iter()
-                .find(|n| **n == &**s)
-                .map(|n| Box::new(Value::Format(n))),
-        )),
+        Value::String(s) => Ok(Value::Optional(NAMES.iter().find(|n| **n == &**s).map(|n| Box::new(Value::Format(n))))),
         other => Err(EvalError::no_overload("format.named", &[other])),
     }
 }
@@ -281,9 +264,9 @@ pub(crate) fn validate(a: &[Value]) -> R {
     match (&a[0], &a[1]) {
         (Value::Format(name), Value::String(s)) => {
             let errs = run(name, s);
-            Ok(Value::Optional((!errs.is_empty()).then(|| {
-                Box::new(Value::list(errs.iter().map(|e| Value::str(e)).collect()))
-            })))
+            Ok(Value::Optional(
+                (!errs.is_empty()).then(|| Box::new(Value::list(errs.iter().map(|e| Value::str(e)).collect()))),
+            ))
         }
         (x, y) => Err(EvalError::no_overload("validate", &[x, y])),
     }
@@ -351,10 +334,7 @@ fn format_clause(verb: char, precision: Option<usize>, arg: &Value) -> Result<St
             if verb == 'X' { s.to_uppercase() } else { s }
         }
         (v, other) => {
-            return Err(clause_error(format!(
-                "unsupported clause %{v} for {}",
-                other.type_name()
-            )));
+            return Err(clause_error(format!("unsupported clause %{v} for {}", other.type_name())));
         }
     })
 }
@@ -390,9 +370,7 @@ pub(crate) fn string_format(a: &[Value]) -> R {
         let Some(verb) = chars.next() else {
             return Err(clause_error("unterminated clause"));
         };
-        let arg = args.get(next_arg).ok_or_else(|| {
-            clause_error(format!("index {next_arg} out of range"))
-        })?;
+        let arg = args.get(next_arg).ok_or_else(|| clause_error(format!("index {next_arg} out of range")))?;
         next_arg += 1;
         out.push_str(&format_clause(verb, precision, arg)?);
     }

@@ -48,14 +48,12 @@ pub(crate) const RESERVED: &[&str] = &[
 
 /// Operators, longest first so that `<=` wins over `<`.
 const PUNCTS: &[&str] = &[
-    "&&", "||", "==", "!=", "<=", ">=", ".?", "<", ">", "!", "+", "-", "*", "/", "%", "?", ":",
-    ".", ",", "(", ")", "[", "]", "{", "}",
+    "&&", "||", "==", "!=", "<=", ">=", ".?", "<", ">", "!", "+", "-", "*", "/", "%", "?", ":", ".", ",", "(", ")",
+    "[", "]", "{", "}",
 ];
 
 fn err(at: usize, message: impl std::fmt::Display) -> CompileError {
-    CompileError {
-        message: format!("Syntax error at offset {at}: {message}"),
-    }
+    CompileError { message: format!("Syntax error at offset {at}: {message}") }
 }
 
 /// Splits `src` into tokens with their offsets.
@@ -88,9 +86,7 @@ pub(crate) fn lex(src: &str) -> Result<Vec<(Tok, usize)>, CompileError> {
             let word = &src[i..end];
             // String prefixes: r/R (raw), b/B (bytes), in either order.
             let lower = word.to_ascii_lowercase();
-            if matches!(lower.as_str(), "r" | "b" | "rb" | "br")
-                && matches!(bytes.get(end), Some(b'"' | b'\''))
-            {
+            if matches!(lower.as_str(), "r" | "b" | "rb" | "br") && matches!(bytes.get(end), Some(b'"' | b'\'')) {
                 let raw = lower.contains('r');
                 let is_bytes = lower.contains('b');
                 let (content, after) = string(src, end, raw, is_bytes)?;
@@ -153,9 +149,7 @@ pub(crate) fn lex(src: &str) -> Result<Vec<(Tok, usize)>, CompileError> {
 fn number(src: &str, i: usize) -> Result<(Tok, usize), CompileError> {
     let bytes = src.as_bytes();
     let digits_end = |mut j: usize, hex: bool| {
-        while j < bytes.len()
-            && (if hex { bytes[j].is_ascii_hexdigit() } else { bytes[j].is_ascii_digit() })
-        {
+        while j < bytes.len() && (if hex { bytes[j].is_ascii_hexdigit() } else { bytes[j].is_ascii_digit() }) {
             j += 1;
         }
         j
@@ -206,11 +200,7 @@ fn int_token(v: u64, bytes: &[u8], end: usize) -> Result<(Tok, usize), CompileEr
 fn string(src: &str, i: usize, raw: bool, bytes: bool) -> Result<(Vec<u8>, usize), CompileError> {
     let q = src.as_bytes()[i] as char;
     let triple: String = [q; 3].iter().collect();
-    let (delim, mut j) = if src[i..].starts_with(&triple) {
-        (triple.as_str(), i + 3)
-    } else {
-        (&triple[..1], i + 1)
-    };
+    let (delim, mut j) = if src[i..].starts_with(&triple) { (triple.as_str(), i + 3) } else { (&triple[..1], i + 1) };
     let mut out = Vec::new();
     loop {
         let rest = &src[j..];

@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::EvalError;
 use super::format;
-use super::net::{self, Cidr, IpAddr};
+use super::net;
 use super::quantity::Quantity;
 use super::time::{self, Timestamp};
 use super::value::{Key, Map, Value, compare, equals};
@@ -173,10 +173,7 @@ const FUNCTIONS: &[(&str, bool, usize, Imp)] = &[
 
 /// The implementation of `name` called in this style with `arity` arguments.
 pub(crate) fn lookup(name: &str, member: bool, arity: usize) -> Option<Imp> {
-    FUNCTIONS
-        .iter()
-        .find(|(n, m, a, _)| *n == name && *m == member && *a == arity)
-        .map(|(_, _, _, imp)| *imp)
+    FUNCTIONS.iter().find(|(n, m, a, _)| *n == name && *m == member && *a == arity).map(|(_, _, _, imp)| *imp)
 }
 
 /// Whether any overload of `name` exists (to tell an arity error from an unknown name).
@@ -209,10 +206,7 @@ pub(crate) fn display(v: &Value) -> String {
         Value::List(l) => format!("[{}]", l.iter().map(display).collect::<Vec<_>>().join(", ")),
         Value::Map(m) => format!(
             "{{{}}}",
-            m.iter()
-                .map(|(k, v)| format!("{}: {}", display(&k.to_value()), display(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
+            m.iter().map(|(k, v)| format!("{}: {}", display(&k.to_value()), display(v))).collect::<Vec<_>>().join(", ")
         ),
         Value::Duration(d) => time::format_duration(*d),
         Value::Timestamp(t) => t.to_rfc3339(),
@@ -249,11 +243,7 @@ pub(crate) fn format_double(d: f64) -> String {
     let dp = exp + 1;
     if !(-4..6).contains(&exp) {
         let frac = &digits[1..];
-        let m = if frac.is_empty() {
-            digits[..1].to_string()
-        } else {
-            format!("{}.{frac}", &digits[..1])
-        };
+        let m = if frac.is_empty() { digits[..1].to_string() } else { format!("{}.{frac}", &digits[..1]) };
         let es = if exp < 0 { '-' } else { '+' };
         return format!("{sign}{m}e{es}{:02}", exp.abs());
     }
@@ -271,18 +261,12 @@ pub(crate) fn format_double(d: f64) -> String {
 fn add(a: &[Value]) -> R {
     Ok(match (&a[0], &a[1]) {
         (Value::Int(x), Value::Int(y)) => Value::Int(x.checked_add(*y).ok_or_else(overflow)?),
-        (Value::Uint(x), Value::Uint(y)) => {
-            Value::Uint(x.checked_add(*y).ok_or_else(uint_overflow)?)
-        }
+        (Value::Uint(x), Value::Uint(y)) => Value::Uint(x.checked_add(*y).ok_or_else(uint_overflow)?),
         (Value::Double(x), Value::Double(y)) => Value::Double(x + y),
         (Value::String(x), Value::String(y)) => Value::String(format!("{x}{y}").into()),
         (Value::Bytes(x), Value::Bytes(y)) => Value::Bytes([&x[..], &y[..]].concat().into()),
-        (Value::List(x), Value::List(y)) => {
-            Value::list(x.iter().chain(y.iter()).cloned().collect())
-        }
-        (Value::Duration(x), Value::Duration(y)) => {
-            Value::Duration(x.checked_add(*y).ok_or_else(overflow)?)
-        }
+        (Value::List(x), Value::List(y)) => Value::list(x.iter().chain(y.iter()).cloned().collect()),
+        (Value::Duration(x), Value::Duration(y)) => Value::Duration(x.checked_add(*y).ok_or_else(overflow)?),
         (Value::Timestamp(t), Value::Duration(d)) | (Value::Duration(d), Value::Timestamp(t)) => {
             Value::Timestamp(t.add_nanos(*d)?)
         }
@@ -293,13 +277,9 @@ fn add(a: &[Value]) -> R {
 fn sub(a: &[Value]) -> R {
     Ok(match (&a[0], &a[1]) {
         (Value::Int(x), Value::Int(y)) => Value::Int(x.checked_sub(*y).ok_or_else(overflow)?),
-        (Value::Uint(x), Value::Uint(y)) => {
-            Value::Uint(x.checked_sub(*y).ok_or_else(uint_overflow)?)
-        }
+        (Value::Uint(x), Value::Uint(y)) => Value::Uint(x.checked_sub(*y).ok_or_else(uint_overflow)?),
         (Value::Double(x), Value::Double(y)) => Value::Double(x - y),
-        (Value::Duration(x), Value::Duration(y)) => {
-            Value::Duration(x.checked_sub(*y).ok_or_else(overflow)?)
-        }
+        (Value::Duration(x), Value::Duration(y)) => Value::Duration(x.checked_sub(*y).ok_or_else(overflow)?),
         (Value::Timestamp(t), Value::Duration(d)) => {
             Value::Timestamp(t.add_nanos(d.checked_neg().ok_or_else(overflow)?)?)
         }
@@ -311,9 +291,7 @@ fn sub(a: &[Value]) -> R {
 fn mul(a: &[Value]) -> R {
     Ok(match (&a[0], &a[1]) {
         (Value::Int(x), Value::Int(y)) => Value::Int(x.checked_mul(*y).ok_or_else(overflow)?),
-        (Value::Uint(x), Value::Uint(y)) => {
-            Value::Uint(x.checked_mul(*y).ok_or_else(uint_overflow)?)
-        }
+        (Value::Uint(x), Value::Uint(y)) => Value::Uint(x.checked_mul(*y).ok_or_else(uint_overflow)?),
         (Value::Double(x), Value::Double(y)) => Value::Double(x * y),
         _ => return Err(no_overload("_*_", a)),
     })
@@ -456,9 +434,7 @@ pub(crate) fn compile_regex(pattern: &str) -> Result<Arc<Regex>, EvalError> {
             }
         }
     }
-    Regex::new(&out)
-        .map(Arc::new)
-        .map_err(|e| EvalError::new(format!("error parsing regexp: {e}")))
+    Regex::new(&out).map(Arc::new).map_err(|e| EvalError::new(format!("error parsing regexp: {e}")))
 }
 
 /// What a regex function computes.
@@ -522,15 +498,12 @@ fn to_int(a: &[Value]) -> R {
         Value::Uint(u) => i64::try_from(*u).map_err(|_| overflow())?,
         Value::Double(d) => {
             // cel-go's doubleToInt64Checked: finite and strictly inside the int64 range.
-            if !(d.is_finite() && *d > -9.223_372_036_854_775_808e18 && *d < 9.223_372_036_854_775_807e18)
-            {
+            if !(d.is_finite() && *d > i64::MIN as f64 && *d < i64::MAX as f64) {
                 return Err(overflow());
             }
             *d as i64
         }
-        Value::String(s) => s
-            .parse()
-            .map_err(|_| EvalError::new(format!("cannot convert string '{s}' to int")))?,
+        Value::String(s) => s.parse().map_err(|_| EvalError::new(format!("cannot convert string '{s}' to int")))?,
         Value::Timestamp(t) => t.unix_seconds(),
         Value::Duration(d) => *d,
         _ => return Err(no_overload("int", a)),
@@ -542,15 +515,16 @@ fn to_uint(a: &[Value]) -> R {
         Value::Uint(u) => *u,
         Value::Int(i) => u64::try_from(*i).map_err(|_| uint_overflow())?,
         Value::Double(d) => {
-            if !(d.is_finite() && *d > -1.0 && *d < 1.844_674_407_370_955_2e19) {
+            // cel-go's doubleToUint64Checked.
+            if !(d.is_finite() && *d >= 0.0 && *d < u64::MAX as f64) {
                 return Err(uint_overflow());
             }
             *d as u64
         }
         // Go's ParseUint takes no sign.
-        Value::String(s) if !s.starts_with('+') => s
-            .parse()
-            .map_err(|_| EvalError::new(format!("cannot convert string '{s}' to uint")))?,
+        Value::String(s) if !s.starts_with('+') => {
+            s.parse().map_err(|_| EvalError::new(format!("cannot convert string '{s}' to uint")))?
+        }
         Value::String(s) => {
             return Err(EvalError::new(format!("cannot convert string '{s}' to uint")));
         }
@@ -563,9 +537,7 @@ fn to_double(a: &[Value]) -> R {
         Value::Double(d) => *d,
         Value::Int(i) => *i as f64,
         Value::Uint(u) => *u as f64,
-        Value::String(s) => s
-            .parse()
-            .map_err(|_| EvalError::new(format!("cannot convert string '{s}' to double")))?,
+        Value::String(s) => s.parse().map_err(|_| EvalError::new(format!("cannot convert string '{s}' to double")))?,
         _ => return Err(no_overload("double", a)),
     }))
 }
@@ -677,9 +649,7 @@ fn index_of(a: &[Value]) -> R {
         if a.len() != 2 {
             return Err(no_overload("indexOf", a));
         }
-        return Ok(Value::Int(
-            l.iter().position(|x| equals(x, &a[1])).map_or(-1, |i| i as i64),
-        ));
+        return Ok(Value::Int(l.iter().position(|x| equals(x, &a[1])).map_or(-1, |i| i as i64)));
     }
     let s = str_arg("indexOf", a, 0)?;
     let sub = str_arg("indexOf", a, 1)?;
@@ -697,9 +667,7 @@ fn index_of(a: &[Value]) -> R {
         return Ok(Value::Int(-1));
     }
     Ok(Value::Int(
-        (off..=runes.len() - subr.len())
-            .find(|&i| runes[i..i + subr.len()] == subr[..])
-            .map_or(-1, |i| i as i64),
+        (off..=runes.len() - subr.len()).find(|&i| runes[i..i + subr.len()] == subr[..]).map_or(-1, |i| i as i64),
     ))
 }
 
@@ -708,9 +676,7 @@ fn last_index_of(a: &[Value]) -> R {
         if a.len() != 2 {
             return Err(no_overload("lastIndexOf", a));
         }
-        return Ok(Value::Int(
-            l.iter().rposition(|x| equals(x, &a[1])).map_or(-1, |i| i as i64),
-        ));
+        return Ok(Value::Int(l.iter().rposition(|x| equals(x, &a[1])).map_or(-1, |i| i as i64)));
     }
     let s = str_arg("lastIndexOf", a, 0)?;
     let sub = str_arg("lastIndexOf", a, 1)?;
@@ -729,12 +695,7 @@ fn last_index_of(a: &[Value]) -> R {
         return Ok(Value::Int(-1));
     }
     let start = off.min(runes.len() - subr.len());
-    Ok(Value::Int(
-        (0..=start)
-            .rev()
-            .find(|&i| runes[i..i + subr.len()] == subr[..])
-            .map_or(-1, |i| i as i64),
-    ))
+    Ok(Value::Int((0..=start).rev().find(|&i| runes[i..i + subr.len()] == subr[..]).map_or(-1, |i| i as i64)))
 }
 
 fn lower_ascii(a: &[Value]) -> R {
@@ -754,12 +715,7 @@ fn replace(a: &[Value]) -> R {
     if n < 0 {
         return Ok(Value::str(&go_replace(s, old, new, usize::MAX)));
     }
-    Ok(Value::str(&go_replace(
-        s,
-        old,
-        new,
-        usize::try_from(n).unwrap_or(usize::MAX),
-    )))
+    Ok(Value::str(&go_replace(s, old, new, usize::try_from(n).unwrap_or(usize::MAX))))
 }
 
 /// Go's `strings.Replace`: an empty `old` matches before each code point and at the end.
@@ -791,11 +747,7 @@ fn split(a: &[Value]) -> R {
     if n == 0 {
         return Ok(Value::list(Vec::new()));
     }
-    let limit = if n < 0 {
-        usize::MAX
-    } else {
-        usize::try_from(n).unwrap_or(usize::MAX)
-    };
+    let limit = if n < 0 { usize::MAX } else { usize::try_from(n).unwrap_or(usize::MAX) };
     let parts: Vec<Value> = if sep.is_empty() {
         let chars: Vec<char> = s.chars().collect();
         let mut parts: Vec<Value> = Vec::new();
@@ -821,9 +773,7 @@ fn substring(a: &[Value]) -> R {
     if let Some(end) = end
         && start > end
     {
-        return Err(EvalError::new(format!(
-            "invalid substring range. start: {start}, end: {end}"
-        )));
+        return Err(EvalError::new(format!("invalid substring range. start: {start}, end: {end}")));
     }
     let bound = |i: i64| match usize::try_from(i) {
         Ok(n) if n <= chars.len() => Ok(n),
@@ -852,10 +802,7 @@ fn join(a: &[Value]) -> R {
         match v {
             Value::String(s) => parts.push(&**s),
             other => {
-                return Err(EvalError::new(format!(
-                    "join: invalid input: {}",
-                    display(other)
-                )));
+                return Err(EvalError::new(format!("join: invalid input: {}", display(other))));
             }
         }
     }
@@ -947,21 +894,14 @@ fn sets_contains(a: &[Value]) -> R {
 }
 
 fn sets_equivalent(a: &[Value]) -> R {
-    let (x, y) = (
-        list_arg("sets.equivalent", a, 0)?,
-        list_arg("sets.equivalent", a, 1)?,
-    );
+    let (x, y) = (list_arg("sets.equivalent", a, 0)?, list_arg("sets.equivalent", a, 1)?);
     Ok(Value::Bool(
-        y.iter().all(|v| x.iter().any(|w| equals(v, w)))
-            && x.iter().all(|v| y.iter().any(|w| equals(v, w))),
+        y.iter().all(|v| x.iter().any(|w| equals(v, w))) && x.iter().all(|v| y.iter().any(|w| equals(v, w))),
     ))
 }
 
 fn sets_intersects(a: &[Value]) -> R {
-    let (x, y) = (
-        list_arg("sets.intersects", a, 0)?,
-        list_arg("sets.intersects", a, 1)?,
-    );
+    let (x, y) = (list_arg("sets.intersects", a, 0)?, list_arg("sets.intersects", a, 1)?);
     Ok(Value::Bool(y.iter().any(|v| x.iter().any(|w| equals(v, w)))))
 }
 
@@ -1044,9 +984,7 @@ fn quantity_sign(a: &[Value]) -> R {
 }
 
 fn quantity_is_integer(a: &[Value]) -> R {
-    Ok(Value::Bool(
-        quantity_arg("isInteger", a, 0)?.as_integer().is_some(),
-    ))
+    Ok(Value::Bool(quantity_arg("isInteger", a, 0)?.as_integer().is_some()))
 }
 
 fn quantity_as_integer(a: &[Value]) -> R {
@@ -1102,20 +1040,5 @@ fn quantity_compare(a: &[Value]) -> R {
 
 /// A map value of string keys, for library functions that build maps.
 pub(crate) fn string_map(entries: Vec<(String, Value)>) -> Value {
-    Value::Map(Arc::new(Map::from_entries(
-        entries
-            .into_iter()
-            .map(|(k, v)| (Key::String(k.into()), v))
-            .collect(),
-    )))
-}
-
-/// An IP value, for the network library.
-pub(crate) fn ip_value(ip: IpAddr) -> Value {
-    Value::Ip(ip)
-}
-
-/// A CIDR value, for the network library.
-pub(crate) fn cidr_value(c: Cidr) -> Value {
-    Value::Cidr(c)
+    Value::Map(Arc::new(Map::from_entries(entries.into_iter().map(|(k, v)| (Key::String(k.into()), v)).collect())))
 }

@@ -55,18 +55,13 @@ pub struct EvalError {
 
 impl EvalError {
     pub(crate) fn new(message: impl Into<String>) -> EvalError {
-        EvalError {
-            message: message.into(),
-        }
+        EvalError { message: message.into() }
     }
 
     /// cel-go's dispatch failure: no overload of `function` takes these arguments.
     pub(crate) fn no_overload(function: &str, args: &[&Value]) -> EvalError {
         let types: Vec<&str> = args.iter().map(|a| a.type_name()).collect();
-        EvalError::new(format!(
-            "no such overload: {function}({})",
-            types.join(", ")
-        ))
+        EvalError::new(format!("no such overload: {function}({})", types.join(", ")))
     }
 }
 
@@ -98,10 +93,7 @@ impl Program {
     pub fn compile(source: &str) -> Result<Program, CompileError> {
         let raw = parse::parse(source)?;
         let (expr, uses_old_self) = resolve::resolve(&raw)?;
-        Ok(Program {
-            expr,
-            uses_old_self,
-        })
+        Ok(Program { expr, uses_old_self })
     }
 
     /// Whether the rule refers to `oldSelf` (a transition rule).
@@ -111,11 +103,7 @@ impl Program {
 
     /// Evaluates with `self` bound to `this` and `oldSelf` to `old` (`None`: an error if the
     /// rule refers to it).
-    pub fn eval(
-        &self,
-        this: &serde_json::Value,
-        old: Option<&serde_json::Value>,
-    ) -> Result<Value, EvalError> {
+    pub fn eval(&self, this: &serde_json::Value, old: Option<&serde_json::Value>) -> Result<Value, EvalError> {
         let this = Value::from_json(this);
         let old = old.map(Value::from_json);
         eval::eval(&self.expr, &this, old.as_ref())

@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 pub use std::net::IpAddr;
 
 use super::EvalError;
-use super::library::{cidr_value, ip_value, string_map};
+use super::library::string_map;
 use super::value::Value;
 
 type R = Result<Value, EvalError>;
@@ -49,8 +49,22 @@ fn should_escape(c: u8, mode: Mode) -> bool {
     if matches!(mode, Mode::Host | Mode::Zone)
         && matches!(
             c,
-            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':'
-                | b'[' | b']' | b'<' | b'>' | b'"'
+            b'!' | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'"'
         )
     {
         return false;
@@ -89,8 +103,7 @@ fn unescape(s: &str, mode: Mode) -> Result<Vec<u8>, String> {
     while i < b.len() {
         match b[i] {
             b'%' => {
-                if i + 2 >= b.len() || !b[i + 1].is_ascii_hexdigit() || !b[i + 2].is_ascii_hexdigit()
-                {
+                if i + 2 >= b.len() || !b[i + 1].is_ascii_hexdigit() || !b[i + 2].is_ascii_hexdigit() {
                     let end = (i + 3).min(b.len());
                     return Err(format!("invalid URL escape \"{}\"", &s[i..end]));
                 }
@@ -153,8 +166,21 @@ fn valid_encoded_path(s: &str) -> bool {
     s.bytes().all(|c| {
         matches!(
             c,
-            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':'
-                | b'@' | b'[' | b']' | b'%'
+            b'!' | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+                | b'['
+                | b']'
+                | b'%'
         ) || !should_escape(c, Mode::Path)
     })
 }
@@ -219,8 +245,23 @@ fn valid_userinfo(s: &str) -> bool {
         c.is_ascii_alphanumeric()
             || matches!(
                 c,
-                b'-' | b'.' | b'_' | b':' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')'
-                    | b'*' | b'+' | b',' | b';' | b'=' | b'%' | b'@'
+                b'-' | b'.'
+                    | b'_'
+                    | b':'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'%'
+                    | b'@'
             )
     })
 }
@@ -285,9 +326,7 @@ fn parse(raw: &str, via_request: bool) -> Result<Url, String> {
             return Err("first path segment in URL cannot contain colon".into());
         }
     }
-    if (!url.scheme.is_empty() || (!via_request && !rest.starts_with("///")))
-        && rest.starts_with("//")
-    {
+    if (!url.scheme.is_empty() || (!via_request && !rest.starts_with("///"))) && rest.starts_with("//") {
         let authority = &rest[2..];
         let (authority, path) = match authority.find('/') {
             Some(i) => (&authority[..i], &authority[i..]),
@@ -395,8 +434,7 @@ pub(crate) fn get_escaped_path(a: &[Value]) -> R {
     let u = url_arg("getEscapedPath", a)?;
     if !u.raw_path.is_empty()
         && valid_encoded_path(&u.raw_path)
-        && unescape(&u.raw_path, Mode::Path)
-            .is_ok_and(|p| String::from_utf8_lossy(&p) == u.path)
+        && unescape(&u.raw_path, Mode::Path).is_ok_and(|p| String::from_utf8_lossy(&p) == u.path)
     {
         return Ok(Value::str(&u.raw_path));
     }
@@ -415,8 +453,7 @@ pub(crate) fn get_query(a: &[Value]) -> R {
             continue;
         }
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let (Ok(k), Ok(v)) = (unescape(k, Mode::QueryComponent), unescape(v, Mode::QueryComponent))
-        else {
+        let (Ok(k), Ok(v)) = (unescape(k, Mode::QueryComponent), unescape(v, Mode::QueryComponent)) else {
             continue;
         };
         let (k, v) = (String::from_utf8_lossy(&k).into_owned(), Value::str(&String::from_utf8_lossy(&v)));
@@ -425,9 +462,7 @@ pub(crate) fn get_query(a: &[Value]) -> R {
             None => entries.push((k, vec![v])),
         }
     }
-    Ok(string_map(
-        entries.into_iter().map(|(k, vs)| (k, Value::list(vs))).collect(),
-    ))
+    Ok(string_map(entries.into_iter().map(|(k, vs)| (k, Value::list(vs))).collect()))
 }
 
 /// Kubernetes' `parseIPAddr`: Go's `netip.ParseAddr`, without zones or IPv4-mapped IPv6.
@@ -435,9 +470,7 @@ pub(crate) fn parse_ip(s: &str) -> Result<IpAddr, String> {
     if s.contains('%') {
         return Err(format!("IP address {s:?} with zone value is not allowed"));
     }
-    let ip: IpAddr = s
-        .parse()
-        .map_err(|_| format!("IP Address {s:?} parse error during conversion from string"))?;
+    let ip: IpAddr = s.parse().map_err(|_| format!("IP Address {s:?} parse error during conversion from string"))?;
     if let IpAddr::V6(v6) = ip
         && v6.to_ipv4_mapped().is_some()
     {
@@ -447,7 +480,7 @@ pub(crate) fn parse_ip(s: &str) -> Result<IpAddr, String> {
 }
 
 pub(crate) fn ip(a: &[Value]) -> R {
-    parse_ip(str_arg("ip", a)?).map(ip_value).map_err(EvalError::new)
+    parse_ip(str_arg("ip", a)?).map(Value::Ip).map_err(EvalError::new)
 }
 
 pub(crate) fn is_ip(a: &[Value]) -> R {
@@ -506,11 +539,7 @@ pub(crate) fn is_global_unicast(a: &[Value]) -> R {
     let ip = ip_arg("isGlobalUnicast", a)?;
     let broadcast = *ip == IpAddr::V4(Ipv4Addr::BROADCAST);
     Ok(Value::Bool(
-        !ip.is_unspecified()
-            && !broadcast
-            && !ip.is_loopback()
-            && !ip.is_multicast()
-            && !link_local_unicast(ip),
+        !ip.is_unspecified() && !broadcast && !ip.is_loopback() && !ip.is_multicast() && !link_local_unicast(ip),
     ))
 }
 
@@ -552,10 +581,7 @@ pub(crate) fn parse_cidr(s: &str) -> Result<Cidr, String> {
     let bad = || format!("network address parse error during conversion from string: {s:?}");
     let (addr, bits) = s.rsplit_once('/').ok_or_else(bad)?;
     let addr = parse_ip(addr).map_err(|_| bad())?;
-    if bits.is_empty()
-        || !bits.bytes().all(|c| c.is_ascii_digit())
-        || (bits.len() > 1 && bits.starts_with('0'))
-    {
+    if bits.is_empty() || !bits.bytes().all(|c| c.is_ascii_digit()) || (bits.len() > 1 && bits.starts_with('0')) {
         return Err(bad());
     }
     let bits: u8 = bits.parse().map_err(|_| bad())?;
@@ -567,9 +593,7 @@ pub(crate) fn parse_cidr(s: &str) -> Result<Cidr, String> {
 }
 
 pub(crate) fn cidr(a: &[Value]) -> R {
-    parse_cidr(str_arg("cidr", a)?)
-        .map(cidr_value)
-        .map_err(EvalError::new)
+    parse_cidr(str_arg("cidr", a)?).map(Value::Cidr).map_err(EvalError::new)
 }
 
 pub(crate) fn is_cidr(a: &[Value]) -> R {
@@ -604,15 +628,12 @@ pub(crate) fn contains_cidr(a: &[Value]) -> R {
 }
 
 pub(crate) fn cidr_ip(a: &[Value]) -> R {
-    Ok(ip_value(cidr_arg("ip", a)?.addr))
+    Ok(Value::Ip(cidr_arg("ip", a)?.addr))
 }
 
 pub(crate) fn masked(a: &[Value]) -> R {
     let c = cidr_arg("masked", a)?;
-    Ok(cidr_value(Cidr {
-        addr: mask(c.addr, c.bits),
-        bits: c.bits,
-    }))
+    Ok(Value::Cidr(Cidr { addr: mask(c.addr, c.bits), bits: c.bits }))
 }
 
 pub(crate) fn prefix_length(a: &[Value]) -> R {

@@ -43,11 +43,7 @@ pub(crate) enum Raw {
 }
 
 pub(crate) fn call(name: &str, args: Vec<Raw>) -> Raw {
-    Raw::Call {
-        target: None,
-        name: name.to_string(),
-        args,
-    }
+    Raw::Call { target: None, name: name.to_string(), args }
 }
 
 /// Parses a whole expression.
@@ -55,18 +51,11 @@ pub(crate) fn parse(src: &str) -> Result<Raw, CompileError> {
     let size = src.chars().count();
     if size > MAX_CODE_POINTS {
         return Err(CompileError {
-            message: format!(
-                "expression code point size exceeds limit: size: {size}, limit {MAX_CODE_POINTS}"
-            ),
+            message: format!("expression code point size exceeds limit: size: {size}, limit {MAX_CODE_POINTS}"),
         });
     }
     let toks = lex(src)?;
-    let mut p = Parser {
-        toks,
-        pos: 0,
-        depth: 0,
-        len: src.len(),
-    };
+    let mut p = Parser { toks, pos: 0, depth: 0, len: src.len() };
     let e = p.expr()?;
     if p.pos < p.toks.len() {
         return Err(p.error("unexpected token"));
@@ -100,11 +89,7 @@ impl Parser {
     }
 
     fn expect(&mut self, p: &str) -> Result<(), CompileError> {
-        if self.eat(p) {
-            Ok(())
-        } else {
-            Err(self.error(&format!("expected '{p}'")))
-        }
+        if self.eat(p) { Ok(()) } else { Err(self.error(&format!("expected '{p}'"))) }
     }
 
     #[cold]
@@ -115,9 +100,7 @@ impl Parser {
             None => "end of input".to_string(),
             Some((t, _)) => format!("{t:?}"),
         };
-        CompileError {
-            message: format!("Syntax error at offset {at}: {what}, found {found}"),
-        }
+        CompileError { message: format!("Syntax error at offset {at}: {what}, found {found}") }
     }
 
     /// Counts one more level of nesting (a nested expression or one more link of an
@@ -125,9 +108,7 @@ impl Parser {
     fn deeper(&mut self) -> Result<(), CompileError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(CompileError {
-                message: format!("expression recursion limit exceeded: {MAX_DEPTH}"),
-            });
+            return Err(CompileError { message: format!("expression recursion limit exceeded: {MAX_DEPTH}") });
         }
         Ok(())
     }
@@ -150,11 +131,7 @@ impl Parser {
         let saved = self.depth;
         self.deeper()?;
         let cond = self.binary(1)?;
-        let e = if self.peek_punct("?") {
-            self.ternary(cond)?
-        } else {
-            cond
-        };
+        let e = if self.peek_punct("?") { self.ternary(cond)? } else { cond };
         self.depth = saved;
         Ok(e)
     }
@@ -194,11 +171,7 @@ impl Parser {
     /// except that a chain of `&&` or `||` is balanced as cel-go's parser balances it.
     fn binary(&mut self, min: u8) -> Result<Raw, CompileError> {
         let lhs = self.unary()?;
-        if self.binary_op().is_some_and(|(_, p)| p >= min) {
-            self.operators(lhs, min)
-        } else {
-            Ok(lhs)
-        }
+        if self.binary_op().is_some_and(|(_, p)| p >= min) { self.operators(lhs, min) } else { Ok(lhs) }
     }
 
     #[inline(never)]
@@ -225,11 +198,7 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Raw, CompileError> {
-        if self.peek_punct("!") || self.peek_punct("-") {
-            self.prefixed()
-        } else {
-            self.member()
-        }
+        if self.peek_punct("!") || self.peek_punct("-") { self.prefixed() } else { self.member() }
     }
 
     /// `!x`, `-x`, or a negative number literal.
@@ -281,39 +250,23 @@ impl Parser {
                     let field = field.clone();
                     self.pos += 1;
                     self.deeper()?;
-                    e = Raw::Select {
-                        operand: Box::new(e),
-                        field,
-                        optional,
-                    };
+                    e = Raw::Select { operand: Box::new(e), field, optional };
                     continue;
                 }
                 let field = self.ident()?;
                 self.deeper()?;
                 if !optional && self.eat("(") {
                     let args = self.args(")")?;
-                    e = Raw::Call {
-                        target: Some(Box::new(e)),
-                        name: field,
-                        args,
-                    };
+                    e = Raw::Call { target: Some(Box::new(e)), name: field, args };
                 } else {
-                    e = Raw::Select {
-                        operand: Box::new(e),
-                        field,
-                        optional,
-                    };
+                    e = Raw::Select { operand: Box::new(e), field, optional };
                 }
             } else if self.eat("[") {
                 self.deeper()?;
                 let optional = self.eat("?");
                 let index = self.expr()?;
                 self.expect("]")?;
-                e = Raw::Index {
-                    operand: Box::new(e),
-                    index: Box::new(index),
-                    optional,
-                };
+                e = Raw::Index { operand: Box::new(e), index: Box::new(index), optional };
             } else {
                 break;
             }
@@ -420,11 +373,7 @@ impl Parser {
             self.deeper()?;
             let args = self.args(")")?;
             self.depth -= 1;
-            return Ok(Raw::Call {
-                target: None,
-                name,
-                args,
-            });
+            return Ok(Raw::Call { target: None, name, args });
         }
         if self.peek_punct("{") {
             return Err(self.error("message construction is not supported"));

@@ -76,9 +76,7 @@ fn suffix_exponents(suffix: &str) -> Option<(i32, u32)> {
 impl Quantity {
     /// A whole number.
     pub(crate) fn from_int(i: i64) -> Quantity {
-        Quantity {
-            nanos: i128::from(i) * NANO,
-        }
+        Quantity { nanos: i128::from(i) * NANO }
     }
 
     /// `resource.ParseQuantity`.
@@ -104,10 +102,7 @@ impl Quantity {
             pos = end;
         }
         let suffix_start = pos;
-        pos += b[pos..]
-            .iter()
-            .take_while(|c| b"eEinumkKMGTP".contains(c))
-            .count();
+        pos += b[pos..].iter().take_while(|c| b"eEinumkKMGTP".contains(c)).count();
         if matches!(b.get(pos), Some(b'-' | b'+')) {
             pos += 1;
         }
@@ -121,9 +116,7 @@ impl Quantity {
         let zeros = (mantissa.len() - trimmed.len()) as i64;
         let scale = i64::from(exp10) - denom.len() as i64 + zeros + 9;
         let nanos = scaled(trimmed, scale, exp2);
-        Ok(Quantity {
-            nanos: if negative { -nanos } else { nanos },
-        })
+        Ok(Quantity { nanos: if negative { -nanos } else { nanos } })
     }
 
     pub(crate) fn sign(&self) -> i64 {
@@ -147,10 +140,7 @@ impl Quantity {
     }
 
     pub(crate) fn add(&self, other: &Quantity) -> Result<Quantity, String> {
-        self.nanos
-            .checked_add(other.nanos)
-            .map(|nanos| Quantity { nanos })
-            .ok_or_else(|| "quantity overflow".into())
+        self.nanos.checked_add(other.nanos).map(|nanos| Quantity { nanos }).ok_or_else(|| "quantity overflow".into())
     }
 }
 
@@ -169,8 +159,7 @@ fn scaled(digits: &str, scale: i64, exp2: u32) -> i128 {
         let d: i128 = digits.parse().ok()?;
         let two = 1i128.checked_shl(exp2)?;
         if scale >= 0 {
-            d.checked_mul(10i128.checked_pow(u32::try_from(scale).ok()?)?)?
-                .checked_mul(two)
+            d.checked_mul(10i128.checked_pow(u32::try_from(scale).ok()?)?)?.checked_mul(two)
         } else {
             let div = 10i128.checked_pow(u32::try_from(-scale).ok()?)?;
             let n = d.checked_mul(two)?;
@@ -183,11 +172,7 @@ fn scaled(digits: &str, scale: i64, exp2: u32) -> i128 {
             let approx = digits.parse::<f64>().unwrap_or(f64::INFINITY)
                 * 10f64.powi(scale.clamp(-400, 400) as i32)
                 * 2f64.powi(exp2 as i32);
-            if approx >= CAP as f64 {
-                CAP
-            } else {
-                approx.ceil() as i128
-            }
+            if approx >= CAP as f64 { CAP } else { approx.ceil() as i128 }
         }
     }
 }

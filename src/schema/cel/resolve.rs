@@ -39,7 +39,6 @@ pub(crate) enum Expr {
     },
     /// A strict function: every argument is evaluated (the receiver first), then `imp`.
     Call {
-        name: String,
         imp: Imp,
         args: Vec<Expr>,
     },
@@ -90,35 +89,18 @@ pub(crate) struct Comprehension {
 
 /// Resolves a parsed tree; also tells whether it refers to `oldSelf`.
 pub(crate) fn resolve(raw: &Raw) -> Result<(Expr, bool), CompileError> {
-    let mut r = Resolver {
-        scopes: Vec::new(),
-        uses_old_self: false,
-        depth: 0,
-    };
+    let mut r = Resolver { scopes: Vec::new(), uses_old_self: false, depth: 0 };
     let e = r.expr(raw)?;
     Ok((e, r.uses_old_self))
 }
 
 fn err(message: impl Into<String>) -> CompileError {
-    CompileError {
-        message: message.into(),
-    }
+    CompileError { message: message.into() }
 }
 
 /// Type names usable as values (`type(x) == int`).
-const TYPE_NAMES: &[&str] = &[
-    "bool",
-    "int",
-    "uint",
-    "double",
-    "string",
-    "bytes",
-    "list",
-    "map",
-    "null_type",
-    "type",
-    "optional_type",
-];
+const TYPE_NAMES: &[&str] =
+    &["bool", "int", "uint", "double", "string", "bytes", "list", "map", "null_type", "type", "optional_type"];
 
 struct Resolver {
     /// Comprehension variables in scope, innermost last; a variable's slot is its index.
@@ -134,23 +116,13 @@ impl Resolver {
         // The parser bounds nesting; this guards the macro expansions' own recursion too.
         self.depth += 1;
         if self.depth > 4 * MAX_DEPTH {
-            return Err(err(format!(
-                "expression recursion limit exceeded: {MAX_DEPTH}"
-            )));
+            return Err(err(format!("expression recursion limit exceeded: {MAX_DEPTH}")));
         }
         let e = match raw {
             Raw::Lit(v) => Ok(Expr::Lit(v.clone())),
             Raw::Ident(name) => self.ident(name),
-            Raw::Select {
-                operand,
-                field,
-                optional,
-            } => self.select(operand, field, *optional),
-            Raw::Index {
-                operand,
-                index,
-                optional,
-            } => self.index(operand, index, *optional),
+            Raw::Select { operand, field, optional } => self.select(operand, field, *optional),
+            Raw::Index { operand, index, optional } => self.index(operand, index, *optional),
             Raw::List(elems) => self.list(elems),
             Raw::Map(entries) => self.map(entries),
             Raw::Call { target, name, args } => self.call(target.as_deref(), name, args),
@@ -165,20 +137,12 @@ impl Resolver {
 
     #[inline(never)]
     fn select(&mut self, operand: &Raw, field: &str, optional: bool) -> Result<Expr, CompileError> {
-        Ok(Expr::Select {
-            operand: self.boxed(operand)?,
-            field: Arc::from(field),
-            optional,
-        })
+        Ok(Expr::Select { operand: self.boxed(operand)?, field: Arc::from(field), optional })
     }
 
     #[inline(never)]
     fn index(&mut self, operand: &Raw, index: &Raw, optional: bool) -> Result<Expr, CompileError> {
-        Ok(Expr::Index {
-            operand: self.boxed(operand)?,
-            index: self.boxed(index)?,
-            optional,
-        })
+        Ok(Expr::Index { operand: self.boxed(operand)?, index: self.boxed(index)?, optional })
     }
 
     #[inline(never)]
@@ -211,9 +175,7 @@ impl Resolver {
             }
             _ => match TYPE_NAMES.iter().find(|t| **t == name) {
                 Some(t) => Ok(Expr::Lit(Value::Type(t))),
-                None => Err(err(format!(
-                    "undeclared reference to '{name}' (in container '')"
-                ))),
+                None => Err(err(format!("undeclared reference to '{name}' (in container '')"))),
             },
         }
     }
@@ -241,18 +203,10 @@ impl Resolver {
     /// `has(operand.field)`: the argument must be a field selection.
     #[inline(never)]
     fn has(&mut self, arg: &Raw) -> Result<Expr, CompileError> {
-        let Raw::Select {
-            operand,
-            field,
-            optional: false,
-        } = arg
-        else {
+        let Raw::Select { operand, field, optional: false } = arg else {
             return Err(err("invalid argument to has() macro"));
         };
-        Ok(Expr::Has {
-            operand: self.boxed(operand)?,
-            field: Arc::from(field.as_str()),
-        })
+        Ok(Expr::Has { operand: self.boxed(operand)?, field: Arc::from(field.as_str()) })
     }
 
     #[inline(never)]
@@ -265,14 +219,14 @@ impl Resolver {
         if let Some(q) = self.qualifier(t) {
             let qualified = format!("{q}.{name}");
             if let Some(imp) = library::lookup(&qualified, false, args.len()) {
-                return self.strict(qualified, imp, None, args);
+                return self.strict(imp, None, args);
             }
         }
         if let Some(e) = self.regex_call(Some(t), name, args)? {
             return Ok(e);
         }
         match library::lookup(name, true, args.len()) {
-            Some(imp) => self.strict(name.to_string(), imp, Some(t), args),
+            Some(imp) => self.strict(imp, Some(t), args),
             None => Err(no_overload(name, true, args.len())),
         }
     }
@@ -284,27 +238,17 @@ impl Resolver {
         }
         if let ("duration" | "timestamp", [Raw::Lit(Value::String(s))]) = (name, args) {
             let arg = [Value::String(s.clone())];
-            let v = if name == "duration" {
-                library::to_duration(&arg)
-            } else {
-                library::to_timestamp(&arg)
-            };
+            let v = if name == "duration" { library::to_duration(&arg) } else { library::to_timestamp(&arg) };
             return v.map(Expr::Lit).map_err(|e| err(e.message));
         }
         match library::lookup(name, false, args.len()) {
-            Some(imp) => self.strict(name.to_string(), imp, None, args),
+            Some(imp) => self.strict(imp, None, args),
             None => Err(no_overload(name, false, args.len())),
         }
     }
 
     #[inline(never)]
-    fn strict(
-        &mut self,
-        name: String,
-        imp: Imp,
-        target: Option<&Raw>,
-        args: &[Raw],
-    ) -> Result<Expr, CompileError> {
+    fn strict(&mut self, imp: Imp, target: Option<&Raw>, args: &[Raw]) -> Result<Expr, CompileError> {
         let mut resolved = Vec::with_capacity(args.len() + 1);
         if let Some(t) = target {
             resolved.push(self.expr(t)?);
@@ -312,45 +256,28 @@ impl Resolver {
         for a in args {
             resolved.push(self.expr(a)?);
         }
-        Ok(Expr::Call {
-            name,
-            imp,
-            args: resolved,
-        })
+        Ok(Expr::Call { imp, args: resolved })
     }
 
     /// `a.b` of an identifier chain whose root is not a variable in scope.
     fn qualifier(&self, raw: &Raw) -> Option<String> {
         match raw {
-            Raw::Ident(name)
-                if !self.scopes.iter().any(|v| v == name) && name != "self" && name != "oldSelf" =>
-            {
+            Raw::Ident(name) if !self.scopes.iter().any(|v| v == name) && name != "self" && name != "oldSelf" => {
                 Some(name.clone())
             }
-            Raw::Select {
-                operand,
-                field,
-                optional: false,
-            } => Some(format!("{}.{field}", self.qualifier(operand)?)),
+            Raw::Select { operand, field, optional: false } => Some(format!("{}.{field}", self.qualifier(operand)?)),
             _ => None,
         }
     }
 
     /// `matches`/`find`/`findAll` whose pattern is a string literal: compiled now, so an
     /// invalid pattern is a compile error (Kubernetes' `ValidateRegexLiterals`).
-    fn regex_call(
-        &mut self,
-        target: Option<&Raw>,
-        name: &str,
-        args: &[Raw],
-    ) -> Result<Option<Expr>, CompileError> {
+    fn regex_call(&mut self, target: Option<&Raw>, name: &str, args: &[Raw]) -> Result<Option<Expr>, CompileError> {
         let (op, subject, pattern, rest) = match (target, name, args) {
             (Some(t), "matches", [p]) => (RegexOp::Matches, t, p, &[][..]),
             (None, "matches", [s, p]) => (RegexOp::Matches, s, p, &[][..]),
             (Some(t), "find", [p]) => (RegexOp::Find, t, p, &[][..]),
-            (Some(t), "findAll", [p, rest @ ..]) if rest.len() <= 1 => {
-                (RegexOp::FindAll, t, p, rest)
-            }
+            (Some(t), "findAll", [p, rest @ ..]) if rest.len() <= 1 => (RegexOp::FindAll, t, p, rest),
             _ => return Ok(None),
         };
         let Raw::Lit(Value::String(pattern)) = pattern else {
@@ -361,11 +288,7 @@ impl Resolver {
         for r in rest {
             resolved.push(self.expr(r)?);
         }
-        Ok(Some(Expr::Regex {
-            op,
-            args: resolved,
-            re,
-        }))
+        Ok(Some(Expr::Regex { op, args: resolved, re }))
     }
 
     /// Binds a macro's variable name for the resolution of `body`.
@@ -389,12 +312,7 @@ impl Resolver {
     }
 
     #[inline(never)]
-    fn macro_call(
-        &mut self,
-        target: &Raw,
-        name: &str,
-        args: &[Raw],
-    ) -> Result<Option<Expr>, CompileError> {
+    fn macro_call(&mut self, target: &Raw, name: &str, args: &[Raw]) -> Result<Option<Expr>, CompileError> {
         use CompKind::*;
         let (kind, vars, filter, body) = match (name, args) {
             ("all", [v, p]) => (All, vec![v], None, p),
@@ -417,24 +335,13 @@ impl Resolver {
                 let var = Self::var_name(v)?;
                 let slot = self.scopes.len();
                 let body = self.with_vars(&[var], |r| r.boxed(body))?;
-                return Ok(Some(Expr::OptMap {
-                    target,
-                    slot,
-                    body,
-                    flat: name == "optFlatMap",
-                }));
+                return Ok(Some(Expr::OptMap { target, slot, body, flat: name == "optFlatMap" }));
             }
             _ => return Ok(None),
         };
-        let names = vars
-            .iter()
-            .map(|v| Self::var_name(v))
-            .collect::<Result<Vec<_>, _>>()?;
+        let names = vars.iter().map(|v| Self::var_name(v)).collect::<Result<Vec<_>, _>>()?;
         if names.len() == 2 && names[0] == names[1] {
-            return Err(err(format!(
-                "duplicate variable name: {}",
-                names[0]
-            )));
+            return Err(err(format!("duplicate variable name: {}", names[0])));
         }
         let range = self.expr(target)?;
         let base = self.scopes.len();
@@ -443,22 +350,14 @@ impl Resolver {
             let filter = filter.map(|f| r.expr(f)).transpose()?;
             Ok((filter, r.expr(body)?))
         })?;
-        Ok(Some(Expr::Comprehension(Box::new(Comprehension {
-            kind,
-            range,
-            slots,
-            filter,
-            body,
-        }))))
+        Ok(Some(Expr::Comprehension(Box::new(Comprehension { kind, range, slots, filter, body }))))
     }
 }
 
 fn no_overload(name: &str, member: bool, arity: usize) -> CompileError {
     if library::is_known(name) {
         let style = if member { "receiver-style" } else { "global" };
-        err(format!(
-            "found no matching overload for '{name}' as a {style} call with {arity} argument(s)"
-        ))
+        err(format!("found no matching overload for '{name}' as a {style} call with {arity} argument(s)"))
     } else {
         err(format!("undeclared reference to '{name}' (in container '')"))
     }

@@ -57,9 +57,7 @@ fn every_upstream_rule_compiles() {
     let failures: Vec<String> = rules
         .iter()
         .filter_map(|(rule, files)| {
-            Program::compile(rule)
-                .err()
-                .map(|e| format!("{rule:?} (in {}): {}", files[0], e.message))
+            Program::compile(rule).err().map(|e| format!("{rule:?} (in {}): {}", files[0], e.message))
         })
         .collect();
     assert!(failures.is_empty(), "rules that do not compile:\n{}", failures.join("\n"));
@@ -523,7 +521,9 @@ fn format_library() {
         ("format.named('nope').hasValue()", json!(false)),
         (
             "format.dns1123Label().validate('A').value()",
-            json!(["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"]),
+            json!([
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+            ]),
         ),
     ];
     for (expr, want) in cases {
@@ -567,10 +567,7 @@ fn strings_extension() {
     for (expr, want) in cases {
         assert_eq!(eval_json(expr), Ok(want.clone()), "{expr}");
     }
-    assert_eq!(
-        eval_json("'hello'.substring(3, 1)"),
-        Err("invalid substring range. start: 3, end: 1".to_string())
-    );
+    assert_eq!(eval_json("'hello'.substring(3, 1)"), Err("invalid substring range. start: 3, end: 1".to_string()));
     assert_eq!(eval_json("'hello'.charAt(6)"), Err("index out of range: 6".to_string()));
 }
 
@@ -630,10 +627,7 @@ fn optionals() {
     for (expr, want) in cases {
         assert_eq!(eval_json(expr), Ok(want.clone()), "{expr}");
     }
-    assert_eq!(
-        eval_json("optional.none().value()"),
-        Err("optional.none() dereference".to_string())
-    );
+    assert_eq!(eval_json("optional.none().value()"), Err("optional.none() dereference".to_string()));
 }
 
 #[test]
@@ -689,8 +683,24 @@ fn unknown_functions_and_arities_do_not_compile() {
 #[test]
 fn syntax_errors_do_not_compile() {
     for src in [
-        "", "(", ")", "1 +", "'unterminated", "\"a\nb\"", "1 = 1", "a.", "[1,,2]", "{1 2}",
-        "9223372036854775808", "'\\q'", "0x", "self ? 1", "r'x", "'''x''", "@", "1 ? 2 : ",
+        "",
+        "(",
+        ")",
+        "1 +",
+        "'unterminated",
+        "\"a\nb\"",
+        "1 = 1",
+        "a.",
+        "[1,,2]",
+        "{1 2}",
+        "9223372036854775808",
+        "'\\q'",
+        "0x",
+        "self ? 1",
+        "r'x",
+        "'''x''",
+        "@",
+        "1 ? 2 : ",
     ] {
         assert!(Program::compile(src).is_err(), "{src:?} should not compile");
     }
@@ -712,12 +722,7 @@ fn deep_nesting_is_a_compile_error_and_moderate_nesting_evaluates() {
         "[".repeat(200_000),
     ] {
         let err = Program::compile(&src).expect_err("too deep");
-        assert!(
-            err.message.contains("limit"),
-            "{}…: {}",
-            &src[..20],
-            err.message
-        );
+        assert!(err.message.contains("limit"), "{}…: {}", &src[..20], err.message);
     }
     // Nesting within the limit compiles and evaluates on a test thread's stack.
     let nested = format!("{}1{} == 1", "(".repeat(200), ")".repeat(200));
@@ -776,11 +781,9 @@ pub(super) fn to_json(v: &Value) -> Json {
         Value::Double(d) => json!(d),
         Value::String(s) => json!(&**s),
         Value::List(l) => Json::Array(l.iter().map(to_json).collect()),
-        Value::Map(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| (super::library::display(&k.to_value()), to_json(v)))
-                .collect(),
-        ),
+        Value::Map(m) => {
+            Json::Object(m.iter().map(|(k, v)| (super::library::display(&k.to_value()), to_json(v))).collect())
+        }
         other => json!(super::library::display(other)),
     }
 }

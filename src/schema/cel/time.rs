@@ -75,10 +75,7 @@ pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
         if int_len == 0 && !post {
             return Err(invalid());
         }
-        let unit_len = s
-            .char_indices()
-            .find(|(_, c)| *c == '.' || c.is_ascii_digit())
-            .map_or(s.len(), |(i, _)| i);
+        let unit_len = s.char_indices().find(|(_, c)| *c == '.' || c.is_ascii_digit()).map_or(s.len(), |(i, _)| i);
         if unit_len == 0 {
             return Err(format!("time: missing unit in duration \"{orig}\""));
         }
@@ -92,9 +89,7 @@ pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
             _ => {
-                return Err(format!(
-                    "time: unknown unit \"{unit_name}\" in duration \"{orig}\""
-                ));
+                return Err(format!("time: unknown unit \"{unit_name}\" in duration \"{orig}\""));
             }
         };
         if v > LIMIT / unit {
@@ -210,8 +205,7 @@ impl Timestamp {
 
     /// `self - other` as a duration.
     pub(crate) fn diff(&self, other: &Timestamp) -> Result<i64, EvalError> {
-        i64::try_from(self.total_nanos() - other.total_nanos())
-            .map_err(|_| EvalError::new("integer overflow"))
+        i64::try_from(self.total_nanos() - other.total_nanos()).map_err(|_| EvalError::new("integer overflow"))
     }
 
     /// Go's `time.Parse(time.RFC3339, s)`: `2006-01-02T15:04:05[.frac](Z|±hh:mm)`.
@@ -279,12 +273,7 @@ impl Timestamp {
     pub fn to_rfc3339(&self) -> String {
         let (y, mo, d) = civil_from_days(self.secs.div_euclid(86_400));
         let rem = self.secs.rem_euclid(86_400);
-        let mut out = format!(
-            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
-            rem / 3600,
-            rem / 60 % 60,
-            rem % 60
-        );
+        let mut out = format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
         if self.nanos > 0 {
             let frac = format!("{:09}", self.nanos);
             out.push('.');
@@ -305,18 +294,15 @@ fn tz_offset(a: &[Value]) -> Result<i64, EvalError> {
             }
             let b = tz.as_bytes();
             let parse = |s: &[u8]| -> Option<i64> {
-                s.iter()
-                    .all(u8::is_ascii_digit)
-                    .then(|| s.iter().fold(0, |acc, c| acc * 10 + i64::from(c - b'0')))
+                s.iter().all(u8::is_ascii_digit).then(|| s.iter().fold(0, |acc, c| acc * 10 + i64::from(c - b'0')))
             };
             let (sign, rest) = match b.first() {
                 Some(b'+') => (1, &b[1..]),
                 Some(b'-') => (-1, &b[1..]),
                 _ => (1, b),
             };
-            let hm = rest.iter().position(|c| *c == b':').and_then(|i| {
-                Some((parse(&rest[..i])?, parse(&rest[i + 1..])?))
-            });
+            let hm =
+                rest.iter().position(|c| *c == b':').and_then(|i| Some((parse(&rest[..i])?, parse(&rest[i + 1..])?)));
             match hm {
                 Some((h, m)) if !rest.is_empty() && h < 24 && m < 60 => Ok(sign * (h * 3600 + m * 60)),
                 _ => Err(EvalError::new(format!("unknown time zone {tz}"))),
@@ -326,70 +312,88 @@ fn tz_offset(a: &[Value]) -> Result<i64, EvalError> {
     }
 }
 
-/// The local calendar fields of a timestamp: (year, month 1–12, day 1–31, seconds of day,
-/// day of week 0–6 from Sunday, day of year 0–365, milliseconds).
-fn fields(a: &[Value], name: &str) -> Result<(i64, u32, u32, i64, i64, i64, i64), EvalError> {
+/// A timestamp's calendar fields in the getter's time zone.
+struct Fields {
+    year: i64,
+    month: u32,
+    day: u32,
+    seconds_of_day: i64,
+    day_of_week: i64,
+    day_of_year: i64,
+    millis: i64,
+}
+
+fn fields(a: &[Value], name: &str) -> Result<Fields, EvalError> {
     let Value::Timestamp(t) = &a[0] else {
         return Err(EvalError::no_overload(name, &a.iter().collect::<Vec<_>>()));
     };
     let local = t.secs + tz_offset(a)?;
     let days = local.div_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let yday = days - days_from_civil(y, 1, 1);
-    // 1970-01-01 was a Thursday.
-    let wday = (days + 4).rem_euclid(7);
-    Ok((y, m, d, local.rem_euclid(86_400), wday, yday, i64::from(t.nanos / 1_000_000)))
+    let (year, month, day) = civil_from_days(days);
+    Ok(Fields {
+        year,
+        month,
+        day,
+        seconds_of_day: local.rem_euclid(86_400),
+        // 1970-01-01 was a Thursday.
+        day_of_week: (days + 4).rem_euclid(7),
+        day_of_year: days - days_from_civil(year, 1, 1),
+        millis: i64::from(t.nanos / 1_000_000),
+    })
 }
 
 type R = Result<Value, EvalError>;
 
-/// A duration getter (`unit` nanoseconds per result unit) or a timestamp one (`of_timestamp`).
-fn getter(a: &[Value], name: &str, unit: i64, of_timestamp: fn(i64) -> i64) -> R {
+/// A getter of both durations (the whole duration in `unit` nanoseconds, truncated, as Go's
+/// `Hours()`/`Minutes()`… do) and timestamps (`of` the calendar fields).
+fn getter(a: &[Value], name: &str, unit: i64, of: fn(&Fields) -> i64) -> R {
     match &a[0] {
         Value::Duration(d) if a.len() == 1 => Ok(Value::Int(d / unit)),
-        _ => {
-            let (_, _, _, secs_of_day, _, _, millis) = fields(a, name)?;
-            Ok(Value::Int(if unit == 1_000_000 { millis } else { of_timestamp(secs_of_day) }))
-        }
+        _ => Ok(Value::Int(of(&fields(a, name)?))),
     }
 }
 
+/// A timestamp-only getter.
+fn date_getter(a: &[Value], name: &str, of: fn(&Fields) -> i64) -> R {
+    Ok(Value::Int(of(&fields(a, name)?)))
+}
+
 pub(crate) fn get_hours(a: &[Value]) -> R {
-    getter(a, "getHours", 3_600 * NANOS_PER_SEC, |s| s / 3600)
+    getter(a, "getHours", 3_600 * NANOS_PER_SEC, |f| f.seconds_of_day / 3600)
 }
 
 pub(crate) fn get_minutes(a: &[Value]) -> R {
-    getter(a, "getMinutes", 60 * NANOS_PER_SEC, |s| s / 60 % 60)
+    getter(a, "getMinutes", 60 * NANOS_PER_SEC, |f| f.seconds_of_day / 60 % 60)
 }
 
 pub(crate) fn get_seconds(a: &[Value]) -> R {
-    getter(a, "getSeconds", NANOS_PER_SEC, |s| s % 60)
+    getter(a, "getSeconds", NANOS_PER_SEC, |f| f.seconds_of_day % 60)
 }
 
 pub(crate) fn get_milliseconds(a: &[Value]) -> R {
-    getter(a, "getMilliseconds", 1_000_000, |_| 0)
+    getter(a, "getMilliseconds", 1_000_000, |f| f.millis)
 }
 
 pub(crate) fn get_full_year(a: &[Value]) -> R {
-    Ok(Value::Int(fields(a, "getFullYear")?.0))
+    date_getter(a, "getFullYear", |f| f.year)
 }
 
 pub(crate) fn get_month(a: &[Value]) -> R {
-    Ok(Value::Int(i64::from(fields(a, "getMonth")?.1) - 1))
+    date_getter(a, "getMonth", |f| i64::from(f.month) - 1)
 }
 
 pub(crate) fn get_date(a: &[Value]) -> R {
-    Ok(Value::Int(i64::from(fields(a, "getDate")?.2)))
+    date_getter(a, "getDate", |f| i64::from(f.day))
 }
 
 pub(crate) fn get_day_of_month(a: &[Value]) -> R {
-    Ok(Value::Int(i64::from(fields(a, "getDayOfMonth")?.2) - 1))
+    date_getter(a, "getDayOfMonth", |f| i64::from(f.day) - 1)
 }
 
 pub(crate) fn get_day_of_week(a: &[Value]) -> R {
-    Ok(Value::Int(fields(a, "getDayOfWeek")?.4))
+    date_getter(a, "getDayOfWeek", |f| f.day_of_week)
 }
 
 pub(crate) fn get_day_of_year(a: &[Value]) -> R {
-    Ok(Value::Int(fields(a, "getDayOfYear")?.5))
+    date_getter(a, "getDayOfYear", |f| f.day_of_year)
 }

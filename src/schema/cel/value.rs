@@ -81,10 +81,7 @@ impl Key {
             Value::Uint(u) => Key::Uint(*u),
             Value::String(s) => Key::String(s.clone()),
             other => {
-                return Err(EvalError::new(format!(
-                    "unsupported key type: {}",
-                    other.type_name()
-                )));
+                return Err(EvalError::new(format!("unsupported key type: {}", other.type_name())));
             }
         })
     }
@@ -116,18 +113,12 @@ impl Map {
 
     /// The value at a key equal (heterogeneously) to `key`.
     pub fn get(&self, key: &Value) -> Option<&Value> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.matches(key))
-            .map(|(_, v)| v)
+        self.entries.iter().find(|(k, _)| k.matches(key)).map(|(_, v)| v)
     }
 
     /// The value at string key `key`.
     pub fn get_str(&self, key: &str) -> Option<&Value> {
-        self.entries
-            .iter()
-            .find(|(k, _)| matches!(k, Key::String(s) if &**s == key))
-            .map(|(_, v)| v)
+        self.entries.iter().find(|(k, _)| matches!(k, Key::String(s) if &**s == key)).map(|(_, v)| v)
     }
 
     /// The entries, in order.
@@ -216,9 +207,7 @@ impl Value {
             serde_json::Value::String(s) => Value::str(s),
             serde_json::Value::Array(a) => Value::list(a.iter().map(Value::from_json).collect()),
             serde_json::Value::Object(o) => Value::Map(Arc::new(Map::from_entries(
-                o.iter()
-                    .map(|(k, v)| (Key::String(Arc::from(k.as_str())), Value::from_json(v)))
-                    .collect(),
+                o.iter().map(|(k, v)| (Key::String(Arc::from(k.as_str())), Value::from_json(v))).collect(),
             ))),
         }
     }
@@ -232,19 +221,11 @@ pub(crate) fn num_cmp(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
         (Value::Uint(x), Value::Uint(y)) => Some(x.cmp(y)),
         (Value::Double(x), Value::Double(y)) => x.partial_cmp(y),
-        (Value::Int(x), Value::Uint(y)) => Some(if *x < 0 {
-            Ordering::Less
-        } else {
-            (*x as u64).cmp(y)
-        }),
+        (Value::Int(x), Value::Uint(y)) => Some(if *x < 0 { Ordering::Less } else { (*x as u64).cmp(y) }),
         (Value::Uint(_), Value::Int(_)) => num_cmp(b, a).map(Ordering::reverse),
-        (Value::Int(x), Value::Double(y)) => {
-            int_double_cmp(*x as f64, *y, i64::MIN as f64, i64::MAX as f64)
-        }
+        (Value::Int(x), Value::Double(y)) => int_double_cmp(*x as f64, *y, i64::MIN as f64, i64::MAX as f64),
         (Value::Uint(x), Value::Double(y)) => int_double_cmp(*x as f64, *y, 0.0, u64::MAX as f64),
-        (Value::Double(_), Value::Int(_) | Value::Uint(_)) => {
-            num_cmp(b, a).map(Ordering::reverse)
-        }
+        (Value::Double(_), Value::Int(_) | Value::Uint(_)) => num_cmp(b, a).map(Ordering::reverse),
         _ => None,
     }
 }
@@ -271,20 +252,12 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(_) | Value::Uint(_) | Value::Double(_), _) => {
-            num_cmp(a, b) == Some(Ordering::Equal)
-        }
+        (Value::Int(_) | Value::Uint(_) | Value::Double(_), _) => num_cmp(a, b) == Some(Ordering::Equal),
         (Value::String(x), Value::String(y)) => x == y,
         (Value::Bytes(x), Value::Bytes(y)) => x == y,
-        (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equals(p, q))
-        }
+        (Value::List(x), Value::List(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equals(p, q)),
         (Value::Map(x), Value::Map(y)) => {
-            x.len() == y.len()
-                && x.iter().all(|(k, v)| {
-                    y.get(&k.to_value())
-                        .is_some_and(|other| equals(v, other))
-                })
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(&k.to_value()).is_some_and(|other| equals(v, other)))
         }
         (Value::Duration(x), Value::Duration(y)) => x == y,
         (Value::Timestamp(x), Value::Timestamp(y)) => x == y,
