@@ -14,6 +14,18 @@
 //! `UnstructuredToVal` does, so an absent field is the error `no such key: <name>` and
 //! `self.__namespace__` reads the JSON property `namespace` (property-name escaping,
 //! `k8s.io/apiserver/pkg/cel/escaping.go`).
+//!
+//! Where this differs from the API server, for want of the schema or by choice:
+//! - No type checker: `1 + 'a'` or `[1, 'a']` (Kubernetes' homogeneous aggregate literals)
+//!   compile here and fail, or not, at evaluation; a field absent from the schema is
+//!   `no such key` at evaluation rather than a compile error.
+//! - Values are typed by their JSON alone: a `format: duration`, `date-time` or `byte` string
+//!   stays a string, an integral `number` is an `int`, and lists compare in order even when
+//!   their `x-kubernetes-list-type` is `set` or `map`.
+//! - No cost limits (evaluation is bounded by the input's size) and no IANA time zones in the
+//!   timestamp getters (`UTC` and `±hh:mm` only).
+//! - Nesting beyond cel-go's parser limit of 250 is a compile error, so neither compiling
+//!   nor evaluating can exhaust a 2 MiB thread stack, even in a debug build.
 
 mod eval;
 mod format;

@@ -382,12 +382,15 @@ impl Parser {
     }
 }
 
-/// Builds a balanced tree of a logical operator over `terms`, as cel-go's parser does, so a
-/// long chain of `&&` is not a deep tree.
-fn balance(name: &str, mut terms: Vec<Raw>) -> Raw {
-    if terms.len() == 1 {
-        return terms.pop().unwrap_or(Raw::Lit(Value::Null));
+/// Builds a balanced tree of a logical operator over `terms` (at least one), as cel-go's
+/// parser does, so a long chain of `&&` is not a deep tree.
+fn balance(name: &str, terms: Vec<Raw>) -> Raw {
+    match <[Raw; 1]>::try_from(terms) {
+        Ok([only]) => only,
+        Err(mut terms) => {
+            // Two or more terms: both halves are non-empty.
+            let right = terms.split_off(terms.len() / 2);
+            call(name, vec![balance(name, terms), balance(name, right)])
+        }
     }
-    let right = terms.split_off(terms.len() / 2);
-    call(name, vec![balance(name, terms), balance(name, right)])
 }

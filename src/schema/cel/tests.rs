@@ -46,6 +46,13 @@ fn upstream_rules() -> BTreeMap<String, Vec<String>> {
 }
 
 #[test]
+fn programs_are_shareable_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Program>();
+    shareable::<Value>();
+}
+
+#[test]
 fn every_upstream_rule_compiles() {
     let rules = upstream_rules();
     let occurrences: usize = rules.values().map(Vec::len).sum();
