@@ -6,6 +6,7 @@
 //! The files under `schemas/<source>/` are these schemas, committed; a test keeps them in sync
 //! with `vendor/` (`MESHCTL_BLESS=1 cargo test --lib schema::tests::schemas_are_fresh` rewrites them).
 
+pub mod cel;
 mod upstream;
 mod validate;
 
