@@ -13,7 +13,8 @@ pub static META: RuleMeta = RuleMeta {
 An object without `metadata.name` (and without `generateName`), or a name or namespace that the
 API server refuses: names must be DNS-1123 subdomains (lower-case letters, digits, `-` and `.`,
 starting and ending with a letter or digit, at most 253 characters); namespaces and Services
-DNS labels (no dots, at most 63; a Service name must start with a letter).
+DNS labels (no dots, at most 63). Kubernetes 1.36 accepts a Service name that starts with a digit
+(`RelaxedServiceNameValidation`, on by default); releases before it want a letter first.
 
 ## Why it matters
 The API server refuses the object, and references to it by name cannot work.
@@ -54,10 +55,10 @@ fn subdomain_ok(s: &str) -> bool {
 
 fn kind_rules(obj: &Object) -> (&'static str, fn(&str) -> bool) {
     match (obj.group(), obj.kind.as_str()) {
-        ("", "Namespace") => ("a DNS-1123 label", label_ok),
-        ("", "Service") => ("a DNS-1035 label (starts with a letter)", |s: &str| {
-            label_ok(s) && s.starts_with(|c: char| c.is_ascii_lowercase())
-        }),
+        // Kubernetes 1.36, which meshctl validates for, names Services by DNS-1123 label
+        // (pkg/apis/core/validation `ValidateServiceCreate`: KEP-5311's RelaxedServiceNameValidation,
+        // beta and on by default since 1.36); before, by DNS-1035 label.
+        ("", "Namespace" | "Service") => ("a DNS-1123 label", label_ok),
         _ => ("a DNS-1123 subdomain", subdomain_ok),
     }
 }
