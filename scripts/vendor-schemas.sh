@@ -17,7 +17,11 @@
 #   go.mod asks for a newer Go than the pinned toolchain, so the zip comes straight from the proxy.
 # - vendor/k8s.io/kubernetes/vX.Y.Z.json: the components.schemas of
 #   api/openapi-spec/v3/{api__v1,apis__apps__v1}_openapi.json (module k8s.io/kubernetes, the
-#   release scripts/kube-testenv.sh runs) reachable from the core kinds meshctl reads.
+#   release scripts/kube-testenv.sh runs) reachable from the core kinds meshctl reads, and under
+#   "go_validation" the enums that the API server checks only in Go (pkg/apis/core/validation:
+#   `field.NotSupported(<field>, …, sets.List(<set>))`), each set's values read from the source
+#   and its constants from pkg/apis/core/types.go: OpenAPI has no enum for Service `type` or a
+#   port's `protocol`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ISTIO_RELEASES=${ISTIO_RELEASES:-"1.30.8 1.31.4 1.32.0"}
@@ -87,10 +91,10 @@ for channel in standard experimental; do
 done
 
 dir=$(module_dir "k8s.io/kubernetes@v$KUBE_VERSION")
-python3 - "k8s.io/kubernetes@v$KUBE_VERSION api/openapi-spec/v3" "$dir/api/openapi-spec/v3" > "vendor/k8s.io/kubernetes/v$KUBE_VERSION.json" <<'EOF'
-import json, sys
+python3 - "k8s.io/kubernetes@v$KUBE_VERSION api/openapi-spec/v3" "$dir/api/openapi-spec/v3" "$dir" > "vendor/k8s.io/kubernetes/v$KUBE_VERSION.json" <<'EOF'
+import json, re, sys
 
-source, spec_dir = sys.argv[1], sys.argv[2]
+source, spec_dir, module_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 ROOTS = {
     "io.k8s.api.core.v1.Namespace": "api__v1_openapi.json",
     "io.k8s.api.core.v1.Service": "api__v1_openapi.json",
@@ -130,7 +134,31 @@ while todo:
         continue
     kept[name] = strip(docs[name])
     todo.extend(refs(kept[name]))
-json.dump({"source": source, "roots": sorted(ROOTS), "schemas": dict(sorted(kept.items()))}, sys.stdout, indent=1)
+# (definition, field, Go set): each pair is checked below against the call that uses the set.
+GO_ENUMS = [
+    ("io.k8s.api.core.v1.ServiceSpec", "type", "supportedServiceType"),
+    ("io.k8s.api.core.v1.ServiceSpec", "sessionAffinity", "supportedSessionAffinityType"),
+    ("io.k8s.api.core.v1.ServiceSpec", "internalTrafficPolicy", "supportedServiceInternalTrafficPolicy"),
+    ("io.k8s.api.core.v1.ServicePort", "protocol", "supportedPortProtocols"),
+    ("io.k8s.api.core.v1.ContainerPort", "protocol", "supportedPortProtocols"),
+]
+validation_go = open(f"{module_dir}/pkg/apis/core/validation/validation.go").read()
+types_go = open(f"{module_dir}/pkg/apis/core/types.go").read()
+constants = dict(re.findall(r'^\s*(\w+)\s+\w+\s*=\s*"([^"]*)"', types_go, re.M))
+go_validation = {}
+for definition, field, go_set in GO_ENUMS:
+    declared = re.search(r"var %s = sets\.New\(([^)]*)\)" % go_set, validation_go, re.S)
+    used = re.search(r'NotSupported\([^\n]*Child\("%s"\)[^\n]*sets\.List\(%s\)' % (field, go_set), validation_go)
+    if not declared or not used or definition not in kept:
+        sys.exit(f"vendor-schemas: {go_set} for {definition}.{field} is not where it was in validation.go")
+    names = [c.strip().removeprefix("core.") for c in declared.group(1).split(",") if c.strip()]
+    line = validation_go[: used.start()].count("\n") + 1
+    go_validation.setdefault(definition, {})[field] = {
+        "enum": sorted(constants[n] for n in names),
+        "source": f"pkg/apis/core/validation/validation.go:{line} ({go_set})",
+    }
+json.dump({"source": source, "roots": sorted(ROOTS), "schemas": dict(sorted(kept.items())),
+           "go_validation": go_validation}, sys.stdout, indent=1)
 print()
 EOF
 

@@ -30,9 +30,10 @@ use std::path::{Path, PathBuf};
 mod testenv;
 
 /// The rules that report schema errors: unknown field, mis-indented key, invalid type, missing
-/// required field, invalid enum value, conflicting fields, invalid value, invalid name.
+/// required field, invalid enum value, conflicting fields, invalid value, CEL validation rule,
+/// invalid name.
 const SCHEMA_CODES: &[&str] =
-    &["MESH0101", "MESH0102", "MESH0103", "MESH0104", "MESH0105", "MESH0106", "MESH0107", "MESH0110"];
+    &["MESH0101", "MESH0102", "MESH0103", "MESH0104", "MESH0105", "MESH0106", "MESH0107", "MESH0108", "MESH0110"];
 
 /// The namespace namespaced cases are created in (dry run: nothing is written).
 const NAMESPACE: &str = "default";

@@ -90,6 +90,17 @@ pub(super) async fn patch(
     super::to_value(obj).map_err(CallError::Failed)
 }
 
+/// The fields that the CRD's transition rules (`oldSelf`: immutable fields and the like) refuse in
+/// an update of `live`, as meshctl evaluates them: an indented line each, to follow the server's
+/// refusal with the place in the manifest.
+pub(super) fn transition_details(m: &Manifest, live: Option<&Value>) -> String {
+    let Some(live) = live else { return String::new() };
+    crate::schema::validate_update(&m.api_version, &m.id.kind, &m.value, live)
+        .iter()
+        .map(|t| format!("\n  {}: {}", t.pointer, t.message))
+        .collect()
+}
+
 fn refusal(id: &Identity, origin: &str, e: &CallError, options: &ApplyOptions) -> String {
     let mut line = format!("refused: {id} ({origin}): {e}");
     if matches!(e, CallError::Refused { code: 409, .. }) && !options.force_conflicts {
@@ -174,7 +185,10 @@ pub async fn apply(
         match r {
             Ok(v) => checked[i] = Some(v),
             Err(CallError::Failed(e)) => return Err(e),
-            Err(e) => refused.push(refusal(&manifests[i].id, &manifests[i].origin, &e, options)),
+            Err(e) => {
+                let m = &manifests[i];
+                refused.push(refusal(&m.id, &m.origin, &e, options) + &transition_details(m, live[i].as_ref()));
+            }
         }
     }
     if !refused.is_empty() {

@@ -1,7 +1,7 @@
 //! `meshctl diff`: each live object against what server-side apply would make of it, and the lint
 //! findings the change introduces, fixes and leaves.
 
-use super::apply::{ApplyOptions, IN_FLIGHT, live_objects, patch, resolve};
+use super::apply::{ApplyOptions, IN_FLIGHT, live_objects, patch, resolve, transition_details};
 use super::{CallError, Cluster, Manifest, mask_secret, strip, yaml::to_yaml};
 use crate::lint::{Diagnostic, LintOptions, lint_sources};
 use crate::source::Sources;
@@ -60,7 +60,8 @@ pub async fn diff(
             Ok(v) => v,
             Err(CallError::Failed(e)) => return Err(e),
             Err(e) => {
-                outcome.refused.push(format!("refused: {} ({}): {e}", m.id, m.origin));
+                let details = transition_details(m, live.as_ref());
+                outcome.refused.push(format!("refused: {} ({}): {e}{details}", m.id, m.origin));
                 continue;
             }
         };

@@ -7,6 +7,7 @@
 //! with `vendor/` (`MESHCTL_BLESS=1 cargo test --lib schema::tests::schemas_are_fresh` rewrites them).
 
 pub mod cel;
+mod server;
 mod upstream;
 mod validate;
 
@@ -18,13 +19,27 @@ use serde_json::{Map, Value, json};
 use crate::model::kinds::split_api_version;
 use upstream::{Converted, GATEWAY_API, ISTIO, KUBERNETES, Source};
 
-pub use validate::{SchemaError, SchemaErrorKind, validate};
+pub use validate::{SchemaError, SchemaErrorKind, validate, validate_update};
 
 /// A converted schema and its validator, compiled on first use: a lint of a few files needs one
 /// or two of them.
 struct Entry {
     converted: Converted,
     validator: OnceLock<jsonschema::Validator>,
+    /// The API server's checks beyond the schema, for custom resources (`None` for built-in kinds).
+    checks: Option<OnceLock<server::Checks>>,
+}
+
+impl Entry {
+    fn checks(&self) -> Option<&server::Checks> {
+        let cell = self.checks.as_ref()?;
+        let checks = cell.get_or_init(|| {
+            static COMPILED: std::sync::Mutex<Option<server::Compiled>> = std::sync::Mutex::new(None);
+            let mut compiled = COMPILED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            server::Checks::compile(&self.converted.schema, compiled.get_or_insert_with(Default::default))
+        });
+        (!checks.is_empty()).then_some(checks)
+    }
 }
 
 /// Each source's schemas, converted on first use.
@@ -32,7 +47,12 @@ fn entries(source: &'static Source) -> &'static [Entry] {
     static LOADED: [OnceLock<Vec<Entry>>; 6] = [const { OnceLock::new() }; 6];
     let index = sources().position(|s| std::ptr::eq(s, source)).expect("a known source");
     LOADED[index].get_or_init(|| {
-        source.convert().into_iter().map(|converted| Entry { converted, validator: OnceLock::new() }).collect()
+        let crds = source.is_crds();
+        source
+            .convert()
+            .into_iter()
+            .map(|converted| Entry { converted, validator: OnceLock::new(), checks: crds.then(OnceLock::new) })
+            .collect()
     })
 }
 

@@ -19,8 +19,10 @@
 //! - `format: byte` (`k8s.io/kube-openapi/pkg/validation/strfmt`: Go's standard base64, padded) is
 //!   also a [`BASE64`] pattern, since JSON Schema has no such format;
 //! - `x-kubernetes-list-type: set` is also `uniqueItems: true` (the items of a set are scalars or
-//!   atomic, and the server refuses a duplicate); `map`'s distinct keys are not checked;
-//! - `x-kubernetes-validations` (CEL) are kept beside the schema they belong to, not evaluated.
+//!   atomic, and the server refuses a duplicate);
+//! - `x-kubernetes-validations` (CEL rules), `x-kubernetes-list-type: map`, `default` and
+//!   `nullable` are kept as they are: JSON Schema does not read them, and [`super::server`] does
+//!   what the API server does with them.
 //!
 //! Istio's "at most one of" (`oneOf: [{not: {anyOf: [{required: [a]}, …]}}, {required: [a]}, …]`,
 //! protoc-gen-crd's rendering of a protobuf `oneof`) becomes the equivalent `dependentSchemas`, so
@@ -86,6 +88,12 @@ pub struct Converted {
 }
 
 impl Source {
+    /// Whether these are CRDs, whose objects the API server also checks with CEL rules and list
+    /// types; the built-in kinds are validated by its Go code.
+    pub fn is_crds(&self) -> bool {
+        matches!(self.format, Format::Crds)
+    }
+
     /// Every schema of this source, converted.
     pub fn convert(&self) -> Vec<Converted> {
         let raw: Value = serde_json::from_str(self.raw).expect("vendored schemas are JSON");
@@ -100,9 +108,25 @@ const COMPONENTS: &str = "#/components/schemas/";
 
 /// The vendored Kubernetes definitions (`components.schemas`).
 fn kube_definitions() -> &'static Map<String, Value> {
-    static DEFS: std::sync::LazyLock<Value> =
+    kube_raw()["schemas"].as_object().expect("vendored definitions are an object")
+}
+
+fn kube_raw() -> &'static Value {
+    static RAW: std::sync::LazyLock<Value> =
         std::sync::LazyLock::new(|| serde_json::from_str(KUBERNETES.raw).expect("vendored schemas are JSON"));
-    DEFS["schemas"].as_object().expect("vendored definitions are an object")
+    &RAW
+}
+
+/// A Kubernetes definition with the enums the API server checks only in its Go code (vendored
+/// under `go_validation` from `pkg/apis/core/validation`, e.g. a Service's `type`) written in.
+fn with_go_enums(name: &str, definition: &Value) -> Value {
+    let mut out = definition.clone();
+    for (field, check) in kube_raw()["go_validation"].get(name).and_then(Value::as_object).into_iter().flatten() {
+        if let Some(prop) = out.pointer_mut(&format!("/properties/{field}")).and_then(Value::as_object_mut) {
+            prop.insert("enum".into(), check["enum"].clone());
+        }
+    }
+    out
 }
 
 /// `io.k8s.api.core.v1.PodSpec` → `PodSpec`: the vendored definitions have no two of a name.
@@ -125,8 +149,9 @@ fn convert_crds(raw: &Value) -> Vec<Converted> {
                 .filter_map(Value::as_str)
                 .map(String::from)
                 .collect();
-            let mut cx = Converter::default();
+            let mut cx = Converter { crd: true, ..Converter::default() };
             let mut schema = cx.node(&shared["openAPIV3Schema"], Position::Root);
+            cx.crd = false;
             cx.want(OBJECT_META);
             let api_versions: Vec<String> = versions.iter().map(|v| format!("{group}/{v}")).collect();
             finish_root(&mut schema, &raw["source"], kind, &api_versions, &mut cx);
@@ -203,6 +228,8 @@ enum Position {
 
 #[derive(Default)]
 struct Converter {
+    /// Converting a CRD's own schema (not a Kubernetes definition it refers to).
+    crd: bool,
     /// Kubernetes definitions referred to, by full name, converted on demand.
     wanted: BTreeMap<String, Option<Value>>,
 }
@@ -215,7 +242,7 @@ impl Converter {
     /// Every wanted definition, converted, by short name (converting one may want more).
     fn definitions(&mut self) -> Map<String, Value> {
         while let Some(name) = self.wanted.iter().find(|(_, v)| v.is_none()).map(|(k, _)| k.clone()) {
-            let converted = self.node(&kube_definitions()[&name], Position::Root);
+            let converted = self.node(&with_go_enums(&name, &kube_definitions()[&name]), Position::Root);
             self.wanted.insert(name, Some(converted));
         }
         std::mem::take(&mut self.wanted)
@@ -247,7 +274,10 @@ impl Converter {
         let mut out = Map::new();
         for (key, value) in src {
             match key.as_str() {
-                "description" | "default" | "nullable" => {}
+                // A CRD's `default` and `nullable` stay for the API server's checks (`server.rs`),
+                // JSON Schema reads them as annotations; the built-in kinds' are their Go code's.
+                "description" => {}
+                "default" | "nullable" if !self.crd => {}
                 "format" if int_or_string => {}
                 // `anyOf`/`oneOf: [{type: integer}, {type: string}]` restate int-or-string.
                 "anyOf" | "oneOf" if int_or_string => {}

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 use strsim::{damerau_levenshtein, jaro_winkler};
 
+use super::server::{Violation, What};
 use super::{deref, entry_for, istio_release, istio_release_declaring, minor, properties};
 
 /// One schema violation in a document.
@@ -49,6 +50,14 @@ pub enum SchemaErrorKind {
     },
     Range,
     Format,
+    /// A CEL rule (`x-kubernetes-validations`) refused the value, or could not be evaluated on it
+    /// (`failed` is then the evaluation error).
+    Rule {
+        rule: String,
+        failed: Option<String>,
+    },
+    /// The second of two equal items of a list that is a set, or a map keyed by some of its fields.
+    Duplicate,
     Other,
 }
 
@@ -65,20 +74,61 @@ fn validate_in(istio: usize, api_version: &str, kind: &str, value: &Value) -> Op
     let validator = entry.validator.get_or_init(|| {
         jsonschema::options().should_validate_formats(true).build(schema).expect("converted schemas compile")
     });
-    if validator.is_valid(value) {
+    let explainer = Explainer { root: schema, doc: value, api_version, kind, istio };
+    let checks = entry.checks();
+    let valid = validator.is_valid(value);
+    if valid && checks.is_none() {
         return Some(Vec::new());
     }
-    let evaluation = validator.evaluate(value);
-    let raw: Vec<Raw> = evaluation
-        .iter_errors()
-        .map(|e| Raw {
-            pointer: e.instance_location.as_str().to_string(),
-            schema_location: e.schema_location.to_string(),
-            keyword: e.error.keyword().to_string(),
-            message: e.error.message().to_string(),
-        })
-        .collect();
-    Some(Explainer { root: schema, doc: value, api_version, kind, istio }.explain(raw))
+    let raw: Vec<Raw> = if valid {
+        Vec::new()
+    } else {
+        validator
+            .evaluate(value)
+            .iter_errors()
+            .map(|e| Raw {
+                pointer: e.instance_location.as_str().to_string(),
+                schema_location: e.schema_location.to_string(),
+                keyword: e.error.keyword().to_string(),
+                message: e.error.message().to_string(),
+            })
+            .collect()
+    };
+    // The API server evaluates no CEL rule of an object with a wrong type, a missing field, a
+    // value outside its enum or something too long (strategy.go, `hasBlockingErr`).
+    let blocking = raw.iter().any(|r| {
+        matches!(
+            r.keyword.as_str(),
+            "type" | "required" | "enum" | "const" | "maxLength" | "maxItems" | "maxProperties"
+        )
+    });
+    let mut errors = explainer.explain(raw);
+    if let Some(checks) = checks {
+        // A rule about an object that has an unknown field is about what its author did not mean:
+        // `prot: 80` is reported as the typo of `port`, not also as a missing port. (The API
+        // server's strict decoding stops at the unknown field before it evaluates any rule.)
+        let unknown: Vec<String> = errors
+            .iter()
+            .filter(|e| matches!(e.kind, SchemaErrorKind::UnknownField { .. }))
+            .map(|e| parent(&e.pointer))
+            .collect();
+        let rules = checks.run(value, None, !blocking).into_iter().map(|v| explainer.server_error(v));
+        errors.extend(rules.filter(|e| {
+            !matches!(e.kind, SchemaErrorKind::Rule { .. }) || !unknown.iter().any(|u| is_at_or_below(u, &e.pointer))
+        }));
+        errors.sort_by_cached_key(|e| document_order(value, &e.pointer));
+    }
+    Some(errors)
+}
+
+/// The errors that the API server's transition rules (those that read `oldSelf`, such as a field
+/// kept immutable) give an update of `live` to `value`. Empty for a kind without them.
+pub fn validate_update(api_version: &str, kind: &str, value: &Value, live: &Value) -> Vec<SchemaError> {
+    let istio = istio_release();
+    let Some(entry) = entry_for(api_version, kind, istio) else { return Vec::new() };
+    let Some(checks) = entry.checks() else { return Vec::new() };
+    let explainer = Explainer { root: &entry.converted.schema, doc: value, api_version, kind, istio };
+    checks.run(value, Some(live), true).into_iter().map(|v| explainer.server_error(v)).collect()
 }
 
 /// One error as jsonschema reports it.
@@ -189,6 +239,30 @@ impl<'a> Explainer<'a> {
                 message: format!("{}: {}", self.context(&r.pointer), r.message),
                 help: None,
             }],
+        }
+    }
+
+    fn server_error(&self, v: Violation) -> SchemaError {
+        let context = self.context(&v.pointer);
+        match v.what {
+            What::Rule { rule, message } => SchemaError {
+                message: format!("{context}: {message}"),
+                help: Some(format!("the API server refuses it by the CRD's validation rule `{}`", one_line(&rule))),
+                pointer: v.pointer,
+                kind: SchemaErrorKind::Rule { rule, failed: None },
+            },
+            What::RuleError { rule, error } => SchemaError {
+                message: format!("{context}: the validation rule `{}` fails on this value: {error}", one_line(&rule)),
+                help: Some("the API server refuses an object whose validation rule cannot be evaluated".into()),
+                pointer: v.pointer,
+                kind: SchemaErrorKind::Rule { rule, failed: Some(error) },
+            },
+            What::Duplicate { keys } => SchemaError {
+                message: format!("{context} repeats the item with {keys}; each must be unique"),
+                help: None,
+                pointer: v.pointer,
+                kind: SchemaErrorKind::Duplicate,
+            },
         }
     }
 
@@ -468,6 +542,11 @@ fn document_order(doc: &Value, pointer: &str) -> Vec<usize> {
 
 fn is_at_or_below(pointer: &str, ancestor: &str) -> bool {
     pointer == ancestor || pointer.strip_prefix(ancestor).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// A rule's text on one line, its runs of whitespace as one space.
+fn one_line(rule: &str) -> String {
+    rule.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn tokens(pointer: &str) -> Vec<String> {
@@ -794,8 +873,7 @@ mod tests {
     }
 
     /// Kubernetes kinds are checked against upstream's OpenAPI, as strictly as the API server's
-    /// `fieldValidation=Strict`. Its OpenAPI has no enums (`type: Loadbalancer` is refused by the
-    /// API server's Go validation, which no schema describes).
+    /// `fieldValidation=Strict`, plus the enums its Go validation checks (`type: Loadbalancer`).
     #[test]
     fn kubernetes_kinds_are_strict() {
         let svc = json!({"apiVersion": "v1", "kind": "Service",
@@ -807,10 +885,14 @@ mod tests {
         bad["metadata"]["somethingNew"] = json!(1);
         bad["spec"]["ports"][0]["port"] = json!("9080");
         bad["spec"]["type"] = json!("Loadbalancer");
+        bad["spec"]["ports"][0]["protocol"] = json!("HTTP");
         let errors = check("Service", bad);
-        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert_eq!(errors.len(), 4, "{errors:#?}");
         assert!(matches!(&errors[0].kind, SchemaErrorKind::UnknownField { field, .. } if field == "somethingNew"));
         assert!(matches!(errors[1].kind, SchemaErrorKind::WrongType { .. }));
+        assert_eq!(errors[2].pointer, "/spec/ports/0/protocol");
+        assert_eq!(errors[2].message, r#""HTTP" is not a valid protocol; expected one of "SCTP", "TCP" or "UDP""#);
+        assert_eq!(errors[3].message, r#""Loadbalancer" is not a valid type; did you mean "LoadBalancer"?"#);
 
         let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
             "spec": {"selector": {"matchLabels": {"app": "d"}}, "strategy": {"type": "RollingUpdate"},

@@ -14,7 +14,8 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A value out of range or in the wrong format (a port above 65535, a malformed duration)",
     docs: r#"## What it finds
 A value of the right type that the schema still refuses: a port number above 65535, a negative
-weight, a duration that is not like `1.5s` or `100ms`, a list that must not be empty; a regex
+weight, a duration that is not like `1.5s` or `100ms`, a list that must not be empty, an item
+repeated in a list that the CRD declares a set or a map (two Gateway listeners named `http`); a regex
 that Envoy's RE2 engine does not accept (a backreference such as `(a)\1`, a lookahead such as
 `(?=x)`, or an expression too large to compile).
 
@@ -42,7 +43,15 @@ impl Rule for Check {
         schema_pass::report(
             cx,
             &META,
-            |_, e| matches!(e.kind, SchemaErrorKind::Range | SchemaErrorKind::Format | SchemaErrorKind::Other),
+            |_, e| {
+                matches!(
+                    e.kind,
+                    SchemaErrorKind::Range
+                        | SchemaErrorKind::Format
+                        | SchemaErrorKind::Duplicate
+                        | SchemaErrorKind::Other
+                )
+            },
             |_| "invalid value".into(),
             out,
         );

@@ -58,6 +58,7 @@ pub mod unknown_kind;
 pub mod unknown_subset;
 pub mod unreachable_rule;
 pub mod unused_suppression;
+pub mod validation_rule;
 pub mod yaml11_scalar;
 pub mod yaml_syntax;
 
@@ -79,6 +80,7 @@ pub static RULES: &[&dyn Rule] = &[
     &invalid_enum::Check,
     &conflicting_fields::Check,
     &invalid_value::Check,
+    &validation_rule::Check,
     &invalid_name::Check,
     &unknown_destination_host::Check,
     &gateway_selects_no_workload::Check,
