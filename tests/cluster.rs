@@ -51,7 +51,10 @@ impl Env {
                 version: version.into(),
                 api_version: api_version.into(),
                 kind: kind.into(),
-                plural: format!("{}s", kind.to_lowercase()),
+                plural: match kind.to_lowercase() {
+                    k if k.ends_with('s') => format!("{k}es"),
+                    k => format!("{k}s"),
+                },
             };
             let api: Api<DynamicObject> = match ns {
                 Some(ns) => Api::namespaced_with(client, ns, &ar),
@@ -457,4 +460,32 @@ fn a_kind_the_server_does_not_serve_is_named_before_anything_is_sent() {
         "{err}"
     );
     assert!(env.live("v1", "Namespace", None, ns).is_none(), "nothing was written");
+}
+
+/// A CRD's transition rule (GatewayClass `controllerName` is immutable: `self == oldSelf`) refuses
+/// the update in the server's dry run, and meshctl names the field it evaluated the rule on.
+#[test]
+fn an_immutable_field_is_named_where_the_update_changes_it() {
+    let Some(env) = Env::new() else { return };
+    let name = &unique("t-immutable");
+    let class = |controller: &str| {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: {name}\nspec:\n  controllerName: {controller}\n"
+        )
+    };
+    let (code, out, err) = env.meshctl(&["apply", "--no-lint", &env.write("a.yaml", &class("example.com/a"))]);
+    assert_eq!(code, 0, "{out}{err}");
+    let changed = env.write("b.yaml", &class("example.com/b"));
+    for args in [vec!["diff", &changed], vec!["apply", "--no-lint", &changed]] {
+        let command = args[0];
+        let (code, out, err) = env.meshctl(&args);
+        assert_eq!(code, 2, "{command}: {out}{err}");
+        assert!(out.contains(&format!("refused: GatewayClass {name} (b.yaml:")), "{command}: {out}");
+        assert!(
+            out.contains("\n  /spec/controllerName: GatewayClass.spec.controllerName: field is immutable"),
+            "{command}: {out}"
+        );
+    }
+    let live = env.live("gateway.networking.k8s.io/v1", "GatewayClass", None, name).unwrap();
+    assert_eq!(live["spec"]["controllerName"], "example.com/a");
 }
