@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions, one file per subcommand.
 
 mod apply;
+pub(crate) mod cases_schema;
 mod completions;
 mod diff;
 mod explain;
