@@ -202,6 +202,42 @@ fn schema_command() {
     assert!(String::from_utf8(out.stdout).unwrap().contains("networking.istio.io.v1.VirtualService"));
 }
 
+/// meshctl's own schemas, as `meshctl schema` prints them and `schemas/meshctl/` holds them, and
+/// the JSON output of a lint of every test input is valid against its schema.
+#[test]
+fn own_schemas_describe_the_files_and_the_output() {
+    let listed = stdout(&meshctl().arg("schema").output().unwrap());
+    for name in ["meshctl-config", "meshctl-test-cases", "meshctl-lint-output"] {
+        assert!(listed.lines().any(|l| l == format!("meshctl/{name}")), "{listed}");
+        let out = meshctl().args(["schema", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let committed = std::fs::read_to_string(format!("schemas/meshctl/{name}.json")).unwrap();
+        assert_eq!(stdout(&out), committed, "{name}");
+    }
+    let out = meshctl().args(["schema", "meshctl-lint-output"]).output().unwrap();
+    let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let (code, v) = lint_json(&["testdata", "tests"]);
+    assert_eq!(code, 1);
+    let d = v["diagnostics"].as_array().unwrap();
+    // What the output can hold: findings with and without a resource, a namespace, related places
+    // and a pointer.
+    assert!(d.iter().any(|f| f["resource"].is_null()) && d.iter().any(|f| f["resource"]["namespace"].is_null()));
+    assert!(d.iter().any(|f| f["resource"]["namespace"].is_string()));
+    assert!(d.iter().any(|f| !f["related"].as_array().unwrap().is_empty()));
+    assert!(
+        d.iter().any(|f| f["location"]["pointer"].is_null()) && d.iter().any(|f| f["location"]["pointer"].is_string())
+    );
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let (_, clean) = lint_json(&["testdata/bookinfo"]);
+    assert!(validator.is_valid(&clean));
+    // The schema is the contract, not any JSON: a severity meshctl has not is refused.
+    let mut wrong = v.clone();
+    wrong["diagnostics"][0]["severity"] = "fatal".into();
+    assert!(!validator.is_valid(&wrong));
+}
+
 #[test]
 fn config_file_and_suppression() {
     let dir = tempfile::tempdir().unwrap();

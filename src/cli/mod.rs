@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions, one file per subcommand.
 
 mod apply;
+pub(crate) mod cases_schema;
 mod completions;
 mod diff;
 mod explain;
@@ -49,7 +50,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Print the documentation of one rule.
     Explain(explain::ExplainArgs),
-    /// Print the JSON Schema meshctl checks a kind against (list them without KIND).
+    /// Print the JSON Schema meshctl checks a kind against, or that of one of its own files (list
+    /// them without KIND).
     Schema(schema::SchemaArgs),
     /// Send one request through the compiled Istio routing and explain where it goes.
     Simulate(simulate::SimulateArgs),

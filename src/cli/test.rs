@@ -114,10 +114,7 @@ fn load_cases(path: &PathBuf) -> Result<Vec<Case>, String> {
 /// own reader refuses unknown fields as well. (`request` of meshctl's cases is checked when it is
 /// read, field by field.)
 fn unknown_key(doc: &Value) -> Option<(String, String)> {
-    const VALIDATOR_CASE: &[&str] =
-        &["description", "request", "route", "redirect", "rewrite", "fault", "headers", "delegate", "wantMatch"];
-    const VALIDATOR_REQUEST: &[&str] = &["authority", "method", "uri", "headers"];
-    const CASE: &[&str] = &["name", "request", "expect"];
+    use super::cases_schema::{CASE, VALIDATOR_CASE, VALIDATOR_REQUEST};
     let first_unknown = |v: &Value, allowed: &[&str], base: &str, what: &str| {
         let key = v.as_object()?.keys().find(|k| !allowed.contains(&k.as_str()))?;
         let near = allowed.iter().find(|a| strsim::levenshtein(a, key) <= 2);
@@ -294,8 +291,114 @@ fn junit(results: &[(&Case, Option<String>)], failed: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::mismatch;
-    use serde_json::json;
+    use super::super::cases_schema::{CASE, VALIDATOR_CASE, VALIDATOR_REQUEST};
+    use super::{load_cases, mismatch, request_of, unknown_key};
+    use crate::routing::Request;
+    use serde_json::{Value, json};
+    use std::path::{Path, PathBuf};
+
+    fn schema() -> Value {
+        crate::schema::own_schema("meshctl-test-cases").unwrap()
+    }
+
+    fn sorted<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Vec<String> {
+        let mut v: Vec<String> = names.into_iter().map(|s| s.as_ref().to_string()).collect();
+        v.sort();
+        v
+    }
+
+    /// The schema (`meshctl schema meshctl-test-cases`) lists exactly the fields the reader accepts.
+    #[test]
+    fn the_schema_has_the_fields_the_reader_accepts() {
+        let schema = schema();
+        let def = |name: &str| &schema["$defs"][name];
+        let fields = |name: &str| sorted(def(name)["properties"].as_object().unwrap().keys());
+        assert_eq!(fields("Case"), sorted(CASE));
+        assert_eq!(fields("ValidatorCase"), sorted(VALIDATOR_CASE));
+        assert_eq!(fields("ValidatorRequest"), sorted(VALIDATOR_REQUEST));
+        // A meshctl case's request is `simulate --request`'s, plus `url`.
+        let request = serde_json::to_value(Request::default()).unwrap();
+        assert_eq!(
+            fields("CaseRequest"),
+            sorted(request.as_object().unwrap().keys().map(String::as_str).chain(["url"]))
+        );
+        for name in ["Case", "CaseRequest", "ValidatorCase", "ValidatorRequest"] {
+            assert_eq!(def(name)["additionalProperties"], false, "{name}");
+        }
+    }
+
+    /// Documents the reader accepts are valid, and those it refuses (an unknown field of a case, of
+    /// a validator request or of a meshctl request) are not.
+    #[test]
+    fn the_schema_refuses_what_the_reader_refuses() {
+        let validator = jsonschema::validator_for(&schema()).unwrap();
+        let vr = json!({"authority": ["a"], "method": ["GET"], "uri": ["/"]});
+        let docs = [
+            (json!({"tests": [{"name": "n", "request": {"url": "http://a/"}, "expect": {"outcome": "route"}}]}), true),
+            (json!({"tests": [{"name": "n", "request": {"from": "gateway", "host": "a"}, "expect": {}}]}), true),
+            (json!({"tests": [{"nmae": "n", "request": {"url": "http://a/"}, "expect": {}}]}), false),
+            (json!({"tests": [{"request": {"hots": "a"}, "expect": {}}]}), false),
+            (
+                json!({"testCases": [{"description": "d", "wantMatch": true, "request": vr, "route": [{"destination": {"host": "a"}}]}]}),
+                true,
+            ),
+            (json!({"testCases": [{"wantmatch": true, "request": vr}]}), false),
+            (
+                json!({"testCases": [{"request": {"authority": ["a"], "method": ["GET"], "uri": ["/"], "header": {}}}]}),
+                false,
+            ),
+            (json!({"cases": []}), false),
+        ];
+        for (doc, valid) in docs {
+            let requests = doc["tests"].as_array().into_iter().flatten().map(|t| request_of(t.get("request")));
+            let read = unknown_key(&doc).is_none()
+                && (doc.get("tests").is_some() || doc.get("testCases").is_some())
+                && requests.into_iter().all(|r| r.is_ok());
+            assert_eq!(read, valid, "the reader on {doc}");
+            assert_eq!(validator.is_valid(&doc), valid, "the schema on {doc}");
+        }
+    }
+
+    fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                yaml_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Every cases file of the repository is read and valid.
+    #[test]
+    fn every_cases_file_is_valid() {
+        let validator = jsonschema::validator_for(&schema()).unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        yaml_files(&root.join("testdata"), &mut files);
+        yaml_files(&root.join("tests"), &mut files);
+        let mut checked = Vec::new();
+        for path in files {
+            let mut sources = crate::source::Sources::default();
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            let id = sources.add(path.display().to_string(), text);
+            let docs = crate::source::parse_file(sources.file(id));
+            let is_cases = |v: &Value| v.get("tests").or_else(|| v.get("testCases")).is_some_and(Value::is_array);
+            if !docs.iter().filter_map(|d| d.value.as_ref()).any(is_cases) {
+                continue;
+            }
+            assert!(load_cases(&path).is_ok(), "{}", path.display());
+            for value in docs.iter().filter_map(|d| d.value.as_ref()) {
+                let errors: Vec<String> =
+                    validator.iter_errors(value).map(|e| format!("{e} at {}", e.instance_path())).collect();
+                assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+            }
+            checked.push(path.strip_prefix(root).unwrap().display().to_string());
+        }
+        checked.sort();
+        assert_eq!(checked, ["testdata/routing/bookinfo.cases.yaml", "testdata/routing/bookinfo.validator.yaml"]);
+    }
 
     #[test]
     fn expectations_are_subsets() {

@@ -10,8 +10,11 @@ use std::path::{Path, PathBuf};
 /// The configuration file's name, looked up from the working directory upwards.
 pub const FILE_NAME: &str = ".meshctl.yaml";
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `.meshctl.yaml`: which rules `meshctl lint` runs, at which severity, on which files. It is
+/// looked up from the working directory upwards; the command line's flags win over it.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "meshctl configuration")]
 pub struct ConfigFile {
     /// Rules to run: codes (`MESH0201`), code prefixes (`MESH02`), rule names, Istio codes
     /// (`IST0101`: every rule with that Istio code) or `ALL`, in any case; all rules when absent.

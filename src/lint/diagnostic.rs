@@ -3,7 +3,8 @@
 use crate::source::Span;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// How serious a finding is; `meshctl lint` exits 1 on an `error` (`--fail-on` moves the threshold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -28,7 +29,7 @@ impl std::fmt::Display for Severity {
 }
 
 /// Which resource a finding is about, as written in the manifest.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct ResourceRef {
     #[serde(rename = "apiVersion")]
     pub api_version: String,

@@ -2,55 +2,81 @@
 //! Version 1; fields appear in the contract's order, absent values are `null`.
 
 use super::Report;
-use crate::lint::{Label, ResourceRef};
+use crate::lint::{Label, ResourceRef, Severity};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
 
 /// The version of this contract; bump it on any incompatible change.
 const VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct Output<'a> {
+/// The output of `meshctl lint --format json`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "meshctl lint output")]
+pub(crate) struct Output<'a> {
+    /// The version of this format; it changes on any incompatible change.
+    #[schemars(extend("const" = VERSION))]
     version: u32,
+    /// The findings, by file, position and code.
     diagnostics: Vec<Finding<'a>>,
     summary: SummaryOut,
 }
 
-#[derive(Serialize)]
+/// One finding.
+#[derive(Serialize, JsonSchema)]
 struct Finding<'a> {
+    /// The rule's code (`MESH0201`).
     code: &'a str,
+    /// The rule's name.
     name: &'a str,
+    #[schemars(with = "Severity")]
     severity: &'a str,
     message: &'a str,
+    /// How to fix it, when the rule knows.
     help: Option<&'a str>,
+    /// The Istio analyzer code of the same check (`IST0101`), if there is one.
     istio_code: Option<&'a str>,
+    /// The resource the finding is about; `null` when it is about no one resource.
     resource: Option<&'a ResourceRef>,
     location: LocationOut<'a>,
+    /// Other places that explain the finding, possibly in other files.
     related: Vec<Related<'a>>,
 }
 
-#[derive(Serialize)]
+/// A place in the input, from (`line`, `column`) to (`end_line`, `end_column`); columns count
+/// characters.
+#[derive(Serialize, JsonSchema)]
 struct LocationOut<'a> {
+    /// The file as meshctl shows it (relative to the working directory when it can); `<stdin>` for `-`.
     file: String,
     line: u32,
     column: u32,
     end_line: u32,
     end_column: u32,
+    /// The JSON pointer of the node in its document (`/spec/http/0`), when known.
     pointer: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+/// A place that explains a finding.
+#[derive(Serialize, JsonSchema)]
 struct Related<'a> {
+    /// What this place has to do with the finding.
     message: &'a str,
     location: LocationOut<'a>,
 }
 
-#[derive(Serialize)]
+/// What was read and what was found.
+#[derive(Serialize, JsonSchema)]
 struct SummaryOut {
+    /// Files read.
     files: usize,
+    /// Resources read.
     resources: usize,
+    /// Findings at severity `error`.
     error: usize,
+    /// Findings at severity `warning`.
     warning: usize,
+    /// Findings at severity `info`.
     info: usize,
 }
 

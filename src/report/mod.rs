@@ -10,7 +10,7 @@ mod extremes;
 mod github;
 pub mod graph;
 mod human;
-mod json;
+pub(crate) mod json;
 mod junit;
 mod plain;
 mod sarif;

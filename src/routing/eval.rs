@@ -9,6 +9,7 @@ use crate::mesh::ServiceRecord;
 use crate::mesh::hosts;
 use crate::model::core::StringMap;
 use crate::model::networking::{HTTPRoute, RedirectPortSelection, Server};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Where the request enters the mesh.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum From {
     Gateway,
@@ -25,17 +26,19 @@ pub enum From {
 }
 
 /// A workload by namespace and labels.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(default)]
 pub struct WorkloadRef {
     pub namespace: String,
+    #[schemars(with = "BTreeMap<String, String>")]
     pub labels: StringMap,
 }
 
 /// One request, as `simulate --request FILE` reads it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Request {
+    /// Where the request enters: `mesh` (from a sidecar, the default) or `gateway`.
     pub from: From,
     /// The gateway workload (default `istio-system`, `istio: ingressgateway`).
     pub gateway_workload: Option<WorkloadRef>,
@@ -47,13 +50,17 @@ pub struct Request {
     pub host: String,
     /// The port the client connects to (default 80, 443 for https).
     pub port: Option<u32>,
+    /// The HTTP method.
     pub method: String,
     /// Path with optional query string.
     pub path: String,
+    /// Request headers, by name.
     pub headers: BTreeMap<String, String>,
     /// `http` or `https` as the proxy sees it.
     pub scheme: Option<String>,
+    /// The TLS server name of a `tls` connection (default: the host without its port).
     pub sni: Option<String>,
+    /// The IP address the client connects to, which `destinationSubnets` of TCP and TLS routes match.
     pub destination_address: Option<String>,
 }
 
