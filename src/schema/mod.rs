@@ -6,7 +6,7 @@
 //! The files under `schemas/<source>/` are these schemas, committed; a test keeps them in sync
 //! with `vendor/` (`MESHCTL_BLESS=1 cargo test --lib schema::tests::schemas_are_fresh` rewrites them).
 
-pub mod cel;
+pub(crate) mod cel;
 mod own;
 mod server;
 mod upstream;

@@ -45,10 +45,7 @@ mod tests;
 
 use std::fmt;
 
-pub use net::{Cidr, Url};
-pub use quantity::Quantity;
-pub use time::Timestamp;
-pub use value::{Key, Map, Value};
+pub use value::Value;
 
 /// A rule that does not compile: a syntax error, an undeclared identifier or function, a
 /// wrong number of arguments, an invalid literal regex or duration.
