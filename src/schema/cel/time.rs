@@ -270,7 +270,7 @@ impl Timestamp {
     }
 
     /// Go's `time.RFC3339Nano` in UTC (cel-go's `string(timestamp)`).
-    pub fn to_rfc3339(&self) -> String {
+    pub fn to_rfc3339(self) -> String {
         let (y, mo, d) = civil_from_days(self.secs.div_euclid(86_400));
         let rem = self.secs.rem_euclid(86_400);
         let mut out = format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
