@@ -10,6 +10,7 @@ use strsim::{damerau_levenshtein, jaro_winkler};
 
 use super::server::{Violation, What};
 use super::{deref, entry_for, istio_release, istio_release_declaring, minor, properties};
+use crate::model::kinds::split_api_version;
 
 /// One schema violation in a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +78,8 @@ fn validate_in(istio: usize, api_version: &str, kind: &str, value: &Value) -> Op
     let explainer = Explainer { root: schema, doc: value, api_version, kind, istio };
     let checks = entry.checks();
     let valid = validator.is_valid(value);
-    if valid && checks.is_none() {
+    let go_side = super::builtin::validate(split_api_version(api_version).0, kind, value);
+    if valid && checks.is_none() && go_side.is_empty() {
         return Some(Vec::new());
     }
     let raw: Vec<Raw> = if valid {
@@ -116,8 +118,24 @@ fn validate_in(istio: usize, api_version: &str, kind: &str, value: &Value) -> Op
         errors.extend(rules.filter(|e| {
             !matches!(e.kind, SchemaErrorKind::Rule { .. }) || !unknown.iter().any(|u| is_at_or_below(u, &e.pointer))
         }));
-        errors.sort_by_cached_key(|e| document_order(value, &e.pointer));
     }
+    // The Go-side checks run on the decoded object, which a value of the wrong type prevents;
+    // what the schema already reports at a place is not reported twice.
+    if !errors.iter().any(|e| matches!(e.kind, SchemaErrorKind::WrongType { .. })) {
+        for e in go_side {
+            let same = |o: &SchemaError| match (&o.kind, &e.kind) {
+                (SchemaErrorKind::Missing { field: a }, SchemaErrorKind::Missing { field: b }) => {
+                    o.pointer == e.pointer && a == b
+                }
+                (SchemaErrorKind::Missing { .. }, _) | (_, SchemaErrorKind::Missing { .. }) => false,
+                _ => o.pointer == e.pointer,
+            };
+            if !errors.iter().any(same) {
+                errors.push(e);
+            }
+        }
+    }
+    errors.sort_by_cached_key(|e| document_order(value, &e.pointer));
     Some(errors)
 }
 
@@ -606,7 +624,7 @@ fn describe(value: &Value) -> String {
     }
 }
 
-fn quoted_list(items: &[String], conjunction: &str) -> String {
+pub(super) fn quoted_list(items: &[String], conjunction: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
     match quoted.as_slice() {
         [] => String::new(),
@@ -632,7 +650,7 @@ fn closest_field(key: &str, declared: &Map<String, Value>, present: &Map<String,
 }
 
 /// Allowed values close to `value`, best first (at most three).
-fn close_values(value: &str, allowed: &[String]) -> Vec<String> {
+pub(super) fn close_values(value: &str, allowed: &[String]) -> Vec<String> {
     let upper = value.to_ascii_uppercase();
     let mut scored: Vec<(f64, &String)> = allowed
         .iter()
@@ -858,7 +876,8 @@ mod tests {
         assert_eq!(e.message, "4294967296 is out of range: number must be between 0 and 4294967295");
 
         let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d",
-            "creationTimestamp": "yesterday"}, "spec": {"selector": {}, "template": {}}});
+            "creationTimestamp": "yesterday"}, "spec": {"selector": {"matchLabels": {"app": "d"}}, "template": {
+            "metadata": {"labels": {"app": "d"}}, "spec": {"containers": [{"name": "d", "image": "d"}]}}}});
         let e = one("Deployment", deploy);
         assert_eq!(e.pointer, "/metadata/creationTimestamp");
         assert_eq!(e.kind, SchemaErrorKind::Format);

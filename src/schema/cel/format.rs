@@ -11,144 +11,17 @@ use super::library::{display, format_double};
 use super::net::is_request_uri;
 use super::time::Timestamp;
 use super::value::Value;
+use crate::schema::apimachinery::{dns1035_label, dns1123_label, dns1123_subdomain, label_value, qualified_name};
 
 type R = Result<Value, EvalError>;
 
-const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const DNS1035_LABEL_FMT: &str = "[a-z]([-a-z0-9]*[a-z0-9])?";
-const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
-const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const QUALIFIED_NAME_MSG: &str =
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-
-fn dns1123_subdomain_fmt() -> String {
-    format!("{DNS1123_LABEL_FMT}(\\.{DNS1123_LABEL_FMT})*")
-}
-
-/// The regexes, anchored, compiled once.
-struct Regexes {
-    label: Regex,
-    subdomain: Regex,
-    dns1035: Regex,
-    qualified: Regex,
-    label_value: Regex,
-    uuid: Regex,
-}
-
-fn regexes() -> &'static Regexes {
-    static R: OnceLock<Regexes> = OnceLock::new();
+/// kube-openapi's strfmt `UUIDPattern`, compiled once.
+fn uuid() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        let anchored = |p: &str| Regex::new(&format!("^(?:{p})$")).expect("a valid built-in regex");
-        Regexes {
-            label: anchored(DNS1123_LABEL_FMT),
-            subdomain: anchored(&dns1123_subdomain_fmt()),
-            dns1035: anchored(DNS1035_LABEL_FMT),
-            qualified: anchored(QUALIFIED_NAME_FMT),
-            label_value: anchored(&format!("({QUALIFIED_NAME_FMT})?")),
-            // kube-openapi's strfmt UUIDPattern.
-            uuid: Regex::new("(?i)(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)|(^[0-9a-f]{32}$)")
-                .expect("a valid built-in regex"),
-        }
+        Regex::new("(?i)(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)|(^[0-9a-f]{32}$)")
+            .expect("a valid built-in regex")
     })
-}
-
-/// apimachinery's `RegexError`.
-fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
-    let mut out = format!("{msg} (e.g. ");
-    for (i, e) in examples.iter().enumerate() {
-        if i > 0 {
-            out.push_str(" or ");
-        }
-        out.push_str(&format!("'{e}', "));
-    }
-    out.push_str(&format!("regex used for validation is '{fmt}')"));
-    out
-}
-
-fn max_len_error(n: usize) -> String {
-    format!("must be no more than {n} characters")
-}
-
-fn dns1123_label(s: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if s.len() > 63 {
-        errs.push(max_len_error(63));
-    }
-    if !regexes().label.is_match(s) {
-        errs.push(regex_error(DNS1123_LABEL_MSG, DNS1123_LABEL_FMT, &["my-name", "123-abc"]));
-    }
-    errs
-}
-
-fn dns1123_subdomain(s: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if s.len() > 253 {
-        errs.push(max_len_error(253));
-    }
-    if !regexes().subdomain.is_match(s) {
-        errs.push(regex_error(DNS1123_SUBDOMAIN_MSG, &dns1123_subdomain_fmt(), &["example.com"]));
-    }
-    errs
-}
-
-fn dns1035_label(s: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if s.len() > 63 {
-        errs.push(max_len_error(63));
-    }
-    if !regexes().dns1035.is_match(s) {
-        errs.push(regex_error(DNS1035_LABEL_MSG, DNS1035_LABEL_FMT, &["my-name", "abc-123"]));
-    }
-    errs
-}
-
-/// apimachinery's `IsQualifiedName`: `[prefix/]name`, the prefix a DNS subdomain.
-fn qualified_name(s: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    let parts: Vec<&str> = s.split('/').collect();
-    let name = match parts[..] {
-        [name] => name,
-        [prefix, name] => {
-            if prefix.is_empty() {
-                errs.push("prefix part must be non-empty".to_string());
-            } else {
-                errs.extend(dns1123_subdomain(prefix).into_iter().map(|m| format!("prefix part {m}")));
-            }
-            name
-        }
-        _ => {
-            return vec![format!(
-                "a qualified name {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
-                regex_error(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"])
-            )];
-        }
-    };
-    if name.is_empty() {
-        errs.push("name part must be non-empty".to_string());
-    } else if name.len() > 63 {
-        errs.push(format!("name part {}", max_len_error(63)));
-    }
-    if !regexes().qualified.is_match(name) {
-        errs.push(format!(
-            "name part {}",
-            regex_error(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"])
-        ));
-    }
-    errs
-}
-
-fn label_value(s: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if s.len() > 63 {
-        errs.push(max_len_error(63));
-    }
-    if !regexes().label_value.is_match(s) {
-        errs.push(regex_error(LABEL_VALUE_MSG, &format!("({QUALIFIED_NAME_FMT})?"), &["MyValue", "my_value", "12345"]));
-    }
-    errs
 }
 
 /// apimachinery's `maskTrailingDash`, for the `…Prefix` formats (a name prefix may end in `-`).
@@ -200,7 +73,7 @@ fn run(name: &str, s: &str) -> Vec<String> {
             Ok(()) => Vec::new(),
             Err(e) => vec![format!("parse \"{s}\": {e}")],
         },
-        "uuid" => one(regexes().uuid.is_match(s), "does not match the UUID format"),
+        "uuid" => one(uuid().is_match(s), "does not match the UUID format"),
         "byte" => one(is_base64(s), "invalid base64"),
         "date" => one(is_date(s), "invalid date"),
         _ => one(is_datetime(s), "invalid datetime"),
