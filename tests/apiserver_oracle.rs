@@ -204,10 +204,17 @@ fn meshctl(dir: &Path, index: usize, case: &Case) -> (Verdict, String) {
     (Some(pointers), messages.join("; "))
 }
 
-/// Whether `a` and `b` are the same field, or one is inside the other.
+/// Whether `a` and `b` are the same field, or one is inside the other. A Secret's `stringData`
+/// is merged into `data` before validation (`pkg/apis/core/v1/conversion.go`), so the server
+/// names `data[key]` where meshctl names the key as written, under `stringData`.
 fn related(a: &str, b: &str) -> bool {
     let below = |p: &str, q: &str| p.strip_prefix(q).is_some_and(|rest| rest.starts_with('/'));
-    a == b || (!b.is_empty() && below(a, b)) || (!a.is_empty() && below(b, a))
+    let merged = |p: &str| p.strip_prefix("/stringData/").map(|k| format!("/data/{k}"));
+    a == b
+        || (!b.is_empty() && below(a, b))
+        || (!a.is_empty() && below(b, a))
+        || merged(b).is_some_and(|b| b == a)
+        || merged(a).is_some_and(|a| a == b)
 }
 
 /// `None` when the two verdicts agree, else how they differ.

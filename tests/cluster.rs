@@ -489,3 +489,53 @@ fn an_immutable_field_is_named_where_the_update_changes_it() {
     let live = env.live("gateway.networking.k8s.io/v1", "GatewayClass", None, name).unwrap();
     assert_eq!(live["spec"]["controllerName"], "example.com/a");
 }
+
+/// `lint --kube` validates Istio kinds for the release the cluster's istiod runs (read from its
+/// Deployment's image here), says so, and `--istio-version` still wins.
+#[test]
+fn lint_kube_validates_for_the_istio_release_of_the_cluster() {
+    let Some(env) = Env::new() else { return };
+    let ns = &unique("t-istiod");
+    let istiod = format!(
+        "{}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: istiod\n  namespace: {ns}\n  labels:\n    \
+         app: istiod\n    istio.io/rev: default\nspec:\n  selector:\n    matchLabels: {{app: istiod}}\n  template:\n    \
+         metadata:\n      labels: {{app: istiod}}\n    spec:\n      containers:\n      - name: discovery\n        \
+         image: docker.io/istio/pilot:1.30.8-distroless\n",
+        namespace(ns)
+    );
+    let file = env.write("istiod.yaml", &istiod);
+    let (code, out, err) = env.meshctl(&["apply", &file]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::remove_file(env.dir.path().join(&file)).unwrap();
+    // Deleted however the test ends, so that other runs' `lint --kube` do not find it.
+    struct Delete<'a>(&'a Env, String);
+    impl Drop for Delete<'_> {
+        fn drop(&mut self) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let client = testenv::client(&self.0.kubeconfig).await;
+                let api: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client, &self.1);
+                let _ = api.delete("istiod", &Default::default()).await;
+            });
+        }
+    }
+    let _delete = Delete(&env, ns.clone());
+
+    let dr = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schema/http2-keepalive.yaml"))
+        .unwrap();
+    let file = env.write("dr.yaml", &dr);
+    let (code, out, err) = env.meshctl(&["lint", "--no-config", "--kube", "-f", "json", "-n", ns, &file]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let messages: Vec<&str> =
+        v["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["message"].as_str()).collect();
+    assert!(messages.iter().any(|m| m.ends_with("needs Istio 1.31; validating for 1.30")), "{messages:?}");
+    let said = format!(
+        "validating Istio kinds for 1.30: istiod {ns}/istiod (revision default, image docker.io/istio/pilot:1.30.8-distroless) runs Istio 1.30.8"
+    );
+    assert!(err.contains(&said), "{err}");
+
+    let (code, out, err) = env.meshctl(&["lint", "--no-config", "--kube", "-n", ns, "--istio-version", "1.32", &file]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("validating Istio kinds"), "{err}");
+}

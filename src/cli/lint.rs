@@ -1,5 +1,5 @@
 use super::{ColorChoice, exit, fail, use_color};
-use crate::cluster::{Cluster, Identity, Target, block_on, list_live};
+use crate::cluster::{Cluster, Identity, Istiod, Target, block_on, deciding, istiods, list_live};
 use crate::lint::config::{Config, check_pattern};
 use crate::lint::{Inputs, LintOptions, Outcome, Severity, lint_paths, lint_sources};
 use crate::report::{Format, Report, Style, Summary, render};
@@ -118,7 +118,8 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
         None => crate::mesh::MeshConfig::default(),
     };
     let outcome = if a.kube {
-        match lint_with_cluster(&a, config, mesh) {
+        let pinned = a.istio_version.is_some() || config.istio_version.is_some();
+        match lint_with_cluster(&a, config, mesh, pinned) {
             Ok(o) => o,
             Err(e) => return fail(e),
         }
@@ -159,12 +160,49 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
     }
 }
 
+/// Selects the Istio release the cluster runs and says which, and from what; or says that the
+/// default stays, and why.
+fn note_istio_release(context: &str, istiods: Result<Vec<Istiod>, String>) {
+    let newest = crate::schema::istio_releases().last().copied().unwrap_or_default();
+    let found = match &istiods {
+        Ok(all) => deciding(all),
+        Err(_) => None,
+    };
+    let Some(istiod) = found else {
+        let why = match istiods {
+            Err(e) => e,
+            Ok(_) => format!("context `{context}` runs no istiod Deployment (label app=istiod) that names its release"),
+        };
+        eprintln!("meshctl: note: validating Istio kinds for {newest}, the newest meshctl has: {why}");
+        return;
+    };
+    let (release, exact) = crate::schema::select_istio_release_nearest(&istiod.version);
+    let what = format!(
+        "istiod {} (revision {}, {}) runs Istio {}",
+        istiod.deployment, istiod.revision, istiod.from, istiod.version
+    );
+    if exact {
+        eprintln!("meshctl: note: validating Istio kinds for {release}: {what}");
+    } else {
+        eprintln!(
+            "meshctl: note: validating Istio kinds for {release}, the nearest release meshctl has schemas for: {what}"
+        );
+    }
+}
+
 fn terminal_width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
 }
 
-/// `lint --kube`: the files plus the live objects they do not override, linted together.
-fn lint_with_cluster(a: &LintArgs, config: Config, mesh: crate::mesh::MeshConfig) -> Result<Outcome, String> {
+/// `lint --kube`: the files plus the live objects they do not override, linted together. Unless
+/// `pinned` (by `--istio-version` or `istioVersion:`), Istio kinds are validated for the release
+/// the cluster's istiod runs.
+fn lint_with_cluster(
+    a: &LintArgs,
+    config: Config,
+    mesh: crate::mesh::MeshConfig,
+    pinned: bool,
+) -> Result<Outcome, String> {
     let target = Target { context: a.context.clone(), namespace: a.namespace.clone(), timeout: a.timeout };
     let all = a.all_namespaces;
     let read = block_on(async {
@@ -172,7 +210,8 @@ fn lint_with_cluster(a: &LintArgs, config: Config, mesh: crate::mesh::MeshConfig
             let mut cluster = Cluster::connect(&target).await?;
             let namespace = cluster.namespace.clone();
             let (live, missing) = list_live(&mut cluster, (!all).then_some(namespace.as_str())).await?;
-            Ok::<_, String>((cluster.context, namespace, live, missing))
+            let istiods = if pinned { Ok(Vec::new()) } else { istiods(&mut cluster).await? };
+            Ok::<_, String>((cluster.context, namespace, live, missing, istiods))
         };
         match tokio::time::timeout(target.timeout, bounded).await {
             Ok(r) => r,
@@ -181,9 +220,12 @@ fn lint_with_cluster(a: &LintArgs, config: Config, mesh: crate::mesh::MeshConfig
             }
         }
     })?;
-    let (context, namespace, live, missing) = read?;
+    let (context, namespace, live, missing, istiods) = read?;
     if !missing.is_empty() {
         eprintln!("meshctl: note: context `{context}` does not serve {}; linted without them", missing.join(", "));
+    }
+    if !pinned {
+        note_istio_release(&context, istiods);
     }
     let files = Inputs::read(&a.paths, &config).map_err(|e| e.to_string())?;
     let overridden: HashSet<Identity> = files

@@ -7,12 +7,14 @@
 
 mod apply;
 mod diff;
+mod istio;
 mod live;
 mod manifest;
 pub mod yaml;
 
 pub use apply::{ApplyOptions, apply};
 pub use diff::{DiffOutcome, diff};
+pub use istio::{Istiod, deciding, istiods};
 pub use live::{LiveObject, list_live};
 pub use manifest::{Identity, Manifest, manifests, mask_secret};
 

@@ -88,6 +88,19 @@ pub fn select_istio_release(release: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Validate Istio kinds for a cluster that runs Istio `version` (`1.31.2`): with that release's
+/// schemas when meshctl has them, else with the nearest it has (the oldest for an older release,
+/// the newest for a newer one). Returns the release chosen and whether it is the cluster's own.
+pub fn select_istio_release_nearest(version: &str) -> (&'static str, bool) {
+    let index = istio_release_index(version).map(|i| (i, true)).unwrap_or_else(|_| {
+        let key = |v: &str| v.split('.').take(2).map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+        let newer = ISTIO.iter().position(|s| key(minor(s)) > key(version.trim_start_matches('v')));
+        (newer.unwrap_or(ISTIO.len()).saturating_sub(usize::from(newer.is_none())), false)
+    });
+    ISTIO_RELEASE.store(index.0, Ordering::Relaxed);
+    (minor(&ISTIO[index.0]), index.1)
+}
+
 /// The index of an Istio release (`1.30`, `v1.30.2`) among those meshctl has schemas for, or a
 /// message that names them.
 pub fn istio_release_index(release: &str) -> Result<usize, String> {
