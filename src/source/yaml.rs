@@ -232,14 +232,20 @@ impl Document {
 pub fn parse_file(file: &SourceFile) -> Vec<Document> {
     use rayon::prelude::*;
     let text = file.text.as_str();
-    let chunks = split_documents(text);
+    let json = json_stream(text);
+    let from = match &json {
+        Some(JsonStream { yaml_from: Some(from), .. }) => *from,
+        _ => 0,
+    };
+    let chunks =
+        if matches!(json, Some(JsonStream { yaml_from: None, .. })) { Vec::new() } else { split_documents(text, from) };
     let parse = |c: &Chunk| -> Vec<Document> {
         let chunk = &text[c.start..c.end];
         // A chunk with only directives or markers has nothing to lint.
         let mut docs: Vec<Document> = if is_blank(chunk) {
             Vec::new()
         } else {
-            parse_chunk(file.id, chunk, c.start)
+            parse_chunk(file.id, chunk, c.start, false)
                 .into_iter()
                 .filter(|d| d.value.is_some() || !d.problems.is_empty())
                 .collect()
@@ -270,17 +276,185 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
         }
         docs
     };
+    let mut docs: Vec<Document> = Vec::new();
+    if let Some(json) = &json {
+        docs.extend(json.values.iter().flat_map(|&(start, end)| json_document(file, start, end)));
+        if let Some(stop) = &json.stopped {
+            let span = Span::new(file.id, stop.at, (stop.at + 1).min(text.len()).max(stop.at));
+            let message = format!(
+                "kubectl reads this file as a stream of JSON values (it starts with `{{`), and after {} values it stops here: {}",
+                json.values.len(),
+                stop.message
+            );
+            let help = Some("write the file as YAML, or as JSON values only".into());
+            docs.push(refused(
+                file.id,
+                Span::new(file.id, stop.at, text.len()),
+                ParseProblem { kind: ProblemKind::Syntax, span, message, help },
+            ));
+        }
+    }
     // The documents of a large file are parsed in parallel; small files are not worth the threads.
-    let mut docs: Vec<Document> = if text.len() > PARALLEL_FILE_BYTES {
-        chunks.par_iter().flat_map_iter(parse).collect()
+    if text.len() > PARALLEL_FILE_BYTES {
+        docs.extend(chunks.par_iter().flat_map_iter(parse).collect::<Vec<_>>());
     } else {
-        chunks.iter().flat_map(parse).collect()
-    };
+        docs.extend(chunks.iter().flat_map(parse));
+    }
     tab_problems(file, &mut docs);
     for (i, d) in docs.iter_mut().enumerate() {
         d.index = i;
     }
     docs
+}
+
+/// How far kubectl looks for the `{` of a JSON stream (cli-runtime's StreamVisitor, 4096 bytes).
+const JSON_SNIFF_BYTES: usize = 4096;
+
+/// The JSON values kubectl reads first from a file whose first non-space byte (within the first
+/// [`JSON_SNIFF_BYTES`]) is `{` (k8s.io/apimachinery `util/yaml` `GuessJSONStream` and
+/// `YAMLOrJSONDecoder.Decode`): it decodes JSON values one after the other. When one does not
+/// decode and fewer than two did, it reads the rest as YAML, from past the white space up to the
+/// first line break after the last value; after two or more, the error ends the stream.
+struct JsonStream {
+    /// Byte ranges of the values read as JSON.
+    values: Vec<(usize, usize)>,
+    /// Where YAML reading takes over (`None`: it does not).
+    yaml_from: Option<usize>,
+    /// The error that ended the stream (after two or more values).
+    stopped: Option<JsonStop>,
+}
+
+struct JsonStop {
+    at: usize,
+    message: String,
+}
+
+fn json_stream(text: &str) -> Option<JsonStream> {
+    let mut sniff = JSON_SNIFF_BYTES.min(text.len());
+    while !text.is_char_boundary(sniff) {
+        sniff -= 1;
+    }
+    let head = &text[..sniff];
+    if !head.trim_start().starts_with('{') {
+        return None;
+    }
+    let mut values = Vec::new();
+    let mut at = 0;
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    loop {
+        match stream.next() {
+            None => return Some(JsonStream { values, yaml_from: None, stopped: None }),
+            Some(Ok(_)) => {
+                let end = stream.byte_offset();
+                let start = end - text[at..end].trim_start().len();
+                values.push((start, end));
+                at = end;
+            }
+            Some(Err(e)) if values.len() > 1 => {
+                let at = byte_at(text, e.line(), e.column()).max(at);
+                return Some(JsonStream {
+                    values,
+                    yaml_from: None,
+                    stopped: Some(JsonStop { at, message: e.to_string() }),
+                });
+            }
+            Some(Err(_)) => {
+                // `consumeWhitespace`: white space up to and including the first line break.
+                let rest = &text[at..];
+                let skip = rest
+                    .char_indices()
+                    .find(|&(_, c)| !c.is_whitespace() || c == '\n')
+                    .map_or(rest.len(), |(i, c)| if c == '\n' { i + 1 } else { i });
+                return Some(JsonStream { values, yaml_from: Some(at + skip), stopped: None });
+            }
+        }
+    }
+}
+
+/// The byte offset of serde_json's 1-based line and column (a column counts bytes).
+fn byte_at(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (start + column.saturating_sub(1)).min(text.len())
+}
+
+/// One JSON value of a JSON stream, as a document. Its text is read by the YAML reader (JSON is
+/// YAML's flow style), for the same values and spans as any manifest, once its surrogate escapes
+/// are rewritten ([`surrogates_rewritten`]); a number too large for a float64, which kubectl's
+/// decoding refuses, is refused.
+fn json_document(file: &SourceFile, start: usize, end: usize) -> Vec<Document> {
+    let raw = &file.text[start..end];
+    let checked = surrogates_rewritten(raw, false);
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(&checked) {
+        let at = start + byte_at(&checked, e.line(), e.column());
+        let problem = ParseProblem {
+            kind: ProblemKind::Syntax,
+            span: Span::new(file.id, at.saturating_sub(1).max(start), at),
+            message: format!("kubectl reads this file as JSON values and refuses this one: {e}"),
+            help: None,
+        };
+        return vec![refused(file.id, Span::new(file.id, start, end), problem)];
+    }
+    let text = surrogates_rewritten(raw, true);
+    parse_chunk(file.id, &text, start, true)
+        .into_iter()
+        .filter(|d| d.value.is_some() || !d.problems.is_empty())
+        .collect()
+}
+
+/// The surrogate escapes of a JSON text, which encoding/json reads and saphyr refuses, rewritten
+/// so that every byte stays where it is: a pair (`\uD83D\uDE00`, 12 bytes) as the `\U` escape of
+/// its character and an escaped line break, which reads as nothing (`\U0001F600\` and a line
+/// break, 12 bytes); a lone one as `\uFFFD`, the replacement character encoding/json reads it as.
+/// With `pairs` false, only the lone ones are (and the text stays JSON).
+fn surrogates_rewritten(raw: &str, pairs: bool) -> std::borrow::Cow<'_, str> {
+    let b = raw.as_bytes();
+    let hex = |i: usize| -> Option<u32> {
+        let digits = raw.get(i..i + 4)?;
+        u32::from_str_radix(digits, 16).ok().filter(|_| digits.bytes().all(|c| c.is_ascii_hexdigit()))
+    };
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if b.get(i + 1) == Some(&b'u')
+            && let Some(high @ 0xD800..=0xDBFF) = hex(i + 2)
+            && pairs
+            && b.get(i + 6) == Some(&b'\\')
+            && b.get(i + 7) == Some(&b'u')
+            && let Some(low @ 0xDC00..=0xDFFF) = hex(i + 8)
+        {
+            let c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+            let o = out.get_or_insert_with(|| String::with_capacity(raw.len()));
+            o.push_str(&raw[copied..i]);
+            o.push_str(&format!("\\U{c:08X}\\\n"));
+            i += 12;
+            copied = i;
+            continue;
+        }
+        if b.get(i + 1) == Some(&b'u')
+            && let Some(0xD800..=0xDFFF) = hex(i + 2)
+        {
+            let o = out.get_or_insert_with(|| String::with_capacity(raw.len()));
+            o.push_str(&raw[copied..i]);
+            o.push_str("\\uFFFD");
+            i += 6;
+            copied = i;
+            continue;
+        }
+        // Any other escape: its second byte is never the start of one.
+        i += 2;
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&raw[copied..]);
+            o.into()
+        }
+        None => raw.into(),
+    }
 }
 
 /// A document that kubectl refuses and meshctl has nothing of.
@@ -313,19 +487,21 @@ struct Chunk {
 /// starts with `---` ends the document before it, and only a comment may follow on that line. The
 /// `---` line opens the next chunk when YAML reads it as a document marker too (`---` then white
 /// space), so that documents start where they are written; otherwise (`---#x`) it is left out.
-fn split_documents(text: &str) -> Vec<Chunk> {
+/// Cutting starts at byte `from` (after the JSON values kubectl read first, see [`json_stream`]).
+fn split_documents(text: &str, from: usize) -> Vec<Chunk> {
     let mut out = Vec::new();
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut start = bom;
+    let bom = if from == 0 && text.starts_with('\u{feff}') { 3 } else { 0 };
+    let first = from + bom;
+    let mut start = first;
     // Whether kubectl's buffer is empty: it holds every line since the last separator, but not
     // the separator itself.
     let mut empty = true;
-    let mut pos = bom;
-    for line in text[bom..].split_inclusive('\n') {
+    let mut pos = first;
+    for line in text[first..].split_inclusive('\n') {
         let at = pos;
         pos += line.len();
         // kubectl sees a byte order mark as the start of the first line, which is then no separator.
-        let rest = line.strip_prefix("---").filter(|_| bom == 0 || at != bom);
+        let rest = line.strip_prefix("---").filter(|_| bom == 0 || at != first);
         let Some(rest) = rest else {
             empty = false;
             continue;
@@ -422,6 +598,8 @@ struct Builder<'a> {
     file: FileId,
     /// Chunk bytes where a glued `:` has a stand-in ([`COLON_STAND_IN`]).
     colons: &'a [usize],
+    /// A value of a JSON stream, which encoding/json reads: `\/` is an escape there.
+    json: bool,
     offsets: Offsets<'a>,
     /// Open flow collections.
     flow: usize,
@@ -449,10 +627,11 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(file: FileId, chunk: &'a str, base: usize, colons: &'a [usize]) -> Self {
+    fn new(file: FileId, chunk: &'a str, base: usize, colons: &'a [usize], json: bool) -> Self {
         Builder {
             file,
             colons,
+            json,
             offsets: Offsets::new(chunk, base),
             flow: 0,
             has_tab: chunk.contains('\t'),
@@ -668,7 +847,7 @@ impl<'a> Builder<'a> {
         } else {
             text
         };
-        if style == ScalarStyle::DoubleQuoted && text.contains('/') {
+        if style == ScalarStyle::DoubleQuoted && !self.json && text.contains('/') {
             self.slash_escape(span);
         }
         let (scalar, amb) = match tag {
@@ -1041,11 +1220,11 @@ const COLON_STAND_IN: &str = "x";
 
 /// Parse one `---` chunk. Like Kubernetes (go-yaml reads one document per chunk), only its first
 /// document is read: whatever follows a `...` in the same chunk is ignored.
-fn parse_chunk(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
+fn parse_chunk(file: FileId, chunk: &str, base: usize, json: bool) -> Vec<Document> {
     let mut text = std::borrow::Cow::Borrowed(chunk);
     let mut colons = Vec::new();
     for _ in 0..RETRIES {
-        match parse_text(file, &text, base, &colons) {
+        match parse_text(file, &text, base, &colons, json) {
             Err(Retry::Tab(at)) => text.to_mut().replace_range(at..at + 1, " "),
             Err(Retry::Colon(at)) => {
                 text.to_mut().replace_range(at..at + 1, COLON_STAND_IN);
@@ -1054,12 +1233,12 @@ fn parse_chunk(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
             Ok(docs) => return docs,
         }
     }
-    parse_text(file, &text, base, &colons).unwrap_or_default()
+    parse_text(file, &text, base, &colons, json).unwrap_or_default()
 }
 
 /// The document of `chunk` (where the glued `:` at each byte of `colons` has a stand-in), or what
 /// to change for Kubernetes' reading when saphyr stops at one of its mistakes.
-fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Result<Vec<Document>, Retry> {
+fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize], json: bool) -> Result<Vec<Document>, Retry> {
     let mut parser = Parser::new_from_str(chunk);
     let mut b: Option<Builder> = None;
     let mut doc_start = base;
@@ -1068,7 +1247,7 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Resul
             None => return Ok(Vec::new()),
             Some(Ok((ev, ys))) => match ev {
                 Event::DocumentStart(_) => {
-                    let nb = Builder::new(file, chunk, base, colons);
+                    let nb = Builder::new(file, chunk, base, colons, json);
                     doc_start = nb.offsets.byte(ys.start.index());
                     b = Some(nb);
                 }
@@ -1102,7 +1281,7 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Resul
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             },
             Some(Err(e)) => {
-                let mut done = b.take().unwrap_or_else(|| Builder::new(file, chunk, base, colons));
+                let mut done = b.take().unwrap_or_else(|| Builder::new(file, chunk, base, colons, json));
                 if e.info().contains("must be followed by a valid YAML whitespace") {
                     // The error is past the tab(s) after the `:`.
                     let bytes = chunk.as_bytes();
@@ -1915,6 +2094,28 @@ mod tests {
         assert!(docs.iter().all(|d| d.problems.is_empty()));
         // After a byte order mark the first line is no separator, and YAML reads its marker.
         assert_eq!(value("\u{feff}--- x\n"), Value::from("x"));
+    }
+
+    #[test]
+    fn a_json_stream_is_read_value_by_value() {
+        // Two glued objects, the second with a surrogate pair: both read, at their bytes.
+        let (s, docs) = parse("{\"a\": 1}{\"b\": \"\\ud83d\\ude00\", \"c\": 2}\n");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].value, Some(serde_json::json!({"b": "\u{1f600}", "c": 2})));
+        assert_eq!(at(&s, &docs[1], "/c"), "2");
+        assert_eq!(at(&s, &docs[1], "/b"), "\"\\ud83d\\ude00\"");
+        // After two values an error ends the stream; after one, YAML reads on from the next line.
+        let (_, docs) = parse("{\"a\": 1}\n{\"b\": 2}\nc: 3\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[2].value.is_none() && docs[2].problems[0].message.contains("after 2 values it stops here"));
+        let (_, docs) = parse("{\"a\": 1}\n---\nc: 3\n");
+        let values: Vec<_> = docs.iter().map(|d| d.value.clone().unwrap()).collect();
+        assert_eq!(values, vec![serde_json::json!({"a": 1}), serde_json::json!({"c": 3})]);
+        // A YAML flow mapping at the start is no JSON: the file is YAML, as before.
+        assert_eq!(value("{a: 1}\n"), serde_json::json!({"a": 1}));
+        // kubectl's decoding refuses a number beyond a float64.
+        let (_, docs) = parse("{\"a\": 1e400}");
+        assert!(docs[0].problems[0].message.contains("refuses this one"), "{:?}", docs[0].problems);
     }
 
     #[test]
