@@ -596,10 +596,8 @@ enum Frame {
 
 struct Builder<'a> {
     file: FileId,
-    /// Chunk bytes where a glued `:` has a stand-in ([`COLON_STAND_IN`]).
-    colons: &'a [usize],
-    /// A value of a JSON stream, which encoding/json reads: `\/` is an escape there.
-    json: bool,
+    /// How the chunk is read: its stand-ins, and whether it is JSON.
+    reading: &'a Reading,
     offsets: Offsets<'a>,
     /// Open flow collections.
     flow: usize,
@@ -627,11 +625,10 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(file: FileId, chunk: &'a str, base: usize, colons: &'a [usize], json: bool) -> Self {
+    fn new(file: FileId, chunk: &'a str, base: usize, reading: &'a Reading) -> Self {
         Builder {
             file,
-            colons,
-            json,
+            reading,
             offsets: Offsets::new(chunk, base),
             flow: 0,
             has_tab: chunk.contains('\t'),
@@ -660,6 +657,39 @@ impl<'a> Builder<'a> {
     /// The chunk's bytes, indexed by file offset less the chunk's base.
     fn local(&self, offset: usize) -> usize {
         offset - self.offsets.base
+    }
+
+    /// A double-quoted scalar's text with `'` back where [`QUOTE_STAND_IN`] stood in for `\'`:
+    /// each U+2029 of the text comes, in order, from a `\P` escape or a literal U+2029 of the
+    /// source, and only those at a stand-in's byte become `'`.
+    fn quotes_restored(&self, text: &str, span: Span) -> String {
+        let (s, e) = (self.local(span.start as usize), self.local(span.end as usize));
+        let source = &self.offsets.chunk.as_bytes()[s..e.min(self.offsets.chunk.len())];
+        let mut stand_ins = Vec::new();
+        let mut i = 0;
+        while i < source.len() {
+            if source[i] == b'\\' {
+                if source.get(i + 1) == Some(&b'P') {
+                    stand_ins.push(self.reading.quotes.contains(&(s + i)));
+                }
+                i += 2;
+            } else if source[i..].starts_with("\u{2029}".as_bytes()) {
+                stand_ins.push(false);
+                i += 3;
+            } else {
+                i += 1;
+            }
+        }
+        let mut k = 0;
+        text.chars()
+            .map(|c| {
+                if c != '\u{2029}' {
+                    return c;
+                }
+                k += 1;
+                if stand_ins.get(k - 1) == Some(&true) { '\'' } else { c }
+            })
+            .collect()
     }
 
     fn problem(&mut self, kind: ProblemKind, span: Span, message: String, help: Option<&str>) {
@@ -835,7 +865,9 @@ impl<'a> Builder<'a> {
             self.problem(ProblemKind::Syntax, span, message, Some("quote the value"));
         }
         let glued = in_flow && self.glued_colon(span.end as usize);
-        let stand_in = in_flow && !self.colons.is_empty() && self.colons.contains(&(self.local(span.end as usize) - 1));
+        let stand_in = in_flow
+            && !self.reading.colons.is_empty()
+            && self.reading.colons.contains(&(self.local(span.end as usize) - 1));
         let owned;
         let text = if glued {
             owned = format!("{text}:");
@@ -847,7 +879,14 @@ impl<'a> Builder<'a> {
         } else {
             text
         };
-        if style == ScalarStyle::DoubleQuoted && !self.json && text.contains('/') {
+        let restored;
+        let text = if style == ScalarStyle::DoubleQuoted && !self.reading.quotes.is_empty() {
+            restored = self.quotes_restored(text, span);
+            restored.as_str()
+        } else {
+            text
+        };
+        if style == ScalarStyle::DoubleQuoted && !self.reading.json && text.contains('/') {
             self.slash_escape(span);
         }
         let (scalar, amb) = match tag {
@@ -1212,7 +1251,24 @@ enum Retry {
     Tab(usize),
     /// The `:` at this byte ends a plain scalar in a flow collection.
     Colon(usize),
+    /// The `\'` at this byte, in a double-quoted scalar, is go-yaml's escape of `'`.
+    Quote(usize),
 }
+
+/// How a chunk is read: what stands in for what saphyr refuses, and whether it is a JSON value.
+#[derive(Default)]
+struct Reading {
+    /// Chunk bytes where a glued `:` has a stand-in ([`COLON_STAND_IN`]).
+    colons: Vec<usize>,
+    /// Chunk bytes where `\'` has the stand-in [`QUOTE_STAND_IN`].
+    quotes: Vec<usize>,
+    /// A value of a JSON stream, which encoding/json reads: `\/` is an escape there.
+    json: bool,
+}
+
+/// Stands in for go-yaml's escape `\'` (see [`Retry::Quote`]), which saphyr refuses: a YAML 1.2
+/// escape of the same length, for U+2029, which the scalar turns back into `'`.
+const QUOTE_STAND_IN: &str = "\\P";
 
 /// Stands in for a glued `:` (see [`Retry::Colon`]) while saphyr reads the chunk: a character a
 /// plain scalar may hold anywhere. The scalar that ends with it gets its `:` back.
@@ -1222,23 +1278,27 @@ const COLON_STAND_IN: &str = "x";
 /// document is read: whatever follows a `...` in the same chunk is ignored.
 fn parse_chunk(file: FileId, chunk: &str, base: usize, json: bool) -> Vec<Document> {
     let mut text = std::borrow::Cow::Borrowed(chunk);
-    let mut colons = Vec::new();
+    let mut reading = Reading { json, ..Reading::default() };
     for _ in 0..RETRIES {
-        match parse_text(file, &text, base, &colons, json) {
+        match parse_text(file, &text, base, &reading) {
             Err(Retry::Tab(at)) => text.to_mut().replace_range(at..at + 1, " "),
             Err(Retry::Colon(at)) => {
                 text.to_mut().replace_range(at..at + 1, COLON_STAND_IN);
-                colons.push(at);
+                reading.colons.push(at);
+            }
+            Err(Retry::Quote(at)) => {
+                text.to_mut().replace_range(at..at + 2, QUOTE_STAND_IN);
+                reading.quotes.push(at);
             }
             Ok(docs) => return docs,
         }
     }
-    parse_text(file, &text, base, &colons, json).unwrap_or_default()
+    parse_text(file, &text, base, &reading).unwrap_or_default()
 }
 
 /// The document of `chunk` (where the glued `:` at each byte of `colons` has a stand-in), or what
 /// to change for Kubernetes' reading when saphyr stops at one of its mistakes.
-fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize], json: bool) -> Result<Vec<Document>, Retry> {
+fn parse_text(file: FileId, chunk: &str, base: usize, reading: &Reading) -> Result<Vec<Document>, Retry> {
     let mut parser = Parser::new_from_str(chunk);
     let mut b: Option<Builder> = None;
     let mut doc_start = base;
@@ -1247,7 +1307,7 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize], json: bo
             None => return Ok(Vec::new()),
             Some(Ok((ev, ys))) => match ev {
                 Event::DocumentStart(_) => {
-                    let nb = Builder::new(file, chunk, base, colons, json);
+                    let nb = Builder::new(file, chunk, base, reading);
                     doc_start = nb.offsets.byte(ys.start.index());
                     b = Some(nb);
                 }
@@ -1281,7 +1341,24 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize], json: bo
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             },
             Some(Err(e)) => {
-                let mut done = b.take().unwrap_or_else(|| Builder::new(file, chunk, base, colons, json));
+                let mut done = b.take().unwrap_or_else(|| Builder::new(file, chunk, base, reading));
+                if e.info().contains("found unknown escape character") {
+                    // saphyr marks the scalar's opening quote; go-yaml reads `\'` as `'`.
+                    let bytes = chunk.as_bytes();
+                    let mut i = done.offsets.byte(e.marker().index()) - base;
+                    if bytes.get(i) == Some(&b'"') {
+                        i += 1;
+                        while i < bytes.len() && bytes[i] != b'"' {
+                            if bytes[i] == b'\\' {
+                                if bytes.get(i + 1) == Some(&b'\'') {
+                                    return Err(Retry::Quote(i));
+                                }
+                                i += 1;
+                            }
+                            i += 1;
+                        }
+                    }
+                }
                 if e.info().contains("must be followed by a valid YAML whitespace") {
                     // The error is past the tab(s) after the `:`.
                     let bytes = chunk.as_bytes();
