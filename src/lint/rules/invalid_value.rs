@@ -17,7 +17,10 @@ A value of the right type that the schema still refuses: a port number above 655
 weight, a duration that is not like `1.5s` or `100ms`, a list that must not be empty, an item
 repeated in a list that the CRD declares a set or a map (two Gateway listeners named `http`); a regex
 that Envoy's RE2 engine does not accept (a backreference such as `(a)\1`, a lookahead such as
-`(?=x)`, or an expression too large to compile).
+`(?=x)`, or an expression too large to compile). For built-in kinds also what the API server checks
+in Go: a Service port name or `port`/`protocol` pair used twice, a Deployment's selector that does
+not match its Pod template's labels, a container port name that is no IANA service name, a label
+value with a space, a Secret key such as `..data`.
 
 ## Why it matters
 The API server refuses the object.
