@@ -1103,6 +1103,13 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Resul
             },
             Some(Err(e)) => {
                 let mut done = b.take().unwrap_or_else(|| Builder::new(file, chunk, base, colons));
+                if done.root.is_some() && e.info().contains("did not find expected <document start>") {
+                    // Content after the root node, less indented than it (`  a: 1\nb: 2`): go-yaml
+                    // ends the document there, and Kubernetes reads the root and drops the rest
+                    // of the chunk, as after a `...`.
+                    let end = done.offsets.byte(e.marker().index()).max(doc_start);
+                    return Ok(vec![finish(done, doc_start, end)]);
+                }
                 if e.info().contains("must be followed by a valid YAML whitespace") {
                     // The error is past the tab(s) after the `:`.
                     let bytes = chunk.as_bytes();
