@@ -100,6 +100,10 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("bom", "\u{feff}a: 1\n"),
         ("bom then separator", "\u{feff}---\na: 1\n"),
         ("lone cr", "a: 1\rb: 2\n"),
+        ("control character", "a: b\u{8}c\n"),
+        ("C1 control character", "a: x\u{9f}\nb: \u{85}\n"),
+        ("control character in a comment", "a: 1\n---\n# \u{1}\n"),
+        ("nul", "a: 1\n\0"),
         // Keys that are not strings.
         ("int keys", "1: a\n0x10: b\n0755: c\n-1: d\n1_0: e\n"),
         ("bool keys", "true: a\nno: b\non: c\n"),

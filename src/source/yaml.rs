@@ -268,6 +268,18 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
                 help: Some("save the file as UTF-8; meshctl read the invalid bytes as U+FFFD".into()),
             });
         }
+        if let Some((at, ch)) = text[c.start..end].char_indices().find(|(_, ch)| !go_yaml_printable(*ch)) {
+            let at = c.start + at;
+            refuse(ParseProblem {
+                kind: ProblemKind::Syntax,
+                span: Span::new(file.id, at, at + ch.len_utf8()),
+                message: format!(
+                    "the control character U+{:04X}: Kubernetes' YAML reader refuses the document (\"control characters are not allowed\")",
+                    ch as u32
+                ),
+                help: Some("remove it, or write it as an escape in a double-quoted string (`\"\\x08\"`)".into()),
+            });
+        }
         docs
     };
     // The documents of a large file are parsed in parallel; small files are not worth the threads.
@@ -281,6 +293,14 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
         d.index = i;
     }
     docs
+}
+
+/// The characters go-yaml v2's reader lets through (YAML 1.1's printable set, which keeps tab, line
+/// feed, carriage return and NEL of the C0 and C1 controls); on any other it refuses the whole
+/// document. Of a chunk whose document ends early (`...`) it checks at least the 512-byte block
+/// the end is in; meshctl checks the whole chunk.
+fn go_yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 /// A document that kubectl refuses and meshctl has nothing of.
