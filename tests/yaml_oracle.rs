@@ -95,6 +95,17 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("tab in a flow continuation", "a: [1,\n\t2]\n"),
         ("tab continuing a plain scalar", "a: b\n\tc\n"),
         ("tab after a complex key's colon", "? a\n:\tb\n"),
+        // Where go-yaml's scanner skips only spaces (found by fuzz/fuzz_targets/yaml_oracle.rs).
+        ("tab at the start of a line", "\ta: b\n"),
+        ("tab in nested indentation", "a:\n  \tb: 1\n"),
+        ("tab on a blank line", "a: b\n\t\nc: d\n"),
+        ("tab on a blank line after a flow value", "a: [1]\n\t\n"),
+        ("tab before a comment", "\t# c\na: 1\n"),
+        ("tab-only document", "a: 1\n---\n\t\n"),
+        ("tab after a dash then a comment", "-\t# c\n  b\n"),
+        ("tab after a block scalar", "a: |\n  x\n\t\nb: 1\n"),
+        ("tab in a block scalar's leading line", "a: |\n \t\n  x\n"),
+        ("tab in a quoted scalar's continuation", "- \"x\n\ty\"\n"),
         // Line ends and byte order marks.
         ("crlf", "a: 1\r\nb:\r\n  c: x\r\n  d: |\r\n    l1\r\n    l2\r\n---\r\ne: 2\r\n"),
         ("bom", "\u{feff}a: 1\n"),

@@ -5,7 +5,7 @@
 //! them, and those that read differently than they look are remembered. A file is first split on
 //! `---` lines, as kubectl splits it, so that a syntax error in one document loses only that one.
 
-use super::{FileId, SourceFile, Span};
+use super::{FileId, SourceFile, Span, gotabs};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -268,6 +268,15 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
                 help: Some("save the file as UTF-8; meshctl read the invalid bytes as U+FFFD".into()),
             });
         }
+        if let Some((at, why)) = gotabs::refused_tab(&text[c.start..c.end]) {
+            let at = c.start + at;
+            refuse(ParseProblem {
+                kind: ProblemKind::Tab,
+                span: Span::new(file.id, at, at + 1),
+                message: why.message(),
+                help: Some("put spaces there: YAML indents with spaces only".into()),
+            });
+        }
         if let Some((at, ch)) = text[c.start..end].char_indices().find(|(_, ch)| !go_yaml_printable(*ch)) {
             let at = c.start + at;
             refuse(ParseProblem {
@@ -445,8 +454,6 @@ struct Builder<'a> {
     offsets: Offsets<'a>,
     /// Open flow collections.
     flow: usize,
-    /// Whether the chunk has a tab anywhere, for the checks that look for one.
-    has_tab: bool,
     nodes: Vec<SpanNode>,
     /// The children of finished containers, each a contiguous range.
     children: Vec<u32>,
@@ -475,7 +482,6 @@ impl<'a> Builder<'a> {
             colons,
             offsets: Offsets::new(chunk, base),
             flow: 0,
-            has_tab: chunk.contains('\t'),
             nodes: Vec::new(),
             children: Vec::new(),
             child_stack: Vec::new(),
@@ -553,46 +559,6 @@ impl<'a> Builder<'a> {
         matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }))
     }
 
-    /// A node of a block collection that starts at `at`: a tab between it and the `-` of its
-    /// item, or the `?` or `:` of an explicit key or value, is an error for Kubernetes' YAML reader
-    /// (after these it skips only spaces), though YAML 1.2 allows it.
-    fn tab_after_indicator(&mut self, at: usize) {
-        let block_seq = match self.stack.last() {
-            _ if !self.has_tab => return,
-            Some(Frame::Seq { flow: false, .. }) => true,
-            Some(Frame::Map { flow: false, pair: false, .. }) => false,
-            _ => return,
-        };
-        let bytes = self.offsets.chunk.as_bytes();
-        let mut i = self.local(at).min(bytes.len());
-        let mut tab = None;
-        while i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
-            i -= 1;
-            match bytes[i] {
-                b'\t' => tab = Some(i),
-                b'\n' => tab = None,
-                _ => {}
-            }
-        }
-        let (Some(t), Some(&c)) = (tab, i.checked_sub(1).and_then(|i| bytes.get(i))) else { return };
-        let line_start = bytes[..i - 1].iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
-        let first_on_line = bytes[line_start..i - 1].iter().all(|b| *b == b' ');
-        let refused = match c {
-            b'-' => block_seq,
-            b'?' | b':' => !block_seq && first_on_line,
-            _ => false,
-        };
-        if refused {
-            let t = self.offsets.base + t;
-            self.problem(
-                ProblemKind::Tab,
-                Span::new(self.file, t, t + 1),
-                format!("a tab after `{}`: Kubernetes' YAML reader refuses it (\"found character that cannot start any token\")", c as char),
-                Some("put a space there"),
-            );
-        }
-    }
-
     /// Does a `:` that Kubernetes reads as part of a plain scalar follow the one that ends at
     /// `end`? In a flow collection YAML 1.2 ends a plain scalar before a `:` that a flow indicator
     /// follows (`[a:]` is `[{a: null}]`), but go-yaml's YAML 1.1 scanner reads on (`["a:"]`), so
@@ -665,7 +631,6 @@ impl<'a> Builder<'a> {
         if self.skip_depth > 0 {
             return;
         }
-        self.tab_after_indicator(span.start as usize);
         let plain = style == ScalarStyle::Plain;
         let in_flow = plain && self.flow > 0 && !text.is_empty();
         if in_flow && (text.starts_with(':') || text.chars().skip(1).any(|c| c == '?')) {
@@ -768,7 +733,6 @@ impl<'a> Builder<'a> {
             self.skip_depth += 1;
             return;
         }
-        self.tab_after_indicator(start);
         if self.expecting_key() {
             // A mapping or sequence used as a key: JSON has no such thing.
             let span = self.span(ys);
@@ -973,7 +937,6 @@ impl<'a> Builder<'a> {
             return;
         }
         let span = self.span(ys);
-        self.tab_after_indicator(span.start as usize);
         let is_key = self.expecting_key();
         let Some((value, anode, size)) = self.anchors.get(&id).cloned() else {
             self.problems.push(ParseProblem {
@@ -1293,25 +1256,25 @@ fn tab_problems(file: &SourceFile, docs: &mut [Document]) {
         let mut tabs = Vec::new();
         for line in file.text[start..end].split_inclusive('\n') {
             let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
-            if let Some(tab) = line[..ws].find('\t').filter(|_| !line.trim().is_empty()) {
+            let at = line[..ws].find('\t').filter(|_| !line.trim().is_empty()).map(|tab| offset + tab);
+            // A tab the reader's own check (`gotabs`) reported already.
+            if let Some(at) =
+                at.filter(|at| !doc.problems.iter().any(|p| p.kind == ProblemKind::Tab && p.span.start as usize == *at))
+            {
                 tabs.push(ParseProblem {
                     kind: ProblemKind::Tab,
-                    span: Span::new(file.id, offset + tab, offset + tab + 1),
+                    span: Span::new(file.id, at, at + 1),
                     message: "tab character in indentation".into(),
                     help: Some("YAML indents with spaces only; replace the tab with spaces".into()),
                 });
             }
             offset += line.len();
         }
-        if !tabs.is_empty() {
-            doc.problems.retain(|p| !(p.kind == ProblemKind::Syntax && p.message.contains("tab")));
-            doc.problems.extend(tabs);
-        }
+        doc.problems.extend(tabs);
     }
-    // saphyr's own complaint about the same tab ("tabs disallowed within this context") would
-    // report the one mistake twice; the tab problem above says it better.
+    // saphyr's own complaint about a tab reported as one would report the one mistake twice.
     for doc in docs.iter_mut().filter(|d| d.problems.iter().any(|p| p.kind == ProblemKind::Tab)) {
-        doc.problems.retain(|p| !(p.kind == ProblemKind::Syntax && p.message.contains("tabs disallowed")));
+        doc.problems.retain(|p| !(p.kind == ProblemKind::Syntax && p.message.contains("tab")));
     }
 }
 
