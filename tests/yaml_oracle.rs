@@ -178,6 +178,15 @@ fn generated() -> Vec<(String, Vec<u8>)> {
     .map(|(name, text)| (name.to_string(), text.as_bytes().to_vec()))
     .collect();
     cases.push(("invalid utf-8".into(), b"a: 1\n---\nb: caf\xe9\n---\nc: 3\n".to_vec()));
+    // go-yaml decodes 512 bytes at a time: what the document drops is checked only that far.
+    let mut dropped = b"  a: b\nc: d\n".to_vec();
+    dropped.extend(b"#".repeat(600));
+    cases.push((
+        "a control character within 512 bytes of the document's end".into(),
+        [&dropped[..100], b"\x01"].concat(),
+    ));
+    cases.push(("a control character far past the document's end".into(), [&dropped[..], b"\x01"].concat()));
+    cases.push(("invalid utf-8 far past the document's end".into(), [&dropped[..], b"\xff"].concat()));
     cases.push((
         "nesting past meshctl's limit".into(),
         format!("a: {}1{}\n", "[".repeat(300), "]".repeat(300)).into_bytes(),

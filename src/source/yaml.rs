@@ -245,6 +245,10 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
                 .collect()
         };
         let end = c.bad_separator.map_or(c.end, |(_, e)| e);
+        let decoded = match docs.first() {
+            Some(d) if c.bad_separator.is_none() => decoded_end(text, c, d.range.end as usize),
+            _ => end,
+        };
         let mut refuse = |problem: ParseProblem| match docs.first_mut() {
             Some(d) => d.problems.push(problem),
             None => docs.push(refused(file.id, Span::new(file.id, c.start, end), problem)),
@@ -260,7 +264,7 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
                 help: Some("put what follows `---` on a line of its own".into()),
             });
         }
-        if let Some(at) = file.replacements.iter().map(|r| *r as usize).find(|r| (c.start..end).contains(r)) {
+        if let Some(at) = file.replacements.iter().map(|r| *r as usize).find(|r| (c.start..decoded).contains(r)) {
             refuse(ParseProblem {
                 kind: ProblemKind::InvalidUtf8,
                 span: Span::new(file.id, at, at + '\u{fffd}'.len_utf8()),
@@ -277,7 +281,7 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
                 help: Some("put spaces there: YAML indents with spaces only".into()),
             });
         }
-        if let Some((at, ch)) = text[c.start..end].char_indices().find(|(_, ch)| !go_yaml_printable(*ch)) {
+        if let Some((at, ch)) = text[c.start..decoded].char_indices().find(|(_, ch)| !go_yaml_printable(*ch)) {
             let at = c.start + at;
             refuse(ParseProblem {
                 kind: ProblemKind::Syntax,
@@ -304,10 +308,31 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
     docs
 }
 
+/// How far into `chunk` go-yaml's reader decodes (and so checks for invalid UTF-8 and control
+/// characters) when the chunk's document ends at `doc_end`. It decodes the chunk that kubectl hands
+/// it (without its `---` line, with the file's byte order mark) in blocks of 512 bytes, as its
+/// scanner needs them: all of it when the document runs to the chunk's end, and of a document that
+/// ends early (at `...`, or at a line less indented than its root, whose rest Kubernetes drops)
+/// up to the end of the block its scanner reads the next few characters in. Only that next token
+/// is a guess: four characters.
+fn decoded_end(text: &str, chunk: &Chunk, doc_end: usize) -> usize {
+    if is_blank(&text[doc_end.min(chunk.end)..chunk.end]) {
+        return chunk.end;
+    }
+    let go_start = if chunk.start == 3 && text.starts_with('\u{feff}') {
+        0
+    } else if text[chunk.start..chunk.end].starts_with("---") {
+        text[chunk.start..chunk.end].find('\n').map_or(chunk.end, |n| chunk.start + n + 1)
+    } else {
+        chunk.start
+    };
+    let reach = (doc_end + 4).saturating_sub(go_start);
+    (go_start + reach.div_ceil(512) * 512).min(chunk.end)
+}
+
 /// The characters go-yaml v2's reader lets through (YAML 1.1's printable set, which keeps tab, line
 /// feed, carriage return and NEL of the C0 and C1 controls); on any other it refuses the whole
-/// document. Of a chunk whose document ends early (`...`) it checks at least the 512-byte block
-/// the end is in; meshctl checks the whole chunk.
+/// document.
 fn go_yaml_printable(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
