@@ -147,6 +147,11 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("less indented after the root", "    a: b\n  c: d\n"),
         ("a list, then less indented", "  - a\n- b\n"),
         ("a scalar, then less indented", "  \"x\"\nb: 1\n"),
+        ("a quoted scalar, then more", "\"x\" y\n"),
+        ("a plain scalar, a comment, then more", "S #\ne\n"),
+        ("a quoted scalar, then a bracket", "\"\",\n}\n"),
+        ("a scalar, then a token go-yaml refuses", "\"x\" @\n"),
+        ("a flow sequence, then another", "a\n---\n[1]\n[2]\n"),
         ("blank lines", "\n\n  \n"),
         // Nesting.
         ("deep flow", "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n"),

@@ -4,7 +4,7 @@
 //! turns it into a human position with [`Sources::location`].
 
 pub mod classify;
-mod gotabs;
+mod goscan;
 mod lines;
 mod load;
 mod yaml;

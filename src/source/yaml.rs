@@ -5,7 +5,7 @@
 //! them, and those that read differently than they look are remembered. A file is first split on
 //! `---` lines, as kubectl splits it, so that a syntax error in one document loses only that one.
 
-use super::{FileId, SourceFile, Span, gotabs};
+use super::{FileId, SourceFile, Span, goscan};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -272,7 +272,7 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
                 help: Some("save the file as UTF-8; meshctl read the invalid bytes as U+FFFD".into()),
             });
         }
-        if let Some((at, why)) = gotabs::refused_tab(&text[c.start..c.end]) {
+        if let Some((at, why)) = goscan::refused_tab(&text[c.start..c.end]) {
             let at = c.start + at;
             refuse(ParseProblem {
                 kind: ProblemKind::Tab,
@@ -1050,6 +1050,22 @@ const COLON_STAND_IN: &str = "x";
 /// Parse one `---` chunk. Like Kubernetes (go-yaml reads one document per chunk), only its first
 /// document is read: whatever follows a `...` in the same chunk is ignored.
 fn parse_chunk(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
+    let docs = parse_retrying(file, chunk, base);
+    // saphyr refused the chunk: where go-yaml ends the document after its root node, before what
+    // saphyr refused (`"x" y`, `x #c\ny`), Kubernetes reads the root and drops the rest.
+    let refused =
+        docs.first().is_some_and(|d| d.value.is_none() && d.problems.iter().any(|p| p.kind == ProblemKind::Syntax));
+    if refused && let Some(end) = goscan::root_end(chunk) {
+        let root = parse_retrying(file, &chunk[..end], base);
+        if root.first().is_some_and(|d| d.value.is_some()) {
+            return root;
+        }
+    }
+    docs
+}
+
+/// [`parse_text`] until saphyr reads the chunk, or refuses it for more than one of its mistakes.
+fn parse_retrying(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
     let mut text = std::borrow::Cow::Borrowed(chunk);
     let mut colons = Vec::new();
     for _ in 0..RETRIES {
@@ -1282,7 +1298,7 @@ fn tab_problems(file: &SourceFile, docs: &mut [Document]) {
         for line in file.text[start..end].split_inclusive('\n') {
             let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
             let at = line[..ws].find('\t').filter(|_| !line.trim().is_empty()).map(|tab| offset + tab);
-            // A tab the reader's own check (`gotabs`) reported already.
+            // A tab the reader's own check (`goscan`) reported already.
             if let Some(at) =
                 at.filter(|at| !doc.problems.iter().any(|p| p.kind == ProblemKind::Tab && p.span.start as usize == *at))
             {

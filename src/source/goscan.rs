@@ -1,7 +1,9 @@
-//! The tabs that go-yaml v2's scanner, which Kubernetes reads YAML with, refuses although saphyr's
-//! YAML 1.2 scanner takes them: a tab at the start of a line in block context (also on a blank or
-//! comment line), after `-`, `?` or an explicit key's `:`, or in the indentation of a plain or
-//! block scalar's lines.
+//! go-yaml v2's scanner, which Kubernetes reads YAML with, as far as two questions need it where
+//! saphyr's YAML 1.2 scanner answers otherwise. Which tabs does it refuse (a tab at the start of a
+//! line in block context, also on a blank or comment line, after `-`, `?` or an explicit key's
+//! `:`, or in the indentation of a plain or block scalar's lines)? And where does the document
+//! end: go-yaml's parser ends it after its root node and reads one token past it, so Kubernetes
+//! reads `"x" y` as `"x"` and drops the rest, where saphyr refuses it?
 //!
 //! go-yaml skips tabs between tokens only where a simple key may not start (in flow context, and
 //! in block context after a token that is not an indicator), so a tab where one may start is "a
@@ -51,7 +53,22 @@ pub(super) fn refused_tab(chunk: &str) -> Option<(usize, TabError)> {
     if !chunk.contains('\t') {
         return None;
     }
-    let mut s = Scan {
+    scanner(chunk).run().err()
+}
+
+/// Where go-yaml ends the document of `chunk` before the chunk's end, after its root node (and the
+/// one token past it that it reads without an error); `None` when the document runs to the end, or
+/// at `...`, or when go-yaml refuses it on the way.
+pub(super) fn root_end(chunk: &str) -> Option<usize> {
+    let mut s = scanner(chunk);
+    match s.run() {
+        Ok(()) if !s.failed => s.root_end,
+        _ => None,
+    }
+}
+
+fn scanner(chunk: &str) -> Scan<'_> {
+    Scan {
         b: chunk.as_bytes(),
         i: 0,
         col: 0,
@@ -66,8 +83,9 @@ pub(super) fn refused_tab(chunk: &str) -> Option<(usize, TabError)> {
         tokens: 0,
         root_complete: false,
         last: false,
-    };
-    s.run().err()
+        root_end: None,
+        failed: false,
+    }
 }
 
 /// A place where a simple key may start.
@@ -101,6 +119,10 @@ struct Scan<'a> {
     root_complete: bool,
     /// The document has ended: go-yaml's parser reads this one token past it, no further.
     last: bool,
+    /// Where that token starts.
+    root_end: Option<usize>,
+    /// go-yaml stops at an error other than a tab.
+    failed: bool,
 }
 
 /// `Err` carries the refused tab; `Ok` is the end of the scan (the document's end, or another
@@ -110,6 +132,12 @@ type Step = Result<(), (usize, TabError)>;
 impl Scan<'_> {
     fn at(&self, k: usize) -> u8 {
         self.b.get(self.i + k).copied().unwrap_or(0)
+    }
+
+    /// go-yaml stops here with an error that is not about a tab.
+    fn fail(&mut self) {
+        self.failed = true;
+        self.i = self.b.len();
     }
 
     fn end(&self) -> bool {
@@ -234,6 +262,9 @@ impl Scan<'_> {
                 continue;
             }
             let last = self.last;
+            if last {
+                self.root_end = Some(self.i);
+            }
             self.token()?;
             self.tokens += 1;
             if last {
@@ -329,7 +360,7 @@ impl Scan<'_> {
                     }
                     // "mapping values are not allowed in this context"
                     None if block && !self.allowed => {
-                        self.i = self.b.len();
+                        self.fail();
                         return Ok(());
                     }
                     None => {
@@ -368,7 +399,7 @@ impl Scan<'_> {
                 self.save_key();
                 self.allowed = false;
                 if !self.flow_scalar(c == b'\'') {
-                    self.i = self.b.len();
+                    self.fail();
                     return Ok(());
                 }
                 self.node_end();
@@ -384,7 +415,7 @@ impl Scan<'_> {
                 return Err((self.i, TabError::StartsToken { after }));
             }
             // Another error: the document is refused for it.
-            _ => self.i = self.b.len(),
+            _ => self.fail(),
         }
         Ok(())
     }
@@ -479,6 +510,11 @@ impl Scan<'_> {
     /// go-yaml's `scan_block_scalar`, for its extent and its tab checks.
     fn block_scalar(&mut self) -> Step {
         self.skip();
+        if self.at(0) == b'0' || (matches!(self.at(0), b'+' | b'-') && self.at(1) == b'0') {
+            // "found an indentation indicator equal to 0"
+            self.fail();
+            return Ok(());
+        }
         let mut increment = 0;
         if matches!(self.at(0), b'+' | b'-') {
             self.skip();
@@ -503,7 +539,7 @@ impl Scan<'_> {
         }
         if !(self.break_at(0) || self.end()) {
             // "did not find expected comment or line break"
-            self.i = self.b.len();
+            self.fail();
             return Ok(());
         }
         if self.break_at(0) {
@@ -627,5 +663,24 @@ mod tests {
         assert_eq!(refused("  a: b\nc:\t\td\n"), None);
         assert_eq!(refused("  a: b\nc\n\t\n"), None);
         assert_eq!(refused("  a: b\n\tc\n"), Some(TabError::PlainIndent));
+    }
+
+    #[test]
+    fn the_document_ends_after_its_root() {
+        for (text, end) in [
+            ("\"x\" y\n", Some(4)),
+            ("S #\ne\n", Some(4)),
+            ("\"\"\n}\n", Some(3)),
+            ("  a: b\nc: d\n", Some(7)),
+            ("[1]\n[2]\n", Some(4)),
+            ("a: b\nc: d\n", None),
+            ("- a\n- b\n", None),
+            ("\"x\"\n", None),
+            ("\"x\": y\n", None),
+            // The token past the root is read, and go-yaml refuses this one.
+            ("\"x\" @\n", None),
+        ] {
+            assert_eq!(root_end(text), end, "{text:?}");
+        }
     }
 }
