@@ -2,8 +2,10 @@
 //! JSON values, and a problem from meshctl wherever kubectl refuses a document (refusing one that
 //! kubectl reads is a failure, unless it is one of meshctl's documented limits). kubectl's reader
 //! is the binary that `scripts/yaml-oracle.sh build` makes, found through `MESHCTL_YAML_ORACLE` or
-//! that script. Inputs that tests/yaml_oracle.rs allows to disagree are passed over: those kubectl
-//! reads as a JSON stream and those with the escape `\'`.
+//! that script. The classes of input that tests/yaml_oracle.rs allows to disagree (its `ALLOWED`)
+//! are passed over: those kubectl reads as a JSON stream, those with the escape `\'`, and
+//! documents kubectl reads where meshctl's only problem is saphyr's refusal of a quoted scalar's
+//! continuation line left of its collection.
 
 #![no_main]
 
@@ -11,7 +13,8 @@
 mod oracle;
 
 use libfuzzer_sys::fuzz_target;
-use oracle::Verdict;
+use meshctl::source::{Document, ProblemKind};
+use oracle::{Kube, Verdict};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -26,6 +29,16 @@ fn read_as_json_stream(data: &[u8]) -> bool {
     head.trim_start().starts_with('{')
 }
 
+/// saphyr refuses a quoted scalar's continuation line that is less indented than the collection
+/// around it, which go-yaml reads: ALLOWED's "quoted scalar continued less indented".
+fn quoted_continuation_limit(kube: &Kube, doc: &Document) -> bool {
+    matches!(kube, Kube::Value(_))
+        && !doc.problems.is_empty()
+        && doc.problems.iter().all(|p| {
+            p.kind == ProblemKind::Syntax && p.message.contains("invalid indentation in quoted scalar")
+        })
+}
+
 fuzz_target!(|data: &[u8]| {
     if read_as_json_stream(data) || data.windows(2).any(|w| w == b"\\'") {
         return;
@@ -34,6 +47,11 @@ fuzz_target!(|data: &[u8]| {
     let docs = oracle::meshctl(data);
     for (i, v) in oracle::compare(&kube, &docs).into_iter().enumerate() {
         if let Verdict::Disagree(why) = v {
+            if let (Some(k), Some(d)) = (kube.get(i), docs.get(i))
+                && quoted_continuation_limit(k, d)
+            {
+                continue;
+            }
             panic!("document {}: {why}", i + 1);
         }
     }

@@ -1134,6 +1134,15 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Resul
                     let end = done.offsets.byte(e.marker().index()).max(doc_start);
                     return Ok(vec![finish(done, doc_start, end)]);
                 }
+                if e.info() == "tab cannot be used as indentation" {
+                    // In a quoted scalar's continuation line, where go-yaml skips a tab as any
+                    // blank: the line's leading white space is no part of the value, so a space
+                    // reads the same.
+                    let at = done.offsets.byte(e.marker().index()) - base;
+                    if chunk.as_bytes().get(at) == Some(&b'\t') {
+                        return Err(Retry::Tab(at));
+                    }
+                }
                 if e.info().contains("must be followed by a valid YAML whitespace") {
                     // The error is past the tab(s) after the `:`.
                     let bytes = chunk.as_bytes();
