@@ -203,6 +203,8 @@ fn generated() -> Vec<(String, Vec<u8>)> {
     ));
     cases.push(("a control character far past the document's end".into(), [&dropped[..], b"\x01"].concat()));
     cases.push(("invalid utf-8 far past the document's end".into(), [&dropped[..], b"\xff"].concat()));
+    let across = format!("  a: b\nc: d\n{}\u{2603}\u{1}\n", "#".repeat(499));
+    cases.push(("a character across the end of the decoded block".into(), across.into_bytes()));
     cases.push((
         "nesting past meshctl's limit".into(),
         format!("a: {}1{}\n", "[".repeat(300), "]".repeat(300)).into_bytes(),

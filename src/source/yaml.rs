@@ -327,7 +327,12 @@ fn decoded_end(text: &str, chunk: &Chunk, doc_end: usize) -> usize {
         chunk.start
     };
     let reach = (doc_end + 4).saturating_sub(go_start);
-    (go_start + reach.div_ceil(512) * 512).min(chunk.end)
+    let mut end = (go_start + reach.div_ceil(512) * 512).min(chunk.end);
+    // A character across the block's end is decoded with the next block.
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
 }
 
 /// The characters go-yaml v2's reader lets through (YAML 1.1's printable set, which keeps tab, line
@@ -1898,6 +1903,17 @@ mod tests {
         let (_, docs) = parse(&text);
         assert!(docs[0].value.is_none());
         assert!(docs[0].problems.iter().any(|p| p.kind == ProblemKind::TooDeep));
+    }
+
+    #[test]
+    fn a_character_across_the_decoded_block_of_a_dropped_tail() {
+        // The yaml_oracle fuzz target's first panic: the tail after a document that ends early is
+        // checked up to 512 bytes, and the snowman spans bytes 511 to 514.
+        let text = format!("  a: b\nc: d\n{}\u{2603}\u{1}\n", "#".repeat(499));
+        let (_, docs) = parse(&text);
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].value, Some(serde_json::json!({"a": "b"})));
+        assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
     }
 
     #[test]
