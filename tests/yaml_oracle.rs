@@ -31,14 +31,20 @@ const ALLOWED: &[(&str, usize, &str)] = &[
     // 1.1) reads it as `'`. No same-length stand-in reads back unambiguously, so meshctl refuses a
     // document kubectl takes.
     ("single quote escape", 0, "saphyr refuses the YAML 1.1 escape \\' in double quotes"),
-    // saphyr's scanner refuses a quoted scalar's continuation line that is less indented than the
-    // block collection around it; go-yaml does not look at their indentation. Reading it needs
-    // such lines padded before saphyr reads them, and so every position after them shifted, which
-    // the reader's span mapping does not do.
+    // saphyr's scanner refuses a line of a quoted scalar or a flow collection that is left of the
+    // block collection around it; go-yaml does not look at their indentation. meshctl reads the
+    // line break before it as spaces where that keeps the value, but not after a blank line, a
+    // trailing blank or a comment: that would need the line padded, and every position after it
+    // shifted, which the reader's span mapping does not do.
     (
-        "quoted scalar continued less indented",
+        "quoted scalar continued less indented after a blank line",
         0,
-        "saphyr refuses a quoted scalar's continuation line left of its collection",
+        "saphyr refuses a quoted scalar's line left of its collection",
+    ),
+    (
+        "flow collection continued less indented after a comment",
+        0,
+        "saphyr refuses a flow collection's line left of its collection",
     ),
 ];
 
@@ -116,7 +122,10 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("tab in a block scalar's leading line", "a: |\n \t\n  x\n"),
         ("tab in a quoted scalar's continuation", "- \"x\n\ty\"\n"),
         ("tabs in a quoted scalar's continuation", "a: \"x\n\t\ty\n\t\tz\"\nb: 'p\n\tq'\n"),
-        ("quoted scalar continued less indented", "a:\n  b: \"x\ny\"\n"),
+        ("quoted scalar continued less indented", "a:\n  b: \"x\ny\"\nc: 'p\nq'\nd: \"\n\"\n"),
+        ("quoted scalar continued less indented after a blank line", "a:\n  b: \"x\n\ny\"\n"),
+        ("flow collection continued less indented", "d: {\n}\na:\n  e: [1,\n 2]\n  f: {\ng: 1}\n"),
+        ("flow collection continued less indented after a comment", "a:\n  b: [1, # c\n2]\n"),
         // Line ends and byte order marks.
         ("crlf", "a: 1\r\nb:\r\n  c: x\r\n  d: |\r\n    l1\r\n    l2\r\n---\r\ne: 2\r\n"),
         ("bom", "\u{feff}a: 1\n"),

@@ -1046,6 +1046,48 @@ enum Retry {
     Tab(usize),
     /// The `:` at this byte ends a plain scalar in a flow collection.
     Colon(usize),
+    /// The line break at this byte (with the `\r` before it) is white space inside a flow
+    /// collection or a quoted scalar, where go-yaml does not check the next line's indentation and
+    /// saphyr does: read it as spaces (see [`joinable_break`]).
+    Join(usize),
+}
+
+/// Whether the line break at `at` in `chunk` may be read as spaces without changing the value:
+/// where it is white space between flow tokens, or one break folded into one space in a plain or
+/// quoted scalar. So the line before it ends in neither a blank nor a `\` (a trailing blank or an
+/// escaped break folds otherwise), is not empty (two breaks fold into one), and has no `#` (a
+/// comment would swallow the next line); and the next line is no document marker.
+fn joinable_break(chunk: &str, at: usize) -> bool {
+    let b = chunk.as_bytes();
+    let end = if at > 0 && b[at - 1] == b'\r' { at - 1 } else { at };
+    let line = b[..end].iter().rposition(|c| *c == b'\n').map_or(0, |n| n + 1);
+    let next = &b[(at + 1).min(b.len())..];
+    b.get(at) == Some(&b'\n')
+        && end > line
+        && !matches!(b[end - 1], b' ' | b'\t' | b'\\')
+        && !b[line..end].contains(&b'#')
+        && !next.starts_with(b"...")
+        && !next.starts_with(b"---")
+}
+
+/// What meshctl says of a line of a flow collection or a quoted string left of the block collection
+/// around it, which it cannot read (after a blank line, a trailing blank or a comment).
+const LEFT_OF_LIMIT: &str = "Kubernetes reads it, meshctl's YAML parser (YAML 1.2) does not";
+
+/// The byte after the quoted scalar that starts with the quote at `start` (or the chunk's end).
+fn quoted_end(chunk: &str, start: usize) -> usize {
+    let b = chunk.as_bytes();
+    let Some(&quote) = b.get(start) else { return b.len() };
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
 }
 
 /// Stands in for a glued `:` (see [`Retry::Colon`]) while saphyr reads the chunk: a character a
@@ -1076,6 +1118,10 @@ fn parse_retrying(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
     for _ in 0..RETRIES {
         match parse_text(file, &text, base, &colons) {
             Err(Retry::Tab(at)) => text.to_mut().replace_range(at..at + 1, " "),
+            Err(Retry::Join(at)) => {
+                let from = if at > 0 && text.as_bytes()[at - 1] == b'\r' { at - 1 } else { at };
+                text.to_mut().replace_range(from..at + 1, &" ".repeat(at + 1 - from));
+            }
             Err(Retry::Colon(at)) => {
                 text.to_mut().replace_range(at..at + 1, COLON_STAND_IN);
                 colons.push(at);
@@ -1139,6 +1185,23 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Resul
                     let end = done.offsets.byte(e.marker().index()).max(doc_start);
                     return Ok(vec![finish(done, doc_start, end)]);
                 }
+                if e.info() == "invalid indentation" && done.flow > 0 {
+                    // A line of a flow collection left of the block collection around it.
+                    let at = done.offsets.byte(e.marker().index()) - base;
+                    if let Some(nl) = chunk[..at.min(chunk.len())].rfind('\n').filter(|nl| joinable_break(chunk, *nl)) {
+                        return Err(Retry::Join(nl));
+                    }
+                }
+                if e.info() == "invalid indentation in quoted scalar" {
+                    // A continuation line left of the block collection around the scalar, which
+                    // starts at the error.
+                    let start = done.offsets.byte(e.marker().index()) - base;
+                    let end = quoted_end(chunk, start);
+                    if let Some(nl) = (start..end).find(|i| chunk.as_bytes()[*i] == b'\n' && joinable_break(chunk, *i))
+                    {
+                        return Err(Retry::Join(nl));
+                    }
+                }
                 if e.info() == "tab cannot be used as indentation" {
                     // In a quoted scalar's continuation line, where go-yaml skips a tab as any
                     // blank: the line's leading white space is no part of the value, so a space
@@ -1172,7 +1235,19 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Resul
                         return Err(Retry::Colon(at));
                     }
                 }
-                let problem = syntax_problem(file, chunk, base, &done.offsets, &e);
+                let mut problem = syntax_problem(file, chunk, base, &done.offsets, &e);
+                let left_of = match e.info() {
+                    "invalid indentation" if done.flow > 0 => Some("a flow collection (`[ ]`, `{ }`)"),
+                    "invalid indentation in quoted scalar" => Some("a quoted string"),
+                    _ => None,
+                };
+                if let Some(what) = left_of {
+                    // The line break before the line could not be read as spaces (see
+                    // `Retry::Join`): one of meshctl's limits.
+                    problem.message =
+                        format!("{what} continues on a line left of the collection around it: {LEFT_OF_LIMIT}");
+                    problem.help = Some("indent that line at least as far as the key it belongs to".into());
+                }
                 done.problems.push(problem);
                 done.root = None;
                 let end = base + chunk.len();
@@ -1914,6 +1989,20 @@ mod tests {
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].value, Some(serde_json::json!({"a": "b"})));
         assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
+    }
+
+    #[test]
+    fn lines_left_of_their_collection_as_go_yaml_reads_them() {
+        // go-yaml does not look at the indentation of a quoted string's or a flow collection's
+        // lines; saphyr refuses those left of the block collection around them.
+        assert_eq!(
+            value("a:\n  b: \"x\ny\"\n  c: {\n}\n  d: [1,\r\n2]\n"),
+            serde_json::json!({"a": {"b": "x y", "c": {}, "d": [1, 2]}})
+        );
+        for text in ["a:\n  b: \"x\n\ny\"\n", "a:\n  b: [1, # c\n2]\n", "a:\n  b: 'x  \ny'\n"] {
+            let (_, docs) = parse(text);
+            assert!(docs[0].problems[0].message.ends_with(LEFT_OF_LIMIT), "{text:?}: {:?}", docs[0].problems);
+        }
     }
 
     #[test]
