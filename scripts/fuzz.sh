@@ -4,9 +4,9 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET…]
 #
-# Inputs: the committed seeds (fuzz/seeds/), testdata/ for the YAML targets, and what earlier runs
-# kept in fuzz/corpus/TARGET (git-ignored). A crash or a hang (an input over 30 s of wall time) stops the run
-# with cargo-fuzz's report; the input is in fuzz/artifacts/TARGET/. Turn each one into a test in
+# Inputs: the committed seeds (fuzz/seeds/), testdata/ for the YAML targets (and ../shared/corpus/wild
+# for yaml_oracle), and what earlier runs kept in fuzz/corpus/TARGET (git-ignored). A crash or a hang
+# (an input over 30 s of wall time) stops the run with cargo-fuzz's report; the input is in fuzz/artifacts/TARGET/. Turn each one into a test in
 # tests/fuzz_regressions.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,14 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus"
   case $t in
     parse | lint) seeds=(fuzz/seeds/yaml testdata) max_len=65536 ;;
+    # kubectl's reader is the oracle: it must be built, and the wild corpus (when it is beside the
+    # checkout) gives it real manifests to start from.
+    yaml_oracle)
+      scripts/yaml-oracle.sh build
+      seeds=(fuzz/seeds/yaml testdata)
+      [ -d ../shared/corpus/wild ] && seeds+=(../shared/corpus/wild)
+      max_len=65536
+      ;;
     *) seeds=(fuzz/seeds/"$t") max_len=4096 ;;
   esac
   echo "== $t: ${secs} s"

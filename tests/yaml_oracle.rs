@@ -15,7 +15,23 @@ use std::path::{Path, PathBuf};
 
 /// Known disagreements, as (input, 0-based document index, why). Each must still happen: a fixed
 /// one is taken off the list.
-const ALLOWED: &[(&str, usize, &str)] = &[];
+const ALLOWED: &[(&str, usize, &str)] = &[
+    // saphyr's scanner refuses a line of a quoted scalar or a flow collection that is left of the
+    // block collection around it; go-yaml does not look at their indentation. meshctl reads the
+    // line break before it as spaces where that keeps the value, but not after a blank line, a
+    // trailing blank or a comment: that would need the line padded, and every position after it
+    // shifted, which the reader's span mapping does not do.
+    (
+        "quoted scalar continued less indented after a blank line",
+        0,
+        "saphyr refuses a quoted scalar's line left of its collection",
+    ),
+    (
+        "flow collection continued less indented after a comment",
+        0,
+        "saphyr refuses a flow collection's line left of its collection",
+    ),
+];
 
 /// Inputs that are hard to read right, each named for the report.
 fn generated() -> Vec<(String, Vec<u8>)> {
@@ -79,11 +95,31 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("tab in a flow continuation", "a: [1,\n\t2]\n"),
         ("tab continuing a plain scalar", "a: b\n\tc\n"),
         ("tab after a complex key's colon", "? a\n:\tb\n"),
+        // Where go-yaml's scanner skips only spaces (found by fuzz/fuzz_targets/yaml_oracle.rs).
+        ("tab at the start of a line", "\ta: b\n"),
+        ("tab in nested indentation", "a:\n  \tb: 1\n"),
+        ("tab on a blank line", "a: b\n\t\nc: d\n"),
+        ("tab on a blank line after a flow value", "a: [1]\n\t\n"),
+        ("tab before a comment", "\t# c\na: 1\n"),
+        ("tab-only document", "a: 1\n---\n\t\n"),
+        ("tab after a dash then a comment", "-\t# c\n  b\n"),
+        ("tab after a block scalar", "a: |\n  x\n\t\nb: 1\n"),
+        ("tab in a block scalar's leading line", "a: |\n \t\n  x\n"),
+        ("tab in a quoted scalar's continuation", "- \"x\n\ty\"\n"),
+        ("tabs in a quoted scalar's continuation", "a: \"x\n\t\ty\n\t\tz\"\nb: 'p\n\tq'\n"),
+        ("quoted scalar continued less indented", "a:\n  b: \"x\ny\"\nc: 'p\nq'\nd: \"\n\"\n"),
+        ("quoted scalar continued less indented after a blank line", "a:\n  b: \"x\n\ny\"\n"),
+        ("flow collection continued less indented", "d: {\n}\na:\n  e: [1,\n 2]\n  f: {\ng: 1}\n"),
+        ("flow collection continued less indented after a comment", "a:\n  b: [1, # c\n2]\n"),
         // Line ends and byte order marks.
         ("crlf", "a: 1\r\nb:\r\n  c: x\r\n  d: |\r\n    l1\r\n    l2\r\n---\r\ne: 2\r\n"),
         ("bom", "\u{feff}a: 1\n"),
         ("bom then separator", "\u{feff}---\na: 1\n"),
         ("lone cr", "a: 1\rb: 2\n"),
+        ("control character", "a: b\u{8}c\n"),
+        ("C1 control character", "a: x\u{9f}\nb: \u{85}\n"),
+        ("control character in a comment", "a: 1\n---\n# \u{1}\n"),
+        ("nul", "a: 1\n\0"),
         // Keys that are not strings.
         ("int keys", "1: a\n0x10: b\n0755: c\n-1: d\n1_0: e\n"),
         ("bool keys", "true: a\nno: b\non: c\n"),
@@ -113,6 +149,14 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("indented separator", "a: |\n  x\n  ---\n  y\n"),
         ("directive", "%YAML 1.1\n---\na: 1\n"),
         ("empty file", ""),
+        ("less indented after the root", "    a: b\n  c: d\n"),
+        ("a list, then less indented", "  - a\n- b\n"),
+        ("a scalar, then less indented", "  \"x\"\nb: 1\n"),
+        ("a quoted scalar, then more", "\"x\" y\n"),
+        ("a plain scalar, a comment, then more", "S #\ne\n"),
+        ("a quoted scalar, then a bracket", "\"\",\n}\n"),
+        ("a scalar, then a token go-yaml refuses", "\"x\" @\n"),
+        ("a flow sequence, then another", "a\n---\n[1]\n[2]\n"),
         ("blank lines", "\n\n  \n"),
         // Nesting.
         ("deep flow", "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n"),
@@ -150,6 +194,17 @@ fn generated() -> Vec<(String, Vec<u8>)> {
     .map(|(name, text)| (name.to_string(), text.as_bytes().to_vec()))
     .collect();
     cases.push(("invalid utf-8".into(), b"a: 1\n---\nb: caf\xe9\n---\nc: 3\n".to_vec()));
+    // go-yaml decodes 512 bytes at a time: what the document drops is checked only that far.
+    let mut dropped = b"  a: b\nc: d\n".to_vec();
+    dropped.extend(b"#".repeat(600));
+    cases.push((
+        "a control character within 512 bytes of the document's end".into(),
+        [&dropped[..100], b"\x01"].concat(),
+    ));
+    cases.push(("a control character far past the document's end".into(), [&dropped[..], b"\x01"].concat()));
+    cases.push(("invalid utf-8 far past the document's end".into(), [&dropped[..], b"\xff"].concat()));
+    let across = format!("  a: b\nc: d\n{}\u{2603}\u{1}\n", "#".repeat(499));
+    cases.push(("a character across the end of the decoded block".into(), across.into_bytes()));
     cases.push((
         "nesting past meshctl's limit".into(),
         format!("a: {}1{}\n", "[".repeat(300), "]".repeat(300)).into_bytes(),

@@ -2,8 +2,9 @@
 //! JSON values, and a problem from meshctl wherever kubectl refuses a document (refusing one that
 //! kubectl reads is a failure, unless it is one of meshctl's documented limits). kubectl's reader
 //! is the binary that `scripts/yaml-oracle.sh build` makes, found through `MESHCTL_YAML_ORACLE` or
-//! that script. Inputs that tests/yaml_oracle.rs allows to disagree are passed over: those kubectl
-//! reads as a JSON stream and those with the escape `\'`.
+//! that script. The classes of input that tests/yaml_oracle.rs allows to disagree (its `ALLOWED`)
+//! are passed over: documents kubectl reads where meshctl's only problem is the line of a quoted
+//! string or a flow collection left of its collection that it says it cannot read.
 
 #![no_main]
 
@@ -11,7 +12,8 @@
 mod oracle;
 
 use libfuzzer_sys::fuzz_target;
-use oracle::Verdict;
+use meshctl::source::{Document, ProblemKind};
+use oracle::{Kube, Verdict};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -20,20 +22,28 @@ static ORACLE: LazyLock<PathBuf> = LazyLock::new(|| {
         .expect("kubectl's YAML reader: run scripts/yaml-oracle.sh build, or set MESHCTL_YAML_ORACLE")
 });
 
-/// apimachinery's GuessJSONStream: the first non-space byte of the first 4096 is `{`.
-fn read_as_json_stream(data: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&data[..data.len().min(4096)]);
-    head.trim_start().starts_with('{')
+/// saphyr refuses a line of a quoted string or a flow collection left of the block collection
+/// around it, which go-yaml reads; meshctl reads most of them, and says which it cannot with this
+/// message (ALLOWED's "... continued less indented after ..." cases).
+fn left_of_collection_limit(kube: &Kube, doc: &Document) -> bool {
+    matches!(kube, Kube::Value(_))
+        && !doc.problems.is_empty()
+        && doc.problems.iter().all(|p| {
+            p.kind == ProblemKind::Syntax
+                && p.message.ends_with("Kubernetes reads it, meshctl's YAML parser (YAML 1.2) does not")
+        })
 }
 
 fuzz_target!(|data: &[u8]| {
-    if read_as_json_stream(data) || data.windows(2).any(|w| w == b"\\'") {
-        return;
-    }
     let kube = oracle::kube(&ORACLE, data);
     let docs = oracle::meshctl(data);
     for (i, v) in oracle::compare(&kube, &docs).into_iter().enumerate() {
         if let Verdict::Disagree(why) = v {
+            if let (Some(k), Some(d)) = (kube.get(i), docs.get(i))
+                && left_of_collection_limit(k, d)
+            {
+                continue;
+            }
             panic!("document {}: {why}", i + 1);
         }
     }

@@ -4,6 +4,7 @@
 //! turns it into a human position with [`Sources::location`].
 
 pub mod classify;
+mod goscan;
 mod lines;
 mod load;
 mod yaml;

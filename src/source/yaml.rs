@@ -5,7 +5,7 @@
 //! them, and those that read differently than they look are remembered. A file is first split on
 //! `---` lines, as kubectl splits it, so that a syntax error in one document loses only that one.
 
-use super::{FileId, SourceFile, Span};
+use super::{FileId, SourceFile, Span, goscan};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -251,6 +251,10 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
                 .collect()
         };
         let end = c.bad_separator.map_or(c.end, |(_, e)| e);
+        let decoded = match docs.first() {
+            Some(d) if c.bad_separator.is_none() => decoded_end(text, c, d.range.end as usize),
+            _ => end,
+        };
         let mut refuse = |problem: ParseProblem| match docs.first_mut() {
             Some(d) => d.problems.push(problem),
             None => docs.push(refused(file.id, Span::new(file.id, c.start, end), problem)),
@@ -266,12 +270,33 @@ pub fn parse_file(file: &SourceFile) -> Vec<Document> {
                 help: Some("put what follows `---` on a line of its own".into()),
             });
         }
-        if let Some(at) = file.replacements.iter().map(|r| *r as usize).find(|r| (c.start..end).contains(r)) {
+        if let Some(at) = file.replacements.iter().map(|r| *r as usize).find(|r| (c.start..decoded).contains(r)) {
             refuse(ParseProblem {
                 kind: ProblemKind::InvalidUtf8,
                 span: Span::new(file.id, at, at + '\u{fffd}'.len_utf8()),
                 message: "this document is not valid UTF-8: kubectl refuses it".into(),
                 help: Some("save the file as UTF-8; meshctl read the invalid bytes as U+FFFD".into()),
+            });
+        }
+        if let Some((at, why)) = goscan::refused_tab(&text[c.start..c.end]) {
+            let at = c.start + at;
+            refuse(ParseProblem {
+                kind: ProblemKind::Tab,
+                span: Span::new(file.id, at, at + 1),
+                message: why.message(),
+                help: Some("put spaces there: YAML indents with spaces only".into()),
+            });
+        }
+        if let Some((at, ch)) = text[c.start..decoded].char_indices().find(|(_, ch)| !go_yaml_printable(*ch)) {
+            let at = c.start + at;
+            refuse(ParseProblem {
+                kind: ProblemKind::Syntax,
+                span: Span::new(file.id, at, at + ch.len_utf8()),
+                message: format!(
+                    "the control character U+{:04X}: Kubernetes' YAML reader refuses the document (\"control characters are not allowed\")",
+                    ch as u32
+                ),
+                help: Some("remove it, or write it as an escape in a double-quoted string (`\"\\x08\"`)".into()),
             });
         }
         docs
@@ -457,6 +482,40 @@ fn surrogates_rewritten(raw: &str, pairs: bool) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// How far into `chunk` go-yaml's reader decodes (and so checks for invalid UTF-8 and control
+/// characters) when the chunk's document ends at `doc_end`. It decodes the chunk that kubectl hands
+/// it (without its `---` line, with the file's byte order mark) in blocks of 512 bytes, as its
+/// scanner needs them: all of it when the document runs to the chunk's end, and of a document that
+/// ends early (at `...`, or at a line less indented than its root, whose rest Kubernetes drops)
+/// up to the end of the block its scanner reads the next few characters in. Only that next token
+/// is a guess: four characters.
+fn decoded_end(text: &str, chunk: &Chunk, doc_end: usize) -> usize {
+    if is_blank(&text[doc_end.min(chunk.end)..chunk.end]) {
+        return chunk.end;
+    }
+    let go_start = if chunk.start == 3 && text.starts_with('\u{feff}') {
+        0
+    } else if text[chunk.start..chunk.end].starts_with("---") {
+        text[chunk.start..chunk.end].find('\n').map_or(chunk.end, |n| chunk.start + n + 1)
+    } else {
+        chunk.start
+    };
+    let reach = (doc_end + 4).saturating_sub(go_start);
+    let mut end = (go_start + reach.div_ceil(512) * 512).min(chunk.end);
+    // A character across the block's end is decoded with the next block.
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// The characters go-yaml v2's reader lets through (YAML 1.1's printable set, which keeps tab, line
+/// feed, carriage return and NEL of the C0 and C1 controls); on any other it refuses the whole
+/// document.
+fn go_yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
 /// A document that kubectl refuses and meshctl has nothing of.
 fn refused(file: FileId, range: Span, problem: ParseProblem) -> Document {
     Document {
@@ -601,8 +660,6 @@ struct Builder<'a> {
     offsets: Offsets<'a>,
     /// Open flow collections.
     flow: usize,
-    /// Whether the chunk has a tab anywhere, for the checks that look for one.
-    has_tab: bool,
     nodes: Vec<SpanNode>,
     /// The children of finished containers, each a contiguous range.
     children: Vec<u32>,
@@ -631,7 +688,6 @@ impl<'a> Builder<'a> {
             reading,
             offsets: Offsets::new(chunk, base),
             flow: 0,
-            has_tab: chunk.contains('\t'),
             nodes: Vec::new(),
             children: Vec::new(),
             child_stack: Vec::new(),
@@ -742,46 +798,6 @@ impl<'a> Builder<'a> {
         matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }))
     }
 
-    /// A node of a block collection that starts at `at`: a tab between it and the `-` of its
-    /// item, or the `?` or `:` of an explicit key or value, is an error for Kubernetes' YAML reader
-    /// (after these it skips only spaces), though YAML 1.2 allows it.
-    fn tab_after_indicator(&mut self, at: usize) {
-        let block_seq = match self.stack.last() {
-            _ if !self.has_tab => return,
-            Some(Frame::Seq { flow: false, .. }) => true,
-            Some(Frame::Map { flow: false, pair: false, .. }) => false,
-            _ => return,
-        };
-        let bytes = self.offsets.chunk.as_bytes();
-        let mut i = self.local(at).min(bytes.len());
-        let mut tab = None;
-        while i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
-            i -= 1;
-            match bytes[i] {
-                b'\t' => tab = Some(i),
-                b'\n' => tab = None,
-                _ => {}
-            }
-        }
-        let (Some(t), Some(&c)) = (tab, i.checked_sub(1).and_then(|i| bytes.get(i))) else { return };
-        let line_start = bytes[..i - 1].iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
-        let first_on_line = bytes[line_start..i - 1].iter().all(|b| *b == b' ');
-        let refused = match c {
-            b'-' => block_seq,
-            b'?' | b':' => !block_seq && first_on_line,
-            _ => false,
-        };
-        if refused {
-            let t = self.offsets.base + t;
-            self.problem(
-                ProblemKind::Tab,
-                Span::new(self.file, t, t + 1),
-                format!("a tab after `{}`: Kubernetes' YAML reader refuses it (\"found character that cannot start any token\")", c as char),
-                Some("put a space there"),
-            );
-        }
-    }
-
     /// Does a `:` that Kubernetes reads as part of a plain scalar follow the one that ends at
     /// `end`? In a flow collection YAML 1.2 ends a plain scalar before a `:` that a flow indicator
     /// follows (`[a:]` is `[{a: null}]`), but go-yaml's YAML 1.1 scanner reads on (`["a:"]`), so
@@ -854,7 +870,6 @@ impl<'a> Builder<'a> {
         if self.skip_depth > 0 {
             return;
         }
-        self.tab_after_indicator(span.start as usize);
         let plain = style == ScalarStyle::Plain;
         let in_flow = plain && self.flow > 0 && !text.is_empty();
         if in_flow && (text.starts_with(':') || text.chars().skip(1).any(|c| c == '?')) {
@@ -966,7 +981,6 @@ impl<'a> Builder<'a> {
             self.skip_depth += 1;
             return;
         }
-        self.tab_after_indicator(start);
         if self.expecting_key() {
             // A mapping or sequence used as a key: JSON has no such thing.
             let span = self.span(ys);
@@ -1171,7 +1185,6 @@ impl<'a> Builder<'a> {
             return;
         }
         let span = self.span(ys);
-        self.tab_after_indicator(span.start as usize);
         let is_key = self.expecting_key();
         let Some((value, anode, size)) = self.anchors.get(&id).cloned() else {
             self.problems.push(ParseProblem {
@@ -1253,6 +1266,48 @@ enum Retry {
     Colon(usize),
     /// The `\'` at this byte, in a double-quoted scalar, is go-yaml's escape of `'`.
     Quote(usize),
+    /// The line break at this byte (with the `\r` before it) is white space inside a flow
+    /// collection or a quoted scalar, where go-yaml does not check the next line's indentation and
+    /// saphyr does: read it as spaces (see [`joinable_break`]).
+    Join(usize),
+}
+
+/// Whether the line break at `at` in `chunk` may be read as spaces without changing the value:
+/// where it is white space between flow tokens, or one break folded into one space in a plain or
+/// quoted scalar. So the line before it ends in neither a blank nor a `\` (a trailing blank or an
+/// escaped break folds otherwise), is not empty (two breaks fold into one), and has no `#` (a
+/// comment would swallow the next line); and the next line is no document marker.
+fn joinable_break(chunk: &str, at: usize) -> bool {
+    let b = chunk.as_bytes();
+    let end = if at > 0 && b[at - 1] == b'\r' { at - 1 } else { at };
+    let line = b[..end].iter().rposition(|c| *c == b'\n').map_or(0, |n| n + 1);
+    let next = &b[(at + 1).min(b.len())..];
+    b.get(at) == Some(&b'\n')
+        && end > line
+        && !matches!(b[end - 1], b' ' | b'\t' | b'\\')
+        && !b[line..end].contains(&b'#')
+        && !next.starts_with(b"...")
+        && !next.starts_with(b"---")
+}
+
+/// What meshctl says of a line of a flow collection or a quoted string left of the block collection
+/// around it, which it cannot read (after a blank line, a trailing blank or a comment).
+const LEFT_OF_LIMIT: &str = "Kubernetes reads it, meshctl's YAML parser (YAML 1.2) does not";
+
+/// The byte after the quoted scalar that starts with the quote at `start` (or the chunk's end).
+fn quoted_end(chunk: &str, start: usize) -> usize {
+    let b = chunk.as_bytes();
+    let Some(&quote) = b.get(start) else { return b.len() };
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
 }
 
 /// How a chunk is read: what stands in for what saphyr refuses, and whether it is a JSON value.
@@ -1277,11 +1332,31 @@ const COLON_STAND_IN: &str = "x";
 /// Parse one `---` chunk. Like Kubernetes (go-yaml reads one document per chunk), only its first
 /// document is read: whatever follows a `...` in the same chunk is ignored.
 fn parse_chunk(file: FileId, chunk: &str, base: usize, json: bool) -> Vec<Document> {
+    let docs = parse_retrying(file, chunk, base, json);
+    // saphyr refused the chunk: where go-yaml ends the document after its root node, before what
+    // saphyr refused (`"x" y`, `x #c\ny`), Kubernetes reads the root and drops the rest.
+    let refused =
+        docs.first().is_some_and(|d| d.value.is_none() && d.problems.iter().any(|p| p.kind == ProblemKind::Syntax));
+    if refused && let Some(end) = goscan::root_end(chunk) {
+        let root = parse_retrying(file, &chunk[..end], base, json);
+        if root.first().is_some_and(|d| d.value.is_some()) {
+            return root;
+        }
+    }
+    docs
+}
+
+/// [`parse_text`] until saphyr reads the chunk, or refuses it for more than one of its mistakes.
+fn parse_retrying(file: FileId, chunk: &str, base: usize, json: bool) -> Vec<Document> {
     let mut text = std::borrow::Cow::Borrowed(chunk);
     let mut reading = Reading { json, ..Reading::default() };
     for _ in 0..RETRIES {
         match parse_text(file, &text, base, &reading) {
             Err(Retry::Tab(at)) => text.to_mut().replace_range(at..at + 1, " "),
+            Err(Retry::Join(at)) => {
+                let from = if at > 0 && text.as_bytes()[at - 1] == b'\r' { at - 1 } else { at };
+                text.to_mut().replace_range(from..at + 1, &" ".repeat(at + 1 - from));
+            }
             Err(Retry::Colon(at)) => {
                 text.to_mut().replace_range(at..at + 1, COLON_STAND_IN);
                 reading.colons.push(at);
@@ -1359,6 +1434,39 @@ fn parse_text(file: FileId, chunk: &str, base: usize, reading: &Reading) -> Resu
                         }
                     }
                 }
+                if done.root.is_some() && e.info().contains("did not find expected <document start>") {
+                    // Content after the root node, less indented than it (`  a: 1\nb: 2`): go-yaml
+                    // ends the document there, and Kubernetes reads the root and drops the rest
+                    // of the chunk, as after a `...`.
+                    let end = done.offsets.byte(e.marker().index()).max(doc_start);
+                    return Ok(vec![finish(done, doc_start, end)]);
+                }
+                if e.info() == "invalid indentation" && done.flow > 0 {
+                    // A line of a flow collection left of the block collection around it.
+                    let at = done.offsets.byte(e.marker().index()) - base;
+                    if let Some(nl) = chunk[..at.min(chunk.len())].rfind('\n').filter(|nl| joinable_break(chunk, *nl)) {
+                        return Err(Retry::Join(nl));
+                    }
+                }
+                if e.info() == "invalid indentation in quoted scalar" {
+                    // A continuation line left of the block collection around the scalar, which
+                    // starts at the error.
+                    let start = done.offsets.byte(e.marker().index()) - base;
+                    let end = quoted_end(chunk, start);
+                    if let Some(nl) = (start..end).find(|i| chunk.as_bytes()[*i] == b'\n' && joinable_break(chunk, *i))
+                    {
+                        return Err(Retry::Join(nl));
+                    }
+                }
+                if e.info() == "tab cannot be used as indentation" {
+                    // In a quoted scalar's continuation line, where go-yaml skips a tab as any
+                    // blank: the line's leading white space is no part of the value, so a space
+                    // reads the same.
+                    let at = done.offsets.byte(e.marker().index()) - base;
+                    if chunk.as_bytes().get(at) == Some(&b'\t') {
+                        return Err(Retry::Tab(at));
+                    }
+                }
                 if e.info().contains("must be followed by a valid YAML whitespace") {
                     // The error is past the tab(s) after the `:`.
                     let bytes = chunk.as_bytes();
@@ -1383,7 +1491,19 @@ fn parse_text(file: FileId, chunk: &str, base: usize, reading: &Reading) -> Resu
                         return Err(Retry::Colon(at));
                     }
                 }
-                let problem = syntax_problem(file, chunk, base, &done.offsets, &e);
+                let mut problem = syntax_problem(file, chunk, base, &done.offsets, &e);
+                let left_of = match e.info() {
+                    "invalid indentation" if done.flow > 0 => Some("a flow collection (`[ ]`, `{ }`)"),
+                    "invalid indentation in quoted scalar" => Some("a quoted string"),
+                    _ => None,
+                };
+                if let Some(what) = left_of {
+                    // The line break before the line could not be read as spaces (see
+                    // `Retry::Join`): one of meshctl's limits.
+                    problem.message =
+                        format!("{what} continues on a line left of the collection around it: {LEFT_OF_LIMIT}");
+                    problem.help = Some("indent that line at least as far as the key it belongs to".into());
+                }
                 done.problems.push(problem);
                 done.root = None;
                 let end = base + chunk.len();
@@ -1522,25 +1642,25 @@ fn tab_problems(file: &SourceFile, docs: &mut [Document]) {
         let mut tabs = Vec::new();
         for line in file.text[start..end].split_inclusive('\n') {
             let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
-            if let Some(tab) = line[..ws].find('\t').filter(|_| !line.trim().is_empty()) {
+            let at = line[..ws].find('\t').filter(|_| !line.trim().is_empty()).map(|tab| offset + tab);
+            // A tab the reader's own check (`goscan`) reported already.
+            if let Some(at) =
+                at.filter(|at| !doc.problems.iter().any(|p| p.kind == ProblemKind::Tab && p.span.start as usize == *at))
+            {
                 tabs.push(ParseProblem {
                     kind: ProblemKind::Tab,
-                    span: Span::new(file.id, offset + tab, offset + tab + 1),
+                    span: Span::new(file.id, at, at + 1),
                     message: "tab character in indentation".into(),
                     help: Some("YAML indents with spaces only; replace the tab with spaces".into()),
                 });
             }
             offset += line.len();
         }
-        if !tabs.is_empty() {
-            doc.problems.retain(|p| !(p.kind == ProblemKind::Syntax && p.message.contains("tab")));
-            doc.problems.extend(tabs);
-        }
+        doc.problems.extend(tabs);
     }
-    // saphyr's own complaint about the same tab ("tabs disallowed within this context") would
-    // report the one mistake twice; the tab problem above says it better.
+    // saphyr's own complaint about a tab reported as one would report the one mistake twice.
     for doc in docs.iter_mut().filter(|d| d.problems.iter().any(|p| p.kind == ProblemKind::Tab)) {
-        doc.problems.retain(|p| !(p.kind == ProblemKind::Syntax && p.message.contains("tabs disallowed")));
+        doc.problems.retain(|p| !(p.kind == ProblemKind::Syntax && p.message.contains("tab")));
     }
 }
 
@@ -2114,6 +2234,31 @@ mod tests {
         let (_, docs) = parse(&text);
         assert!(docs[0].value.is_none());
         assert!(docs[0].problems.iter().any(|p| p.kind == ProblemKind::TooDeep));
+    }
+
+    #[test]
+    fn a_character_across_the_decoded_block_of_a_dropped_tail() {
+        // The yaml_oracle fuzz target's first panic: the tail after a document that ends early is
+        // checked up to 512 bytes, and the snowman spans bytes 511 to 514.
+        let text = format!("  a: b\nc: d\n{}\u{2603}\u{1}\n", "#".repeat(499));
+        let (_, docs) = parse(&text);
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].value, Some(serde_json::json!({"a": "b"})));
+        assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
+    }
+
+    #[test]
+    fn lines_left_of_their_collection_as_go_yaml_reads_them() {
+        // go-yaml does not look at the indentation of a quoted string's or a flow collection's
+        // lines; saphyr refuses those left of the block collection around them.
+        assert_eq!(
+            value("a:\n  b: \"x\ny\"\n  c: {\n}\n  d: [1,\r\n2]\n"),
+            serde_json::json!({"a": {"b": "x y", "c": {}, "d": [1, 2]}})
+        );
+        for text in ["a:\n  b: \"x\n\ny\"\n", "a:\n  b: [1, # c\n2]\n", "a:\n  b: 'x  \ny'\n"] {
+            let (_, docs) = parse(text);
+            assert!(docs[0].problems[0].message.ends_with(LEFT_OF_LIMIT), "{text:?}: {:?}", docs[0].problems);
+        }
     }
 
     #[test]
