@@ -33,9 +33,9 @@ const ALLOWED: &[(&str, usize, &str)] = &[
     ("single quote escape", 0, "saphyr refuses the YAML 1.1 escape \\' in double quotes"),
     // saphyr's scanner refuses a line of a quoted scalar or a flow collection that is left of the
     // block collection around it; go-yaml does not look at their indentation. meshctl reads the
-    // line break before it as spaces where that keeps the value, but not after a blank line, a
-    // trailing blank or a comment: that would need the line padded, and every position after it
-    // shifted, which the reader's span mapping does not do.
+    // line break before it as spaces where that keeps the value, but not where it would change it
+    // (after a blank line, say, or a comment): that would need the line padded, and every position
+    // after it shifted, which the reader's span mapping does not do.
     (
         "quoted scalar continued less indented after a blank line",
         0,

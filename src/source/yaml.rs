@@ -1052,26 +1052,34 @@ enum Retry {
     Join(usize),
 }
 
-/// Whether the line break at `at` in `chunk` may be read as spaces without changing the value:
-/// where it is white space between flow tokens, or one break folded into one space in a plain or
-/// quoted scalar. So the line before it ends in neither a blank nor a `\` (a trailing blank or an
-/// escaped break folds otherwise), is not empty (two breaks fold into one), and has no `#` (a
-/// comment would swallow the next line); and the next line is no document marker.
-fn joinable_break(chunk: &str, at: usize) -> bool {
+/// Whether the line break at `at` in `chunk` may be read as spaces without changing the value.
+/// Between two tokens of a flow collection (`flow`, after `[`, `{`, `,`, a closing bracket or
+/// quote) any white space is the same. Elsewhere it is one break folded into one space in a plain
+/// or quoted scalar, which a space reads as only when the line before it is not empty (two breaks
+/// fold into one) and ends in neither a blank nor a `\` (a trailing blank or an escaped break
+/// folds otherwise), the break is a line feed alone, and the next line has no indentation (which
+/// folding drops). Either way the line before has no `#` (a comment would swallow the next line)
+/// and the next line is no document marker.
+fn joinable_break(chunk: &str, at: usize, flow: bool) -> bool {
     let b = chunk.as_bytes();
+    if b.get(at) != Some(&b'\n') {
+        return false;
+    }
     let end = if at > 0 && b[at - 1] == b'\r' { at - 1 } else { at };
     let line = b[..end].iter().rposition(|c| *c == b'\n').map_or(0, |n| n + 1);
-    let next = &b[(at + 1).min(b.len())..];
-    b.get(at) == Some(&b'\n')
-        && end > line
-        && !matches!(b[end - 1], b' ' | b'\t' | b'\\')
-        && !b[line..end].contains(&b'#')
-        && !next.starts_with(b"...")
-        && !next.starts_with(b"---")
+    let next = &b[at + 1..];
+    if end == line || b[line..end].contains(&b'#') || next.starts_with(b"...") || next.starts_with(b"---") {
+        return false;
+    }
+    let last = b[end - 1];
+    (flow && matches!(last, b'[' | b'{' | b',' | b']' | b'}' | b'"' | b'\''))
+        || (!matches!(last, b' ' | b'\t' | b'\\')
+            && end == at
+            && next.first().is_some_and(|c| !matches!(c, b' ' | b'\t')))
 }
 
 /// What meshctl says of a line of a flow collection or a quoted string left of the block collection
-/// around it, which it cannot read (after a blank line, a trailing blank or a comment).
+/// around it where it cannot take the line break before it as spaces ([`joinable_break`]).
 const LEFT_OF_LIMIT: &str = "Kubernetes reads it, meshctl's YAML parser (YAML 1.2) does not";
 
 /// The byte after the quoted scalar that starts with the quote at `start` (or the chunk's end).
@@ -1188,7 +1196,9 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Resul
                 if e.info() == "invalid indentation" && done.flow > 0 {
                     // A line of a flow collection left of the block collection around it.
                     let at = done.offsets.byte(e.marker().index()) - base;
-                    if let Some(nl) = chunk[..at.min(chunk.len())].rfind('\n').filter(|nl| joinable_break(chunk, *nl)) {
+                    if let Some(nl) =
+                        chunk[..at.min(chunk.len())].rfind('\n').filter(|nl| joinable_break(chunk, *nl, true))
+                    {
                         return Err(Retry::Join(nl));
                     }
                 }
@@ -1197,7 +1207,8 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Resul
                     // starts at the error.
                     let start = done.offsets.byte(e.marker().index()) - base;
                     let end = quoted_end(chunk, start);
-                    if let Some(nl) = (start..end).find(|i| chunk.as_bytes()[*i] == b'\n' && joinable_break(chunk, *i))
+                    if let Some(nl) =
+                        (start..end).find(|i| chunk.as_bytes()[*i] == b'\n' && joinable_break(chunk, *i, false))
                     {
                         return Err(Retry::Join(nl));
                     }
@@ -1999,7 +2010,14 @@ mod tests {
             value("a:\n  b: \"x\ny\"\n  c: {\n}\n  d: [1,\r\n2]\n"),
             serde_json::json!({"a": {"b": "x y", "c": {}, "d": [1, 2]}})
         );
-        for text in ["a:\n  b: \"x\n\ny\"\n", "a:\n  b: [1, # c\n2]\n", "a:\n  b: 'x  \ny'\n"] {
+        for text in [
+            "a:\n  b: \"x\n\ny\"\n",
+            "a:\n  b: [1, # c\n2]\n",
+            "a:\n  b: 'x  \ny'\n",
+            // The yaml_oracle fuzz target: read as `"  "`, where Kubernetes reads `" "`.
+            "  - \"\n \"",
+            "a:\n  b: \"x\r\ny\"\n",
+        ] {
             let (_, docs) = parse(text);
             assert!(docs[0].problems[0].message.ends_with(LEFT_OF_LIMIT), "{text:?}: {:?}", docs[0].problems);
         }
