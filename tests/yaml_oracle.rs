@@ -88,6 +88,10 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("anchor redefined", "a: &x 1\nb: *x\nc: &x 2\nd: *x\n"),
         ("alias to an unknown anchor", "a: *nope\n"),
         ("alias as a key", "a: &k key\n*k : v\n"),
+        ("anchor names go-yaml takes", "a: &x-1_Z b\nc: *x-1_Z\nd: !t &y [&z, 1]\ne: &w\n  f: 1\n"),
+        ("anchor name with a dot", "a: &x.y b\n"),
+        ("anchor name with a letter beyond ASCII", "a: &é b\n"),
+        ("alias name with a dot", "a: &x b\nc: *x.y\n"),
         // Tags.
         ("binary", "a: !!binary aGVsbG8=\nb: !!binary |\n  aGVs\n  bG8=\n"),
         ("binary not base64", "a: !!binary 'not base64!'\n"),

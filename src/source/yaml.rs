@@ -661,6 +661,9 @@ impl<'a> Builder<'a> {
         if self.skip_depth > 0 {
             return;
         }
+        if anchor != 0 {
+            self.anchor_name(span.start as usize);
+        }
         let plain = style == ScalarStyle::Plain;
         let in_flow = plain && self.flow > 0 && !text.is_empty();
         if in_flow && (text.starts_with(':') || text.chars().skip(1).any(|c| c == '?')) {
@@ -732,6 +735,43 @@ impl<'a> Builder<'a> {
         self.attach(value, node, anchor);
     }
 
+    /// The anchor (`&name`) or alias (`*name`) at `at`, after a tag if there is one. go-yaml's
+    /// names are ASCII letters, digits, `_` and `-`, followed by white space or one of
+    /// ``?:,]}%@` ``; YAML 1.2 takes more, which Kubernetes refuses.
+    fn anchor_name(&mut self, at: usize) {
+        let b = self.offsets.chunk.as_bytes();
+        let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+        let mut i = self.local(at);
+        if b.get(i) == Some(&b'!') {
+            while i < b.len() && !blank(b[i]) {
+                i += 1;
+            }
+            while i < b.len() && blank(b[i]) {
+                i += 1;
+            }
+        }
+        if !matches!(b.get(i), Some(b'&' | b'*')) {
+            return;
+        }
+        let start = i;
+        i += 1;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'-')) {
+            i += 1;
+        }
+        if i > start + 1 && b.get(i).is_none_or(|c| blank(*c) || b"?:,]}%@`".contains(c)) {
+            return;
+        }
+        let end = self.offsets.chunk[i.min(b.len())..].find([' ', '\t', '\r', '\n']).map_or(b.len(), |n| i + n);
+        let name = self.offsets.chunk[start..end].to_string();
+        let span = Span::new(self.file, self.offsets.base + start, self.offsets.base + end);
+        self.problem(
+            ProblemKind::Syntax,
+            span,
+            format!("`{name}`: Kubernetes' YAML reader takes only letters, digits, `_` and `-` in a name and refuses the document (\"did not find expected alphabetic or numeric character\")"),
+            Some("rename it"),
+        );
+    }
+
     /// `\/` in a double-quoted scalar: a YAML 1.2 escape that Kubernetes' YAML 1.1 reader does
     /// not know ("found unknown escape character").
     fn slash_escape(&mut self, span: Span) {
@@ -762,6 +802,9 @@ impl<'a> Builder<'a> {
         if self.skip_depth > 0 {
             self.skip_depth += 1;
             return;
+        }
+        if anchor != 0 {
+            self.anchor_name(start);
         }
         if self.expecting_key() {
             // A mapping or sequence used as a key: JSON has no such thing.
@@ -967,6 +1010,7 @@ impl<'a> Builder<'a> {
             return;
         }
         let span = self.span(ys);
+        self.anchor_name(span.start as usize);
         let is_key = self.expecting_key();
         let Some((value, anode, size)) = self.anchors.get(&id).cloned() else {
             self.problems.push(ParseProblem {
@@ -2020,6 +2064,14 @@ mod tests {
         ] {
             let (_, docs) = parse(text);
             assert!(docs[0].problems[0].message.ends_with(LEFT_OF_LIMIT), "{text:?}: {:?}", docs[0].problems);
+        }
+    }
+
+    #[test]
+    fn anchor_names_are_go_yaml_names() {
+        assert_eq!(value("a: &x-1_Z b\nc: *x-1_Z\nd: !t &y [1]\n"), serde_json::json!({"a": "b", "c": "b", "d": [1]}));
+        for text in ["a: &x.y b\n", "a: &é b\n", "a: !t &x.y\n  b: 1\n"] {
+            assert!(refused(text), "{text:?}");
         }
     }
 
