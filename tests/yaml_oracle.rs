@@ -190,6 +190,7 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("folded quoted", "a: \"one\n  two\n\n  three\"\nb: 'x\n  y'\n"),
         ("plain multi-line", "a: one\n  two\n  three\nb: x\n"),
         ("comment right after a value", "a: b#c\nd: e #f\n"),
+        ("comment glued to a quote or a bracket", "a: \"x\"# c\nb: [1]# c\nc: {d: 1}#\ne: 'y'#é\nf: [1,#c\n 2]\n"),
         ("unicode", "naïve: ☃\n\"ключ\": 值\n"),
         // JSON.
         ("json", "{\"a\": 1, \"b\": [true, null, 1.5, \"x\"], \"c\": {\"d\": -0}}\n"),

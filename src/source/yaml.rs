@@ -1094,6 +1094,9 @@ enum Retry {
     /// collection or a quoted scalar, where go-yaml does not check the next line's indentation and
     /// saphyr does: read it as spaces (see [`joinable_break`]).
     Join(usize),
+    /// A comment glued to the token before it (`"x"# c`, `[1]# c`), which go-yaml reads as a
+    /// comment: read these bytes, the comment to its line's end, as spaces.
+    Comment(usize, usize),
 }
 
 /// Whether the line break at `at` in `chunk` may be read as spaces without changing the value.
@@ -1170,6 +1173,7 @@ fn parse_retrying(file: FileId, chunk: &str, base: usize) -> Vec<Document> {
     for _ in 0..RETRIES {
         match parse_text(file, &text, base, &colons) {
             Err(Retry::Tab(at)) => text.to_mut().replace_range(at..at + 1, " "),
+            Err(Retry::Comment(from, to)) => text.to_mut().replace_range(from..to, &" ".repeat(to - from)),
             Err(Retry::Join(at)) => {
                 let from = if at > 0 && text.as_bytes()[at - 1] == b'\r' { at - 1 } else { at };
                 text.to_mut().replace_range(from..at + 1, &" ".repeat(at + 1 - from));
@@ -1236,6 +1240,13 @@ fn parse_text(file: FileId, chunk: &str, base: usize, colons: &[usize]) -> Resul
                     // of the chunk, as after a `...`.
                     let end = done.offsets.byte(e.marker().index()).max(doc_start);
                     return Ok(vec![finish(done, doc_start, end)]);
+                }
+                if e.info().contains("comments must be separated from other tokens by whitespace") {
+                    let at = (done.offsets.byte(e.marker().index()) - base).min(chunk.len());
+                    let line_end = chunk[at..].find(['\r', '\n']).map_or(chunk.len(), |n| at + n);
+                    if let Some(hash) = chunk[at..line_end].find('#') {
+                        return Err(Retry::Comment(at + hash, line_end));
+                    }
                 }
                 if e.info() == "invalid indentation" && done.flow > 0 {
                     // A line of a flow collection left of the block collection around it.
@@ -2073,6 +2084,13 @@ mod tests {
         for text in ["a: &x.y b\n", "a: &é b\n", "a: !t &x.y\n  b: 1\n"] {
             assert!(refused(text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_comment_glued_to_a_quote_or_a_bracket_is_a_comment() {
+        let (s, docs) = parse("a: \"x\"# c\nb: [1]#é\nc: 'y'#\n");
+        assert_eq!(docs[0].value, Some(serde_json::json!({"a": "x", "b": [1], "c": "y"})));
+        assert_eq!(s.location(docs[0].node("/c").unwrap().value).line, 3);
     }
 
     #[test]
