@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 const ALLOWED: &[(&str, usize, &str)] = &[
     // saphyr's scanner refuses a line of a quoted scalar or a flow collection that is left of the
     // block collection around it; go-yaml does not look at their indentation. meshctl reads the
-    // line break before it as spaces where that keeps the value, but not after a blank line, a
-    // trailing blank or a comment: that would need the line padded, and every position after it
-    // shifted, which the reader's span mapping does not do.
+    // line break before it as spaces where that keeps the value, but not where it would change it
+    // (after a blank line, say, or a comment): that would need the line padded, and every position
+    // after it shifted, which the reader's span mapping does not do.
     (
         "quoted scalar continued less indented after a blank line",
         0,
@@ -73,6 +73,10 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("anchor redefined", "a: &x 1\nb: *x\nc: &x 2\nd: *x\n"),
         ("alias to an unknown anchor", "a: *nope\n"),
         ("alias as a key", "a: &k key\n*k : v\n"),
+        ("anchor names go-yaml takes", "a: &x-1_Z b\nc: *x-1_Z\nd: !t &y [&z, 1]\ne: &w\n  f: 1\n"),
+        ("anchor name with a dot", "a: &x.y b\n"),
+        ("anchor name with a letter beyond ASCII", "a: &é b\n"),
+        ("alias name with a dot", "a: &x b\nc: *x.y\n"),
         // Tags.
         ("binary", "a: !!binary aGVsbG8=\nb: !!binary |\n  aGVs\n  bG8=\n"),
         ("binary not base64", "a: !!binary 'not base64!'\n"),
@@ -172,6 +176,7 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("folded quoted", "a: \"one\n  two\n\n  three\"\nb: 'x\n  y'\n"),
         ("plain multi-line", "a: one\n  two\n  three\nb: x\n"),
         ("comment right after a value", "a: b#c\nd: e #f\n"),
+        ("comment glued to a quote or a bracket", "a: \"x\"# c\nb: [1]# c\nc: {d: 1}#\ne: 'y'#é\nf: [1,#c\n 2]\n"),
         ("unicode", "naïve: ☃\n\"ключ\": 值\n"),
         // JSON.
         ("json", "{\"a\": 1, \"b\": [true, null, 1.5, \"x\"], \"c\": {\"d\": -0}}\n"),

@@ -870,6 +870,9 @@ impl<'a> Builder<'a> {
         if self.skip_depth > 0 {
             return;
         }
+        if anchor != 0 {
+            self.anchor_name(span.start as usize);
+        }
         let plain = style == ScalarStyle::Plain;
         let in_flow = plain && self.flow > 0 && !text.is_empty();
         if in_flow && (text.starts_with(':') || text.chars().skip(1).any(|c| c == '?')) {
@@ -950,6 +953,43 @@ impl<'a> Builder<'a> {
         self.attach(value, node, anchor);
     }
 
+    /// The anchor (`&name`) or alias (`*name`) at `at`, after a tag if there is one. go-yaml's
+    /// names are ASCII letters, digits, `_` and `-`, followed by white space or one of
+    /// ``?:,]}%@` ``; YAML 1.2 takes more, which Kubernetes refuses.
+    fn anchor_name(&mut self, at: usize) {
+        let b = self.offsets.chunk.as_bytes();
+        let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+        let mut i = self.local(at);
+        if b.get(i) == Some(&b'!') {
+            while i < b.len() && !blank(b[i]) {
+                i += 1;
+            }
+            while i < b.len() && blank(b[i]) {
+                i += 1;
+            }
+        }
+        if !matches!(b.get(i), Some(b'&' | b'*')) {
+            return;
+        }
+        let start = i;
+        i += 1;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'-')) {
+            i += 1;
+        }
+        if i > start + 1 && b.get(i).is_none_or(|c| blank(*c) || b"?:,]}%@`".contains(c)) {
+            return;
+        }
+        let end = self.offsets.chunk[i.min(b.len())..].find([' ', '\t', '\r', '\n']).map_or(b.len(), |n| i + n);
+        let name = self.offsets.chunk[start..end].to_string();
+        let span = Span::new(self.file, self.offsets.base + start, self.offsets.base + end);
+        self.problem(
+            ProblemKind::Syntax,
+            span,
+            format!("`{name}`: Kubernetes' YAML reader takes only letters, digits, `_` and `-` in a name and refuses the document (\"did not find expected alphabetic or numeric character\")"),
+            Some("rename it"),
+        );
+    }
+
     /// `\/` in a double-quoted scalar: a YAML 1.2 escape that Kubernetes' YAML 1.1 reader does
     /// not know ("found unknown escape character").
     fn slash_escape(&mut self, span: Span) {
@@ -980,6 +1020,9 @@ impl<'a> Builder<'a> {
         if self.skip_depth > 0 {
             self.skip_depth += 1;
             return;
+        }
+        if anchor != 0 {
+            self.anchor_name(start);
         }
         if self.expecting_key() {
             // A mapping or sequence used as a key: JSON has no such thing.
@@ -1185,6 +1228,7 @@ impl<'a> Builder<'a> {
             return;
         }
         let span = self.span(ys);
+        self.anchor_name(span.start as usize);
         let is_key = self.expecting_key();
         let Some((value, anode, size)) = self.anchors.get(&id).cloned() else {
             self.problems.push(ParseProblem {
@@ -1270,28 +1314,39 @@ enum Retry {
     /// collection or a quoted scalar, where go-yaml does not check the next line's indentation and
     /// saphyr does: read it as spaces (see [`joinable_break`]).
     Join(usize),
+    /// A comment glued to the token before it (`"x"# c`, `[1]# c`), which go-yaml reads as a
+    /// comment: read these bytes, the comment to its line's end, as spaces.
+    Comment(usize, usize),
 }
 
-/// Whether the line break at `at` in `chunk` may be read as spaces without changing the value:
-/// where it is white space between flow tokens, or one break folded into one space in a plain or
-/// quoted scalar. So the line before it ends in neither a blank nor a `\` (a trailing blank or an
-/// escaped break folds otherwise), is not empty (two breaks fold into one), and has no `#` (a
-/// comment would swallow the next line); and the next line is no document marker.
-fn joinable_break(chunk: &str, at: usize) -> bool {
+/// Whether the line break at `at` in `chunk` may be read as spaces without changing the value.
+/// Between two tokens of a flow collection (`flow`, after `[`, `{`, `,`, a closing bracket or
+/// quote) any white space is the same. Elsewhere it is one break folded into one space in a plain
+/// or quoted scalar, which a space reads as only when the line before it is not empty (two breaks
+/// fold into one) and ends in neither a blank nor a `\` (a trailing blank or an escaped break
+/// folds otherwise), the break is a line feed alone, and the next line has no indentation (which
+/// folding drops). Either way the line before has no `#` (a comment would swallow the next line)
+/// and the next line is no document marker.
+fn joinable_break(chunk: &str, at: usize, flow: bool) -> bool {
     let b = chunk.as_bytes();
+    if b.get(at) != Some(&b'\n') {
+        return false;
+    }
     let end = if at > 0 && b[at - 1] == b'\r' { at - 1 } else { at };
     let line = b[..end].iter().rposition(|c| *c == b'\n').map_or(0, |n| n + 1);
-    let next = &b[(at + 1).min(b.len())..];
-    b.get(at) == Some(&b'\n')
-        && end > line
-        && !matches!(b[end - 1], b' ' | b'\t' | b'\\')
-        && !b[line..end].contains(&b'#')
-        && !next.starts_with(b"...")
-        && !next.starts_with(b"---")
+    let next = &b[at + 1..];
+    if end == line || b[line..end].contains(&b'#') || next.starts_with(b"...") || next.starts_with(b"---") {
+        return false;
+    }
+    let last = b[end - 1];
+    (flow && matches!(last, b'[' | b'{' | b',' | b']' | b'}' | b'"' | b'\''))
+        || (!matches!(last, b' ' | b'\t' | b'\\')
+            && end == at
+            && next.first().is_some_and(|c| !matches!(c, b' ' | b'\t')))
 }
 
 /// What meshctl says of a line of a flow collection or a quoted string left of the block collection
-/// around it, which it cannot read (after a blank line, a trailing blank or a comment).
+/// around it where it cannot take the line break before it as spaces ([`joinable_break`]).
 const LEFT_OF_LIMIT: &str = "Kubernetes reads it, meshctl's YAML parser (YAML 1.2) does not";
 
 /// The byte after the quoted scalar that starts with the quote at `start` (or the chunk's end).
@@ -1353,6 +1408,7 @@ fn parse_retrying(file: FileId, chunk: &str, base: usize, json: bool) -> Vec<Doc
     for _ in 0..RETRIES {
         match parse_text(file, &text, base, &reading) {
             Err(Retry::Tab(at)) => text.to_mut().replace_range(at..at + 1, " "),
+            Err(Retry::Comment(from, to)) => text.to_mut().replace_range(from..to, &" ".repeat(to - from)),
             Err(Retry::Join(at)) => {
                 let from = if at > 0 && text.as_bytes()[at - 1] == b'\r' { at - 1 } else { at };
                 text.to_mut().replace_range(from..at + 1, &" ".repeat(at + 1 - from));
@@ -1441,10 +1497,19 @@ fn parse_text(file: FileId, chunk: &str, base: usize, reading: &Reading) -> Resu
                     let end = done.offsets.byte(e.marker().index()).max(doc_start);
                     return Ok(vec![finish(done, doc_start, end)]);
                 }
+                if e.info().contains("comments must be separated from other tokens by whitespace") {
+                    let at = (done.offsets.byte(e.marker().index()) - base).min(chunk.len());
+                    let line_end = chunk[at..].find(['\r', '\n']).map_or(chunk.len(), |n| at + n);
+                    if let Some(hash) = chunk[at..line_end].find('#') {
+                        return Err(Retry::Comment(at + hash, line_end));
+                    }
+                }
                 if e.info() == "invalid indentation" && done.flow > 0 {
                     // A line of a flow collection left of the block collection around it.
                     let at = done.offsets.byte(e.marker().index()) - base;
-                    if let Some(nl) = chunk[..at.min(chunk.len())].rfind('\n').filter(|nl| joinable_break(chunk, *nl)) {
+                    if let Some(nl) =
+                        chunk[..at.min(chunk.len())].rfind('\n').filter(|nl| joinable_break(chunk, *nl, true))
+                    {
                         return Err(Retry::Join(nl));
                     }
                 }
@@ -1453,7 +1518,8 @@ fn parse_text(file: FileId, chunk: &str, base: usize, reading: &Reading) -> Resu
                     // starts at the error.
                     let start = done.offsets.byte(e.marker().index()) - base;
                     let end = quoted_end(chunk, start);
-                    if let Some(nl) = (start..end).find(|i| chunk.as_bytes()[*i] == b'\n' && joinable_break(chunk, *i))
+                    if let Some(nl) =
+                        (start..end).find(|i| chunk.as_bytes()[*i] == b'\n' && joinable_break(chunk, *i, false))
                     {
                         return Err(Retry::Join(nl));
                     }
@@ -2255,10 +2321,32 @@ mod tests {
             value("a:\n  b: \"x\ny\"\n  c: {\n}\n  d: [1,\r\n2]\n"),
             serde_json::json!({"a": {"b": "x y", "c": {}, "d": [1, 2]}})
         );
-        for text in ["a:\n  b: \"x\n\ny\"\n", "a:\n  b: [1, # c\n2]\n", "a:\n  b: 'x  \ny'\n"] {
+        for text in [
+            "a:\n  b: \"x\n\ny\"\n",
+            "a:\n  b: [1, # c\n2]\n",
+            "a:\n  b: 'x  \ny'\n",
+            // The yaml_oracle fuzz target: read as `"  "`, where Kubernetes reads `" "`.
+            "  - \"\n \"",
+            "a:\n  b: \"x\r\ny\"\n",
+        ] {
             let (_, docs) = parse(text);
             assert!(docs[0].problems[0].message.ends_with(LEFT_OF_LIMIT), "{text:?}: {:?}", docs[0].problems);
         }
+    }
+
+    #[test]
+    fn anchor_names_are_go_yaml_names() {
+        assert_eq!(value("a: &x-1_Z b\nc: *x-1_Z\nd: !t &y [1]\n"), serde_json::json!({"a": "b", "c": "b", "d": [1]}));
+        for text in ["a: &x.y b\n", "a: &é b\n", "a: !t &x.y\n  b: 1\n"] {
+            assert!(refused(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_comment_glued_to_a_quote_or_a_bracket_is_a_comment() {
+        let (s, docs) = parse("a: \"x\"# c\nb: [1]#é\nc: 'y'#\n");
+        assert_eq!(docs[0].value, Some(serde_json::json!({"a": "x", "b": [1], "c": "y"})));
+        assert_eq!(s.location(docs[0].node("/c").unwrap().value).line, 3);
     }
 
     #[test]
