@@ -160,6 +160,7 @@ fn generated() -> Vec<(String, Vec<u8>)> {
         ("a plain scalar, a comment, then more", "S #\ne\n"),
         ("a quoted scalar, then a bracket", "\"\",\n}\n"),
         ("a scalar, then a token go-yaml refuses", "\"x\" @\n"),
+        ("a mapping, then an alias without a name", " r:\n*\n"),
         ("a flow sequence, then another", "a\n---\n[1]\n[2]\n"),
         ("blank lines", "\n\n  \n"),
         // Nesting.

@@ -375,8 +375,14 @@ impl Scan<'_> {
                 self.save_key();
                 self.allowed = false;
                 self.skip();
+                let name = self.i;
                 while self.at(0).is_ascii_alphanumeric() || matches!(self.at(0), b'_' | b'-') {
                     self.skip();
+                }
+                if self.i == name || !(self.blankz_at(0) || b"?:,]}%@`".contains(&self.at(0))) {
+                    // "did not find expected alphabetic or numeric character"
+                    self.fail();
+                    return Ok(());
                 }
                 if c == b'*' {
                     self.node_end();
@@ -677,8 +683,10 @@ mod tests {
             ("- a\n- b\n", None),
             ("\"x\"\n", None),
             ("\"x\": y\n", None),
-            // The token past the root is read, and go-yaml refuses this one.
+            // The token past the root is read, and go-yaml refuses these.
             ("\"x\" @\n", None),
+            (" r:\n*\n", None),
+            (" r:\n*a.b\n", None),
         ] {
             assert_eq!(root_end(text), end, "{text:?}");
         }
