@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::apimachinery::{
     config_key, dns1123_label, dns1123_subdomain, label_value, percent, port_name, port_num, qualified_name,
 };
-use super::validate::{SchemaError, SchemaErrorKind, close_values, quoted_list};
+use super::validate::{SchemaError, SchemaErrorKind, enum_error};
 use crate::source::escape_segment;
 
 /// `ValidateAnnotations`' bound on the total size of keys and values (`TotalAnnotationSizeLimitB`).
@@ -91,17 +91,8 @@ impl Out {
 
     /// `field.NotSupported`: a value outside the values the Go code accepts.
     fn not_supported(&mut self, pointer: &str, field: &str, value: &str, allowed: &[&str]) {
-        let allowed: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
-        let close = close_values(value, &allowed);
-        let mut message = format!("\"{value}\" is not a valid {field}");
-        if close.is_empty() {
-            message.push_str(&format!("; expected one of {}", quoted_list(&allowed, "or")));
-        } else {
-            message.push_str(&format!("; did you mean {}?", quoted_list(&close, "or")));
-        }
-        let help = (!close.is_empty()).then(|| format!("{field} is one of {}", quoted_list(&allowed, "or")));
-        let kind = SchemaErrorKind::Enum { value: value.to_string(), allowed, suggestion: close.first().cloned() };
-        self.push(pointer.to_string(), kind, message, help);
+        let allowed = allowed.iter().map(|a| a.to_string()).collect();
+        self.0.push(enum_error(pointer.to_string(), field, value.to_string(), allowed));
     }
 
     fn other(&mut self, pointer: &str, message: String) {

@@ -413,22 +413,7 @@ impl<'a> Explainer<'a> {
             Some(other) => other.to_string(),
             None => String::new(),
         };
-        let close = close_values(&value, &allowed);
-        let best = close.first().cloned();
-        let close: Vec<String> = allowed.iter().filter(|a| close.contains(a)).cloned().collect();
-        let field = field_name(&r.pointer);
-        let mut message = format!("\"{value}\" is not a valid {field}");
-        if close.is_empty() {
-            message.push_str(&format!("; expected one of {}", quoted_list(&allowed, "or")));
-        } else {
-            message.push_str(&format!("; did you mean {}?", quoted_list(&close, "or")));
-        }
-        SchemaError {
-            pointer: r.pointer.clone(),
-            message,
-            help: (!close.is_empty()).then(|| format!("{field} is one of {}", quoted_list(&allowed, "or"))),
-            kind: SchemaErrorKind::Enum { value, allowed, suggestion: best },
-        }
+        enum_error(r.pointer.clone(), &field_name(&r.pointer), value, allowed)
     }
 
     fn one_of(&self, r: &Raw) -> SchemaError {
@@ -624,7 +609,7 @@ fn describe(value: &Value) -> String {
     }
 }
 
-pub(super) fn quoted_list(items: &[String], conjunction: &str) -> String {
+fn quoted_list(items: &[String], conjunction: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
     match quoted.as_slice() {
         [] => String::new(),
@@ -649,8 +634,27 @@ fn closest_field(key: &str, declared: &Map<String, Value>, present: &Map<String,
         .map(|(_, d)| d.clone())
 }
 
+/// A value of `field` at `pointer` outside `allowed`, with the allowed values closest to it.
+pub(super) fn enum_error(pointer: String, field: &str, value: String, allowed: Vec<String>) -> SchemaError {
+    let close = close_values(&value, &allowed);
+    let best = close.first().cloned();
+    let close: Vec<String> = allowed.iter().filter(|a| close.contains(a)).cloned().collect();
+    let mut message = format!("\"{value}\" is not a valid {field}");
+    if close.is_empty() {
+        message.push_str(&format!("; expected one of {}", quoted_list(&allowed, "or")));
+    } else {
+        message.push_str(&format!("; did you mean {}?", quoted_list(&close, "or")));
+    }
+    SchemaError {
+        pointer,
+        message,
+        help: (!close.is_empty()).then(|| format!("{field} is one of {}", quoted_list(&allowed, "or"))),
+        kind: SchemaErrorKind::Enum { value, allowed, suggestion: best },
+    }
+}
+
 /// Allowed values close to `value`, best first (at most three).
-pub(super) fn close_values(value: &str, allowed: &[String]) -> Vec<String> {
+fn close_values(value: &str, allowed: &[String]) -> Vec<String> {
     let upper = value.to_ascii_uppercase();
     let mut scored: Vec<(f64, &String)> = allowed
         .iter()
