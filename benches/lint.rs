@@ -80,7 +80,9 @@ fn mesh_index(bencher: Bencher, resources: usize) {
     let inputs = Inputs::parse(load(&mesh).0);
     let options = LintOptions::default();
     counted(bencher, &mesh).bench(|| {
-        Mesh::build(&inputs.objects, &inputs.typed, &options.default_namespace, &options.mesh).services.len()
+        Mesh::build(&inputs.docs, &inputs.objects, &inputs.typed, &options.default_namespace, &options.mesh)
+            .services
+            .len()
     });
 }
 

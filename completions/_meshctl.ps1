@@ -118,6 +118,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshctl' -ScriptBlock {
             [CompletionResult]::new('--request-method', '--request-method', [CompletionResultType]::ParameterName, 'HTTP method (default GET)')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Request header `Name: value`; repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Request header `Name: value`; repeatable')
+            [CompletionResult]::new('--address', '--address', [CompletionResultType]::ParameterName, 'The IP address the client connects to (default: the host''s service address, as the cluster''s DNS answers). It picks the listener')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'The TLS server name of a `tls://` connection (default: the URL''s host)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')

@@ -645,7 +645,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__simulate)
-            opts="-X -H -f -o -n -h -V --request --gateway --from --request-method --header --format --output --namespace --mesh-config --color --help --version"
+            opts="-X -H -f -o -n -h -V --request --gateway --from --request-method --header --address --sni --format --output --namespace --mesh-config --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,6 +676,14 @@ _meshctl() {
                     return 0
                     ;;
                 -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sni)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

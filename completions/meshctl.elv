@@ -109,6 +109,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --request-method 'HTTP method (default GET)'
             cand -H 'Request header `Name: value`; repeatable'
             cand --header 'Request header `Name: value`; repeatable'
+            cand --address 'The IP address the client connects to (default: the host''s service address, as the cluster''s DNS answers). It picks the listener'
+            cand --sni 'The TLS server name of a `tls://` connection (default: the URL''s host)'
             cand -o 'Output format'
             cand -f 'Output format'
             cand --output 'Output format'

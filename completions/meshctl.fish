@@ -100,6 +100,8 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l gateway -d 
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l from -d 'Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g. `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS. Default: namespace `default`, no labels' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s X -l request-method -d 'HTTP method (default GET)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s H -l header -d 'Request header `Name: value`; repeatable' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l address -d 'The IP address the client connects to (default: the host\'s service address, as the cluster\'s DNS answers). It picks the listener' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l sni -d 'The TLS server name of a `tls://` connection (default: the URL\'s host)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s o -s f -l output -l format -d 'Output format' -r -f -a "human\t'The trace: one line per decision, then the outcome and where it goes'
 json\t'The answer and the request as JSON (`"version": 1`), the fields `meshctl test` expects on'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s n -l namespace -d 'Namespace of objects that name none' -r

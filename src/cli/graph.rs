@@ -57,7 +57,7 @@ pub fn run(a: GraphArgs) -> u8 {
         Err(e) => return fail(e),
     };
     super::warn_left_out(&inputs);
-    let mesh = Mesh::build(&inputs.objects, &inputs.typed, &a.namespace, &config);
+    let mesh = Mesh::build(&inputs.docs, &inputs.objects, &inputs.typed, &a.namespace, &config);
     let mut g = MeshGraph::build(&mesh, &inputs.objects, &inputs.typed);
     if let Some(target) = &a.focus {
         match g.focus(target, &a.namespace) {

@@ -42,6 +42,13 @@ pub struct SimulateArgs {
     /// Request header `Name: value`; repeatable.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
+    /// The IP address the client connects to (default: the host's service address, as the
+    /// cluster's DNS answers). It picks the listener.
+    #[arg(long, value_name = "IP")]
+    pub address: Option<String>,
+    /// The TLS server name of a `tls://` connection (default: the URL's host).
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
     /// Output format.
     #[arg(
         long = "output",
@@ -105,7 +112,7 @@ fn workload(spec: &str, gateway: bool) -> Result<WorkloadRef, String> {
         }
         map.insert(k.to_string(), v.to_string());
     }
-    Ok(WorkloadRef { namespace: ns.to_string(), labels: map })
+    Ok(WorkloadRef { namespace: ns.to_string(), labels: map, ip: None })
 }
 
 /// The request of a `simulate` run: the `--request` file (its name and text), if any, then the
@@ -138,6 +145,15 @@ pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&
     if let Some(m) = &a.method {
         req.method = m.clone();
     }
+    if let Some(ip) = &a.address {
+        req.destination_address = Some(ip.clone());
+    }
+    if let Some(sni) = &a.sni {
+        if req.protocol != "tls" {
+            return Err("--sni is for a TLS connection: give a tls:// URL".into());
+        }
+        req.sni = Some(sni.clone());
+    }
     for h in &a.headers {
         let (k, v) = h.split_once(':').ok_or_else(|| format!("header `{h}` is not `Name: value`"))?;
         let (k, v) = (k.trim(), v.trim());
@@ -160,14 +176,19 @@ pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&
                 "from" if a.gateway.is_some() => "--gateway".to_string(),
                 "gateway_workload" => "--gateway".to_string(),
                 "from" | "source" => "--from".to_string(),
+                "destination_address" => "--address".to_string(),
+                "sni" => "--sni".to_string(),
                 _ => format!("the URL `{}`", url.unwrap_or_default()),
             };
             return Err(format!("{name} sets `{k}: {old}` and {by} would make it {new}: give it in one place"));
         }
     }
     check_protocol(&mut req)?;
-    if req.host.is_empty() {
-        return Err("no request: give a URL, or --request FILE with a host".into());
+    if req.host.is_empty() && req.destination_address.is_none() {
+        return Err("no request: give a URL, or --request FILE with a host or a destination_address".into());
+    }
+    if req.host.is_empty() && req.port.is_none() {
+        return Err("a connection to a destination_address needs a port".into());
     }
     Ok(req)
 }
@@ -182,13 +203,19 @@ pub(super) fn overridden(file: &Value, before: &Value, after: &Value) -> Option<
     Some((k.clone(), shown(before), shown(after)))
 }
 
-/// The protocols and schemes the routing engine models: a connection is `http` (a request), `tcp`
-/// or `tls`; a request's scheme is `http` or `https`. Anything else is refused rather than
-/// simulated as something it is not; both are lower-cased.
+/// The protocols and schemes the routing engine models: a connection is `http` or `http2` (a
+/// request), `tcp` or `tls`; a request's scheme is `http` or `https`; a destination address is
+/// an IP. Anything else is refused rather than simulated as something it is not; protocol and
+/// scheme are lower-cased.
 pub(super) fn check_protocol(req: &mut Request) -> Result<(), String> {
     req.protocol.make_ascii_lowercase();
-    if !matches!(req.protocol.as_str(), "http" | "tcp" | "tls") {
-        return Err(format!("protocol `{}` is not simulated: give http, tcp or tls", req.protocol));
+    if !matches!(req.protocol.as_str(), "http" | "http2" | "tcp" | "tls") {
+        return Err(format!("protocol `{}` is not simulated: give http, http2, tcp or tls", req.protocol));
+    }
+    if let Some(a) = &req.destination_address
+        && a.parse::<std::net::IpAddr>().is_err()
+    {
+        return Err(format!("destination address `{a}` is not an IP address"));
     }
     if let Some(scheme) = &mut req.scheme {
         scheme.make_ascii_lowercase();
@@ -302,7 +329,8 @@ fn target(req: &Request) -> String {
         "tcp" | "tls" => (req.protocol.as_str(), None),
         _ => (req.scheme(), Some(if req.scheme() == "https" { 443 } else { 80 })),
     };
-    let host = req.host.as_str();
+    let host =
+        if req.host.is_empty() { req.destination_address.as_deref().unwrap_or_default() } else { req.host.as_str() };
     let named = host.get(strip_port(host).len() + 1..).and_then(|p| p.parse::<u32>().ok());
     let (authority, connected) = match named {
         Some(p) if p != port => (host.to_string(), format!(" (connected to port {port})")),
@@ -315,7 +343,7 @@ fn target(req: &Request) -> String {
             if let Some(sni) = req.sni.as_deref().filter(|s| *s != strip_port(host)) {
                 t.push_str(&format!(" (SNI {sni})"));
             }
-            if let Some(addr) = &req.destination_address {
+            if let Some(addr) = req.destination_address.as_ref().filter(|a| strip_port(host) != a.as_str()) {
                 t.push_str(&format!(" to address {addr}"));
             }
             t
@@ -330,6 +358,15 @@ pub fn human(req: &Request, o: &Outcome) -> String {
     let mut s = String::new();
     let what = if matches!(req.protocol.as_str(), "tcp" | "tls") { "connection" } else { "request" };
     let _ = writeln!(s, "{what:<9} {} via {}", target(req), o.proxy);
+    if let Some(l) = &o.listener {
+        let _ = writeln!(s, "listener  {} ({}, {})", l.name, l.bound, l.protocol);
+        if let Some(from) = &l.protocol_from {
+            let _ = writeln!(s, "protocol  {from}");
+        }
+        if let Some(c) = &l.filter_chain {
+            let _ = writeln!(s, "chain     {c} ({})", l.chain_match.as_deref().unwrap_or_default());
+        }
+    }
     if let Some(rc) = &o.route_config {
         let _ = writeln!(s, "route     config {rc}");
     }
@@ -371,6 +408,9 @@ pub fn human(req: &Request, o: &Outcome) -> String {
             None => String::new(),
         };
         let _ = writeln!(s, "  -> {} {}%{miss}", d.cluster, d.weight);
+    }
+    if let Some(c) = &o.cluster {
+        let _ = writeln!(s, "  -> {c}");
     }
     if let Some(l) = &o.location {
         let _ = writeln!(s, "location  {l}");

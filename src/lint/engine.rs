@@ -90,8 +90,9 @@ impl<'a> Context<'a> {
 
     /// The resolved mesh, built once for all cross-resource rules.
     pub fn mesh(&self) -> &Mesh<'a> {
-        self.mesh
-            .get_or_init(|| Mesh::build(self.objects, self.typed, &self.options.default_namespace, &self.options.mesh))
+        self.mesh.get_or_init(|| {
+            Mesh::build(self.docs, self.objects, self.typed, &self.options.default_namespace, &self.options.mesh)
+        })
     }
 
     /// The VirtualServices as the routing engine sees them (hosts resolved, delegates merged, in

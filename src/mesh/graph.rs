@@ -531,7 +531,7 @@ mod tests {
         s.add("t.yaml".into(), yaml.into());
         let inputs = crate::lint::Inputs::parse(s);
         let config = crate::mesh::MeshConfig::default();
-        let mesh = Mesh::build(&inputs.objects, &inputs.typed, "default", &config);
+        let mesh = Mesh::build(&inputs.docs, &inputs.objects, &inputs.typed, "default", &config);
         MeshGraph::build(&mesh, &inputs.objects, &inputs.typed)
     }
 

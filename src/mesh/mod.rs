@@ -7,9 +7,11 @@ pub mod hosts;
 
 pub use config::MeshConfig;
 
+use crate::model::core::ServiceType;
 use crate::model::core::StringMap;
 use crate::model::networking::{Destination, DestinationRule, Gateway, ServiceEntry, Sidecar, Subset, VirtualService};
 use crate::model::{Object, Typed};
+use crate::source::Document;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -20,6 +22,23 @@ pub struct ServicePort {
     pub name: Option<String>,
     pub protocol: Option<String>,
     pub target_port: Option<String>,
+    /// A Service port's `appProtocol`.
+    pub app_protocol: Option<String>,
+}
+
+/// How istiod resolves a service's address (`model.Resolution`): what decides its listeners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// A virtual IP that Envoy load-balances (`ClientSideLB`): a ClusterIP Service, a
+    /// ServiceEntry with `STATIC` or `DNS` resolution.
+    ClientSide,
+    /// The original destination is kept (`Passthrough`): a headless Service, a ServiceEntry
+    /// with `NONE`.
+    Passthrough,
+    /// A DNS round-robin ServiceEntry.
+    DnsRoundRobin,
+    /// An ExternalName Service: an alias of the named host (`Alias`), with no listener of its own.
+    Alias(String),
 }
 
 /// Where a service came from.
@@ -44,6 +63,29 @@ pub struct ServiceRecord<'a> {
     pub export_to: Vec<String>,
     /// The pods it selects (a Service's selector, a ServiceEntry's workloadSelector).
     pub selector: Option<&'a StringMap>,
+    /// Its addresses as the input shows them: a Service's `clusterIP`, a ServiceEntry's
+    /// `addresses` (IPs and CIDRs).
+    pub addresses: Vec<String>,
+    /// Whether the API server gives it a virtual IP that the input does not show (a ClusterIP
+    /// Service without `clusterIP`): clients reach it by DNS, not by a known address.
+    pub allocated_vip: bool,
+    pub resolution: Resolution,
+    /// `metadata.creationTimestamp` (RFC 3339, `""` when absent): istiod orders services by it.
+    pub created: String,
+    /// The IP addresses of its endpoints (for headless services: one listener each).
+    pub endpoints: Vec<String>,
+}
+
+impl ServiceRecord<'_> {
+    /// istiod's order of services (`SortServicesByCreationTime`): creation time, then the
+    /// service's name (the host for a ServiceEntry), then namespace.
+    pub fn order_key(&self) -> (&str, &str, &str) {
+        let name = match self.source {
+            ServiceSource::Kubernetes => hosts::service_of(&self.host).map_or(self.host.as_str(), |(_, n)| n),
+            _ => self.host.as_str(),
+        };
+        (self.created.as_str(), name, self.namespace.as_str())
+    }
 }
 
 /// A workload: a Pod, the pod template of a Deployment, StatefulSet or DaemonSet, or a
@@ -53,6 +95,8 @@ pub struct Workload<'a> {
     pub obj: Option<usize>,
     pub namespace: String,
     pub labels: &'a StringMap,
+    /// A Pod's `status.podIP`, a WorkloadEntry's `address`.
+    pub address: Option<String>,
 }
 
 /// A DestinationRule, with its host resolved.
@@ -132,6 +176,7 @@ static INGRESS_LABELS: std::sync::LazyLock<StringMap> =
 
 impl<'a> Mesh<'a> {
     pub fn build(
+        docs: &'a [Document],
         objects: &'a [Object],
         typed: &'a [Option<Result<Typed, String>>],
         default_namespace: &'a str,
@@ -180,6 +225,7 @@ impl<'a> Mesh<'a> {
                                     name: p.name.clone(),
                                     protocol: p.protocol.as_ref().map(|x| format!("{x:?}").to_uppercase()),
                                     target_port: p.target_port.as_ref().map(|t| t.to_string()),
+                                    app_protocol: p.app_protocol.clone(),
                                 })
                                 .collect()
                         })
@@ -191,6 +237,19 @@ impl<'a> Mesh<'a> {
                         .and_then(|a| a.get("networking.istio.io/exportTo"))
                         .map(|v| v.split(',').map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect())
                         .unwrap_or_else(|| config.default_service_export_to.clone());
+                    // `pilot/pkg/serviceregistry/kube/conversion.go` ConvertService: ExternalName
+                    // is an alias, `clusterIP: None` is headless (Passthrough).
+                    let cluster_ip = spec.and_then(|sp| sp.cluster_ip.as_deref()).filter(|ip| !ip.is_empty());
+                    let external = spec.filter(|sp| sp.type_ == Some(ServiceType::ExternalName));
+                    let resolution = match (external, cluster_ip) {
+                        (Some(sp), _) => Resolution::Alias(
+                            sp.external_name.as_deref().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase(),
+                        ),
+                        (None, Some("None")) => Resolution::Passthrough,
+                        _ => Resolution::ClientSide,
+                    };
+                    let addresses: Vec<String> =
+                        cluster_ip.filter(|ip| *ip != "None").map(str::to_string).into_iter().collect();
                     m.add_service(ServiceRecord {
                         obj: Some(i),
                         source: ServiceSource::Kubernetes,
@@ -199,17 +258,29 @@ impl<'a> Mesh<'a> {
                         ports,
                         export_to,
                         selector: spec.and_then(|sp| sp.selector.as_ref()),
+                        allocated_vip: addresses.is_empty() && resolution == Resolution::ClientSide,
+                        addresses,
+                        resolution,
+                        created: s.metadata.creation_timestamp.clone().unwrap_or_default(),
+                        endpoints: Vec::new(),
                     });
                 }
                 Typed::ServiceEntry(se) => m.add_service_entry(i, ns, se),
                 Typed::Pod(_) | Typed::Deployment(_) | Typed::StatefulSet(_) | Typed::DaemonSet(_) => {
                     if let Some(labels) = t.pod_template_labels() {
-                        m.workloads.push(Workload { obj: Some(i), namespace: ns, labels });
+                        let address = match t {
+                            Typed::Pod(p) => {
+                                p.status.as_ref().and_then(|st| st.get("podIP")?.as_str()).map(str::to_string)
+                            }
+                            _ => None,
+                        };
+                        m.workloads.push(Workload { obj: Some(i), namespace: ns, labels, address });
                     }
                 }
                 Typed::WorkloadEntry(we) => {
                     if let Some(labels) = we.spec.labels.as_ref() {
-                        m.workloads.push(Workload { obj: Some(i), namespace: ns, labels });
+                        let address = we.spec.address.clone();
+                        m.workloads.push(Workload { obj: Some(i), namespace: ns, labels, address });
                     }
                 }
                 Typed::Gateway(_) => {
@@ -241,7 +312,74 @@ impl<'a> Mesh<'a> {
         }
         m.add_implicit_ingress();
         m.index();
+        m.add_endpoints(docs, objects);
         m
+    }
+
+    /// The endpoint addresses of headless Services, which istiod gives a listener each: their
+    /// EndpointSlices (`kubernetes.io/service-name`), Endpoints, and the `status.podIP` of the
+    /// pods they select.
+    fn add_endpoints(&mut self, docs: &[Document], objects: &[Object]) {
+        let wanted: HashMap<(String, String), usize> = self
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.source == ServiceSource::Kubernetes && s.resolution == Resolution::Passthrough)
+            .filter_map(|(i, s)| Some(((s.namespace.clone(), hosts::service_of(&s.host)?.1.to_string()), i)))
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let mut found: Vec<(usize, String)> = Vec::new();
+        for obj in objects {
+            let ns = obj.namespace_or(self.default_namespace).to_string();
+            let v = obj.value(docs);
+            let strs = |v: Option<&serde_json::Value>| -> Vec<String> {
+                v.and_then(|a| a.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            };
+            let service = match (obj.group(), obj.kind.as_str()) {
+                ("discovery.k8s.io", "EndpointSlice") => {
+                    v.pointer("/metadata/labels/kubernetes.io~1service-name").and_then(|n| n.as_str())
+                }
+                ("", "Endpoints") => obj.name.as_deref(),
+                _ => None,
+            };
+            let Some(&i) = service.and_then(|n| wanted.get(&(ns, n.to_string()))) else { continue };
+            let addresses: Vec<String> = if obj.kind == "EndpointSlice" {
+                v.get("endpoints")
+                    .and_then(|e| e.as_array())
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|e| strs(e.get("addresses")))
+                    .collect()
+            } else {
+                v.get("subsets")
+                    .and_then(|e| e.as_array())
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|sub| sub.get("addresses").and_then(|a| a.as_array()).into_iter().flatten())
+                    .filter_map(|a| a.get("ip")?.as_str().map(str::to_string))
+                    .collect()
+            };
+            found.extend(addresses.into_iter().map(|a| (i, a)));
+        }
+        for &i in wanted.values() {
+            let s = &self.services[i];
+            if let Some(sel) = s.selector.filter(|sel| !sel.is_empty()) {
+                let pods: Vec<String> =
+                    self.workloads_in(&s.namespace, sel).iter().filter_map(|w| w.address.clone()).collect();
+                found.extend(pods.into_iter().map(|a| (i, a)));
+            }
+        }
+        for (i, a) in found {
+            if !self.services[i].endpoints.contains(&a) {
+                self.services[i].endpoints.push(a);
+            }
+        }
     }
 
     fn index(&mut self) {
@@ -315,9 +453,17 @@ impl<'a> Mesh<'a> {
                 name: p.name.clone(),
                 protocol: p.protocol.as_ref().map(|x| x.0.to_uppercase()),
                 target_port: p.target_port.map(|t| t.to_string()),
+                app_protocol: None,
             })
             .collect();
         let export_to = se.spec.export_to.clone().unwrap_or_else(|| self.config.default_service_export_to.clone());
+        // `pilot/pkg/serviceregistry/serviceentry/conversion.go` convertResolution.
+        let resolution = match se.spec.resolution {
+            Some(crate::model::networking::Resolution::None) => Resolution::Passthrough,
+            Some(crate::model::networking::Resolution::DnsRoundRobin) => Resolution::DnsRoundRobin,
+            _ => Resolution::ClientSide,
+        };
+        let endpoints: Vec<String> = se.spec.endpoints.iter().flatten().filter_map(|e| e.address.clone()).collect();
         for h in &se.spec.hosts {
             self.add_service(ServiceRecord {
                 obj: Some(i),
@@ -327,6 +473,11 @@ impl<'a> Mesh<'a> {
                 ports: ports.clone(),
                 export_to: export_to.clone(),
                 selector: se.spec.workload_selector.as_ref().and_then(|w| w.labels.as_ref()),
+                addresses: se.spec.addresses.clone().unwrap_or_default(),
+                allocated_vip: false,
+                resolution: resolution.clone(),
+                created: se.metadata.creation_timestamp.clone().unwrap_or_default(),
+                endpoints: endpoints.clone(),
             });
         }
     }
@@ -343,7 +494,7 @@ impl<'a> Mesh<'a> {
         if defined {
             return;
         }
-        self.workloads.push(Workload { obj: None, namespace: root.clone(), labels: &INGRESS_LABELS });
+        self.workloads.push(Workload { obj: None, namespace: root.clone(), labels: &INGRESS_LABELS, address: None });
         let host = hosts::fqdn("istio-ingressgateway", &root);
         if !self.by_host.contains_key(&host) {
             let ports = [(80, "http2"), (443, "https"), (31400, "tcp"), (15443, "tls")]
@@ -353,6 +504,7 @@ impl<'a> Mesh<'a> {
                     name: Some(name.into()),
                     protocol: Some("TCP".into()),
                     target_port: Some(n.to_string()),
+                    app_protocol: None,
                 })
                 .collect();
             self.add_service(ServiceRecord {
@@ -363,6 +515,11 @@ impl<'a> Mesh<'a> {
                 ports,
                 export_to: Vec::new(),
                 selector: Some(&INGRESS_LABELS),
+                addresses: Vec::new(),
+                allocated_vip: true,
+                resolution: Resolution::ClientSide,
+                created: String::new(),
+                endpoints: Vec::new(),
             });
         }
     }
@@ -818,7 +975,7 @@ spec: {selector: {tier: front, app: web}}
         s.add("t.yaml".into(), YAML.into());
         let inputs = crate::lint::Inputs::parse(s);
         let config = MeshConfig::default();
-        let mesh = Mesh::build(&inputs.objects, &inputs.typed, "default", &config);
+        let mesh = Mesh::build(&inputs.docs, &inputs.objects, &inputs.typed, "default", &config);
         let name = |w: &Workload| inputs.objects[w.obj.unwrap()].name.clone().unwrap();
         let sel = |pairs: &[(&str, &str)]| -> StringMap {
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

@@ -630,28 +630,14 @@ pub enum PortProtocol {
     Auto,
 }
 
-/// Istio's protocol selection for a service port: the ServiceEntry `protocol`, or the Service
-/// port name prefix (`http`, `http2`, `grpc`, `grpc-web`…).
+/// Istio's protocol selection for a service port ([`super::listener::decide`]), as the kind of
+/// listener it gets.
 pub fn port_protocol(s: &ServiceRecord, port: u32) -> Option<PortProtocol> {
     let p = s.ports.iter().find(|p| p.number == port)?;
-    let by_name = |n: &str| {
-        let prefix = n.split('-').next().unwrap_or("");
-        let is = |names: &[&str]| names.iter().any(|x| prefix.eq_ignore_ascii_case(x));
-        if is(&["http", "http2", "grpc"]) {
-            PortProtocol::Http
-        } else if is(&["https", "tls", "tcp", "mongo", "mysql", "redis", "udp"]) {
-            PortProtocol::Other
-        } else {
-            PortProtocol::Auto
-        }
-    };
-    Some(match s.source {
-        ServiceSource::ServiceEntry => match p.protocol.as_deref() {
-            Some("HTTP" | "HTTP2" | "GRPC" | "GRPC-WEB") => PortProtocol::Http,
-            Some(_) => PortProtocol::Other,
-            None => p.name.as_deref().map_or(PortProtocol::Auto, by_name),
-        },
-        _ => p.name.as_deref().map_or(PortProtocol::Auto, by_name),
+    Some(match super::listener::decide(s, p).protocol.class() {
+        Some(super::listener::Class::Http) => PortProtocol::Http,
+        Some(super::listener::Class::Auto) => PortProtocol::Auto,
+        _ => PortProtocol::Other,
     })
 }
 

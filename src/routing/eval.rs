@@ -1,12 +1,13 @@
 //! Envoy's side: one request through the compiled route tables, with a trace of every decision.
 
-use super::compile::{self, PortProtocol, Proxy, ProxyKind, Scope};
+use super::compile::{self, Proxy, ProxyKind, Scope};
 use super::l4;
+use super::listener::{self, Address, Bind, ChainAction, Chosen, Cidr, Connection, PortListeners};
 use super::matcher::{DomainMatch, normalize_path, shown, split_query, strip_port};
 use super::{Action, Destination, RouteConfig};
 use crate::lint::Context;
-use crate::mesh::ServiceRecord;
 use crate::mesh::hosts;
+use crate::mesh::{Resolution, ServiceRecord};
 use crate::model::core::StringMap;
 use crate::model::networking::{HTTPRoute, RedirectPortSelection, Server};
 use schemars::JsonSchema;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::rc::Rc;
 
 /// Where the request enters the mesh.
@@ -32,6 +34,9 @@ pub struct WorkloadRef {
     pub namespace: String,
     #[schemars(with = "BTreeMap<String, String>")]
     pub labels: StringMap,
+    /// The workload's own IP: a headless service's endpoint at this address gets no listener on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
 }
 
 /// One request, as `simulate --request FILE` reads it.
@@ -44,7 +49,7 @@ pub struct Request {
     pub gateway_workload: Option<WorkloadRef>,
     /// The client workload of a mesh request (default: namespace `default`, no labels).
     pub source: Option<WorkloadRef>,
-    /// `http` (default), `tls` or `tcp`.
+    /// `http` (default), `http2` (plain-text HTTP/2, h2c), `tls` or `tcp`.
     pub protocol: String,
     /// The Host header (may carry a port).
     pub host: String,
@@ -60,7 +65,9 @@ pub struct Request {
     pub scheme: Option<String>,
     /// The TLS server name of a `tls` connection (default: the host without its port).
     pub sni: Option<String>,
-    /// The IP address the client connects to, which `destinationSubnets` of TCP and TLS routes match.
+    /// The IP address the client connects to: it picks the listener (a service VIP's, or the
+    /// wildcard one), and `destinationSubnets` of TCP and TLS routes match it. Without it the
+    /// host is resolved as the cluster's DNS would: to its service's address.
     pub destination_address: Option<String>,
 }
 
@@ -99,14 +106,16 @@ impl Request {
                 let w = self.gateway_workload.clone().unwrap_or_else(|| WorkloadRef {
                     namespace: "istio-system".into(),
                     labels: [("istio".to_string(), "ingressgateway".to_string())].into_iter().collect(),
+                    ip: None,
                 });
                 Proxy { kind: ProxyKind::Gateway, namespace: w.namespace, labels: w.labels }
             }
             From::Mesh => {
-                let w = self
-                    .source
-                    .clone()
-                    .unwrap_or_else(|| WorkloadRef { namespace: "default".into(), labels: StringMap::default() });
+                let w = self.source.clone().unwrap_or_else(|| WorkloadRef {
+                    namespace: "default".into(),
+                    labels: StringMap::default(),
+                    ip: None,
+                });
                 Proxy { kind: ProxyKind::Sidecar, namespace: w.namespace, labels: w.labels }
             }
         }
@@ -125,6 +134,11 @@ pub enum OutcomeKind {
     Passthrough,
     TcpForward,
     NoListener,
+    /// The connection goes to istiod's BlackHoleCluster: it is dropped.
+    Blackhole,
+    /// The listener has no filter chain for the connection (or, Envoy refusing the listener,
+    /// more than one): it is closed.
+    NoFilterChain,
 }
 
 /// The section of a VirtualService a rule is in: `rule_index` counts in `spec.http`, `spec.tcp`
@@ -194,11 +208,33 @@ pub struct Rewrite {
     pub authority: Option<String>,
 }
 
+/// The listener that took the connection and the filter chain that matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListenerAnswer {
+    /// Istio's name: `<address>_<port>` (`0.0.0.0_80`, `10.0.0.12_5432`), `virtualOutbound`.
+    pub name: String,
+    /// `service address` (a VIP or endpoint listener), `wildcard` (`0.0.0.0`), or `virtual` (the
+    /// proxy's own virtualOutbound or virtualInbound listener).
+    pub bound: &'static str,
+    pub port: u32,
+    /// `HTTP`, `TCP` or `auto (sniffed)`.
+    pub protocol: &'static str,
+    /// What decided the protocol: the service and its port name, `appProtocol` or `protocol`.
+    pub protocol_from: Option<String>,
+    pub filter_chain: Option<String>,
+    /// The match of that chain, or `default chain` when no chain's match took the connection.
+    pub chain_match: Option<String>,
+}
+
 /// The answer of `simulate` (the JSON output contract).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
     pub outcome: OutcomeKind,
     pub proxy: String,
+    /// The listener and filter chain (sidecars).
+    pub listener: Option<ListenerAnswer>,
+    /// istiod's own cluster the connection goes to: `PassthroughCluster` or `BlackHoleCluster`.
+    pub cluster: Option<String>,
     pub route_config: Option<String>,
     pub virtual_host: Option<String>,
     pub virtual_service: Option<String>,
@@ -229,6 +265,8 @@ impl Outcome {
         Outcome {
             outcome: kind,
             proxy,
+            listener: None,
+            cluster: None,
             route_config: None,
             virtual_host: None,
             virtual_service: None,
@@ -301,11 +339,19 @@ pub struct Simulator<'c, 'a> {
     /// Per (proxy, port): the services it sees, and the index of the service each domain names.
     services: RefCell<HashMap<(String, u32), ServicesAt<'c, 'a>>>,
     sidecars: RefCell<HashMap<SidecarKey, Rc<RouteConfig<'c>>>>,
+    /// Per (proxy, port): the sidecar's outbound listeners.
+    listeners: RefCell<HashMap<(String, u32), Rc<PortListeners<'c, 'a>>>>,
 }
 
 impl<'c, 'a> Simulator<'c, 'a> {
     pub fn new(cx: &'c Context<'a>) -> Self {
-        Simulator { cx, gateways: Default::default(), services: Default::default(), sidecars: Default::default() }
+        Simulator {
+            cx,
+            gateways: Default::default(),
+            services: Default::default(),
+            sidecars: Default::default(),
+            listeners: Default::default(),
+        }
     }
 
     fn gateway_configs(&self, name: &str, proxy: &Proxy) -> Rc<Vec<RouteConfig<'c>>> {
@@ -407,65 +453,232 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 });
                 o
             }
-            ProxyKind::Sidecar => {
-                let host = strip_port(&req.host).to_ascii_lowercase();
-                let at = self.sidecar_services(&name, &proxy, port);
-                let (services, by_domain) = (&at.0, &at.1);
-                let target = by_domain.get(&host).map(|i| services[*i]);
-                let proto = target.and_then(|s| compile::port_protocol(s, port));
-                let any_http = services.iter().any(|s| compile::port_protocol(s, port) == Some(PortProtocol::Http));
-                match proto {
-                    Some(PortProtocol::Auto) => {
-                        let cfg = self.sidecar_config(&name, &proxy, port, target);
-                        let mut o = run_http(&cfg, req, name, explain);
-                        if !o.explain {
-                            return o;
-                        }
-                        o.trace.insert(
-                            0,
-                            TraceEntry {
-                                virtual_service: None,
-                                rule_kind: None,
-                                rule_index: None,
-                                match_index: None,
-                                result: "note",
-                                detail: format!(
-                                    "port {port} of {} has no protocol in its name: the listener sniffs HTTP on the \
-                                 service address, so the Host header does not choose the virtual host",
-                                    target.map(|s| s.host.as_str()).unwrap_or_default()
-                                ),
-                            },
-                        );
-                        o
-                    }
-                    Some(PortProtocol::Other) => {
-                        let s = target.expect("protocol implies a service");
-                        let mut o = Outcome::new(OutcomeKind::TcpForward, name, explain);
-                        let scope = Scope { cx, proxy: &proxy };
-                        let entries = compile::sidecar_virtual_services(cx, &proxy);
-                        let (sni, dest) = (req.sni.as_deref(), req.destination_address.as_deref());
-                        l4::sidecar(&scope, s, &entries, sni, dest, port, &mut o);
-                        o
-                    }
-                    _ if any_http => run_http(&self.sidecar_config(&name, &proxy, port, None), req, name, explain),
-                    _ => {
-                        if compile::registry_only(cx, &proxy) {
-                            let mut o = Outcome::new(OutcomeKind::NoListener, name, explain);
-                            o.note_with(|| format!(
-                            "no service listens on port {port}: REGISTRY_ONLY sends the connection to the BlackHoleCluster"
-                        ));
-                            o
-                        } else {
-                            let mut o = Outcome::new(OutcomeKind::Passthrough, name, explain);
-                            o.note_with(|| format!(
-                            "no HTTP service on port {port}: ALLOW_ANY passes the connection through to its original destination"
-                        ));
-                            o
-                        }
-                    }
-                }
+            ProxyKind::Sidecar => self.sidecar(req, &proxy, name, explain),
+        }
+    }
+
+    fn sidecar_listeners(&self, name: &str, proxy: &Proxy, ip: Option<IpAddr>, port: u32) -> Rc<PortListeners<'c, 'a>> {
+        let cx = self.cx;
+        self.listeners
+            .borrow_mut()
+            .entry((name.to_string(), port))
+            .or_insert_with(|| Rc::new(listener::sidecar_listeners(cx, proxy, ip, port)))
+            .clone()
+    }
+
+    /// Where the cluster's DNS sends a name: its service's address (a known IP, the VIP the API
+    /// server allocates, a headless service's first endpoint; an ExternalName's target's).
+    fn resolve(&self, host: &str, proxy: &Proxy, port: u32, name: &str) -> Address {
+        let at = self.sidecar_services(name, proxy, port);
+        let mesh = self.cx.mesh();
+        let mut target =
+            at.1.get(host).map(|i| at.0[*i]).or_else(|| mesh.services_for(host, &proxy.namespace).into_iter().next());
+        // An ExternalName is a CNAME to its target; two hops at most, as a loop guard.
+        for _ in 0..2 {
+            match target.map(|s| &s.resolution) {
+                Some(Resolution::Alias(to)) => target = mesh.services_for(to, &proxy.namespace).into_iter().next(),
+                _ => break,
             }
         }
+        let Some(s) = target else { return Address::Unknown };
+        let known = s.addresses.iter().filter_map(|a| Cidr::parse(a)).find(|c| !a_prefix(c));
+        if let Some(c) = known {
+            return Address::Ip(c.net);
+        }
+        if s.allocated_vip {
+            return Address::Vip(s.host.clone());
+        }
+        if s.resolution == Resolution::Passthrough
+            && let Some(ip) = s.endpoints.iter().find_map(|e| e.parse().ok())
+        {
+            return Address::Ip(ip);
+        }
+        Address::Unknown
+    }
+
+    /// A sidecar's outbound connection: the listener of its destination address and port, the
+    /// filter chain, then the route configuration or the TCP routing that chain leads to.
+    fn sidecar(&self, req: &Request, proxy: &Proxy, name: String, explain: bool) -> Outcome {
+        let cx = self.cx;
+        let port = req.port();
+        let host = strip_port(&req.host).to_ascii_lowercase();
+        let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
+        let address = match (&req.destination_address, literal) {
+            (Some(a), _) => a.parse().map_or(Address::Unknown, Address::Ip),
+            (None, Some(ip)) => Address::Ip(ip),
+            (None, None) if host.is_empty() => Address::Unknown,
+            (None, None) => self.resolve(&host, proxy, port, &name),
+        };
+        let tls = req.protocol == "tls" || (req.protocol != "tcp" && req.scheme.as_deref() == Some("https"));
+        let http = match req.protocol.as_str() {
+            "http" if !tls => Some("http/1.1"),
+            "http2" if !tls => Some("h2c"),
+            _ => None,
+        };
+        let alpn = match req.protocol.as_str() {
+            "http" if tls => vec!["http/1.1".to_string()],
+            "http2" if tls => vec!["h2".to_string()],
+            _ => Vec::new(),
+        };
+        let sni = tls.then(|| req.sni.clone().unwrap_or_else(|| host.clone())).filter(|s| !s.is_empty());
+        let conn = Connection { address: address.clone(), port, tls, sni: sni.clone(), alpn, http };
+        let ip = req.source.as_ref().and_then(|w| w.ip.as_deref()).and_then(|ip| ip.parse().ok());
+        let fallback = listener::fallback_cluster(cx, proxy);
+        let reserved = port == listener::VIRTUAL_OUTBOUND_PORT || port == listener::VIRTUAL_INBOUND_PORT;
+        let listeners = (!reserved).then(|| self.sidecar_listeners(&name, proxy, ip, port));
+        let virtual_listener;
+        let (l, bound) = match listeners.as_ref().and_then(|ls| ls.find(&address)) {
+            Some(l) if l.bind == Bind::Wildcard => (l, "wildcard"),
+            Some(l) => (l, "service address"),
+            None => {
+                virtual_listener = listener::virtual_listener(port, fallback);
+                (&virtual_listener, "virtual")
+            }
+        };
+        let mut answer = ListenerAnswer {
+            name: l.name.clone(),
+            bound,
+            port,
+            protocol: listener::class_name(l.class),
+            protocol_from: l.decided.as_ref().map(|(h, d)| match d.protocol {
+                listener::Protocol::Unsupported => {
+                    format!("{} of {h}:{port} names no protocol istiod knows: the port is sniffed", d.by)
+                }
+                p => format!("{} of {h}:{port}: {}", d.by, p.name()),
+            }),
+            filter_chain: None,
+            chain_match: None,
+        };
+        let mut notes: Vec<String> = Vec::new();
+        if explain {
+            notes.push(match bound {
+                "virtual" if l.name == "virtualOutbound" && port != listener::VIRTUAL_OUTBOUND_PORT => format!(
+                    "no listener on {address}:{port}: the connection stays on virtualOutbound (0.0.0.0:15001)"
+                ),
+                "virtual" => format!("port {port} is the proxy's own {}: a connection to it loops back", l.name),
+                "wildcard" if l.class == listener::Class::Http => format!(
+                    "HTTP ports share the wildcard listener {}: the Host header, not the address ({address}), chooses the service",
+                    l.name
+                ),
+                "wildcard" => format!("listener {} takes {address}:{port}: no listener is bound to that address", l.name),
+                _ => format!("listener {} is bound to the destination, {address}", l.name),
+            });
+            notes.extend(l.dropped.iter().cloned());
+        }
+        let chain = match l.choose(&conn) {
+            Chosen::Chain(c, default) => {
+                answer.filter_chain = Some(c.name.clone());
+                answer.chain_match = Some(if default { "default chain".into() } else { c.matches.to_string() });
+                if explain {
+                    notes.push(if default {
+                        format!("no filter chain matches {}: the default chain {} takes it", describe(&conn), c.name)
+                    } else {
+                        format!("filter chain {} ({}) matches {}", c.name, c.matches, describe(&conn))
+                    });
+                }
+                c
+            }
+            Chosen::NoChain => {
+                let mut o = Outcome::new(OutcomeKind::NoFilterChain, name, explain);
+                o.listener = Some(answer);
+                notes.push(format!(
+                    "no filter chain of {} matches {}: the connection is closed",
+                    l.name,
+                    describe(&conn)
+                ));
+                return with_notes(o, notes);
+            }
+            Chosen::Multiple(cs) => {
+                let mut o = Outcome::new(OutcomeKind::NoFilterChain, name, explain);
+                o.listener = Some(answer);
+                let names: Vec<&str> = cs.iter().map(|c| c.name.as_str()).collect();
+                notes.push(format!(
+                    "filter chains {} match {} equally: Envoy refuses a listener with such chains",
+                    names.join(", "),
+                    describe(&conn)
+                ));
+                return with_notes(o, notes);
+            }
+        };
+        let o = match &chain.action {
+            ChainAction::Http { only, .. } => {
+                let cfg = self.sidecar_config(&name, proxy, port, *only);
+                let mut o = run_http(&cfg, req, name, explain);
+                if only.is_some() {
+                    notes.push(format!(
+                        "the port is sniffed on the service address: route configuration {} holds only that service, so the Host header does not choose the virtual host",
+                        cfg.name
+                    ));
+                }
+                o.listener = Some(answer);
+                return with_notes(o, notes);
+            }
+            ChainAction::Tcp { service, .. } => {
+                let mut o = Outcome::new(OutcomeKind::TcpForward, name, explain);
+                let scope = Scope { cx, proxy };
+                let entries = compile::sidecar_virtual_services(cx, proxy);
+                let dest = match &address {
+                    Address::Ip(ip) => Some(ip.to_string()),
+                    _ => req.destination_address.clone(),
+                };
+                l4::sidecar(&scope, service, &entries, sni.as_deref(), dest.as_deref(), port, &mut o);
+                o
+            }
+            ChainAction::Cluster(c) => {
+                let kind = if *c == listener::BLACKHOLE { OutcomeKind::Blackhole } else { OutcomeKind::Passthrough };
+                let mut o = Outcome::new(kind, name, explain);
+                o.cluster = Some(c.to_string());
+                if explain {
+                    notes.push(if *c == listener::BLACKHOLE {
+                        if compile::registry_only(cx, proxy) && !reserved {
+                            "REGISTRY_ONLY: BlackHoleCluster drops the connection".to_string()
+                        } else {
+                            "BlackHoleCluster drops the connection".to_string()
+                        }
+                    } else {
+                        "ALLOW_ANY: PassthroughCluster forwards it to its original destination".to_string()
+                    });
+                }
+                o
+            }
+        };
+        let mut o = with_notes(o, notes);
+        o.listener = Some(answer);
+        o
+    }
+}
+
+/// `notes` before the steps the outcome already has: the listener comes before the routes.
+fn with_notes(mut o: Outcome, notes: Vec<String>) -> Outcome {
+    if o.explain && !notes.is_empty() {
+        let rest = std::mem::take(&mut o.trace);
+        for n in notes {
+            o.note(n);
+        }
+        o.trace.extend(rest);
+    }
+    o
+}
+
+fn a_prefix(c: &Cidr) -> bool {
+    c.bits != if c.net.is_ipv4() { 32 } else { 128 }
+}
+
+/// A connection for a message: `plain-text HTTP/1.1`, `TLS with SNI "a" and ALPN h2`, `TCP`.
+fn describe(c: &Connection) -> String {
+    match (c.tls, c.http) {
+        (true, _) => {
+            let mut s = "TLS".to_string();
+            if let Some(n) = &c.sni {
+                s.push_str(&format!(" with SNI {n:?}"));
+            }
+            if !c.alpn.is_empty() {
+                s.push_str(&format!(" and ALPN {}", c.alpn.join(", ")));
+            }
+            s
+        }
+        (false, Some(h)) => format!("plain-text HTTP ({h})"),
+        (false, None) => "plain TCP".to_string(),
     }
 }
 

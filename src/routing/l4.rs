@@ -11,7 +11,7 @@ use super::Destination;
 use super::compile::{Proxy, ProxyKind, Scope, StaticConditions, VsEntry, static_miss};
 use super::eval::{Outcome, OutcomeKind, RuleKind, TraceEntry};
 use super::matcher::shown;
-use crate::mesh::{ServiceRecord, ServiceSource, hosts};
+use crate::mesh::{ServiceRecord, hosts};
 use crate::model::networking::{self as net, RouteDestination};
 use std::net::IpAddr;
 
@@ -237,12 +237,7 @@ pub(super) fn route_tls(
 
 /// Whether a service port carries TLS (the sidecar routes it by SNI) rather than opaque TCP.
 pub fn is_tls_port(s: &ServiceRecord, port: u32) -> bool {
-    let Some(p) = s.ports.iter().find(|p| p.number == port) else { return false };
-    let by_name = |n: &str| matches!(n.to_ascii_lowercase().split('-').next(), Some("https" | "tls"));
-    match (s.source, p.protocol.as_deref()) {
-        (ServiceSource::ServiceEntry, Some(proto)) => matches!(proto.to_ascii_uppercase().as_str(), "TLS" | "HTTPS"),
-        _ => p.name.as_deref().is_some_and(by_name),
-    }
+    s.ports.iter().find(|p| p.number == port).is_some_and(|p| super::listener::decide(s, p).protocol.is_tls())
 }
 
 /// A sidecar's outbound connection to a non-HTTP port of service `s`.
@@ -263,7 +258,7 @@ pub(super) fn sidecar(
         o.note_with(|| format!("port {port} of {} carries TLS: filter chains are chosen by SNI {sni:?}", s.host));
         route_tls(scope, &on_service, port, "mesh", sni, None, o)
     } else {
-        o.note_with(|| format!("port {port} of {} is TCP: the first TCP rule that holds takes the connection", s.host));
+        o.note_with(|| format!("TCP to {}:{port}: the first TCP rule that holds takes the connection", s.host));
         route_tcp(scope, &on_service, port, "mesh", dest, o)
     };
     o.outcome = OutcomeKind::TcpForward;

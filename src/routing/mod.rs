@@ -3,7 +3,8 @@
 //! `compile` turns VirtualServices, Gateways and services into [`RouteConfig`]s for one proxy
 //! (a gateway workload or a sidecar) — virtual hosts with ordered routes, each carrying its
 //! provenance (`vs ns/name, http[i], match[j]`), plus the rules dropped at compile time with the
-//! reason. `matcher` is Envoy's matcher (virtual-host domains, path, headers, query). `eval` runs
+//! reason. `listener` builds the outbound listeners and picks one, and its filter chain, by
+//! destination address and port before any route is looked at. `matcher` is Envoy's matcher (virtual-host domains, path, headers, query). `eval` runs
 //! one [`Request`] through them and explains the result. `analysis` finds unreachable and
 //! ineffective rules with the same matchers. Simulate, the shadowing rules and the graph all use
 //! this module; there is no second implementation.
@@ -14,6 +15,7 @@ pub mod contain;
 pub mod delegate;
 pub mod eval;
 pub mod l4;
+pub mod listener;
 pub mod matcher;
 #[cfg(test)]
 mod tests;

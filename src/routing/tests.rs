@@ -420,6 +420,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: mongo, namespace: default}
 spec:
+  clusterIP: 10.1.2.3
   selector: {app: mongo}
   ports: [{name: mongo, port: 27017}, {name: mongo-backup, port: 27018}]
 ---
@@ -1113,11 +1114,11 @@ fn cases() -> Vec<Case> {
             None,
         ),
         c(
-            "REGISTRY_ONLY: no listener on the port",
+            "REGISTRY_ONLY: no listener on the port, virtualOutbound drops it",
             true,
             REGISTRY_ONLY,
             r#"{"host":"example.org","port":5555}"#,
-            NoListener,
+            Blackhole,
             &[],
             None,
         ),
@@ -1278,10 +1279,10 @@ fn cases() -> Vec<Case> {
             None,
         ),
         c(
-            "sidecar TCP: destinationSubnets holds",
+            "sidecar TCP: destinationSubnets holds for the service's address",
             true,
             L4,
-            r#"{"protocol":"tcp","host":"mongo","port":27017,"destination_address":"10.1.2.3"}"#,
+            r#"{"protocol":"tcp","host":"mongo","port":27017}"#,
             TcpForward,
             &["mongo.default.svc.cluster.local||27018|100"],
             None,
@@ -1296,12 +1297,12 @@ fn cases() -> Vec<Case> {
             None,
         ),
         c(
-            "sidecar TCP: the rule without match",
+            "sidecar TCP: another address than the service's is not on its listener",
             true,
             L4,
             r#"{"protocol":"tcp","host":"mongo","port":27017,"destination_address":"10.2.0.1"}"#,
-            TcpForward,
-            &["mongo.default.svc.cluster.local||27017|100"],
+            Passthrough,
+            &[],
             None,
         ),
         c(
@@ -1323,12 +1324,12 @@ fn cases() -> Vec<Case> {
             None,
         ),
         c(
-            "sidecar TLS: other SNI goes to the service's cluster",
+            "sidecar TLS: with TLS routes for the service, another SNI matches no chain (core/tls.go: no default chain when a tls match exists)",
             true,
             L4,
             r#"{"protocol":"tls","host":"secure","port":443,"sni":"elsewhere.example.com"}"#,
-            TcpForward,
-            &["secure.default.svc.cluster.local||443|100"],
+            Passthrough,
+            &[],
             None,
         ),
         // Matching details and policies.

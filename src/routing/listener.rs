@@ -1,0 +1,769 @@
+//! Istio's outbound listeners: which listener takes a connection, by destination address and
+//! port, and which of its filter chains, before any route is matched.
+//!
+//! istiod builds them in `pilot/pkg/networking/core/listener.go` (buildSidecarOutboundListener,
+//! buildListenerFromEntry, `conflictsWith`) and `listener_builder.go` (virtualOutbound); Envoy
+//! picks a listener by the original destination and then a filter chain by its match fields.
+//! The rules, with their sources at Istio 1.30.3, are written down in
+//! `tests/istio-simulation/NOTES.md`; the numbers below refer to its rules.
+//!
+//! A filter chain only says where the connection goes next: into an HTTP connection manager with
+//! a route configuration (matched by [`super::eval::run_http`]), into the TCP and TLS routing of
+//! one service ([`super::l4`]), or to istiod's own clusters. There is no other matcher.
+
+use super::compile::{self, Proxy};
+use crate::lint::Context;
+use crate::mesh::{Resolution, ServicePort, ServiceRecord, ServiceSource};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// The port the sidecar's outbound traffic is redirected to (`ProxyListenPort`).
+pub const VIRTUAL_OUTBOUND_PORT: u32 = 15001;
+/// The port inbound traffic is redirected to (`ProxyInboundListenPort`).
+pub const VIRTUAL_INBOUND_PORT: u32 = 15006;
+
+/// The protocol istiod gives a port (`pkg/config/protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Http,
+    Http2,
+    HttpProxy,
+    Grpc,
+    GrpcWeb,
+    Https,
+    Tls,
+    Tcp,
+    Mongo,
+    Redis,
+    Mysql,
+    Udp,
+    /// No protocol istiod knows: the port is sniffed.
+    Unsupported,
+}
+
+/// What kind of listener a protocol gets (`ModelProtocolToListenerProtocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// An HTTP connection manager.
+    Http,
+    /// A TCP proxy (HTTPS and TLS too: a sidecar never terminates them).
+    Tcp,
+    /// Sniffed: HTTP goes to a connection manager, everything else to the TCP proxy.
+    Auto,
+}
+
+impl Protocol {
+    /// `protocol.Parse`: case-insensitive, the empty string and unknown names are Unsupported.
+    pub fn parse(s: &str) -> Protocol {
+        match s.to_ascii_lowercase().as_str() {
+            "tcp" => Protocol::Tcp,
+            "udp" => Protocol::Udp,
+            "grpc" => Protocol::Grpc,
+            "grpc-web" => Protocol::GrpcWeb,
+            "http" => Protocol::Http,
+            "http_proxy" => Protocol::HttpProxy,
+            "http2" => Protocol::Http2,
+            "https" => Protocol::Https,
+            "tls" => Protocol::Tls,
+            "mongo" => Protocol::Mongo,
+            "redis" => Protocol::Redis,
+            "mysql" => Protocol::Mysql,
+            _ => Protocol::Unsupported,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Http2 => "HTTP2",
+            Protocol::HttpProxy => "HTTP_PROXY",
+            Protocol::Grpc => "GRPC",
+            Protocol::GrpcWeb => "GRPC-Web",
+            Protocol::Https => "HTTPS",
+            Protocol::Tls => "TLS",
+            Protocol::Tcp => "TCP",
+            Protocol::Mongo => "Mongo",
+            Protocol::Redis => "Redis",
+            Protocol::Mysql => "MySQL",
+            Protocol::Udp => "UDP",
+            Protocol::Unsupported => "UnsupportedProtocol",
+        }
+    }
+
+    /// The listener it gets; `None` for UDP, which has none.
+    pub fn class(self) -> Option<Class> {
+        match self {
+            Protocol::Http | Protocol::Http2 | Protocol::HttpProxy | Protocol::Grpc | Protocol::GrpcWeb => {
+                Some(Class::Http)
+            }
+            Protocol::Https | Protocol::Tls | Protocol::Tcp | Protocol::Mongo | Protocol::Redis | Protocol::Mysql => {
+                Some(Class::Tcp)
+            }
+            Protocol::Unsupported => Some(Class::Auto),
+            Protocol::Udp => None,
+        }
+    }
+
+    /// Whether the sidecar routes it by SNI.
+    pub fn is_tls(self) -> bool {
+        matches!(self, Protocol::Https | Protocol::Tls)
+    }
+}
+
+/// A port's protocol and what decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub protocol: Protocol,
+    /// `port name "http-web"`, `appProtocol "kubernetes.io/h2c"`, `protocol "TCP"`…
+    pub by: String,
+}
+
+/// Ports istiod never sniffs (`pkg/config/kube/conversion.go` wellKnownPorts): SMTP, DNS, MySQL,
+/// MongoDB default to TCP when nothing names a protocol.
+const WELL_KNOWN_PORTS: [u32; 4] = [25, 53, 3306, 27017];
+
+/// The protocol of a service port as istiod decides it: a ServiceEntry's `protocol` field
+/// (`protocol.Parse`, the name does not count); for a Kubernetes Service UDP, else `appProtocol`
+/// when set, else the port name up to its first `-` (`grpc-web` first), with the well-known
+/// ports TCP when that names nothing (`pkg/config/kube/conversion.go` ConvertProtocol).
+pub fn decide(s: &ServiceRecord, p: &ServicePort) -> Decided {
+    if s.source == ServiceSource::ServiceEntry {
+        let given = p.protocol.as_deref().unwrap_or_default();
+        let protocol = Protocol::parse(given);
+        let by = if given.is_empty() { "no protocol field".to_string() } else { format!("protocol {given:?}") };
+        return Decided { protocol, by };
+    }
+    if p.protocol.as_deref() == Some("UDP") {
+        return Decided { protocol: Protocol::Udp, by: "protocol UDP".into() };
+    }
+    let (name, by) = match (&p.app_protocol, &p.name) {
+        (Some(a), _) => {
+            let fixed = match a.as_str() {
+                "kubernetes.io/h2c" => Some(Protocol::Http2),
+                "kubernetes.io/ws" => Some(Protocol::Http),
+                "kubernetes.io/wss" => Some(Protocol::Https),
+                _ => None,
+            };
+            if let Some(protocol) = fixed {
+                return Decided { protocol, by: format!("appProtocol {a:?}") };
+            }
+            (a.as_str(), format!("appProtocol {a:?}"))
+        }
+        (None, Some(n)) => (n.as_str(), format!("port name {n:?}")),
+        (None, None) => ("", "no port name".to_string()),
+    };
+    let protocol = if name.len() >= 8 && name[..8].eq_ignore_ascii_case("grpc-web") {
+        Protocol::GrpcWeb
+    } else {
+        Protocol::parse(name.split('-').next().unwrap_or_default())
+    };
+    if protocol == Protocol::Unsupported && WELL_KNOWN_PORTS.contains(&p.number) {
+        return Decided { protocol: Protocol::Tcp, by: format!("{by}, well-known port {}", p.number) };
+    }
+    Decided { protocol, by }
+}
+
+/// The address a listener binds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Bind {
+    /// `0.0.0.0` (and `::`).
+    Wildcard,
+    /// A service address, a ServiceEntry address or an endpoint of a headless service.
+    Ip(IpAddr),
+    /// The virtual IP the API server gives a Service whose manifest shows none.
+    Vip(String),
+}
+
+impl std::fmt::Display for Bind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bind::Wildcard => f.write_str("0.0.0.0"),
+            Bind::Ip(ip) => write!(f, "{ip}"),
+            Bind::Vip(host) => write!(f, "<VIP of {host}>"),
+        }
+    }
+}
+
+/// Where a connection goes: an address (`None` when no service claims it, as for a name the
+/// registry does not know, resolved by the cluster's DNS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    Ip(IpAddr),
+    Vip(String),
+    Unknown,
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Address::Ip(ip) => write!(f, "{ip}"),
+            Address::Vip(host) => write!(f, "the VIP of {host}"),
+            Address::Unknown => f.write_str("an address no service claims"),
+        }
+    }
+}
+
+/// A CIDR: the network and its prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub net: IpAddr,
+    pub bits: u32,
+}
+
+impl Cidr {
+    /// `10.0.0.0/8`, `2001:db8::/32`, or a bare address (a host prefix).
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (net, bits) = match s.split_once('/') {
+            Some((n, b)) => (n.parse::<IpAddr>().ok()?, Some(b.parse::<u32>().ok()?)),
+            None => (s.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let bits = bits.unwrap_or(max);
+        (bits <= max).then_some(Cidr { net: masked(net, bits), bits })
+    }
+
+    fn is_host(&self) -> bool {
+        self.bits == if self.net.is_ipv4() { 32 } else { 128 }
+    }
+
+    pub fn contains(&self, a: IpAddr) -> bool {
+        a.is_ipv4() == self.net.is_ipv4() && masked(a, self.bits) == self.net
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.net, self.bits)
+    }
+}
+
+fn masked(a: IpAddr, bits: u32) -> IpAddr {
+    match a {
+        IpAddr::V4(v) => {
+            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits.min(32)) };
+            IpAddr::V4((u32::from(v) & mask).into())
+        }
+        IpAddr::V6(v) => {
+            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits.min(128)) };
+            IpAddr::V6((u128::from(v) & mask).into())
+        }
+    }
+}
+
+/// Envoy's `filter_chain_match`, the fields istiod sets on outbound listeners.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChainMatch {
+    pub destination_port: Option<u32>,
+    pub prefix_ranges: Vec<Cidr>,
+    /// SNI names: exact, or `*.suffix`.
+    pub server_names: Vec<String>,
+    /// `raw_buffer` or `tls`.
+    pub transport: Option<&'static str>,
+    pub application_protocols: Vec<&'static str>,
+}
+
+impl ChainMatch {
+    fn is_empty(&self) -> bool {
+        *self == ChainMatch::default()
+    }
+
+    /// `filterChainOpts.conflictsWith` (`core/listener.go`): two chains with the same match; the
+    /// later one is dropped. Server names compare as a set, ignoring `*`.
+    fn conflicts_with(&self, other: &ChainMatch) -> bool {
+        fn names(m: &ChainMatch) -> Vec<&String> {
+            let mut v: Vec<&String> = m.server_names.iter().filter(|n| *n != "*").collect();
+            v.sort();
+            v.dedup();
+            v
+        }
+        self.transport == other.transport
+            && self.application_protocols == other.application_protocols
+            && names(self) == names(other)
+            && self.prefix_ranges == other.prefix_ranges
+            && self.destination_port == other.destination_port
+    }
+}
+
+impl std::fmt::Display for ChainMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(p) = self.destination_port {
+            parts.push(format!("destination port {p}"));
+        }
+        if !self.prefix_ranges.is_empty() {
+            let r: Vec<String> = self.prefix_ranges.iter().map(Cidr::to_string).collect();
+            parts.push(format!("destination in {}", r.join(", ")));
+        }
+        if !self.server_names.is_empty() {
+            parts.push(format!("SNI {}", self.server_names.join(", ")));
+        }
+        if let Some(t) = self.transport {
+            parts.push(format!("transport {t}"));
+        }
+        if !self.application_protocols.is_empty() {
+            parts.push(format!("ALPN {}", self.application_protocols.join(", ")));
+        }
+        if parts.is_empty() { f.write_str("any connection") } else { f.write_str(&parts.join(", ")) }
+    }
+}
+
+/// What a filter chain does with the connection.
+#[derive(Debug, Clone)]
+pub enum ChainAction<'c, 'a> {
+    /// An HTTP connection manager on a route configuration: the port's shared one (`"80"`), or
+    /// a sniffed port's own for one service (`"host:port"`).
+    Http { route_config: String, only: Option<&'c ServiceRecord<'a>> },
+    /// The TCP (or, for a TLS port, SNI) routing of one service port.
+    Tcp { service: &'c ServiceRecord<'a>, decided: Decided },
+    /// One of istiod's own clusters.
+    Cluster(&'static str),
+}
+
+pub const PASSTHROUGH: &str = "PassthroughCluster";
+pub const BLACKHOLE: &str = "BlackHoleCluster";
+
+/// One filter chain.
+#[derive(Debug, Clone)]
+pub struct FilterChain<'c, 'a> {
+    pub name: String,
+    pub matches: ChainMatch,
+    pub action: ChainAction<'c, 'a>,
+}
+
+/// A listener.
+#[derive(Debug, Clone)]
+pub struct Listener<'c, 'a> {
+    /// `<bind>_<port>`, `virtualOutbound`, `virtualInbound`.
+    pub name: String,
+    pub bind: Bind,
+    pub port: u32,
+    pub class: Class,
+    /// The port's protocol and what decided it, from the first service that made the listener.
+    pub decided: Option<(String, Decided)>,
+    pub chains: Vec<FilterChain<'c, 'a>>,
+    pub default_chain: Option<FilterChain<'c, 'a>>,
+    pub tls_inspector: bool,
+    pub http_inspector: bool,
+    /// Chains istiod left out because an earlier service's chain has the same match.
+    pub dropped: Vec<String>,
+}
+
+/// A connection as the listener sees it.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub address: Address,
+    pub port: u32,
+    /// TLS bytes (with SNI and ALPN) rather than plain text.
+    pub tls: bool,
+    pub sni: Option<String>,
+    pub alpn: Vec<String>,
+    /// Plain-text HTTP the HTTP inspector recognises: `http/1.1` or `h2c`.
+    pub http: Option<&'static str>,
+}
+
+/// The filter chains' answer for a connection on a listener.
+pub enum Chosen<'l, 'c, 'a> {
+    Chain(&'l FilterChain<'c, 'a>, bool),
+    NoChain,
+    Multiple(Vec<&'l FilterChain<'c, 'a>>),
+}
+
+impl<'c, 'a> Listener<'c, 'a> {
+    fn new(bind: Bind, port: u32, class: Class) -> Self {
+        Listener {
+            name: format!("{bind}_{port}"),
+            bind,
+            port,
+            class,
+            decided: None,
+            chains: Vec::new(),
+            default_chain: None,
+            tls_inspector: false,
+            http_inspector: false,
+            dropped: Vec::new(),
+        }
+    }
+
+    /// Envoy's filter chain selection (`sim/traffic.go` and Envoy's `FilterChainManagerImpl`):
+    /// destination port, then the longest destination prefix, then server name (exact, then
+    /// the longest wildcard), transport protocol and application protocols; at each step the
+    /// chains that do not set the field stay only when none matched it. The second value says
+    /// whether the default chain took it.
+    pub fn choose(&self, c: &Connection) -> Chosen<'_, 'c, 'a> {
+        let sni = if self.tls_inspector && c.tls { c.sni.as_deref().map(str::to_ascii_lowercase) } else { None };
+        let transport = if self.tls_inspector && c.tls { "tls" } else { "raw_buffer" };
+        let alpn: Vec<&str> = if c.tls && self.tls_inspector {
+            c.alpn.iter().map(String::as_str).collect()
+        } else if !c.tls && self.http_inspector {
+            c.http.into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        let mut left: Vec<&FilterChain> = self.chains.iter().collect();
+        left = sieve(left, |m| m.destination_port.map(|p| (p == c.port).then_some(0)));
+        left = sieve(left, |m| {
+            (!m.prefix_ranges.is_empty()).then(|| match &c.address {
+                Address::Ip(a) => m.prefix_ranges.iter().filter(|r| r.contains(*a)).map(|r| r.bits as usize + 1).max(),
+                _ => None,
+            })
+        });
+        left = sieve(left, |m| {
+            (!m.server_names.is_empty()).then(|| {
+                let n = sni.as_deref()?;
+                m.server_names.iter().filter_map(|p| sni_rank(p, n)).max()
+            })
+        });
+        left = sieve(left, |m| m.transport.map(|t| (t == transport).then_some(0)));
+        left = sieve(left, |m| {
+            (!m.application_protocols.is_empty())
+                .then(|| m.application_protocols.iter().any(|p| alpn.contains(p)).then_some(0))
+        });
+        match left.len() {
+            1 => Chosen::Chain(left[0], false),
+            0 => match &self.default_chain {
+                Some(d) => Chosen::Chain(d, true),
+                None => Chosen::NoChain,
+            },
+            _ => Chosen::Multiple(left),
+        }
+    }
+}
+
+/// One step of Envoy's sieve: `rank` is `None` for a chain that does not set the field, else
+/// `Some(None)` when it does not match and `Some(Some(r))` with the match's specificity. The best
+/// matching chains survive; the chains without the field only when none matched.
+fn sieve<'l, 'c, 'a>(
+    chains: Vec<&'l FilterChain<'c, 'a>>,
+    rank: impl Fn(&ChainMatch) -> Option<Option<usize>>,
+) -> Vec<&'l FilterChain<'c, 'a>> {
+    let ranked: Vec<(Option<Option<usize>>, &FilterChain)> =
+        chains.into_iter().map(|c| (rank(&c.matches), c)).collect();
+    let best = ranked.iter().filter_map(|(r, _)| r.flatten()).max();
+    match best {
+        Some(b) => ranked.into_iter().filter(|(r, _)| *r == Some(Some(b))).map(|(_, c)| c).collect(),
+        None => ranked.into_iter().filter(|(r, _)| r.is_none()).map(|(_, c)| c).collect(),
+    }
+}
+
+/// How well a server name pattern matches: exact beats every wildcard, a longer wildcard a
+/// shorter one.
+pub fn sni_rank(pattern: &str, sni: &str) -> Option<usize> {
+    let p = pattern.to_ascii_lowercase();
+    if p == sni {
+        Some(usize::MAX)
+    } else if p == "*" {
+        Some(0)
+    } else {
+        p.strip_prefix('*').filter(|suffix| sni.len() > suffix.len() && sni.ends_with(suffix)).map(str::len)
+    }
+}
+
+/// The listeners of a sidecar on one port, by bind address, and the services they came from.
+pub struct PortListeners<'c, 'a> {
+    pub listeners: Vec<Listener<'c, 'a>>,
+}
+
+impl<'c, 'a> PortListeners<'c, 'a> {
+    /// The listener for a destination: the one bound to its address, else the wildcard one.
+    pub fn find(&self, address: &Address) -> Option<&Listener<'c, 'a>> {
+        let exact = self.listeners.iter().find(|l| match (&l.bind, address) {
+            (Bind::Ip(b), Address::Ip(a)) => b == a,
+            (Bind::Vip(b), Address::Vip(a)) => b == a,
+            _ => false,
+        });
+        exact.or_else(|| self.listeners.iter().find(|l| l.bind == Bind::Wildcard))
+    }
+}
+
+/// The HTTP connection manager chain istiod puts on HTTP and sniffed listeners: plain text that
+/// the HTTP inspector labels HTTP/1.1 or h2c (`core/listener.go` buildListenerFromEntry).
+fn http_match(prefix_ranges: Vec<Cidr>) -> ChainMatch {
+    ChainMatch {
+        prefix_ranges,
+        transport: Some("raw_buffer"),
+        application_protocols: vec!["http/1.1", "h2c"],
+        ..ChainMatch::default()
+    }
+}
+
+/// The cluster of istiod's fallbacks for this proxy: PassthroughCluster under ALLOW_ANY,
+/// BlackHoleCluster otherwise (`core/listener_builder.go`, `util.IsAllowAnyOutbound`).
+pub fn fallback_cluster(cx: &Context, proxy: &Proxy) -> &'static str {
+    if compile::registry_only(cx, proxy) { BLACKHOLE } else { PASSTHROUGH }
+}
+
+/// The addresses a service's TCP, TLS or sniffed port binds (rules 3, 10, 12), each with the
+/// destination prefix its chains match (for a CIDR on the wildcard listener).
+fn binds(s: &ServiceRecord, proxy_ip: Option<IpAddr>) -> Vec<(Bind, Vec<Cidr>)> {
+    if !s.addresses.is_empty() {
+        return s
+            .addresses
+            .iter()
+            .filter_map(|a| Cidr::parse(a))
+            .map(|c| if c.is_host() { (Bind::Ip(c.net), Vec::new()) } else { (Bind::Wildcard, vec![c]) })
+            .collect();
+    }
+    match s.resolution {
+        Resolution::Passthrough => {
+            let ips: Vec<IpAddr> = s
+                .endpoints
+                .iter()
+                .filter_map(|e| e.parse::<IpAddr>().ok())
+                .filter(|ip| Some(*ip) != proxy_ip)
+                .collect();
+            if ips.is_empty() && s.source == ServiceSource::ServiceEntry && s.selector.is_none() {
+                vec![(Bind::Wildcard, Vec::new())]
+            } else {
+                ips.into_iter().map(|ip| (Bind::Ip(ip), Vec::new())).collect()
+            }
+        }
+        _ if s.allocated_vip => vec![(Bind::Vip(s.host.clone()), Vec::new())],
+        _ => vec![(Bind::Wildcard, Vec::new())],
+    }
+}
+
+/// The SNI names of a TLS port's chain: the hosts of the VirtualServices' `tls` matches for the
+/// service, else the service host when nothing but SNI can tell services apart (a wildcard or
+/// CIDR listener) (`core/tls.go` buildSidecarOutboundTLSFilterChainOpts).
+fn tls_server_names(cx: &Context, proxy: &Proxy, s: &ServiceRecord, port: u32, wildcard: bool) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for e in compile::sidecar_virtual_services(cx, proxy) {
+        if !e.hosts.iter().any(|h| crate::mesh::hosts::matches(h, &s.host)) {
+            continue;
+        }
+        for rule in e.vs.spec.tls.iter().flatten() {
+            for m in &rule.match_ {
+                if m.port.is_some_and(|p| p != port) {
+                    continue;
+                }
+                for h in &m.sni_hosts {
+                    let h = h.to_ascii_lowercase();
+                    if !names.contains(&h) {
+                        names.push(h);
+                    }
+                }
+            }
+        }
+    }
+    if names.is_empty() && wildcard {
+        names.push(s.host.clone());
+    }
+    names
+}
+
+/// The sidecar's outbound listeners on `port` (rules 3–6), from the services it sees on the port
+/// in istiod's order (creation time, name, namespace).
+pub fn sidecar_listeners<'c, 'a>(
+    cx: &'c Context<'a>,
+    proxy: &Proxy,
+    proxy_ip: Option<IpAddr>,
+    port: u32,
+) -> PortListeners<'c, 'a> {
+    let mut services = compile::sidecar_services(cx, proxy, port);
+    services.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    let mut listeners: Vec<Listener> = Vec::new();
+    let mut index: HashMap<Bind, usize> = HashMap::new();
+    for s in services {
+        if matches!(s.resolution, Resolution::Alias(_)) {
+            continue;
+        }
+        let Some(p) = s.ports.iter().find(|p| p.number == port) else { continue };
+        let decided = decide(s, p);
+        let Some(class) = decided.protocol.class() else { continue };
+        let wanted = match class {
+            Class::Http => vec![(Bind::Wildcard, Vec::new())],
+            _ => binds(s, proxy_ip),
+        };
+        for (bind, prefixes) in wanted {
+            let wildcard = bind == Bind::Wildcard;
+            let mut chains: Vec<FilterChain> = Vec::new();
+            let cluster = format!("outbound|{port}||{}", s.host);
+            if class != Class::Http {
+                let server_names = if decided.protocol.is_tls() {
+                    tls_server_names(cx, proxy, s, port, wildcard || !prefixes.is_empty())
+                } else {
+                    Vec::new()
+                };
+                chains.push(FilterChain {
+                    name: cluster.clone(),
+                    matches: ChainMatch { prefix_ranges: prefixes.clone(), server_names, ..ChainMatch::default() },
+                    action: ChainAction::Tcp { service: s, decided: decided.clone() },
+                });
+            }
+            if class != Class::Tcp {
+                let (route_config, only) = if class == Class::Auto && !wildcard {
+                    (format!("{}:{port}", s.host), Some(s))
+                } else {
+                    (port.to_string(), None)
+                };
+                chains.push(FilterChain {
+                    name: format!("HTTP, route configuration {route_config}"),
+                    matches: http_match(prefixes.clone()),
+                    action: ChainAction::Http { route_config, only },
+                });
+            }
+            let i = *index.entry(bind.clone()).or_insert_with(|| {
+                let mut l = Listener::new(bind.clone(), port, class);
+                l.decided = Some((s.host.clone(), decided.clone()));
+                listeners.push(l);
+                listeners.len() - 1
+            });
+            merge(&mut listeners[i], class, chains, s);
+        }
+    }
+    let fallback = fallback_cluster(cx, proxy);
+    for l in &mut listeners {
+        // A chain that matches everything is the default chain (`core/listener.go` :668);
+        // otherwise what no chain takes goes to PassthroughFilterChain.
+        if let Some(k) = l.chains.iter().position(|c| c.matches.is_empty()) {
+            l.default_chain = Some(l.chains.remove(k));
+        } else {
+            l.default_chain = Some(FilterChain {
+                name: "PassthroughFilterChain".into(),
+                matches: ChainMatch::default(),
+                action: ChainAction::Cluster(fallback),
+            });
+        }
+        l.tls_inspector = l.chains.iter().any(|c| !c.matches.server_names.is_empty());
+        l.http_inspector = l.chains.iter().any(|c| !c.matches.application_protocols.is_empty());
+    }
+    PortListeners { listeners }
+}
+
+/// A service's chains onto the listener its bind and port share with earlier services
+/// (`core/listener.go` :901-1030): an HTTP service adds nothing to a listener that already has a
+/// connection manager; TCP chains whose match an earlier chain has are dropped (the first
+/// service wins); a mix of HTTP and TCP becomes sniffed.
+fn merge<'c, 'a>(l: &mut Listener<'c, 'a>, class: Class, chains: Vec<FilterChain<'c, 'a>>, s: &ServiceRecord) {
+    let has_http = l.chains.iter().any(|c| matches!(c.action, ChainAction::Http { .. }));
+    if l.class != class {
+        l.class = Class::Auto;
+    }
+    for c in chains {
+        if matches!(c.action, ChainAction::Http { .. }) && has_http {
+            continue;
+        }
+        if let Some(first) = l.chains.iter().find(|x| x.matches.conflicts_with(&c.matches)) {
+            l.dropped.push(format!(
+                "the chain of {} ({}) has the same match as the earlier {}: istiod keeps the first",
+                s.host, c.matches, first.name
+            ));
+            continue;
+        }
+        l.chains.push(c);
+    }
+}
+
+/// The proxy's own listeners that a connection reaches when no service listener is on its
+/// destination (rule 6): virtualOutbound (and its loop guard), and virtualInbound's loop guard.
+pub fn virtual_listener<'c, 'a>(port: u32, fallback: &'static str) -> Listener<'c, 'a> {
+    let (name, guard) = if port == VIRTUAL_INBOUND_PORT {
+        ("virtualInbound", VIRTUAL_INBOUND_PORT)
+    } else {
+        ("virtualOutbound", VIRTUAL_OUTBOUND_PORT)
+    };
+    let mut l = Listener::new(Bind::Wildcard, guard, Class::Tcp);
+    l.name = name.into();
+    l.chains.push(FilterChain {
+        name: format!("{name}-blackhole"),
+        matches: ChainMatch { destination_port: Some(guard), ..ChainMatch::default() },
+        action: ChainAction::Cluster(BLACKHOLE),
+    });
+    l.default_chain = (name == "virtualOutbound").then(|| FilterChain {
+        name: "virtualOutbound-catchall-tcp".into(),
+        matches: ChainMatch::default(),
+        action: ChainAction::Cluster(fallback),
+    });
+    l
+}
+
+/// How a listener's protocol came about, for the answer.
+pub fn class_name(c: Class) -> &'static str {
+    match c {
+        Class::Http => "HTTP",
+        Class::Tcp => "TCP",
+        Class::Auto => "auto (sniffed)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn port(name: Option<&str>, number: u32, app: Option<&str>, protocol: Option<&str>) -> ServicePort {
+        ServicePort {
+            number,
+            name: name.map(str::to_string),
+            protocol: protocol.map(str::to_string),
+            target_port: None,
+            app_protocol: app.map(str::to_string),
+        }
+    }
+
+    fn service(source: ServiceSource) -> ServiceRecord<'static> {
+        ServiceRecord {
+            obj: None,
+            source,
+            namespace: "default".into(),
+            host: "a.default.svc.cluster.local".into(),
+            ports: Vec::new(),
+            export_to: Vec::new(),
+            selector: None,
+            addresses: Vec::new(),
+            allocated_vip: true,
+            resolution: Resolution::ClientSide,
+            created: String::new(),
+            endpoints: Vec::new(),
+        }
+    }
+
+    /// `pkg/config/kube/conversion_test.go` TestConvertProtocol, the cases of a Service port.
+    #[test]
+    fn protocols_as_istio_converts_them() {
+        let k = service(ServiceSource::Kubernetes);
+        // (port name, number, appProtocol, protocol field, what istiod decides)
+        type Case<'s> = (Option<&'s str>, u32, Option<&'s str>, Option<&'s str>, Protocol);
+        let cases: &[Case] = &[
+            (Some(""), 80, None, Some("TCP"), Protocol::Unsupported),
+            (Some("http"), 80, None, Some("TCP"), Protocol::Http),
+            (Some("http"), 80, None, Some("UDP"), Protocol::Udp),
+            (Some("http-test"), 80, None, Some("TCP"), Protocol::Http),
+            (Some("http-test"), 80, None, Some("UDP"), Protocol::Udp),
+            (Some("HTTP"), 80, None, Some("TCP"), Protocol::Http),
+            (Some("grpc-web"), 80, None, Some("TCP"), Protocol::GrpcWeb),
+            (Some("grpc-web-test"), 80, None, Some("TCP"), Protocol::GrpcWeb),
+            (Some("grpcweb"), 80, None, Some("TCP"), Protocol::Unsupported),
+            (Some("random"), 80, None, Some("TCP"), Protocol::Unsupported),
+            (Some("tcp"), 80, Some("http"), Some("TCP"), Protocol::Http),
+            (Some("tcp"), 80, Some("kubernetes.io/h2c"), Some("TCP"), Protocol::Http2),
+            (Some("tcp"), 80, Some("kubernetes.io/ws"), Some("TCP"), Protocol::Http),
+            (Some("tcp"), 80, Some("kubernetes.io/wss"), Some("TCP"), Protocol::Https),
+            (Some(""), 25, None, Some("TCP"), Protocol::Tcp),
+            (Some(""), 53, None, Some("TCP"), Protocol::Tcp),
+            (Some(""), 3306, None, Some("TCP"), Protocol::Tcp),
+            (Some(""), 27017, None, Some("TCP"), Protocol::Tcp),
+            (Some("mongo"), 8080, None, Some("TCP"), Protocol::Mongo),
+        ];
+        for (name, number, app, proto, want) in cases {
+            let got = decide(&k, &port(*name, *number, *app, *proto)).protocol;
+            assert_eq!(got, *want, "{name:?} {number} {app:?} {proto:?}");
+        }
+        let se = service(ServiceSource::ServiceEntry);
+        assert_eq!(decide(&se, &port(Some("http"), 80, None, None)).protocol, Protocol::Unsupported);
+        assert_eq!(decide(&se, &port(Some("x"), 80, None, Some("HTTPS"))).protocol, Protocol::Https);
+    }
+
+    #[test]
+    fn cidrs() {
+        let c = Cidr::parse("10.1.2.3/8").unwrap();
+        assert_eq!(c.to_string(), "10.0.0.0/8");
+        assert!(c.contains("10.9.9.9".parse().unwrap()));
+        assert!(!c.contains("11.0.0.1".parse().unwrap()));
+        assert!(Cidr::parse("1.2.3.4").unwrap().is_host());
+        assert!(Cidr::parse("2001:db8::/32").unwrap().contains("2001:db8::1".parse().unwrap()));
+        assert!(Cidr::parse("10.0.0.0/33").is_none());
+        assert!(Cidr::parse("x/8").is_none());
+    }
+}
