@@ -74,6 +74,9 @@ pub struct ServiceRecord<'a> {
     pub created: String,
     /// The IP addresses of its endpoints (for headless services: one listener each).
     pub endpoints: Vec<String>,
+    /// The ExternalName Services that alias it (`model/push_context.go` resolveServiceAliases):
+    /// their names are domains of its virtual hosts.
+    pub aliases: Vec<String>,
 }
 
 impl ServiceRecord<'_> {
@@ -263,6 +266,7 @@ impl<'a> Mesh<'a> {
                         resolution,
                         created: s.metadata.creation_timestamp.clone().unwrap_or_default(),
                         endpoints: Vec::new(),
+                        aliases: Vec::new(),
                     });
                 }
                 Typed::ServiceEntry(se) => m.add_service_entry(i, ns, se),
@@ -313,7 +317,25 @@ impl<'a> Mesh<'a> {
         m.add_implicit_ingress();
         m.index();
         m.add_endpoints(docs, objects);
+        m.add_aliases();
         m
+    }
+
+    /// Each ExternalName Service's name on the services it aliases.
+    fn add_aliases(&mut self) {
+        let aliases: Vec<(String, String)> = self
+            .services
+            .iter()
+            .filter_map(|s| match &s.resolution {
+                Resolution::Alias(to) => Some((to.clone(), s.host.clone())),
+                _ => None,
+            })
+            .collect();
+        for (to, alias) in aliases {
+            for &i in self.by_host.get(&to).into_iter().flatten() {
+                self.services[i].aliases.push(alias.clone());
+            }
+        }
     }
 
     /// The endpoint addresses of headless Services, which istiod gives a listener each: their
@@ -478,6 +500,7 @@ impl<'a> Mesh<'a> {
                 resolution: resolution.clone(),
                 created: se.metadata.creation_timestamp.clone().unwrap_or_default(),
                 endpoints: endpoints.clone(),
+                aliases: Vec::new(),
             });
         }
     }
@@ -520,6 +543,7 @@ impl<'a> Mesh<'a> {
                 resolution: Resolution::ClientSide,
                 created: String::new(),
                 endpoints: Vec::new(),
+                aliases: Vec::new(),
             });
         }
     }

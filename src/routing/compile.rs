@@ -659,6 +659,15 @@ pub fn service_domains(host: &str, proxy_ns: &str) -> Vec<String> {
     d
 }
 
+/// [`service_domains`] of a service and of the ExternalName Services that alias it.
+pub fn service_domains_of(s: &ServiceRecord, proxy_ns: &str) -> Vec<String> {
+    let mut d = service_domains(&s.host, proxy_ns);
+    for a in &s.aliases {
+        d.extend(service_domains(a, proxy_ns));
+    }
+    d
+}
+
 /// The outbound traffic policy for a sidecar: its Sidecar resource's, else the mesh's.
 pub fn registry_only(cx: &Context, proxy: &Proxy) -> bool {
     let mesh = cx.mesh();
@@ -730,7 +739,12 @@ pub fn compile_sidecar<'c, 'a>(
             by_host.contains_key(h) || wildcard_services.iter().any(|s| hosts::matches(h, &s.host))
         }
     };
-    for e in sidecar_virtual_services(cx, proxy) {
+    let entries = sidecar_virtual_services(cx, proxy);
+    let named_exactly: HashSet<&str> =
+        entries.iter().flat_map(|e| e.hosts.iter()).filter(|h| !h.starts_with('*')).map(String::as_str).collect();
+    let wildcards: Vec<&str> =
+        entries.iter().flat_map(|e| e.hosts.iter()).filter(|h| h.starts_with('*')).map(String::as_str).collect();
+    for e in entries.iter().copied() {
         let on_service = e.hosts.iter().any(|h| on_service(h));
         if (port != 80 || only.is_some()) && !on_service {
             continue;
@@ -744,12 +758,25 @@ pub fn compile_sidecar<'c, 'a>(
         for h in &e.hosts {
             if let Some(s) = by_host.get(h.as_str()).map(|&i| services[i]) {
                 covered.insert(s.host.clone());
-                domain_sets.push((h.clone(), service_domains(&s.host, &proxy.namespace)));
+                domain_sets.push((h.clone(), service_domains_of(s, &proxy.namespace)));
             } else if h.starts_with('*') {
+                // A wildcard host takes the services no VirtualService names exactly and for
+                // which it is the most specific wildcard (`MostSpecificWildcardVirtualServiceIndex`);
+                // matching none, it is a virtual host of its own.
+                let mut any = false;
                 for s in services.iter().filter(|s| hosts::covers(h, &s.host) && !e.hosts.contains(&s.host)) {
-                    if covered.insert(s.host.clone()) {
-                        domain_sets.push((s.host.clone(), service_domains(&s.host, &proxy.namespace)));
+                    any = true;
+                    if named_exactly.contains(s.host.as_str())
+                        || wildcards.iter().any(|w| w.len() > h.len() && hosts::covers(w, &s.host))
+                    {
+                        continue;
                     }
+                    if covered.insert(s.host.clone()) {
+                        domain_sets.push((s.host.clone(), service_domains_of(s, &proxy.namespace)));
+                    }
+                }
+                if !any && only.is_none() {
+                    domain_sets.push((h.clone(), vec![h.clone()]));
                 }
             } else if only.is_none() {
                 domain_sets.push((h.clone(), vec![h.clone()]));
@@ -794,7 +821,7 @@ pub fn compile_sidecar<'c, 'a>(
         let domains: Vec<String> = if only.is_some() {
             vec!["*".into()]
         } else {
-            service_domains(&s.host, &proxy.namespace).into_iter().filter(|d| !owner.contains_key(d)).collect()
+            service_domains_of(s, &proxy.namespace).into_iter().filter(|d| !owner.contains_key(d)).collect()
         };
         if domains.is_empty() {
             continue;

@@ -136,9 +136,11 @@ pub enum OutcomeKind {
     NoListener,
     /// The connection goes to istiod's BlackHoleCluster: it is dropped.
     Blackhole,
-    /// The listener has no filter chain for the connection (or, Envoy refusing the listener,
-    /// more than one): it is closed.
+    /// The listener has no filter chain for the connection: it is closed.
     NoFilterChain,
+    /// Two filter chains of the listener match the connection equally: Envoy refuses such a
+    /// listener.
+    ListenerRejected,
 }
 
 /// The section of a VirtualService a rule is in: `rule_index` counts in `spec.http`, `spec.tcp`
@@ -589,7 +591,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 return with_notes(o, notes);
             }
             Chosen::Multiple(cs) => {
-                let mut o = Outcome::new(OutcomeKind::NoFilterChain, name, explain);
+                let mut o = Outcome::new(OutcomeKind::ListenerRejected, name, explain);
                 o.listener = Some(answer);
                 let names: Vec<&str> = cs.iter().map(|c| c.name.as_str()).collect();
                 notes.push(format!(
@@ -819,6 +821,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
         }
         Action::Passthrough => {
             o.outcome = OutcomeKind::Passthrough;
+            o.cluster = Some(listener::PASSTHROUGH.to_string());
             o.note(
                 "no virtual host for this Host: ALLOW_ANY sends it to the PassthroughCluster (original destination)",
             );

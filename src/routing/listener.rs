@@ -549,6 +549,7 @@ fn tls_server_names(cx: &Context, proxy: &Proxy, s: &ServiceRecord, port: u32, w
     }
     if names.is_empty() && wildcard {
         names.push(s.host.clone());
+        names.extend(s.aliases.iter().flat_map(|a| compile::service_domains(a, &proxy.namespace)));
     }
     names
 }
@@ -716,6 +717,7 @@ mod tests {
             resolution: Resolution::ClientSide,
             created: String::new(),
             endpoints: Vec::new(),
+            aliases: Vec::new(),
         }
     }
 
