@@ -147,6 +147,7 @@ fn check_routes(inputs: &Inputs, options: &LintOptions, group: &Value, check: &V
         kind: ProxyKind::Sidecar,
         namespace: proxy["config_namespace"].as_str().unwrap_or("default").to_string(),
         labels: Default::default(),
+        ip: None,
     };
     let port: u32 = check["route_config"].as_str().and_then(|s| s.parse().ok())?;
     let cfg = compile_sidecar(&cx, &p, port, None);

@@ -74,6 +74,8 @@ pub struct ServiceRecord<'a> {
     pub created: String,
     /// The IP addresses of its endpoints (for headless services: one listener each).
     pub endpoints: Vec<String>,
+    /// The labels of its object.
+    pub labels: Option<&'a StringMap>,
     /// The ExternalName Services that alias it (`model/push_context.go` resolveServiceAliases):
     /// their names are domains of its virtual hosts.
     pub aliases: Vec<String>,
@@ -267,6 +269,7 @@ impl<'a> Mesh<'a> {
                         created: s.metadata.creation_timestamp.clone().unwrap_or_default(),
                         endpoints: Vec::new(),
                         aliases: Vec::new(),
+                        labels: s.metadata.labels.as_ref(),
                     });
                 }
                 Typed::ServiceEntry(se) => m.add_service_entry(i, ns, se),
@@ -501,6 +504,7 @@ impl<'a> Mesh<'a> {
                 created: se.metadata.creation_timestamp.clone().unwrap_or_default(),
                 endpoints: endpoints.clone(),
                 aliases: Vec::new(),
+                labels: se.metadata.labels.as_ref(),
             });
         }
     }
@@ -544,6 +548,7 @@ impl<'a> Mesh<'a> {
                 created: String::new(),
                 endpoints: Vec::new(),
                 aliases: Vec::new(),
+                labels: None,
             });
         }
     }

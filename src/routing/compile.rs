@@ -26,6 +26,8 @@ pub struct Proxy {
     pub kind: ProxyKind,
     pub namespace: String,
     pub labels: StringMap,
+    /// The workload's IP, when known: ServiceEntry endpoints at it make it a service target.
+    pub ip: Option<String>,
 }
 
 /// A VirtualService as the route builder sees it: hosts resolved, delegates merged, in Istio's
@@ -446,10 +448,42 @@ fn catch_alls_last(routes: &mut Vec<Route<'_>>) {
     *routes = rest;
 }
 
-/// The Gateways merged on a gateway workload: those whose selector picks its labels, in creation
-/// order.
-pub fn merged_gateways<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<(usize, String, &'a Gateway)> {
-    let mut out: Vec<(usize, String, &'a Gateway)> = cx
+/// The annotation the Gateway API controller writes on the Gateways it makes: the gateway
+/// Services (hostnames) whose workloads the Gateway configures, instead of a selector.
+pub const GATEWAY_SERVICE_ANNOTATION: &str = "internal.istio.io/gateway-service";
+/// Services with this label are skipped by port translation (`model/gateway.go`).
+pub const DISABLE_PORT_TRANSLATION_LABEL: &str = "experimental.istio.io/disable-gateway-port-translation";
+
+/// The services the gateway workload is an endpoint of (istiod's `ServiceTargets`), in
+/// istiod's order: Kubernetes Services in its namespace that select it, ServiceEntries in its
+/// namespace that select it or list its IP as an endpoint.
+pub fn gateway_service_targets<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy) -> Vec<&'c ServiceRecord<'a>> {
+    let mut out: Vec<&ServiceRecord> = cx
+        .mesh()
+        .services
+        .iter()
+        .filter(|s| s.namespace == proxy.namespace)
+        .filter(|s| {
+            let selected = s.selector.is_some_and(|sel| !sel.is_empty() && selects(sel, &proxy.labels));
+            let endpoint =
+                s.source == ServiceSource::ServiceEntry && proxy.ip.as_ref().is_some_and(|ip| s.endpoints.contains(ip));
+            selected || endpoint
+        })
+        .collect();
+    out.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    out
+}
+
+/// The Gateways merged on a gateway workload, in istiod's order (creation time, name, namespace:
+/// `model/push_context.go` initGateways), each with the services that tie it to the workload:
+/// those its `gateway-service` annotation names (in the Gateway's namespace), or, for a Gateway
+/// that selects by labels (a missing selector selects every gateway), all of the workload's.
+pub fn merged_gateways<'c, 'a>(
+    cx: &'c Context<'a>,
+    proxy: &Proxy,
+) -> Vec<(usize, String, &'a Gateway, Vec<&'c ServiceRecord<'a>>, bool)> {
+    let targets = gateway_service_targets(cx, proxy);
+    let mut out: Vec<(usize, String, &'a Gateway, Vec<&ServiceRecord>, bool)> = cx
         .mesh()
         .gateways
         .values()
@@ -457,27 +491,81 @@ pub fn merged_gateways<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<(usize, Strin
             Typed::Gateway(g) => Some((i, g.as_ref())),
             _ => None,
         })
-        .filter(|(_, g)| g.spec.selector.as_ref().is_some_and(|s| selects(s, &proxy.labels)))
-        .map(|(i, g)| (i, cx.objects[i].namespace_or(&cx.options.default_namespace).to_string(), g))
+        .filter_map(|(i, g)| {
+            let ns = cx.objects[i].namespace_or(&cx.options.default_namespace).to_string();
+            let named = g.metadata.annotations.as_ref().and_then(|a| a.get(GATEWAY_SERVICE_ANNOTATION));
+            match named {
+                Some(list) => {
+                    let names: Vec<&str> = list.split(',').map(str::trim).collect();
+                    let through: Vec<&ServiceRecord> = targets
+                        .iter()
+                        .copied()
+                        .filter(|s| s.namespace == ns && names.contains(&s.host.as_str()))
+                        .collect();
+                    (!through.is_empty()).then_some((i, ns, g, through, false))
+                }
+                None => {
+                    let sel = g.spec.selector.as_ref();
+                    sel.is_none_or(|s| selects(s, &proxy.labels)).then(|| (i, ns, g, targets.clone(), true))
+                }
+            }
+        })
         .collect();
     out.sort_by(|a, b| {
         let ts = |g: &Gateway| g.metadata.creation_timestamp.clone().unwrap_or_default();
-        ts(a.2).cmp(&ts(b.2)).then(a.0.cmp(&b.0))
+        ts(a.2).cmp(&ts(b.2)).then_with(|| cx_name(cx, a.0).cmp(&cx_name(cx, b.0))).then_with(|| a.1.cmp(&b.1))
     });
     out
 }
 
-/// A gateway server's port as the listener sees it: the `targetPort` of the gateway workload's
-/// Service for that port, when it declares one.
-fn target_port(cx: &Context, proxy: &Proxy, port: u32) -> u32 {
-    cx.mesh()
-        .services
-        .iter()
-        .filter(|s| s.namespace == proxy.namespace && s.selector.is_some_and(|sel| selects(sel, &proxy.labels)))
-        .flat_map(|s| s.ports.iter())
-        .find(|p| p.number == port)
-        .and_then(|p| p.target_port.as_ref()?.parse().ok())
-        .unwrap_or(port)
+/// The listener ports of a server port (`model/gateway.go` resolvePorts): through a label
+/// selector, the `targetPort` of the first service whose port it is (services labelled
+/// [`DISABLE_PORT_TRANSLATION_LABEL`] skipped), else the port itself; through the
+/// `gateway-service` annotation, every such `targetPort`, and none when no service has the port.
+pub fn listener_ports(services: &[&ServiceRecord], port: u32, legacy: bool) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    for s in services {
+        if legacy && s.labels.is_some_and(|l| l.get(DISABLE_PORT_TRANSLATION_LABEL).is_some()) {
+            continue;
+        }
+        for p in s.ports.iter().filter(|p| p.number == port) {
+            let target = p.target_port.as_ref().and_then(|t| t.parse().ok()).unwrap_or(port);
+            if legacy {
+                return vec![target];
+            }
+            if !out.contains(&target) {
+                out.push(target);
+            }
+        }
+    }
+    if out.is_empty() && legacy {
+        out.push(port);
+    }
+    out
+}
+
+/// A Gateway server as one gateway workload gets it: (Gateway object, `ns/name`, namespace,
+/// server, listener port).
+pub type GatewayServer<'a> = (usize, String, String, &'a Server, u32);
+
+/// Every server of the Gateways on a gateway workload, once per listener port it gets.
+pub fn gateway_servers<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<GatewayServer<'a>> {
+    let mut out = Vec::new();
+    for (i, ns, g, services, legacy) in merged_gateways(cx, proxy) {
+        let key = format!("{ns}/{}", cx_name(cx, i));
+        for s in g.spec.servers.iter().flatten() {
+            for lp in listener_ports(&services, s.port.number, legacy) {
+                out.push((i, key.clone(), ns.clone(), s, lp));
+            }
+        }
+    }
+    out
+}
+
+/// The listener port a connection to `port` of the gateway workload's Service arrives on: the
+/// `targetPort` of the first service of the workload with that port, else the port itself.
+pub fn gateway_listener_port(cx: &Context, proxy: &Proxy, port: u32) -> u32 {
+    listener_ports(&gateway_service_targets(cx, proxy), port, true)[0]
 }
 
 /// How a gateway server carries traffic.
@@ -493,50 +581,47 @@ fn server_terminates_https(s: &Server) -> bool {
         )
 }
 
-/// A gateway route table being assembled: name, server port, SNI hosts (HTTPS), and its servers
-/// as (gateway `ns/name`, gateway namespace, server).
-type Table<'c> = (String, u32, Option<Vec<String>>, Vec<(String, String, &'c Server)>);
+/// A gateway route table being assembled: name, server port, listener port, SNI hosts (HTTPS),
+/// and its servers as (gateway `ns/name`, gateway namespace, server).
+type Table<'c> = (String, u32, u32, Option<Vec<String>>, Vec<(String, String, &'c Server)>);
 
 /// Every HTTP route configuration of a gateway workload: one `http.<port>` per plain-text port
 /// (shared by its servers) and one per terminating HTTPS server.
 pub fn compile_gateway<'c>(cx: &'c Context<'_>, proxy: &Proxy) -> Vec<RouteConfig<'c>> {
-    let gateways = merged_gateways(cx, proxy);
     // (route config name, server port) → servers (gateway key, gateway namespace, server).
     let mut tables: Vec<Table<'c>> = Vec::new();
+    // Per listener port, whether its first server is plain-text HTTP: that one fixes it.
     let mut claimed: HashMap<u32, bool> = HashMap::new();
-    for (i, ns, g) in &gateways {
-        let key = format!("{ns}/{}", cx_name(cx, *i));
-        for s in g.spec.servers.iter().flatten() {
-            let port = s.port.number;
-            let http = server_is_http(s);
-            let https = server_terminates_https(s);
-            // The first protocol to claim a port keeps it.
-            let plain = *claimed.entry(port).or_insert(http);
-            if !(http || https) || (http != plain) {
-                continue;
-            }
-            let target = target_port(cx, proxy, port);
-            let (name, tls_hosts) = if http {
-                (format!("http.{target}"), None)
-            } else {
-                let pname = s.port.name.clone().unwrap_or_default();
-                let name = format!("https.{port}.{pname}.{}.{ns}", cx_name(cx, *i));
-                (name, Some(s.hosts.iter().map(|h| hosts::server_host(h, ns).1.to_string()).collect()))
-            };
-            match tables.iter_mut().find(|t| t.0 == name) {
-                Some(t) => t.3.push((key.clone(), ns.clone(), s)),
-                None => tables.push((name, port, tls_hosts, vec![(key.clone(), ns.clone(), s)])),
-            }
+    for (i, key, ns, s, target) in gateway_servers(cx, proxy) {
+        let port = s.port.number;
+        let http = server_is_http(s);
+        let https = server_terminates_https(s);
+        let plain = *claimed.entry(target).or_insert(http);
+        if !(http || https) || (http != plain) {
+            continue;
+        }
+        let (name, tls_hosts) = if http {
+            (format!("http.{target}"), None)
+        } else {
+            let pname = s.port.name.clone().unwrap_or_default();
+            let name = format!("https.{port}.{pname}.{}.{ns}", cx_name(cx, i));
+            (name, Some(s.hosts.iter().map(|h| hosts::server_host(h, &ns).1.to_string()).collect()))
+        };
+        match tables.iter_mut().find(|t| t.0 == name) {
+            Some(t) => t.4.push((key.clone(), ns.clone(), s)),
+            None => tables.push((name, port, target, tls_hosts, vec![(key.clone(), ns.clone(), s)])),
         }
     }
     let all = virtual_services(cx);
     let scope = Scope { cx, proxy };
     tables
         .into_iter()
-        .map(|(name, port, tls_hosts, servers)| {
+        .map(|(name, first_port, listener_port, tls_hosts, servers)| {
             let mut vhosts: Vec<VirtualHost<'c>> = Vec::new();
             let mut dropped: Vec<Dropped> = Vec::new();
             for (key, gw_ns, server) in &servers {
+                // Virtual hosts keep the server's own port: `example.com:80` inside `http.8080`.
+                let port = server.port.number;
                 let redirect = server.tls.as_ref().and_then(|t| t.https_redirect).unwrap_or(false);
                 for e in virtual_services_for(all, key, &proxy.namespace) {
                     let server_hosts: Vec<String> = server
@@ -610,13 +695,15 @@ pub fn compile_gateway<'c>(cx: &'c Context<'_>, proxy: &Proxy) -> Vec<RouteConfi
             }
             if vhosts.is_empty() {
                 vhosts.push(VirtualHost {
-                    name: format!("blackhole:{port}"),
+                    name: format!("blackhole:{first_port}"),
                     domains: vec!["*".into()],
                     routes: Vec::new(),
                     require_tls: false,
                 });
             }
-            RouteConfig::new(name, port, vhosts, dropped, tls_hosts)
+            let mut rc = RouteConfig::new(name, first_port, vhosts, dropped, tls_hosts);
+            rc.listener_port = listener_port;
+            rc
         })
         .collect()
 }
@@ -905,7 +992,7 @@ pub fn gateway_proxies(cx: &Context) -> Vec<Proxy> {
         let Some(sel) = g.spec.selector.as_ref() else { continue };
         for ns in gateway_namespaces(cx, sel) {
             if !out.iter().any(|p| p.namespace == ns && p.labels == *sel) {
-                out.push(Proxy { kind: ProxyKind::Gateway, namespace: ns, labels: sel.clone() });
+                out.push(Proxy { kind: ProxyKind::Gateway, namespace: ns, labels: sel.clone(), ip: None });
             }
         }
     }

@@ -6,7 +6,6 @@ use super::listener::{self, Address, Bind, ChainAction, Chosen, Cidr, Connection
 use super::matcher::{DomainMatch, normalize_path, shown, split_query, strip_port};
 use super::{Action, Destination, RouteConfig};
 use crate::lint::Context;
-use crate::mesh::hosts;
 use crate::mesh::{Resolution, ServiceRecord};
 use crate::model::core::StringMap;
 use crate::model::networking::{HTTPRoute, RedirectPortSelection, Server};
@@ -108,7 +107,7 @@ impl Request {
                     labels: [("istio".to_string(), "ingressgateway".to_string())].into_iter().collect(),
                     ip: None,
                 });
-                Proxy { kind: ProxyKind::Gateway, namespace: w.namespace, labels: w.labels }
+                Proxy { kind: ProxyKind::Gateway, namespace: w.namespace, labels: w.labels, ip: w.ip }
             }
             From::Mesh => {
                 let w = self.source.clone().unwrap_or_else(|| WorkloadRef {
@@ -116,7 +115,7 @@ impl Request {
                     labels: StringMap::default(),
                     ip: None,
                 });
-                Proxy { kind: ProxyKind::Sidecar, namespace: w.namespace, labels: w.labels }
+                Proxy { kind: ProxyKind::Sidecar, namespace: w.namespace, labels: w.labels, ip: w.ip }
             }
         }
     }
@@ -418,23 +417,65 @@ impl<'c, 'a> Simulator<'c, 'a> {
         match proxy.kind {
             ProxyKind::Gateway => {
                 let configs = self.gateway_configs(&name, &proxy);
+                // The client's port on the gateway Service becomes the pod port Envoy listens on.
+                let lp = compile::gateway_listener_port(cx, &proxy, port);
+                let answer = |protocol: &'static str| ListenerAnswer {
+                    name: format!("0.0.0.0_{lp}"),
+                    bound: "wildcard",
+                    port: lp,
+                    protocol,
+                    protocol_from: (lp != port)
+                        .then(|| format!("port {port} of the gateway's Service has targetPort {lp}")),
+                    filter_chain: None,
+                    chain_match: None,
+                };
                 let sni = req.sni.clone().unwrap_or_else(|| strip_port(&req.host).to_ascii_lowercase());
-                let at_port: Vec<&RouteConfig> = configs.iter().filter(|c| c.port == port).collect();
+                let at_port: Vec<&RouteConfig> = configs.iter().filter(|c| c.listener_port == lp).collect();
                 let l4 = matches!(req.protocol.to_ascii_lowercase().as_str(), "tcp" | "tls");
-                let chosen = at_port
+                // Terminating HTTPS servers are filter chains by SNI; two with the same server
+                // names make Envoy refuse the whole listener (istio#24638: `./*` in two namespaces).
+                let sni_sets: Vec<(&RouteConfig, Vec<String>)> = at_port
                     .iter()
-                    .find(|c| c.tls_hosts.is_none())
-                    .or_else(|| at_port.iter().find(|c| c.tls_hosts.iter().flatten().any(|h| hosts::matches(h, &sni))))
-                    .filter(|_| !l4);
-                if let Some(c) = chosen {
-                    return run_http(c, req, name, explain);
-                }
-                let servers: Vec<(String, String, &Server)> = compile::merged_gateways(cx, &proxy)
-                    .into_iter()
-                    .flat_map(|(i, ns, g)| {
-                        let key = format!("{ns}/{}", cx.objects[i].name.as_deref().unwrap_or_default());
-                        g.spec.servers.iter().flatten().map(move |s| (key.clone(), ns.clone(), s))
+                    .filter_map(|c| {
+                        let mut names: Vec<String> =
+                            c.tls_hosts.clone()?.iter().map(|h| h.to_ascii_lowercase()).collect();
+                        names.sort();
+                        names.dedup();
+                        Some((*c, names))
                     })
+                    .collect();
+                let clash = sni_sets
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, (a, n))| sni_sets[i + 1..].iter().find(|(_, m)| m == n).map(|(b, _)| (*a, *b)));
+                if let Some((a, b)) = clash {
+                    let mut o = Outcome::new(OutcomeKind::ListenerRejected, name, explain);
+                    o.listener = Some(answer("HTTP"));
+                    o.note_with(|| {
+                        format!(
+                            "the filter chains of {} and {} match the same server names: Envoy refuses listener 0.0.0.0_{lp}",
+                            a.name, b.name
+                        )
+                    });
+                    return o;
+                }
+                let by_sni = sni_sets
+                    .iter()
+                    .filter_map(|(c, names)| {
+                        Some((names.iter().filter_map(|h| listener::sni_rank(h, &sni)).max()?, *c))
+                    })
+                    .max_by_key(|(rank, _)| *rank)
+                    .map(|(_, c)| c);
+                let chosen = at_port.iter().copied().find(|c| c.tls_hosts.is_none()).or(by_sni).filter(|_| !l4);
+                if let Some(c) = chosen {
+                    let mut o = run_http(c, req, name, explain);
+                    o.listener = Some(answer("HTTP"));
+                    return o;
+                }
+                let servers: Vec<(String, String, &Server)> = compile::gateway_servers(cx, &proxy)
+                    .into_iter()
+                    .filter(|s| s.4 == lp)
+                    .map(|(_, key, ns, s, _)| (key, ns, s))
                     .collect();
                 let scope = Scope { cx, proxy: &proxy };
                 let entries_for =
@@ -442,14 +483,15 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 let sni = req.sni.clone().or_else(|| (!req.host.is_empty()).then(|| strip_port(&req.host).to_string()));
                 let o = Outcome::new(OutcomeKind::NoListener, name.clone(), explain);
                 let dest = req.destination_address.as_deref();
-                if let Some(o) = l4::gateway(&scope, &servers, entries_for, sni.as_deref(), dest, port, o) {
+                if let Some(mut o) = l4::gateway(&scope, &servers, entries_for, sni.as_deref(), dest, o) {
+                    o.listener = Some(answer("TCP"));
                     return o;
                 }
                 let mut o = Outcome::new(OutcomeKind::NoListener, name, explain);
-                let ports: Vec<String> = configs.iter().map(|c| c.port.to_string()).collect();
+                let ports: Vec<String> = configs.iter().map(|c| c.listener_port.to_string()).collect();
                 o.note_with(|| {
                     format!(
-                        "no server of the Gateways on this workload listens on port {port} (HTTP ports: {})",
+                        "no server of the Gateways on this workload listens on port {lp} (HTTP ports: {})",
                         if ports.is_empty() { "none".into() } else { ports.join(", ") }
                     )
                 });
@@ -524,7 +566,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
         };
         let sni = tls.then(|| req.sni.clone().unwrap_or_else(|| host.clone())).filter(|s| !s.is_empty());
         let conn = Connection { address: address.clone(), port, tls, sni: sni.clone(), alpn, http };
-        let ip = req.source.as_ref().and_then(|w| w.ip.as_deref()).and_then(|ip| ip.parse().ok());
+        let ip = proxy.ip.as_deref().and_then(|ip| ip.parse().ok());
         let fallback = listener::fallback_cluster(cx, proxy);
         let reserved = port == listener::VIRTUAL_OUTBOUND_PORT || port == listener::VIRTUAL_INBOUND_PORT;
         let listeners = (!reserved).then(|| self.sidecar_listeners(&name, proxy, ip, port));

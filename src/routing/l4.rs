@@ -10,6 +10,7 @@
 use super::Destination;
 use super::compile::{Proxy, ProxyKind, Scope, StaticConditions, VsEntry, static_miss};
 use super::eval::{Outcome, OutcomeKind, RuleKind, TraceEntry};
+use super::listener::sni_rank;
 use super::matcher::shown;
 use crate::mesh::{ServiceRecord, hosts};
 use crate::model::networking::{self as net, RouteDestination};
@@ -49,21 +50,8 @@ fn l4_miss(m: &L4Match, port: u32, gateway: &str, vs_ns: &str, proxy: &Proxy) ->
 
 /// Is `addr` inside `cidr` (`10.0.0.0/8`, `2001:db8::/32`, or a bare address)?
 pub fn in_cidr(addr: &str, cidr: &str) -> bool {
-    let (net, bits) = match cidr.split_once('/') {
-        Some((n, b)) => (n, b.parse::<u32>().ok()),
-        None => (cidr, None),
-    };
-    match (addr.parse::<IpAddr>(), net.parse::<IpAddr>()) {
-        (Ok(IpAddr::V4(a)), Ok(IpAddr::V4(n))) => {
-            let bits = bits.unwrap_or(32).min(32);
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
-            u32::from(a) & mask == u32::from(n) & mask
-        }
-        (Ok(IpAddr::V6(a)), Ok(IpAddr::V6(n))) => {
-            let bits = bits.unwrap_or(128).min(128);
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
-            u128::from(a) & mask == u128::from(n) & mask
-        }
+    match (addr.parse::<IpAddr>(), super::listener::Cidr::parse(cidr)) {
+        (Ok(a), Some(c)) => c.contains(a),
         _ => false,
     }
 }
@@ -152,19 +140,6 @@ pub(super) fn route_tcp(
         }
     }
     won
-}
-
-/// How well an SNI host pattern matches a server name: exact beats every wildcard, a longer
-/// wildcard beats a shorter one.
-fn sni_rank(pattern: &str, sni: &str) -> Option<usize> {
-    let p = pattern.to_ascii_lowercase();
-    if p == sni {
-        Some(usize::MAX)
-    } else if p == "*" {
-        Some(0)
-    } else {
-        p.strip_prefix('*').filter(|suffix| sni.len() > suffix.len() && sni.ends_with(suffix)).map(str::len)
-    }
 }
 
 /// A connection's TLS routing by SNI: every match that survives the static checks is a filter
@@ -298,14 +273,13 @@ enum L4Server {
 }
 
 /// A connection to a gateway port whose servers are TCP or TLS passthrough (or terminating TLS
-/// carrying TCP). `None` when no such server listens on the port.
+/// carrying TCP), among the servers of one listener. `None` when none of them is such a server.
 pub(super) fn gateway<'e, 'v: 'e>(
     scope: &Scope,
     servers: &[(String, String, &net::Server)],
     entries_for: impl Fn(&str) -> Vec<&'e VsEntry<'v>>,
     req_sni: Option<&str>,
     dest: Option<&str>,
-    port: u32,
     mut o: Outcome,
 ) -> Option<Outcome> {
     debug_assert_eq!(scope.proxy.kind, ProxyKind::Gateway);
@@ -321,14 +295,9 @@ pub(super) fn gateway<'e, 'v: 'e>(
         }
     };
     let sni = req_sni.map(str::to_ascii_lowercase);
-    let at_port: Vec<(&String, &String, &net::Server, L4Server)> = servers
-        .iter()
-        .filter(|(_, _, s)| s.port.number == port)
-        .filter_map(|(k, ns, s)| kind_of(s).map(|kind| (k, ns, *s, kind)))
-        .collect();
-    if at_port.is_empty() {
-        return None;
-    }
+    let at_port: Vec<(&String, &String, &net::Server, L4Server)> =
+        servers.iter().filter_map(|(k, ns, s)| kind_of(s).map(|kind| (k, ns, *s, kind))).collect();
+    let port = at_port.first()?.2.port.number;
     let server_hosts = |s: &net::Server, gw_ns: &str| -> Vec<String> {
         s.hosts.iter().map(|h| hosts::server_host(h, gw_ns).1.to_ascii_lowercase()).collect()
     };
@@ -413,13 +382,5 @@ mod tests {
         assert!(!in_cidr("2001:db9::1", "2001:db8::/32"));
         assert!(!in_cidr("10.1.2.3", "2001:db8::/32"));
         assert!(!in_cidr("not-an-ip", "10.0.0.0/8"));
-    }
-
-    #[test]
-    fn sni_specificity() {
-        assert_eq!(sni_rank("a.example.com", "a.example.com"), Some(usize::MAX));
-        assert!(sni_rank("*.example.com", "a.example.com") > sni_rank("*.com", "a.example.com"));
-        assert_eq!(sni_rank("*.example.com", "example.com"), None);
-        assert_eq!(sni_rank("*", "x"), Some(0));
     }
 }

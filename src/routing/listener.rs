@@ -718,6 +718,7 @@ mod tests {
             created: String::new(),
             endpoints: Vec::new(),
             aliases: Vec::new(),
+            labels: None,
         }
     }
 
@@ -767,5 +768,13 @@ mod tests {
         assert!(Cidr::parse("2001:db8::/32").unwrap().contains("2001:db8::1".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
         assert!(Cidr::parse("x/8").is_none());
+    }
+
+    #[test]
+    fn sni_specificity() {
+        assert_eq!(sni_rank("a.example.com", "a.example.com"), Some(usize::MAX));
+        assert!(sni_rank("*.example.com", "a.example.com") > sni_rank("*.com", "a.example.com"));
+        assert_eq!(sni_rank("*.example.com", "example.com"), None);
+        assert_eq!(sni_rank("*", "x"), Some(0));
     }
 }

@@ -169,6 +169,9 @@ pub struct RouteConfig<'a> {
     pub name: String,
     /// The port the client connects to (a gateway server port, or a service port).
     pub port: u32,
+    /// The port of the listener that holds it: for a gateway, the server port translated to the
+    /// gateway Service's `targetPort`.
+    pub listener_port: u32,
     pub virtual_hosts: Vec<VirtualHost<'a>>,
     pub dropped: Vec<Dropped>,
     /// For a terminating HTTPS server's own route configuration: the server hosts its filter
@@ -187,6 +190,6 @@ impl<'c> RouteConfig<'c> {
         tls_hosts: Option<Vec<String>>,
     ) -> Self {
         let domains = DomainIndex::new(virtual_hosts.iter().map(|v| v.domains.as_slice()));
-        RouteConfig { name, port, virtual_hosts, dropped, tls_hosts, domains }
+        RouteConfig { name, port, listener_port: port, virtual_hosts, dropped, tls_hosts, domains }
     }
 }
