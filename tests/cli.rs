@@ -804,3 +804,44 @@ fn istio_version_from_the_configuration() {
     assert_eq!(lint(&[]), (1, vec![("MESH0101".to_string(), 10, 9)]));
     assert_eq!(lint(&["--istio-version", "1.31"]), (0, vec![]));
 }
+
+/// A connection by address (issue #13): the listener, how its protocol was decided and the
+/// filter chain come before the route steps; a request file may give an address and no host.
+#[test]
+fn simulate_a_connection_by_address() {
+    let out = meshctl()
+        .args(["simulate", "testdata/listeners", "tcp://10.0.0.12:5432", "--from", "shop/app=api"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    insta::assert_snapshot!("simulate_tcp_by_address", String::from_utf8(out.stdout).unwrap());
+    let json = |args: &[&str]| {
+        let out = meshctl().arg("simulate").arg("testdata/listeners").args(args).args(["-o", "json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let v = json(&["tcp://10.0.0.99:5432"]);
+    assert_eq!((v["outcome"].as_str(), v["cluster"].as_str()), (Some("blackhole"), Some("BlackHoleCluster")), "{v}");
+    assert_eq!(v["listener"]["name"], "virtualOutbound", "{v}");
+    let v = json(&["tls://partner.example.com:443", "--address", "203.0.113.9"]);
+    assert_eq!(v["listener"]["chain_match"], "destination in 203.0.113.0/24, SNI partner.example.com", "{v}");
+    assert_eq!(v["destinations"][0]["cluster"], "outbound|443||partner.example.com", "{v}");
+    let v = json(&["tls://other.example.com:443", "--address", "203.0.113.9"]);
+    assert_eq!(v["listener"]["filter_chain"], "PassthroughFilterChain", "{v}");
+    let v = json(&["http://api.shop:9090/metrics"]);
+    assert_eq!(v["listener"]["protocol"], "auto (sniffed)", "{v}");
+    assert_eq!(v["route_config"], "api.shop.svc.cluster.local:9090", "{v}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let req = dir.path().join("req.yaml");
+    std::fs::write(&req, "protocol: tcp\ndestination_address: 10.4.0.7\nport: 9092\n").unwrap();
+    let v = json(&["--request", req.to_str().unwrap()]);
+    assert_eq!(v["listener"]["name"], "10.4.0.7_9092", "a headless Service's endpoint: {v}");
+    std::fs::write(&req, "protocol: tcp\ndestination_address: 10.4.0.7\n").unwrap();
+    let out = meshctl().args(["simulate", "testdata/listeners", "--request"]).arg(&req).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a port"));
+    let out = meshctl().args(["simulate", "testdata/listeners", "http://a/", "--address", "db"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`db` is not an IP address"));
+}

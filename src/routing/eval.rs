@@ -597,7 +597,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
         if explain {
             notes.push(match bound {
                 "virtual" if l.name == "virtualOutbound" && port != listener::VIRTUAL_OUTBOUND_PORT => format!(
-                    "no listener on {address}:{port}: the connection stays on virtualOutbound (0.0.0.0:15001)"
+                    "no listener on port {port} for {address}: the connection stays on virtualOutbound (0.0.0.0:15001)"
                 ),
                 "virtual" => format!("port {port} is the proxy's own {}: a connection to it loops back", l.name),
                 "wildcard" if l.class == listener::Class::Http => format!(
