@@ -397,7 +397,15 @@ mod tests {
             checked.push(path.strip_prefix(root).unwrap().display().to_string());
         }
         checked.sort();
-        assert_eq!(checked, ["testdata/routing/bookinfo.cases.yaml", "testdata/routing/bookinfo.validator.yaml"]);
+        assert_eq!(
+            checked,
+            [
+                "testdata/istio-config-validator/examples/virtualservice_delegate_test.yml",
+                "testdata/istio-config-validator/examples/virtualservice_test.yml",
+                "testdata/routing/bookinfo.cases.yaml",
+                "testdata/routing/bookinfo.validator.yaml",
+            ]
+        );
     }
 
     #[test]
