@@ -212,6 +212,7 @@ pub fn run(a: TestArgs) -> u8 {
         }
     }
     let simulator = Simulator::new(&cx);
+    let validator = validator_cases::Runner::new(&cx, &simulator);
     let results: Vec<(&Case, Option<String>)> = cases
         .iter()
         .map(|c| {
@@ -220,7 +221,11 @@ pub fn run(a: TestArgs) -> u8 {
                 Ok(req) => {
                     // The explanation is built only for a case that expects on it.
                     let wants_trace = matches!(&c.expect, Expect::Subset(e) if e.get("trace").is_some());
-                    let outcome = if wants_trace { simulator.run(req) } else { simulator.decide(req) };
+                    let outcome = match &c.expect {
+                        Expect::Validator(_) => validator.decide(req),
+                        Expect::Subset(_) if wants_trace => simulator.run(req),
+                        Expect::Subset(_) => simulator.decide(req),
+                    };
                     let actual = serde_json::to_value(outcome).unwrap_or_default();
                     let failure = match &c.expect {
                         Expect::Subset(e) => mismatch(e, &actual, ""),
@@ -235,6 +240,9 @@ pub fn run(a: TestArgs) -> u8 {
             (c, failure)
         })
         .collect();
+    if let Some(n) = validator.note() {
+        super::note(&[n]);
+    }
     let failed = results.iter().filter(|(_, f)| f.is_some()).count();
     let passed = results.len() - failed;
     match a.format {

@@ -7,6 +7,14 @@
 //! - the request enters where the mesh would take it: through the gateway whose server answers the
 //!   authority and to which a VirtualService for it is bound (its port, its workload), otherwise
 //!   from a sidecar in the default namespace on port 80 (or the authority's port);
+//! - a validator file tests VirtualServices without the Services of the cluster. A sidecar has a
+//!   route table `80` only when some HTTP service listens on port 80, and that table is the only
+//!   one where istiod gives VirtualService hosts that no service backs a virtual host
+//!   (`route.go` `BuildSidecarVirtualHostWrapper`, "gross HACK": `serviceByPort[80] = nil`). When
+//!   the input has no such service, the engine answers that the sidecar has no HTTP listener on 80
+//!   (passthrough, or no listener under REGISTRY_ONLY); a validator case on port 80 is then
+//!   answered by route table `80` as istiod builds it for the input, and `meshctl test` says so
+//!   once on stderr ([`Runner`]);
 //! - `route` holds when the request is routed to exactly those destinations, in order (`host` as
 //!   written or its FQDN, `subset`, `port` and `weight` when given); `redirect` compares `uri`,
 //!   `authority` and `redirectCode` with the redirect; `rewrite` `uri` and `authority` with the
@@ -20,9 +28,72 @@ use crate::lint::Context;
 use crate::mesh::hosts;
 use crate::model::Typed;
 use crate::routing::compile::{gateway_key, gateway_namespaces, virtual_services};
-use crate::routing::eval::{From, WorkloadRef};
+use crate::routing::eval::{From, WorkloadRef, run_http};
+use crate::routing::{Outcome, OutcomeKind, RouteConfig, Simulator, compile_sidecar};
 use crate::routing::{Request, matcher::strip_port};
 use serde_json::Value;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The port whose sidecar route table holds VirtualService hosts that no service backs.
+const LEGACY_PORT: u32 = 80;
+
+/// Answers validator cases with the routing engine. The one thing it adds: a request from a
+/// sidecar on port 80 for which the input has no HTTP listener is answered by the sidecar's route
+/// table `80`, which a cluster with any HTTP service on port 80 has, and which istiod fills with
+/// every VirtualService of the sidecar, backed by a service or not (`route.go`
+/// `BuildSidecarVirtualHostWrapper`: `if len(serviceByPort) == 0 { if listenPort == 80 {
+/// serviceByPort[80] = nil } }`).
+pub struct Runner<'s, 'c, 'a> {
+    cx: &'c Context<'a>,
+    simulator: &'s Simulator<'c, 'a>,
+    /// Route table `80` per sidecar (namespace and labels), built once.
+    tables: RefCell<HashMap<String, Rc<RouteConfig<'c>>>>,
+    /// How many requests were answered by a route table the input has no listener for.
+    assumed: Cell<usize>,
+}
+
+impl<'s, 'c, 'a> Runner<'s, 'c, 'a> {
+    pub fn new(cx: &'c Context<'a>, simulator: &'s Simulator<'c, 'a>) -> Self {
+        Runner { cx, simulator, tables: RefCell::default(), assumed: Cell::new(0) }
+    }
+
+    /// The answer to one validator request, without the explanation.
+    pub fn decide(&self, req: &Request) -> Outcome {
+        let o = self.simulator.decide(req);
+        // Every answer of an HTTP listener names its route table: none means the engine found no
+        // HTTP listener for the port.
+        let no_listener =
+            o.route_config.is_none() && matches!(o.outcome, OutcomeKind::Passthrough | OutcomeKind::NoListener);
+        if req.from != From::Mesh || req.port() != LEGACY_PORT || !no_listener {
+            return o;
+        }
+        let proxy = req.proxy();
+        let key = format!("{}/{:?}", proxy.namespace, proxy.labels);
+        let table = self
+            .tables
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| Rc::new(compile_sidecar(self.cx, &proxy, LEGACY_PORT, None)))
+            .clone();
+        self.assumed.set(self.assumed.get() + 1);
+        run_http(&table, req, o.proxy, false)
+    }
+
+    /// What the answers assumed beyond the input, for a note on stderr.
+    pub fn note(&self) -> Option<String> {
+        let n = self.assumed.get();
+        (n > 0).then(|| {
+            format!(
+                "the input has no HTTP service on port {LEGACY_PORT}, so a sidecar would have no HTTP listener there: \
+                 {n} istio-config-validator request(s) were answered by the sidecar's route table \"{LEGACY_PORT}\" \
+                 as istiod builds it once the cluster has one (VirtualService hosts that no service backs get \
+                 virtual hosts only there)"
+            )
+        })
+    }
+}
 
 /// What a validator case expects of the answer.
 #[derive(Debug, Clone)]
