@@ -229,7 +229,7 @@ pub fn run(a: TestArgs) -> u8 {
                     let actual = serde_json::to_value(outcome).unwrap_or_default();
                     let failure = match &c.expect {
                         Expect::Subset(e) => mismatch(e, &actual, ""),
-                        Expect::Validator(e) => validator_cases::check(e, &actual),
+                        Expect::Validator(e) => validator_cases::check(&cx, e, &actual),
                     };
                     failure.map(|m| {
                         let shown = serde_json::to_string(&summary(&actual)).unwrap_or_default();

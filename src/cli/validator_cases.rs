@@ -19,14 +19,16 @@
 //!   written or its FQDN, `subset`, `port` and `weight` when given); `redirect` compares `uri`,
 //!   `authority` and `redirectCode` with the redirect; `rewrite` `uri` and `authority` with the
 //!   rewritten request; `fault` the abort status and fixed delay; `delegate` the delegate that
-//!   answered. `headers` (header operations) are not in meshctl's answer: such a case fails and
-//!   says so;
+//!   answered; `headers` (and a `route` destination's `headers`) the header operations of the
+//!   rule that answered, as istiod merged it with its delegate ([`answering_rule`]): meshctl's
+//!   answer does not carry them, the rule it names does;
 //! - `wantMatch: true` passes when everything given holds; `wantMatch: false` when something does
 //!   not.
 
 use crate::lint::Context;
 use crate::mesh::hosts;
 use crate::model::Typed;
+use crate::model::networking::{HTTPRoute, Headers};
 use crate::routing::compile::{gateway_key, gateway_namespaces, virtual_services};
 use crate::routing::eval::{From, WorkloadRef, run_http};
 use crate::routing::{Outcome, OutcomeKind, RouteConfig, Simulator, compile_sidecar};
@@ -198,8 +200,8 @@ pub fn choose_entry(cx: &Context, req: &mut Request) {
 }
 
 /// Why the answer does not hold what the case expects (or holds it when it should not).
-pub fn check(e: &Expectation, actual: &Value) -> Option<String> {
-    let holds = holds(&e.fields, actual);
+pub fn check(cx: &Context, e: &Expectation, actual: &Value) -> Option<String> {
+    let holds = holds(cx, &e.fields, actual);
     match (e.want_match, holds) {
         (true, Err(m)) => Some(m),
         (false, Ok(())) => Some("wantMatch is false, but the request is answered as the case describes".into()),
@@ -207,9 +209,56 @@ pub fn check(e: &Expectation, actual: &Value) -> Option<String> {
     }
 }
 
-fn holds(fields: &serde_json::Map<String, Value>, a: &Value) -> Result<(), String> {
+/// The HTTP rule of a VirtualService that answered, as istiod merged it with its delegate (the
+/// delegate rule's policies, those it leaves unset taken from the root rule's: `mergeHTTPRoute`
+/// in `pilot/pkg/model/virtualservice.go`). Its `headers` are the header operations Envoy's route
+/// gets (`route.go` `TranslateRoute`: `request_headers_to_add`, `response_headers_to_add`, …).
+pub fn answering_rule<'c>(cx: &'c Context, a: &Value) -> Option<&'c HTTPRoute> {
+    if a.get("rule_kind").and_then(Value::as_str) != Some("http") {
+        return None;
+    }
+    let vs = a.get("virtual_service")?.as_str()?;
+    let index = |k: &str| a.get(k).and_then(Value::as_u64).and_then(|i| usize::try_from(i).ok());
+    let (rule, delegate_rule) = (index("rule_index")?, index("delegate_rule_index"));
+    let e = virtual_services(cx).iter().find(|e| format!("{}/{}", e.namespace, e.name) == vs)?;
+    let i = if e.origins.is_empty() {
+        rule
+    } else {
+        e.origins.iter().position(|o| o.root_rule == rule && o.delegate.as_ref().map(|d| d.rule) == delegate_rule)?
+    };
+    e.vs.spec.http.as_deref()?.get(i)
+}
+
+/// Header operations as the validator compares them: absent, null and empty are the same (a
+/// protobuf map or list has no "empty but set"); the order of `remove` counts.
+fn header_ops(v: &Value) -> Option<Value> {
+    match v {
+        Value::Null => None,
+        Value::Object(m) => {
+            let m: serde_json::Map<String, Value> =
+                m.iter().filter_map(|(k, v)| Some((k.clone(), header_ops(v)?))).collect();
+            (!m.is_empty()).then_some(Value::Object(m))
+        }
+        Value::Array(a) if a.is_empty() => None,
+        other => Some(other.clone()),
+    }
+}
+
+/// Whether the header operations `want` are `got`'s, and if not, why.
+fn same_headers(what: &str, want: &Value, got: Option<&Headers>) -> Result<(), String> {
+    let got = got.map(|h| serde_json::to_value(h).unwrap_or_default()).unwrap_or_default();
+    let (w, g) = (header_ops(want), header_ops(&got));
+    if w == g {
+        return Ok(());
+    }
+    let shown = |v: Option<Value>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
+    Err(format!("{what}: expected {}, got {}", shown(w), shown(g)))
+}
+
+fn holds(cx: &Context, fields: &serde_json::Map<String, Value>, a: &Value) -> Result<(), String> {
     let outcome = a.get("outcome").and_then(Value::as_str).unwrap_or_default();
     let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let rule = answering_rule(cx, a);
     for (k, want) in fields {
         match k.as_str() {
             "route" => {
@@ -236,6 +285,24 @@ fn holds(fields: &serde_json::Map<String, Value>, a: &Value) -> Result<(), Strin
                         return Err(format!("route: expected {w}, got {g}"));
                     }
                 }
+                // A destination's own header operations, on the rule's destinations as the engine
+                // keeps them (of several, those of weight 0 are left out).
+                if want.iter().any(|w| w.get("headers").is_some()) {
+                    let all = rule.and_then(|r| r.route.as_deref()).unwrap_or_default();
+                    let kept: Vec<_> = all.iter().filter(|d| all.len() < 2 || d.weight.unwrap_or(0) > 0).collect();
+                    for (k, w) in want.iter().enumerate() {
+                        if let Some(h) = w.get("headers") {
+                            let got = kept.get(k).and_then(|d| d.headers.as_deref());
+                            same_headers(&format!("route[{k}].headers"), h, got)?;
+                        }
+                    }
+                }
+            }
+            "headers" => {
+                if rule.is_none() {
+                    return Err(format!("headers: expected {want}, got {outcome} without a VirtualService rule"));
+                }
+                same_headers("headers", want, rule.and_then(|r| r.headers.as_deref()))?;
             }
             "redirect" => {
                 let loc = s(a.get("location")).unwrap_or_default();
@@ -281,7 +348,7 @@ fn holds(fields: &serde_json::Map<String, Value>, a: &Value) -> Result<(), Strin
                     return Err(format!("delegate: expected {want}, got {got:?}"));
                 }
             }
-            other => return Err(format!("`{other}` is not compared by meshctl (its answer has no header operations)")),
+            other => return Err(format!("`{other}` is not a field meshctl compares")),
         }
     }
     Ok(())
@@ -310,11 +377,77 @@ mod tests {
         let e = |want, f: Value| Expectation { want_match: want, fields: f.as_object().unwrap().clone() };
         let actual = json!({"outcome": "route", "destinations": [{"host": "svc.ns.svc.cluster.local", "subset": "", "port": 80, "weight": 100}]});
         let route = json!({"route": [{"destination": {"host": "svc"}}]});
-        assert!(check(&e(true, route.clone()), &actual).is_none());
-        assert!(check(&e(false, route), &actual).is_some());
+        let inputs = crate::lint::Inputs::parse(crate::source::Sources::default());
+        let options = crate::lint::LintOptions::default();
+        let cx = inputs.context(&options);
+        assert!(check(&cx, &e(true, route.clone()), &actual).is_none());
+        assert!(check(&cx, &e(false, route), &actual).is_some());
         let other = json!({"route": [{"destination": {"host": "other"}}]});
-        assert!(check(&e(false, other.clone()), &actual).is_none());
-        assert!(check(&e(true, other), &actual).unwrap().contains("route: expected"));
-        assert!(check(&e(true, json!({"headers": {}})), &actual).unwrap().contains("not compared"));
+        assert!(check(&cx, &e(false, other.clone()), &actual).is_none());
+        assert!(check(&cx, &e(true, other), &actual).unwrap().contains("route: expected"));
+    }
+
+    const MESH: &str = "apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: root, namespace: ns}
+spec:
+  hosts: [www.example.com]
+  http:
+  - match: [{uri: {prefix: /d}}]
+    delegate: {name: leaf}
+    headers: {request: {set: {x-root: r}}}
+  - route:
+    - destination: {host: a.ns.svc.cluster.local}
+      headers: {response: {remove: [server]}}
+    headers:
+      request: {set: {x-a: \"1\"}, add: {}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: leaf, namespace: ns}
+spec:
+  http:
+  - route: [{destination: {host: b.ns.svc.cluster.local}}]
+";
+
+    /// Header operations are those of the rule that answered, as istiod merged it: a delegate rule
+    /// without `headers` takes the root rule's. The request enters the sidecar's route table 80,
+    /// which the input (no Service at all) has no listener for.
+    #[test]
+    fn header_operations_of_the_answering_rule() {
+        let mut sources = crate::source::Sources::default();
+        sources.add("m.yaml".into(), MESH.into());
+        let inputs = crate::lint::Inputs::parse(sources);
+        let options = crate::lint::LintOptions::default();
+        let cx = inputs.context(&options);
+        let simulator = Simulator::new(&cx);
+        let runner = Runner::new(&cx, &simulator);
+        let answer = |path: &str| {
+            let req = Request { host: "www.example.com".into(), path: path.into(), ..Request::default() };
+            serde_json::to_value(runner.decide(&req)).unwrap()
+        };
+        assert_eq!(
+            simulator.decide(&Request { host: "www.example.com".into(), ..Request::default() }).outcome,
+            OutcomeKind::Passthrough
+        );
+        let e = |want, f: Value| Expectation { want_match: want, fields: f.as_object().unwrap().clone() };
+        let (d, other) = (answer("/d/1"), answer("/x"));
+        assert_eq!((d["delegate"].as_str(), other["virtual_service"].as_str()), (Some("ns/leaf"), Some("ns/root")));
+        assert_eq!(runner.assumed.get(), 2);
+        assert!(runner.note().unwrap().contains("2 istio-config-validator request(s)"));
+
+        let root_ops = json!({"headers": {"request": {"set": {"x-root": "r"}}}});
+        assert_eq!(check(&cx, &e(true, root_ops.clone()), &d), None);
+        assert!(check(&cx, &e(true, root_ops), &other).unwrap().starts_with("headers: expected"));
+        // `add: {}` and an absent `response` are no operations, as in a protobuf message.
+        let a_ops = json!({"headers": {"request": {"set": {"x-a": "1"}}, "response": {}}});
+        assert_eq!(check(&cx, &e(true, a_ops.clone()), &other), None);
+        assert!(check(&cx, &e(false, a_ops), &other).is_some());
+        let dest = |remove: &str| json!({"route": [{"destination": {"host": "a.ns.svc.cluster.local"}, "headers": {"response": {"remove": [remove]}}}]});
+        assert_eq!(check(&cx, &e(true, dest("server")), &other), None);
+        assert!(check(&cx, &e(true, dest("date")), &other).unwrap().starts_with("route[0].headers: expected"));
+        // No rule answered: no header operations to compare.
+        let none = json!({"outcome": "passthrough"});
+        assert!(check(&cx, &e(true, json!({"headers": {}})), &none).unwrap().contains("without a VirtualService rule"));
     }
 }
