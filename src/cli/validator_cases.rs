@@ -18,12 +18,12 @@
 //! - `route` holds when the request is routed to exactly those destinations, in order (`host` as
 //!   written or its FQDN, `subset`, `port` and `weight` when given); `redirect` compares `uri`,
 //!   `authority` and `redirectCode` with the redirect; `rewrite` `uri` and `authority` with the
-//!   rewritten request; `fault` the abort status and fixed delay; `delegate` the delegate that
+//!   rewritten request; `fault` the abort status, fixed delay and their percentages; `delegate` the delegate that
 //!   answered; `headers` (and a `route` destination's `headers`) the header operations of the
 //!   rule that answered, as istiod merged it with its delegate ([`answering_rule`]): meshctl's
 //!   answer does not carry them, the rule it names does;
-//! - `wantMatch: true` passes when everything given holds; `wantMatch: false` when something does
-//!   not.
+//! - each given field is judged on its own, as the validator does: `wantMatch: true` passes when
+//!   every one holds, `wantMatch: false` when none does.
 
 use crate::lint::Context;
 use crate::mesh::hosts;
@@ -201,13 +201,29 @@ pub fn choose_entry(cx: &Context, req: &mut Request) {
 
 /// Why the answer does not hold what the case expects (or holds it when it should not).
 pub fn check(cx: &Context, e: &Expectation, actual: &Value) -> Option<String> {
-    let holds = holds(cx, &e.fields, actual);
-    match (e.want_match, holds) {
-        (true, Err(m)) => Some(m),
-        (false, Ok(())) => Some("wantMatch is false, but the request is answered as the case describes".into()),
-        _ => None,
+    // The validator checks each given field on its own: with `wantMatch: true` each must hold,
+    // with `wantMatch: false` each must not (`unit.go` `Run`: `reflect.DeepEqual(got, want) !=
+    // testCase.WantMatch` fails the case, field by field).
+    let rule = answering_rule(cx, actual);
+    for (k, want) in &e.fields {
+        if !COMPARED.contains(&k.as_str()) {
+            return Some(format!("`{k}` is not a field meshctl compares"));
+        }
+        match (e.want_match, field(k, want, actual, rule)) {
+            (true, Err(m)) => return Some(m),
+            (false, Ok(())) => {
+                return Some(format!(
+                    "wantMatch is false, but `{k}` holds: the request is answered as the case describes"
+                ));
+            }
+            _ => {}
+        }
     }
+    None
 }
+
+/// The expectations of a validator case that are compared.
+const COMPARED: &[&str] = &["route", "redirect", "rewrite", "fault", "delegate", "headers"];
 
 /// The HTTP rule of a VirtualService that answered, as istiod merged it with its delegate (the
 /// delegate rule's policies, those it leaves unset taken from the root rule's: `mergeHTTPRoute`
@@ -255,101 +271,103 @@ fn same_headers(what: &str, want: &Value, got: Option<&Headers>) -> Result<(), S
     Err(format!("{what}: expected {}, got {}", shown(w), shown(g)))
 }
 
-fn holds(cx: &Context, fields: &serde_json::Map<String, Value>, a: &Value) -> Result<(), String> {
+/// Whether the answer `a` (and the rule that gave it) holds one expectation `k: want`, and if
+/// not, why.
+fn field(k: &str, want: &Value, a: &Value, rule: Option<&HTTPRoute>) -> Result<(), String> {
     let outcome = a.get("outcome").and_then(Value::as_str).unwrap_or_default();
     let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
-    let rule = answering_rule(cx, a);
-    for (k, want) in fields {
-        match k.as_str() {
-            "route" => {
-                let got = a.get("destinations").and_then(Value::as_array).cloned().unwrap_or_default();
-                let want = want.as_array().cloned().unwrap_or_default();
-                if outcome != "route" || got.len() != want.len() {
-                    return Err(format!(
-                        "route: expected {} destination(s), got {outcome} to {}",
-                        want.len(),
-                        Value::Array(got)
-                    ));
+    match k {
+        "route" => {
+            let got = a.get("destinations").and_then(Value::as_array).cloned().unwrap_or_default();
+            let want = want.as_array().cloned().unwrap_or_default();
+            if outcome != "route" || got.len() != want.len() {
+                return Err(format!(
+                    "route: expected {} destination(s), got {outcome} to {}",
+                    want.len(),
+                    Value::Array(got)
+                ));
+            }
+            for (w, g) in want.iter().zip(&got) {
+                let d = w.get("destination").cloned().unwrap_or(Value::Null);
+                let wh = s(d.get("host")).unwrap_or_default();
+                let gh = s(g.get("host")).unwrap_or_default();
+                let host_ok = gh == wh || gh.starts_with(&format!("{wh}."));
+                let subset_ok = s(d.get("subset")).is_none_or(|x| Some(x) == s(g.get("subset")));
+                let port_ok =
+                    d.pointer("/port/number").is_none_or(|p| p.as_f64() == g.get("port").and_then(Value::as_f64));
+                let weight_ok = got.len() < 2
+                    || w.get("weight").is_none_or(|x| x.as_f64() == g.get("weight").and_then(Value::as_f64));
+                if !(host_ok && subset_ok && port_ok && weight_ok) {
+                    return Err(format!("route: expected {w}, got {g}"));
                 }
-                for (w, g) in want.iter().zip(&got) {
-                    let d = w.get("destination").cloned().unwrap_or(Value::Null);
-                    let wh = s(d.get("host")).unwrap_or_default();
-                    let gh = s(g.get("host")).unwrap_or_default();
-                    let host_ok = gh == wh || gh.starts_with(&format!("{wh}."));
-                    let subset_ok = s(d.get("subset")).is_none_or(|x| Some(x) == s(g.get("subset")));
-                    let port_ok =
-                        d.pointer("/port/number").is_none_or(|p| p.as_f64() == g.get("port").and_then(Value::as_f64));
-                    let weight_ok = got.len() < 2
-                        || w.get("weight").is_none_or(|x| x.as_f64() == g.get("weight").and_then(Value::as_f64));
-                    if !(host_ok && subset_ok && port_ok && weight_ok) {
-                        return Err(format!("route: expected {w}, got {g}"));
-                    }
-                }
-                // A destination's own header operations, on the rule's destinations as the engine
-                // keeps them (of several, those of weight 0 are left out).
-                if want.iter().any(|w| w.get("headers").is_some()) {
-                    let all = rule.and_then(|r| r.route.as_deref()).unwrap_or_default();
-                    let kept: Vec<_> = all.iter().filter(|d| all.len() < 2 || d.weight.unwrap_or(0) > 0).collect();
-                    for (k, w) in want.iter().enumerate() {
-                        if let Some(h) = w.get("headers") {
-                            let got = kept.get(k).and_then(|d| d.headers.as_deref());
-                            same_headers(&format!("route[{k}].headers"), h, got)?;
-                        }
+            }
+            // A destination's own header operations, on the rule's destinations as the engine
+            // keeps them (of several, those of weight 0 are left out).
+            if want.iter().any(|w| w.get("headers").is_some()) {
+                let all = rule.and_then(|r| r.route.as_deref()).unwrap_or_default();
+                let kept: Vec<_> = all.iter().filter(|d| all.len() < 2 || d.weight.unwrap_or(0) > 0).collect();
+                for (k, w) in want.iter().enumerate() {
+                    if let Some(h) = w.get("headers") {
+                        let got = kept.get(k).and_then(|d| d.headers.as_deref());
+                        same_headers(&format!("route[{k}].headers"), h, got)?;
                     }
                 }
             }
-            "headers" => {
-                if rule.is_none() {
-                    return Err(format!("headers: expected {want}, got {outcome} without a VirtualService rule"));
-                }
-                same_headers("headers", want, rule.and_then(|r| r.headers.as_deref()))?;
-            }
-            "redirect" => {
-                let loc = s(a.get("location")).unwrap_or_default();
-                let rest = loc.split_once("://").map_or(loc.as_str(), |x| x.1);
-                let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-                let path = path.split('?').next().unwrap_or_default();
-                let ok = outcome == "redirect"
-                    && s(want.get("uri")).is_none_or(|u| u == path)
-                    && s(want.get("authority")).is_none_or(|x| x == strip_port(authority))
-                    && want.get("redirectCode").is_none_or(|c| c.as_f64() == a.get("status").and_then(Value::as_f64));
-                if !ok {
-                    return Err(format!("redirect: expected {want}, got {outcome} to {loc:?}"));
-                }
-            }
-            "rewrite" => {
-                let rw = a.get("rewrite").cloned().unwrap_or(Value::Null);
-                let ok = s(want.get("uri")).is_none_or(|u| s(rw.get("path")).is_some_and(|p| p.starts_with(&u)))
-                    && s(want.get("authority")).is_none_or(|x| Some(x) == s(rw.get("authority")));
-                if !ok {
-                    return Err(format!("rewrite: expected {want}, got {rw}"));
-                }
-            }
-            "fault" => {
-                let f = a.get("fault").cloned().unwrap_or(Value::Null);
-                let ok = want
-                    .pointer("/abort/httpStatus")
-                    .is_none_or(|x| x.as_f64() == f.get("abort_status").and_then(Value::as_f64))
-                    && want
-                        .pointer("/delay/fixedDelay")
-                        .is_none_or(|x| x.as_str() == f.get("delay").and_then(Value::as_str));
-                if !ok {
-                    return Err(format!("fault: expected {want}, got {f}"));
-                }
-            }
-            "delegate" => {
-                let got = s(a.get("delegate")).unwrap_or_default();
-                let name = s(want.get("name")).unwrap_or_default();
-                let ok = match s(want.get("namespace")) {
-                    Some(ns) => got == format!("{ns}/{name}"),
-                    None => got.rsplit('/').next() == Some(name.as_str()),
-                };
-                if !ok {
-                    return Err(format!("delegate: expected {want}, got {got:?}"));
-                }
-            }
-            other => return Err(format!("`{other}` is not a field meshctl compares")),
         }
+        "headers" => {
+            if rule.is_none() {
+                return Err(format!("headers: expected {want}, got {outcome} without a VirtualService rule"));
+            }
+            same_headers("headers", want, rule.and_then(|r| r.headers.as_deref()))?;
+        }
+        "redirect" => {
+            let loc = s(a.get("location")).unwrap_or_default();
+            let rest = loc.split_once("://").map_or(loc.as_str(), |x| x.1);
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let path = path.split('?').next().unwrap_or_default();
+            let ok = outcome == "redirect"
+                && s(want.get("uri")).is_none_or(|u| u == path)
+                && s(want.get("authority")).is_none_or(|x| x == strip_port(authority))
+                && want.get("redirectCode").is_none_or(|c| c.as_f64() == a.get("status").and_then(Value::as_f64));
+            if !ok {
+                return Err(format!("redirect: expected {want}, got {outcome} to {loc:?}"));
+            }
+        }
+        "rewrite" => {
+            let rw = a.get("rewrite").cloned().unwrap_or(Value::Null);
+            let ok = s(want.get("uri")).is_none_or(|u| s(rw.get("path")).is_some_and(|p| p.starts_with(&u)))
+                && s(want.get("authority")).is_none_or(|x| Some(x) == s(rw.get("authority")));
+            if !ok {
+                return Err(format!("rewrite: expected {want}, got {rw}"));
+            }
+        }
+        "fault" => {
+            let f = a.get("fault").cloned().unwrap_or(Value::Null);
+            let same =
+                |w: &str, g: &str| want.pointer(w).is_none_or(|x| x.as_f64() == f.get(g).and_then(Value::as_f64));
+            let ok = same("/abort/httpStatus", "abort_status")
+                && same("/abort/percentage/value", "abort_percent")
+                && same("/delay/percentage/value", "delay_percent")
+                && same("/delay/percent", "delay_percent")
+                && want
+                    .pointer("/delay/fixedDelay")
+                    .is_none_or(|x| x.as_str() == f.get("delay").and_then(Value::as_str));
+            if !ok {
+                return Err(format!("fault: expected {want}, got {f}"));
+            }
+        }
+        "delegate" => {
+            let got = s(a.get("delegate")).unwrap_or_default();
+            let name = s(want.get("name")).unwrap_or_default();
+            let ok = match s(want.get("namespace")) {
+                Some(ns) => got == format!("{ns}/{name}"),
+                None => got.rsplit('/').next() == Some(name.as_str()),
+            };
+            if !ok {
+                return Err(format!("delegate: expected {want}, got {got:?}"));
+            }
+        }
+        other => return Err(format!("`{other}` is not a field meshctl compares")),
     }
     Ok(())
 }
@@ -385,6 +403,17 @@ mod tests {
         let other = json!({"route": [{"destination": {"host": "other"}}]});
         assert!(check(&cx, &e(false, other.clone()), &actual).is_none());
         assert!(check(&cx, &e(true, other), &actual).unwrap().contains("route: expected"));
+        // As the validator checks them, field by field: with wantMatch false, a field that holds
+        // fails the case even when another does not.
+        let both = json!({"route": [{"destination": {"host": "svc"}}], "rewrite": {"uri": "/new"}});
+        assert!(check(&cx, &e(false, both.clone()), &actual).unwrap().contains("`route` holds"));
+        assert!(check(&cx, &e(true, both), &actual).unwrap().starts_with("rewrite: expected"));
+        let neither = json!({"route": [{"destination": {"host": "other"}}], "rewrite": {"uri": "/new"}});
+        assert_eq!(check(&cx, &e(false, neither), &actual), None);
+        let fault = |pct: f64| json!({"fault": {"abort": {"httpStatus": 403, "percentage": {"value": pct}}}});
+        let faulty = json!({"outcome": "route", "fault": {"abort_status": 403, "abort_percent": 100.0, "delay_percent": 0.0}});
+        assert_eq!(check(&cx, &e(true, fault(100.0)), &faulty), None);
+        assert!(check(&cx, &e(true, fault(50.0)), &faulty).unwrap().starts_with("fault: expected"));
     }
 
     const MESH: &str = "apiVersion: networking.istio.io/v1
