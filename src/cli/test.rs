@@ -233,7 +233,13 @@ pub fn run(a: TestArgs) -> u8 {
                     };
                     failure.map(|m| {
                         let shown = serde_json::to_string(&summary(&actual)).unwrap_or_default();
-                        format!("{m}\n      actual: {shown}")
+                        let mut f = format!("{m}\n      actual: {shown}");
+                        if let Expect::Validator(_) = &c.expect {
+                            for d in validator.dropped(req) {
+                                f.push_str(&format!("\n      dropped by istiod: {d}"));
+                            }
+                        }
+                        f
                     })
                 }
             };

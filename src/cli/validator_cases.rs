@@ -63,7 +63,32 @@ impl<'s, 'c, 'a> Runner<'s, 'c, 'a> {
 
     /// The answer to one validator request, without the explanation.
     pub fn decide(&self, req: &Request) -> Outcome {
-        let o = self.simulator.decide(req);
+        self.answer(req, false)
+    }
+
+    /// The rules istiod left out of the route table that answered, and why (from the explanation),
+    /// as lines: what a failing case prints, since "no route" alone does not say why.
+    pub fn dropped(&self, req: &Request) -> Vec<String> {
+        let o = self.answer(req, true);
+        let mut out: Vec<String> = Vec::new();
+        for t in o.trace.iter().filter(|t| t.result == "dropped") {
+            let mut at = t.virtual_service.clone().unwrap_or_default();
+            if let Some(i) = t.rule_index {
+                at.push_str(&format!(" http[{i}]"));
+            }
+            if let Some(j) = t.match_index {
+                at.push_str(&format!(" match[{j}]"));
+            }
+            let line = format!("{at}: {}", t.detail);
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+        out
+    }
+
+    fn answer(&self, req: &Request, explain: bool) -> Outcome {
+        let o = if explain { self.simulator.run(req) } else { self.simulator.decide(req) };
         // Every answer of an HTTP listener names its route table: none means the engine found no
         // HTTP listener for the port.
         let no_listener =
@@ -79,8 +104,10 @@ impl<'s, 'c, 'a> Runner<'s, 'c, 'a> {
             .entry(key)
             .or_insert_with(|| Rc::new(compile_sidecar(self.cx, &proxy, LEGACY_PORT, None)))
             .clone();
-        self.assumed.set(self.assumed.get() + 1);
-        run_http(&table, req, o.proxy, false)
+        if !explain {
+            self.assumed.set(self.assumed.get() + 1);
+        }
+        run_http(&table, req, o.proxy, explain)
     }
 
     /// What the answers assumed beyond the input, for a note on stderr.
@@ -411,7 +438,8 @@ mod tests {
         let neither = json!({"route": [{"destination": {"host": "other"}}], "rewrite": {"uri": "/new"}});
         assert_eq!(check(&cx, &e(false, neither), &actual), None);
         let fault = |pct: f64| json!({"fault": {"abort": {"httpStatus": 403, "percentage": {"value": pct}}}});
-        let faulty = json!({"outcome": "route", "fault": {"abort_status": 403, "abort_percent": 100.0, "delay_percent": 0.0}});
+        let faulty =
+            json!({"outcome": "route", "fault": {"abort_status": 403, "abort_percent": 100.0, "delay_percent": 0.0}});
         assert_eq!(check(&cx, &e(true, fault(100.0)), &faulty), None);
         assert!(check(&cx, &e(true, fault(50.0)), &faulty).unwrap().starts_with("fault: expected"));
     }
