@@ -10,7 +10,9 @@
 //! - a validator file tests VirtualServices without the Services of the cluster. A sidecar has a
 //!   route table `80` only when some HTTP service listens on port 80, and that table is the only
 //!   one where istiod gives VirtualService hosts that no service backs a virtual host
-//!   (`route.go` `BuildSidecarVirtualHostWrapper`, "gross HACK": `serviceByPort[80] = nil`). When
+//!   (`route.go` `buildSidecarVirtualHostsForVirtualService`, "gross HACK":
+//!   `serviceByPort[80] = nil`; `httproute.go` `BuildSidecarOutboundVirtualHosts` keeps the
+//!   VirtualServices that match no service only for port 80). When
 //!   the input has no such service, the engine answers that the sidecar has no HTTP listener on 80
 //!   (passthrough, or no listener under REGISTRY_ONLY); a validator case on port 80 is then
 //!   answered by route table `80` as istiod builds it for the input, and `meshctl test` says so
@@ -18,10 +20,10 @@
 //! - `route` holds when the request is routed to exactly those destinations, in order (`host` as
 //!   written or its FQDN, `subset`, `port` and `weight` when given); `redirect` compares `uri`,
 //!   `authority` and `redirectCode` with the redirect; `rewrite` `uri` and `authority` with the
-//!   rewritten request; `fault` the abort status, fixed delay and their percentages; `delegate` the delegate that
-//!   answered; `headers` (and a `route` destination's `headers`) the header operations of the
-//!   rule that answered, as istiod merged it with its delegate ([`answering_rule`]): meshctl's
-//!   answer does not carry them, the rule it names does;
+//!   rewritten request; `fault` the abort status, fixed delay and their percentages; `delegate`
+//!   the delegate that answered; `headers` (and a `route` destination's `headers`) the header
+//!   operations of the rule that answered, as istiod merged it with its delegate
+//!   ([`answering_rule`]): meshctl's answer does not carry them, the rule it names does;
 //! - each given field is judged on its own, as the validator does: `wantMatch: true` passes when
 //!   every one holds, `wantMatch: false` when none does.
 
@@ -45,8 +47,8 @@ const LEGACY_PORT: u32 = 80;
 /// sidecar on port 80 for which the input has no HTTP listener is answered by the sidecar's route
 /// table `80`, which a cluster with any HTTP service on port 80 has, and which istiod fills with
 /// every VirtualService of the sidecar, backed by a service or not (`route.go`
-/// `BuildSidecarVirtualHostWrapper`: `if len(serviceByPort) == 0 { if listenPort == 80 {
-/// serviceByPort[80] = nil } }`).
+/// `buildSidecarVirtualHostsForVirtualService`, called by `BuildSidecarVirtualHostWrapper`:
+/// `if len(serviceByPort) == 0 { if listenPort == 80 { serviceByPort[80] = nil } }`).
 pub struct Runner<'s, 'c, 'a> {
     cx: &'c Context<'a>,
     simulator: &'s Simulator<'c, 'a>,
