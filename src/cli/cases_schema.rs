@@ -80,11 +80,12 @@ pub(crate) struct ValidatorCase {
     rewrite: Option<Rewrite>,
     /// The fault injected.
     fault: Option<Fault>,
-    /// Header operations: meshctl's answer has none, so a case that gives them fails and says so.
-    headers: Option<Map<String, Value>>,
+    /// The header operations of the rule that answered, as istiod merged it with its delegate.
+    headers: Option<Headers>,
     /// The delegate VirtualService that answered.
     delegate: Option<Delegate>,
-    /// `true`: the case passes when everything given holds; `false`: when something does not.
+    /// Each given field is judged on its own, as the validator does. `true`: the case passes when
+    /// every one holds; `false`: when none does.
     #[serde(rename = "wantMatch", default)]
     want_match: bool,
 }
@@ -114,6 +115,26 @@ struct RouteDestination {
     destination: Destination,
     /// Compared when the request has several destinations.
     weight: Option<u32>,
+    /// The destination's own header operations in the rule that answered.
+    headers: Option<Headers>,
+}
+
+/// Header operations (Istio's `Headers`); absent and empty are the same.
+#[derive(JsonSchema)]
+#[expect(dead_code, reason = "only described, for the schema: test.rs reads the files")]
+struct Headers {
+    request: Option<HeaderOperations>,
+    response: Option<HeaderOperations>,
+}
+
+/// Istio's `Headers.HeaderOperations`.
+#[derive(JsonSchema)]
+#[expect(dead_code, reason = "only described, for the schema: test.rs reads the files")]
+struct HeaderOperations {
+    set: Option<BTreeMap<String, String>>,
+    add: Option<BTreeMap<String, String>>,
+    /// In order.
+    remove: Option<Vec<String>>,
 }
 
 /// A destination (Istio's `Destination`).
@@ -152,8 +173,8 @@ struct Rewrite {
     authority: Option<String>,
 }
 
-/// An expected fault (Istio's `HTTPFaultInjection`; meshctl compares the abort status and the
-/// fixed delay).
+/// An expected fault (Istio's `HTTPFaultInjection`; meshctl compares the abort status, the fixed
+/// delay and their percentages).
 #[derive(JsonSchema)]
 #[expect(dead_code, reason = "only described, for the schema: test.rs reads the files")]
 struct Fault {
@@ -166,6 +187,14 @@ struct Fault {
 struct Abort {
     #[serde(rename = "httpStatus")]
     http_status: u32,
+    percentage: Option<Percent>,
+}
+
+/// Istio's `Percent`.
+#[derive(JsonSchema)]
+#[expect(dead_code, reason = "only described, for the schema: test.rs reads the files")]
+struct Percent {
+    value: f64,
 }
 
 #[derive(JsonSchema)]
@@ -174,6 +203,9 @@ struct Delay {
     /// A duration (`5s`).
     #[serde(rename = "fixedDelay")]
     fixed_delay: String,
+    percentage: Option<Percent>,
+    /// The deprecated integer percentage.
+    percent: Option<u32>,
 }
 
 /// The delegate expected to answer.

@@ -212,6 +212,7 @@ pub fn run(a: TestArgs) -> u8 {
         }
     }
     let simulator = Simulator::new(&cx);
+    let validator = validator_cases::Runner::new(&cx, &simulator);
     let results: Vec<(&Case, Option<String>)> = cases
         .iter()
         .map(|c| {
@@ -220,21 +221,34 @@ pub fn run(a: TestArgs) -> u8 {
                 Ok(req) => {
                     // The explanation is built only for a case that expects on it.
                     let wants_trace = matches!(&c.expect, Expect::Subset(e) if e.get("trace").is_some());
-                    let outcome = if wants_trace { simulator.run(req) } else { simulator.decide(req) };
+                    let outcome = match &c.expect {
+                        Expect::Validator(_) => validator.decide(req),
+                        Expect::Subset(_) if wants_trace => simulator.run(req),
+                        Expect::Subset(_) => simulator.decide(req),
+                    };
                     let actual = serde_json::to_value(outcome).unwrap_or_default();
                     let failure = match &c.expect {
                         Expect::Subset(e) => mismatch(e, &actual, ""),
-                        Expect::Validator(e) => validator_cases::check(e, &actual),
+                        Expect::Validator(e) => validator_cases::check(&cx, e, &actual),
                     };
                     failure.map(|m| {
                         let shown = serde_json::to_string(&summary(&actual)).unwrap_or_default();
-                        format!("{m}\n      actual: {shown}")
+                        let mut f = format!("{m}\n      actual: {shown}");
+                        if let Expect::Validator(_) = &c.expect {
+                            for d in validator.dropped(req) {
+                                f.push_str(&format!("\n      dropped by istiod: {d}"));
+                            }
+                        }
+                        f
                     })
                 }
             };
             (c, failure)
         })
         .collect();
+    if let Some(n) = validator.note() {
+        super::note(&[n]);
+    }
     let failed = results.iter().filter(|(_, f)| f.is_some()).count();
     let passed = results.len() - failed;
     match a.format {
@@ -397,7 +411,15 @@ mod tests {
             checked.push(path.strip_prefix(root).unwrap().display().to_string());
         }
         checked.sort();
-        assert_eq!(checked, ["testdata/routing/bookinfo.cases.yaml", "testdata/routing/bookinfo.validator.yaml"]);
+        assert_eq!(
+            checked,
+            [
+                "testdata/istio-config-validator/examples/virtualservice_delegate_test.yml",
+                "testdata/istio-config-validator/examples/virtualservice_test.yml",
+                "testdata/routing/bookinfo.cases.yaml",
+                "testdata/routing/bookinfo.validator.yaml",
+            ]
+        );
     }
 
     #[test]
