@@ -33,7 +33,7 @@ use crate::model::Typed;
 use crate::model::networking::{HTTPRoute, Headers};
 use crate::routing::compile::{gateway_key, gateway_namespaces, virtual_services};
 use crate::routing::eval::{From, WorkloadRef, run_http};
-use crate::routing::{Outcome, OutcomeKind, RouteConfig, Simulator, compile_sidecar};
+use crate::routing::{Outcome, RouteConfig, Simulator, compile_sidecar};
 use crate::routing::{Request, matcher::strip_port};
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
@@ -91,10 +91,8 @@ impl<'s, 'c, 'a> Runner<'s, 'c, 'a> {
 
     fn answer(&self, req: &Request, explain: bool) -> Outcome {
         let o = if explain { self.simulator.run(req) } else { self.simulator.decide(req) };
-        // Every answer of an HTTP listener names its route table: none means the engine found no
-        // HTTP listener for the port.
-        let no_listener =
-            o.route_config.is_none() && matches!(o.outcome, OutcomeKind::Passthrough | OutcomeKind::NoListener);
+        // No listener on the port: the connection stayed on the sidecar's virtualOutbound.
+        let no_listener = o.listener.as_ref().is_some_and(|l| l.bound == "virtual");
         if req.from != From::Mesh || req.port() != LEGACY_PORT || !no_listener {
             return o;
         }
