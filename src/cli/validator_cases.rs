@@ -485,7 +485,7 @@ spec:
         };
         assert_eq!(
             simulator.decide(&Request { host: "www.example.com".into(), ..Request::default() }).outcome,
-            OutcomeKind::Passthrough
+            crate::routing::OutcomeKind::Passthrough
         );
         let e = |want, f: Value| Expectation { want_match: want, fields: f.as_object().unwrap().clone() };
         let (d, other) = (answer("/d/1"), answer("/x"));
