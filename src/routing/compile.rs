@@ -717,11 +717,11 @@ pub enum PortProtocol {
     Auto,
 }
 
-/// Istio's protocol selection for a service port ([`super::listener::decide`]), as the kind of
+/// Istio's protocol selection for a service port ([`super::listener::protocol_of`]), as the kind of
 /// listener it gets.
 pub fn port_protocol(s: &ServiceRecord, port: u32) -> Option<PortProtocol> {
     let p = s.ports.iter().find(|p| p.number == port)?;
-    Some(match super::listener::decide(s, p).protocol.class() {
+    Some(match super::listener::protocol_of(s, p).class() {
         Some(super::listener::Class::Http) => PortProtocol::Http,
         Some(super::listener::Class::Auto) => PortProtocol::Auto,
         _ => PortProtocol::Other,

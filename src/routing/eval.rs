@@ -2,7 +2,7 @@
 
 use super::compile::{self, Proxy, ProxyKind, Scope};
 use super::l4;
-use super::listener::{self, Address, Bind, ChainAction, Chosen, Cidr, Connection, PortListeners};
+use super::listener::{self, Address, ChainAction, Chosen, Cidr, Connection, ListenerAnswer, PortListeners};
 use super::matcher::{DomainMatch, normalize_path, shown, split_query, strip_port};
 use super::{Action, Destination, RouteConfig};
 use crate::lint::Context;
@@ -100,23 +100,26 @@ impl Request {
 
     /// The proxy the request goes through.
     pub fn proxy(&self) -> Proxy {
+        let (kind, w) = self.workload();
+        Proxy { kind, namespace: w.namespace.clone(), labels: w.labels.clone(), ip: w.ip.clone() }
+    }
+
+    /// The workload the request enters, with the defaults: the ingress gateway in
+    /// `istio-system`, a sidecar in `default` without labels.
+    fn workload(&self) -> (ProxyKind, &WorkloadRef) {
+        static GATEWAY: std::sync::LazyLock<WorkloadRef> = std::sync::LazyLock::new(|| WorkloadRef {
+            namespace: "istio-system".into(),
+            labels: [("istio".to_string(), "ingressgateway".to_string())].into_iter().collect(),
+            ip: None,
+        });
+        static SIDECAR: std::sync::LazyLock<WorkloadRef> = std::sync::LazyLock::new(|| WorkloadRef {
+            namespace: "default".into(),
+            labels: StringMap::default(),
+            ip: None,
+        });
         match self.from {
-            From::Gateway => {
-                let w = self.gateway_workload.clone().unwrap_or_else(|| WorkloadRef {
-                    namespace: "istio-system".into(),
-                    labels: [("istio".to_string(), "ingressgateway".to_string())].into_iter().collect(),
-                    ip: None,
-                });
-                Proxy { kind: ProxyKind::Gateway, namespace: w.namespace, labels: w.labels, ip: w.ip }
-            }
-            From::Mesh => {
-                let w = self.source.clone().unwrap_or_else(|| WorkloadRef {
-                    namespace: "default".into(),
-                    labels: StringMap::default(),
-                    ip: None,
-                });
-                Proxy { kind: ProxyKind::Sidecar, namespace: w.namespace, labels: w.labels, ip: w.ip }
-            }
+            From::Gateway => (ProxyKind::Gateway, self.gateway_workload.as_ref().unwrap_or(&GATEWAY)),
+            From::Mesh => (ProxyKind::Sidecar, self.source.as_ref().unwrap_or(&SIDECAR)),
         }
     }
 }
@@ -209,31 +212,13 @@ pub struct Rewrite {
     pub authority: Option<String>,
 }
 
-/// The listener that took the connection and the filter chain that matched.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ListenerAnswer {
-    /// Istio's name: `<address>_<port>` (`0.0.0.0_80`, `10.0.0.12_5432`), `virtualOutbound`.
-    pub name: String,
-    /// `service address` (a VIP or endpoint listener), `wildcard` (`0.0.0.0`), or `virtual` (the
-    /// proxy's own virtualOutbound or virtualInbound listener).
-    pub bound: &'static str,
-    pub port: u32,
-    /// `HTTP`, `TCP` or `auto (sniffed)`.
-    pub protocol: &'static str,
-    /// What decided the protocol: the service and its port name, `appProtocol` or `protocol`.
-    pub protocol_from: Option<String>,
-    pub filter_chain: Option<String>,
-    /// The match of that chain, or `default chain` when no chain's match took the connection.
-    pub chain_match: Option<String>,
-}
-
 /// The answer of `simulate` (the JSON output contract).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
     pub outcome: OutcomeKind,
     pub proxy: String,
     /// The listener and filter chain (sidecars).
-    pub listener: Option<ListenerAnswer>,
+    pub listener: Option<Rc<ListenerAnswer>>,
     /// istiod's own cluster the connection goes to: `PassthroughCluster` or `BlackHoleCluster`.
     pub cluster: Option<String>,
     pub route_config: Option<String>,
@@ -315,13 +300,19 @@ impl Outcome {
     }
 }
 
-fn proxy_name(p: &Proxy) -> String {
-    let labels: Vec<String> = p.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let kind = match p.kind {
-        ProxyKind::Gateway => "gateway",
-        ProxyKind::Sidecar => "sidecar",
-    };
-    format!("{kind} {}/{}", p.namespace, labels.join(","))
+fn proxy_name(kind: ProxyKind, w: &WorkloadRef) -> String {
+    use std::fmt::Write;
+    let mut name = String::with_capacity(64);
+    name.push_str(match kind {
+        ProxyKind::Gateway => "gateway ",
+        ProxyKind::Sidecar => "sidecar ",
+    });
+    name.push_str(&w.namespace);
+    name.push('/');
+    for (i, (k, v)) in w.labels.iter().enumerate() {
+        let _ = write!(name, "{}{k}={v}", if i == 0 { "" } else { "," });
+    }
+    name
 }
 
 /// Run one request through the routing of the proxy it enters.
@@ -330,6 +321,10 @@ pub fn simulate(cx: &Context, req: &Request) -> Outcome {
 }
 
 type SidecarKey = (String, u32, Option<String>);
+/// The listeners of a sidecar are built per port and per the proxy's own IP.
+type ListenersKey = (u32, Option<IpAddr>);
+/// A cache per proxy name, then per key.
+type PerProxy<K, V> = HashMap<String, HashMap<K, V>>;
 type ServicesAt<'c, 'a> = Rc<(Vec<&'c ServiceRecord<'a>>, HashMap<String, usize>)>;
 
 /// Runs many requests against one mesh: each proxy's route configurations are compiled once (as
@@ -338,10 +333,12 @@ pub struct Simulator<'c, 'a> {
     cx: &'c Context<'a>,
     gateways: RefCell<HashMap<String, Rc<Vec<RouteConfig<'c>>>>>,
     /// Per (proxy, port): the services it sees, and the index of the service each domain names.
-    services: RefCell<HashMap<(String, u32), ServicesAt<'c, 'a>>>,
+    services: RefCell<PerProxy<u32, ServicesAt<'c, 'a>>>,
     sidecars: RefCell<HashMap<SidecarKey, Rc<RouteConfig<'c>>>>,
-    /// Per (proxy, port): the sidecar's outbound listeners.
-    listeners: RefCell<HashMap<(String, u32), Rc<PortListeners<'c, 'a>>>>,
+    /// Per proxy name and IP: the proxy.
+    proxies: RefCell<HashMap<String, Vec<Rc<Proxy>>>>,
+    /// Per proxy, per (port, proxy IP): the sidecar's outbound listeners.
+    listeners: RefCell<PerProxy<ListenersKey, Rc<PortListeners<'c, 'a>>>>,
 }
 
 impl<'c, 'a> Simulator<'c, 'a> {
@@ -352,6 +349,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
             services: Default::default(),
             sidecars: Default::default(),
             listeners: Default::default(),
+            proxies: Default::default(),
         }
     }
 
@@ -366,20 +364,16 @@ impl<'c, 'a> Simulator<'c, 'a> {
 
     fn sidecar_services(&self, name: &str, proxy: &Proxy, port: u32) -> ServicesAt<'c, 'a> {
         let cx = self.cx;
-        self.services
-            .borrow_mut()
-            .entry((name.to_string(), port))
-            .or_insert_with(|| {
-                let services = compile::sidecar_services(cx, proxy, port);
-                let mut by_domain = HashMap::new();
-                for (i, s) in services.iter().enumerate() {
-                    for d in compile::service_domains(&s.host, &proxy.namespace) {
-                        by_domain.entry(d).or_insert(i);
-                    }
+        cached(&self.services, name, port, || {
+            let services = compile::sidecar_services(cx, proxy, port);
+            let mut by_domain = HashMap::new();
+            for (i, s) in services.iter().enumerate() {
+                for d in compile::service_domains(&s.host, &proxy.namespace) {
+                    by_domain.entry(d).or_insert(i);
                 }
-                Rc::new((services, by_domain))
-            })
-            .clone()
+            }
+            Rc::new((services, by_domain))
+        })
     }
 
     fn sidecar_config(
@@ -411,23 +405,27 @@ impl<'c, 'a> Simulator<'c, 'a> {
 
     fn run_with(&self, req: &Request, explain: bool) -> Outcome {
         let cx = self.cx;
-        let proxy = req.proxy();
-        let name = proxy_name(&proxy);
+        let (kind, workload) = req.workload();
+        let name = proxy_name(kind, workload);
+        let proxy = self.proxy(&name, kind, workload);
+        let proxy = proxy.as_ref();
         let port = req.port();
         match proxy.kind {
             ProxyKind::Gateway => {
-                let configs = self.gateway_configs(&name, &proxy);
+                let configs = self.gateway_configs(&name, proxy);
                 // The client's port on the gateway Service becomes the pod port Envoy listens on.
-                let lp = compile::gateway_listener_port(cx, &proxy, port);
-                let answer = |protocol: &'static str| ListenerAnswer {
-                    name: format!("0.0.0.0_{lp}"),
-                    bound: "wildcard",
-                    port: lp,
-                    protocol,
-                    protocol_from: (lp != port)
-                        .then(|| format!("port {port} of the gateway's Service has targetPort {lp}")),
-                    filter_chain: None,
-                    chain_match: None,
+                let lp = compile::gateway_listener_port(cx, proxy, port);
+                let answer = |protocol: &'static str| {
+                    Rc::new(ListenerAnswer {
+                        name: format!("0.0.0.0_{lp}"),
+                        bound: "wildcard",
+                        port: lp,
+                        protocol,
+                        protocol_from: (lp != port)
+                            .then(|| format!("port {port} of the gateway's Service has targetPort {lp}")),
+                        filter_chain: None,
+                        chain_match: None,
+                    })
                 };
                 let sni = req.sni.clone().unwrap_or_else(|| strip_port(&req.host).to_ascii_lowercase());
                 let at_port: Vec<&RouteConfig> = configs.iter().filter(|c| c.listener_port == lp).collect();
@@ -472,12 +470,12 @@ impl<'c, 'a> Simulator<'c, 'a> {
                     o.listener = Some(answer("HTTP"));
                     return o;
                 }
-                let servers: Vec<(String, String, &Server)> = compile::gateway_servers(cx, &proxy)
+                let servers: Vec<(String, String, &Server)> = compile::gateway_servers(cx, proxy)
                     .into_iter()
                     .filter(|s| s.4 == lp)
                     .map(|(_, key, ns, s, _)| (key, ns, s))
                     .collect();
-                let scope = Scope { cx, proxy: &proxy };
+                let scope = Scope { cx, proxy };
                 let entries_for =
                     |key: &str| compile::virtual_services_for(compile::virtual_services(cx), key, &proxy.namespace);
                 let sni = req.sni.clone().or_else(|| (!req.host.is_empty()).then(|| strip_port(&req.host).to_string()));
@@ -497,22 +495,31 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 });
                 o
             }
-            ProxyKind::Sidecar => self.sidecar(req, &proxy, name, explain),
+            ProxyKind::Sidecar => self.sidecar(req, proxy, name, explain),
         }
+    }
+
+    /// The proxy of a workload, made once per name and IP.
+    fn proxy(&self, name: &str, kind: ProxyKind, w: &WorkloadRef) -> Rc<Proxy> {
+        if let Some(p) = self.proxies.borrow().get(name).and_then(|ps| ps.iter().find(|p| p.ip == w.ip)) {
+            return p.clone();
+        }
+        let p = Rc::new(Proxy { kind, namespace: w.namespace.clone(), labels: w.labels.clone(), ip: w.ip.clone() });
+        self.proxies.borrow_mut().entry(name.to_string()).or_default().push(p.clone());
+        p
     }
 
     fn sidecar_listeners(&self, name: &str, proxy: &Proxy, ip: Option<IpAddr>, port: u32) -> Rc<PortListeners<'c, 'a>> {
         let cx = self.cx;
-        self.listeners
-            .borrow_mut()
-            .entry((name.to_string(), port))
-            .or_insert_with(|| Rc::new(listener::sidecar_listeners(cx, proxy, ip, port)))
-            .clone()
+        cached(&self.listeners, name, (port, ip), || {
+            let at = self.sidecar_services(name, proxy, port);
+            Rc::new(listener::sidecar_listeners(cx, proxy, ip, port, &at.0))
+        })
     }
 
     /// Where the cluster's DNS sends a name: its service's address (a known IP, the VIP the API
     /// server allocates, a headless service's first endpoint; an ExternalName's target's).
-    fn resolve(&self, host: &str, proxy: &Proxy, port: u32, name: &str) -> Address {
+    fn resolve(&self, host: &str, proxy: &Proxy, port: u32, name: &str) -> Address<'c> {
         let at = self.sidecar_services(name, proxy, port);
         let mesh = self.cx.mesh();
         let mut target =
@@ -530,7 +537,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
             return Address::Ip(c.net);
         }
         if s.allocated_vip {
-            return Address::Vip(s.host.clone());
+            return Address::Vip(&s.host);
         }
         if s.resolution == Resolution::Passthrough
             && let Some(ip) = s.endpoints.iter().find_map(|e| e.parse().ok())
@@ -565,83 +572,71 @@ impl<'c, 'a> Simulator<'c, 'a> {
             _ => Vec::new(),
         };
         let sni = tls.then(|| req.sni.clone().unwrap_or_else(|| host.clone())).filter(|s| !s.is_empty());
-        let conn = Connection { address: address.clone(), port, tls, sni: sni.clone(), alpn, http };
+        let conn = Connection { address, port, tls, sni, alpn, http };
         let ip = proxy.ip.as_deref().and_then(|ip| ip.parse().ok());
-        let fallback = listener::fallback_cluster(cx, proxy);
         let reserved = port == listener::VIRTUAL_OUTBOUND_PORT || port == listener::VIRTUAL_INBOUND_PORT;
         let listeners = (!reserved).then(|| self.sidecar_listeners(&name, proxy, ip, port));
         let virtual_listener;
-        let (l, bound) = match listeners.as_ref().and_then(|ls| ls.find(&address)) {
-            Some(l) if l.bind == Bind::Wildcard => (l, "wildcard"),
-            Some(l) => (l, "service address"),
+        let l = match listeners.as_ref().and_then(|ls| ls.find(&conn.address)) {
+            Some(l) => l,
             None => {
-                virtual_listener = listener::virtual_listener(port, fallback);
-                (&virtual_listener, "virtual")
+                virtual_listener = listener::virtual_listener(port, listener::fallback_cluster(cx, proxy));
+                &virtual_listener
             }
         };
-        let mut answer = ListenerAnswer {
-            name: l.name.clone(),
-            bound,
-            port,
-            protocol: listener::class_name(l.class),
-            protocol_from: l.decided.as_ref().map(|(h, d)| match d.protocol {
-                listener::Protocol::Unsupported => {
-                    format!("{} of {h}:{port} names no protocol istiod knows: the port is sniffed", d.by)
-                }
-                p => format!("{} of {h}:{port}: {}", d.by, p.name()),
-            }),
-            filter_chain: None,
-            chain_match: None,
-        };
+        let bound = l.bound();
         let mut notes: Vec<String> = Vec::new();
         if explain {
             notes.push(match bound {
                 "virtual" if l.name == "virtualOutbound" && port != listener::VIRTUAL_OUTBOUND_PORT => format!(
-                    "no listener on port {port} for {address}: the connection stays on virtualOutbound (0.0.0.0:15001)"
+                    "no listener on port {port} for {}: the connection stays on virtualOutbound (0.0.0.0:15001)",
+                    conn.address
                 ),
                 "virtual" => format!("port {port} is the proxy's own {}: a connection to it loops back", l.name),
                 "wildcard" if l.class == listener::Class::Http => format!(
-                    "HTTP ports share the wildcard listener {}: the Host header, not the address ({address}), chooses the service",
-                    l.name
+                    "HTTP ports share the wildcard listener {}: the Host header, not the address ({}), chooses the service",
+                    l.name, conn.address
                 ),
-                "wildcard" => format!("listener {} takes {address}:{port}: no listener is bound to that address", l.name),
-                _ => format!("listener {} is bound to the destination, {address}", l.name),
+                "wildcard" => {
+                    format!("listener {} takes {}:{port}: no listener is bound to that address", l.name, conn.address)
+                }
+                _ => format!("listener {} is bound to the destination, {}", l.name, conn.address),
             });
             notes.extend(l.dropped.iter().cloned());
         }
         let chain = match l.choose(&conn) {
             Chosen::Chain(c, default) => {
-                answer.filter_chain = Some(c.name.clone());
-                answer.chain_match = Some(if default { "default chain".into() } else { c.matches.to_string() });
                 if explain {
                     notes.push(if default {
                         format!("no filter chain matches {}: the default chain {} takes it", describe(&conn), c.name)
                     } else {
-                        format!("filter chain {} ({}) matches {}", c.name, c.matches, describe(&conn))
+                        format!("filter chain {} ({}) matches {}", c.name, c.shown, describe(&conn))
                     });
                 }
                 c
             }
             Chosen::NoChain => {
                 let mut o = Outcome::new(OutcomeKind::NoFilterChain, name, explain);
-                o.listener = Some(answer);
+                o.listener = Some(l.answer.clone());
                 notes.push(format!(
                     "no filter chain of {} matches {}: the connection is closed",
                     l.name,
                     describe(&conn)
                 ));
-                return with_notes(o, notes);
+                prepend(&mut o, notes);
+                return o;
             }
             Chosen::Multiple(cs) => {
                 let mut o = Outcome::new(OutcomeKind::ListenerRejected, name, explain);
-                o.listener = Some(answer);
+                o.listener = Some(l.answer.clone());
                 let names: Vec<&str> = cs.iter().map(|c| c.name.as_str()).collect();
                 notes.push(format!(
                     "filter chains {} match {} equally: Envoy refuses a listener with such chains",
                     names.join(", "),
                     describe(&conn)
                 ));
-                return with_notes(o, notes);
+                prepend(&mut o, notes);
+                return o;
             }
         };
         let o = match &chain.action {
@@ -654,18 +649,19 @@ impl<'c, 'a> Simulator<'c, 'a> {
                         cfg.name
                     ));
                 }
-                o.listener = Some(answer);
-                return with_notes(o, notes);
+                o.listener = Some(chain.answer.clone());
+                prepend(&mut o, notes);
+                return o;
             }
             ChainAction::Tcp { service, .. } => {
                 let mut o = Outcome::new(OutcomeKind::TcpForward, name, explain);
                 let scope = Scope { cx, proxy };
                 let entries = compile::sidecar_virtual_services(cx, proxy);
-                let dest = match &address {
+                let dest = match &conn.address {
                     Address::Ip(ip) => Some(ip.to_string()),
                     _ => req.destination_address.clone(),
                 };
-                l4::sidecar(&scope, service, &entries, sni.as_deref(), dest.as_deref(), port, &mut o);
+                l4::sidecar(&scope, service, &entries, conn.sni.as_deref(), dest.as_deref(), port, &mut o);
                 o
             }
             ChainAction::Cluster(c) => {
@@ -686,14 +682,30 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 o
             }
         };
-        let mut o = with_notes(o, notes);
-        o.listener = Some(answer);
+        let mut o = o;
+        prepend(&mut o, notes);
+        o.listener = Some(chain.answer.clone());
         o
     }
 }
 
+/// A value cached per proxy name and key, made on first use (looked up without allocating).
+fn cached<K: std::hash::Hash + Eq, V: Clone>(
+    map: &RefCell<PerProxy<K, V>>,
+    name: &str,
+    key: K,
+    make: impl FnOnce() -> V,
+) -> V {
+    if let Some(v) = map.borrow().get(name).and_then(|m| m.get(&key)) {
+        return v.clone();
+    }
+    let v = make();
+    map.borrow_mut().entry(name.to_string()).or_default().insert(key, v.clone());
+    v
+}
+
 /// `notes` before the steps the outcome already has: the listener comes before the routes.
-fn with_notes(mut o: Outcome, notes: Vec<String>) -> Outcome {
+fn prepend(o: &mut Outcome, notes: Vec<String>) {
     if o.explain && !notes.is_empty() {
         let rest = std::mem::take(&mut o.trace);
         for n in notes {
@@ -701,7 +713,6 @@ fn with_notes(mut o: Outcome, notes: Vec<String>) -> Outcome {
         }
         o.trace.extend(rest);
     }
-    o
 }
 
 fn a_prefix(c: &Cidr) -> bool {

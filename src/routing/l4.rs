@@ -212,7 +212,7 @@ pub(super) fn route_tls(
 
 /// Whether a service port carries TLS (the sidecar routes it by SNI) rather than opaque TCP.
 pub fn is_tls_port(s: &ServiceRecord, port: u32) -> bool {
-    s.ports.iter().find(|p| p.number == port).is_some_and(|p| super::listener::decide(s, p).protocol.is_tls())
+    s.ports.iter().find(|p| p.number == port).is_some_and(|p| super::listener::protocol_of(s, p).is_tls())
 }
 
 /// A sidecar's outbound connection to a non-HTTP port of service `s`.

@@ -17,6 +17,7 @@ use crate::mesh::{Resolution, ServicePort, ServiceRecord, ServiceSource};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::rc::Rc;
 
 /// The port the sidecar's outbound traffic is redirected to (`ProxyListenPort`).
 pub const VIRTUAL_OUTBOUND_PORT: u32 = 15001;
@@ -129,40 +130,54 @@ const WELL_KNOWN_PORTS: [u32; 4] = [25, 53, 3306, 27017];
 /// when set, else the port name up to its first `-` (`grpc-web` first), with the well-known
 /// ports TCP when that names nothing (`pkg/config/kube/conversion.go` ConvertProtocol).
 pub fn decide(s: &ServiceRecord, p: &ServicePort) -> Decided {
+    let protocol = protocol_of(s, p);
+    let mut by = match (s.source, &p.app_protocol, &p.name) {
+        (ServiceSource::ServiceEntry, _, _) => match p.protocol.as_deref().filter(|x| !x.is_empty()) {
+            Some(given) => format!("protocol {given:?}"),
+            None => "no protocol field".to_string(),
+        },
+        _ if protocol == Protocol::Udp => "protocol UDP".to_string(),
+        (_, Some(a), _) => format!("appProtocol {a:?}"),
+        (_, None, Some(n)) => format!("port name {n:?}"),
+        (_, None, None) => "no port name".to_string(),
+    };
+    let named = p.app_protocol.as_deref().or(p.name.as_deref()).unwrap_or_default();
+    if s.source != ServiceSource::ServiceEntry
+        && protocol == Protocol::Tcp
+        && Protocol::parse(named.split('-').next().unwrap_or_default()) == Protocol::Unsupported
+    {
+        by.push_str(&format!(", well-known port {}", p.number));
+    }
+    Decided { protocol, by }
+}
+
+/// [`decide`] without saying why: what the listener and routing code ask per request.
+pub fn protocol_of(s: &ServiceRecord, p: &ServicePort) -> Protocol {
     if s.source == ServiceSource::ServiceEntry {
-        let given = p.protocol.as_deref().unwrap_or_default();
-        let protocol = Protocol::parse(given);
-        let by = if given.is_empty() { "no protocol field".to_string() } else { format!("protocol {given:?}") };
-        return Decided { protocol, by };
+        return Protocol::parse(p.protocol.as_deref().unwrap_or_default());
     }
     if p.protocol.as_deref() == Some("UDP") {
-        return Decided { protocol: Protocol::Udp, by: "protocol UDP".into() };
+        return Protocol::Udp;
     }
-    let (name, by) = match (&p.app_protocol, &p.name) {
-        (Some(a), _) => {
-            let fixed = match a.as_str() {
-                "kubernetes.io/h2c" => Some(Protocol::Http2),
-                "kubernetes.io/ws" => Some(Protocol::Http),
-                "kubernetes.io/wss" => Some(Protocol::Https),
-                _ => None,
-            };
-            if let Some(protocol) = fixed {
-                return Decided { protocol, by: format!("appProtocol {a:?}") };
-            }
-            (a.as_str(), format!("appProtocol {a:?}"))
-        }
-        (None, Some(n)) => (n.as_str(), format!("port name {n:?}")),
-        (None, None) => ("", "no port name".to_string()),
+    let name = match (&p.app_protocol, &p.name) {
+        (Some(a), _) => match a.as_str() {
+            "kubernetes.io/h2c" => return Protocol::Http2,
+            "kubernetes.io/ws" => return Protocol::Http,
+            "kubernetes.io/wss" => return Protocol::Https,
+            a => a,
+        },
+        (None, Some(n)) => n.as_str(),
+        (None, None) => "",
     };
-    let protocol = if name.len() >= 8 && name[..8].eq_ignore_ascii_case("grpc-web") {
+    let protocol = if name.len() >= 8 && name.as_bytes()[..8].eq_ignore_ascii_case(b"grpc-web") {
         Protocol::GrpcWeb
     } else {
         Protocol::parse(name.split('-').next().unwrap_or_default())
     };
     if protocol == Protocol::Unsupported && WELL_KNOWN_PORTS.contains(&p.number) {
-        return Decided { protocol: Protocol::Tcp, by: format!("{by}, well-known port {}", p.number) };
+        return Protocol::Tcp;
     }
-    Decided { protocol, by }
+    protocol
 }
 
 /// The address a listener binds.
@@ -189,13 +204,14 @@ impl std::fmt::Display for Bind {
 /// Where a connection goes: an address (`None` when no service claims it, as for a name the
 /// registry does not know, resolved by the cluster's DNS).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Address {
+pub enum Address<'h> {
     Ip(IpAddr),
-    Vip(String),
+    /// The VIP of the service with this host.
+    Vip(&'h str),
     Unknown,
 }
 
-impl std::fmt::Display for Address {
+impl std::fmt::Display for Address<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Address::Ip(ip) => write!(f, "{ip}"),
@@ -316,7 +332,7 @@ pub enum ChainAction<'c, 'a> {
     /// a sniffed port's own for one service (`"host:port"`).
     Http { route_config: String, only: Option<&'c ServiceRecord<'a>> },
     /// The TCP (or, for a TLS port, SNI) routing of one service port.
-    Tcp { service: &'c ServiceRecord<'a>, decided: Decided },
+    Tcp { service: &'c ServiceRecord<'a> },
     /// One of istiod's own clusters.
     Cluster(&'static str),
 }
@@ -329,7 +345,17 @@ pub const BLACKHOLE: &str = "BlackHoleCluster";
 pub struct FilterChain<'c, 'a> {
     pub name: String,
     pub matches: ChainMatch,
+    /// `matches` for people, written once.
+    pub shown: String,
     pub action: ChainAction<'c, 'a>,
+    /// The answer when this chain takes a connection ([`Listener::finish`]).
+    pub answer: Rc<ListenerAnswer>,
+}
+
+impl<'c, 'a> FilterChain<'c, 'a> {
+    fn new(name: String, matches: ChainMatch, action: ChainAction<'c, 'a>) -> Self {
+        FilterChain { name, shown: matches.to_string(), matches, action, answer: Rc::default() }
+    }
 }
 
 /// A listener.
@@ -341,19 +367,40 @@ pub struct Listener<'c, 'a> {
     pub port: u32,
     pub class: Class,
     /// The port's protocol and what decided it, from the first service that made the listener.
-    pub decided: Option<(String, Decided)>,
+    pub protocol_from: Option<String>,
     pub chains: Vec<FilterChain<'c, 'a>>,
     pub default_chain: Option<FilterChain<'c, 'a>>,
     pub tls_inspector: bool,
     pub http_inspector: bool,
     /// Chains istiod left out because an earlier service's chain has the same match.
     pub dropped: Vec<String>,
+    /// The answer when no chain takes a connection ([`Listener::finish`]).
+    pub answer: Rc<ListenerAnswer>,
+}
+
+/// The listener that took a connection and the filter chain that matched (part of simulate's
+/// answer), written once per chain when the listener is built.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ListenerAnswer {
+    /// Istio's name: `<address>_<port>` (`0.0.0.0_80`, `10.0.0.12_5432`), `virtualOutbound`.
+    pub name: String,
+    /// `service address` (a VIP or endpoint listener), `wildcard` (`0.0.0.0`), or `virtual` (the
+    /// proxy's own virtualOutbound or virtualInbound listener).
+    pub bound: &'static str,
+    pub port: u32,
+    /// `HTTP`, `TCP` or `auto (sniffed)`.
+    pub protocol: &'static str,
+    /// What decided the protocol: the service and its port name, `appProtocol` or `protocol`.
+    pub protocol_from: Option<String>,
+    pub filter_chain: Option<String>,
+    /// The match of that chain, or `default chain` when no chain's match took the connection.
+    pub chain_match: Option<String>,
 }
 
 /// A connection as the listener sees it.
 #[derive(Debug, Clone)]
-pub struct Connection {
-    pub address: Address,
+pub struct Connection<'h> {
+    pub address: Address<'h>,
     pub port: u32,
     /// TLS bytes (with SNI and ALPN) rather than plain text.
     pub tls: bool,
@@ -377,13 +424,45 @@ impl<'c, 'a> Listener<'c, 'a> {
             bind,
             port,
             class,
-            decided: None,
+            protocol_from: None,
             chains: Vec::new(),
             default_chain: None,
             tls_inspector: false,
             http_inspector: false,
             dropped: Vec::new(),
+            answer: Rc::default(),
         }
+    }
+
+    /// How the listener is bound, for the answer.
+    pub fn bound(&self) -> &'static str {
+        match (&self.bind, self.name.starts_with("virtual")) {
+            (_, true) => "virtual",
+            (Bind::Wildcard, _) => "wildcard",
+            _ => "service address",
+        }
+    }
+
+    /// The answers of the built listener, one per chain.
+    fn finish(&mut self) {
+        let base = ListenerAnswer {
+            name: self.name.clone(),
+            bound: self.bound(),
+            port: self.port,
+            protocol: class_name(self.class),
+            protocol_from: self.protocol_from.clone(),
+            filter_chain: None,
+            chain_match: None,
+        };
+        for c in &mut self.chains {
+            let chain_match = Some(c.shown.clone());
+            c.answer = Rc::new(ListenerAnswer { filter_chain: Some(c.name.clone()), chain_match, ..base.clone() });
+        }
+        if let Some(c) = &mut self.default_chain {
+            let chain_match = Some("default chain".to_string());
+            c.answer = Rc::new(ListenerAnswer { filter_chain: Some(c.name.clone()), chain_match, ..base.clone() });
+        }
+        self.answer = Rc::new(base);
     }
 
     /// Envoy's filter chain selection (`sim/traffic.go` and Envoy's `FilterChainManagerImpl`):
@@ -392,33 +471,49 @@ impl<'c, 'a> Listener<'c, 'a> {
     /// chains that do not set the field stay only when none matched it. The second value says
     /// whether the default chain took it.
     pub fn choose(&self, c: &Connection) -> Chosen<'_, 'c, 'a> {
-        let sni = if self.tls_inspector && c.tls { c.sni.as_deref().map(str::to_ascii_lowercase) } else { None };
+        let sni = if self.tls_inspector && c.tls { c.sni.as_deref() } else { None };
         let transport = if self.tls_inspector && c.tls { "tls" } else { "raw_buffer" };
-        let alpn: Vec<&str> = if c.tls && self.tls_inspector {
-            c.alpn.iter().map(String::as_str).collect()
-        } else if !c.tls && self.http_inspector {
-            c.http.into_iter().collect()
-        } else {
-            Vec::new()
+        let alpn_has = |p: &str| {
+            if c.tls && self.tls_inspector {
+                c.alpn.iter().any(|a| a == p)
+            } else {
+                !c.tls && self.http_inspector && c.http == Some(p)
+            }
         };
+        // One chain: it survives the sieve exactly when every field it sets matches.
+        if let [only] = self.chains.as_slice() {
+            let m = &only.matches;
+            let ok = m.destination_port.is_none_or(|p| p == c.port)
+                && (m.prefix_ranges.is_empty()
+                    || matches!(&c.address, Address::Ip(a) if m.prefix_ranges.iter().any(|r| r.contains(*a))))
+                && (m.server_names.is_empty()
+                    || sni.is_some_and(|n| m.server_names.iter().any(|p| sni_rank(p, n).is_some())))
+                && m.transport.is_none_or(|t| t == transport)
+                && (m.application_protocols.is_empty() || m.application_protocols.iter().any(|p| alpn_has(p)));
+            return match (ok, &self.default_chain) {
+                (true, _) => Chosen::Chain(only, false),
+                (false, Some(d)) => Chosen::Chain(d, true),
+                (false, None) => Chosen::NoChain,
+            };
+        }
         let mut left: Vec<&FilterChain> = self.chains.iter().collect();
-        left = sieve(left, |m| m.destination_port.map(|p| (p == c.port).then_some(0)));
-        left = sieve(left, |m| {
+        sieve(&mut left, |m| m.destination_port.map(|p| (p == c.port).then_some(0)));
+        sieve(&mut left, |m| {
             (!m.prefix_ranges.is_empty()).then(|| match &c.address {
                 Address::Ip(a) => m.prefix_ranges.iter().filter(|r| r.contains(*a)).map(|r| r.bits as usize + 1).max(),
                 _ => None,
             })
         });
-        left = sieve(left, |m| {
+        sieve(&mut left, |m| {
             (!m.server_names.is_empty()).then(|| {
-                let n = sni.as_deref()?;
+                let n = sni?;
                 m.server_names.iter().filter_map(|p| sni_rank(p, n)).max()
             })
         });
-        left = sieve(left, |m| m.transport.map(|t| (t == transport).then_some(0)));
-        left = sieve(left, |m| {
+        sieve(&mut left, |m| m.transport.map(|t| (t == transport).then_some(0)));
+        sieve(&mut left, |m| {
             (!m.application_protocols.is_empty())
-                .then(|| m.application_protocols.iter().any(|p| alpn.contains(p)).then_some(0))
+                .then(|| m.application_protocols.iter().any(|p| alpn_has(p)).then_some(0))
         });
         match left.len() {
             1 => Chosen::Chain(left[0], false),
@@ -434,30 +529,25 @@ impl<'c, 'a> Listener<'c, 'a> {
 /// One step of Envoy's sieve: `rank` is `None` for a chain that does not set the field, else
 /// `Some(None)` when it does not match and `Some(Some(r))` with the match's specificity. The best
 /// matching chains survive; the chains without the field only when none matched.
-fn sieve<'l, 'c, 'a>(
-    chains: Vec<&'l FilterChain<'c, 'a>>,
-    rank: impl Fn(&ChainMatch) -> Option<Option<usize>>,
-) -> Vec<&'l FilterChain<'c, 'a>> {
-    let ranked: Vec<(Option<Option<usize>>, &FilterChain)> =
-        chains.into_iter().map(|c| (rank(&c.matches), c)).collect();
-    let best = ranked.iter().filter_map(|(r, _)| r.flatten()).max();
-    match best {
-        Some(b) => ranked.into_iter().filter(|(r, _)| *r == Some(Some(b))).map(|(_, c)| c).collect(),
-        None => ranked.into_iter().filter(|(r, _)| r.is_none()).map(|(_, c)| c).collect(),
+fn sieve(chains: &mut Vec<&FilterChain>, rank: impl Fn(&ChainMatch) -> Option<Option<usize>>) {
+    match chains.iter().filter_map(|c| rank(&c.matches).flatten()).max() {
+        Some(best) => chains.retain(|c| rank(&c.matches) == Some(Some(best))),
+        None => chains.retain(|c| rank(&c.matches).is_none()),
     }
 }
 
 /// How well a server name pattern matches: exact beats every wildcard, a longer wildcard a
 /// shorter one.
 pub fn sni_rank(pattern: &str, sni: &str) -> Option<usize> {
-    let p = pattern.to_ascii_lowercase();
-    if p == sni {
-        Some(usize::MAX)
-    } else if p == "*" {
-        Some(0)
-    } else {
-        p.strip_prefix('*').filter(|suffix| sni.len() > suffix.len() && sni.ends_with(suffix)).map(str::len)
+    if pattern.eq_ignore_ascii_case(sni) {
+        return Some(usize::MAX);
     }
+    if pattern == "*" {
+        return Some(0);
+    }
+    let suffix = pattern.strip_prefix('*')?;
+    let at = sni.len().checked_sub(suffix.len()).filter(|at| *at > 0)?;
+    (sni.is_char_boundary(at) && sni[at..].eq_ignore_ascii_case(suffix)).then_some(suffix.len())
 }
 
 /// The listeners of a sidecar on one port, by bind address, and the services they came from.
@@ -561,8 +651,9 @@ pub fn sidecar_listeners<'c, 'a>(
     proxy: &Proxy,
     proxy_ip: Option<IpAddr>,
     port: u32,
+    services: &[&'c ServiceRecord<'a>],
 ) -> PortListeners<'c, 'a> {
-    let mut services = compile::sidecar_services(cx, proxy, port);
+    let mut services = services.to_vec();
     services.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     let mut listeners: Vec<Listener> = Vec::new();
     let mut index: HashMap<Bind, usize> = HashMap::new();
@@ -571,27 +662,32 @@ pub fn sidecar_listeners<'c, 'a>(
             continue;
         }
         let Some(p) = s.ports.iter().find(|p| p.number == port) else { continue };
-        let decided = decide(s, p);
-        let Some(class) = decided.protocol.class() else { continue };
+        let protocol = protocol_of(s, p);
+        let Some(class) = protocol.class() else { continue };
         let wanted = match class {
             Class::Http => vec![(Bind::Wildcard, Vec::new())],
             _ => binds(s, proxy_ip),
         };
         for (bind, prefixes) in wanted {
+            let existing = index.get(&bind).copied();
+            // An HTTP service adds nothing to a listener that has a connection manager already.
+            let has_http = |l: &Listener| l.chains.iter().any(|c| matches!(c.action, ChainAction::Http { .. }));
+            if class == Class::Http && existing.is_some_and(|i| has_http(&listeners[i])) {
+                continue;
+            }
             let wildcard = bind == Bind::Wildcard;
             let mut chains: Vec<FilterChain> = Vec::new();
-            let cluster = format!("outbound|{port}||{}", s.host);
             if class != Class::Http {
-                let server_names = if decided.protocol.is_tls() {
+                let server_names = if protocol.is_tls() {
                     tls_server_names(cx, proxy, s, port, wildcard || !prefixes.is_empty())
                 } else {
                     Vec::new()
                 };
-                chains.push(FilterChain {
-                    name: cluster.clone(),
-                    matches: ChainMatch { prefix_ranges: prefixes.clone(), server_names, ..ChainMatch::default() },
-                    action: ChainAction::Tcp { service: s, decided: decided.clone() },
-                });
+                chains.push(FilterChain::new(
+                    format!("outbound|{port}||{}", s.host),
+                    ChainMatch { prefix_ranges: prefixes.clone(), server_names, ..ChainMatch::default() },
+                    ChainAction::Tcp { service: s },
+                ));
             }
             if class != Class::Tcp {
                 let (route_config, only) = if class == Class::Auto && !wildcard {
@@ -599,16 +695,26 @@ pub fn sidecar_listeners<'c, 'a>(
                 } else {
                     (port.to_string(), None)
                 };
-                chains.push(FilterChain {
-                    name: format!("HTTP, route configuration {route_config}"),
-                    matches: http_match(prefixes.clone()),
-                    action: ChainAction::Http { route_config, only },
-                });
+                chains.push(FilterChain::new(
+                    format!("HTTP, route configuration {route_config}"),
+                    http_match(prefixes.clone()),
+                    ChainAction::Http { route_config, only },
+                ));
             }
-            let i = *index.entry(bind.clone()).or_insert_with(|| {
+            let i = existing.unwrap_or_else(|| {
+                let decided = decide(s, p);
                 let mut l = Listener::new(bind.clone(), port, class);
-                l.decided = Some((s.host.clone(), decided.clone()));
+                l.protocol_from = Some(match decided.protocol {
+                    Protocol::Unsupported => {
+                        format!(
+                            "{} of {}:{port} names no protocol istiod knows: the port is sniffed",
+                            decided.by, s.host
+                        )
+                    }
+                    p => format!("{} of {}:{port}: {}", decided.by, s.host, p.name()),
+                });
                 listeners.push(l);
+                index.insert(bind.clone(), listeners.len() - 1);
                 listeners.len() - 1
             });
             merge(&mut listeners[i], class, chains, s);
@@ -621,14 +727,15 @@ pub fn sidecar_listeners<'c, 'a>(
         if let Some(k) = l.chains.iter().position(|c| c.matches.is_empty()) {
             l.default_chain = Some(l.chains.remove(k));
         } else {
-            l.default_chain = Some(FilterChain {
-                name: "PassthroughFilterChain".into(),
-                matches: ChainMatch::default(),
-                action: ChainAction::Cluster(fallback),
-            });
+            l.default_chain = Some(FilterChain::new(
+                "PassthroughFilterChain".into(),
+                ChainMatch::default(),
+                ChainAction::Cluster(fallback),
+            ));
         }
         l.tls_inspector = l.chains.iter().any(|c| !c.matches.server_names.is_empty());
         l.http_inspector = l.chains.iter().any(|c| !c.matches.application_protocols.is_empty());
+        l.finish();
     }
     PortListeners { listeners }
 }
@@ -667,16 +774,15 @@ pub fn virtual_listener<'c, 'a>(port: u32, fallback: &'static str) -> Listener<'
     };
     let mut l = Listener::new(Bind::Wildcard, guard, Class::Tcp);
     l.name = name.into();
-    l.chains.push(FilterChain {
-        name: format!("{name}-blackhole"),
-        matches: ChainMatch { destination_port: Some(guard), ..ChainMatch::default() },
-        action: ChainAction::Cluster(BLACKHOLE),
+    l.chains.push(FilterChain::new(
+        format!("{name}-blackhole"),
+        ChainMatch { destination_port: Some(guard), ..ChainMatch::default() },
+        ChainAction::Cluster(BLACKHOLE),
+    ));
+    l.default_chain = (name == "virtualOutbound").then(|| {
+        FilterChain::new("virtualOutbound-catchall-tcp".into(), ChainMatch::default(), ChainAction::Cluster(fallback))
     });
-    l.default_chain = (name == "virtualOutbound").then(|| FilterChain {
-        name: "virtualOutbound-catchall-tcp".into(),
-        matches: ChainMatch::default(),
-        action: ChainAction::Cluster(fallback),
-    });
+    l.finish();
     l
 }
 
