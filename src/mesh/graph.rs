@@ -232,10 +232,26 @@ impl<'m, 'a> Builder<'m, 'a> {
 
     fn service_node(&mut self, s: &ServiceRecord, port: Option<u32>) -> String {
         let id = service_id(&s.namespace, &s.host, port);
-        let label = match port {
+        let mut label = match port {
             Some(p) => format!("{}:{p}", s.host),
             None => s.host.clone(),
         };
+        // A TCP, TLS or sniffed port is reached by its listeners' addresses, which the routing
+        // engine builds: say which (HTTP ports share `0.0.0.0_<port>` and are told apart by Host).
+        let sp = port.and_then(|p| s.ports.iter().find(|sp| sp.number == p));
+        if let Some((protocol, listeners)) = sp.and_then(|sp| crate::routing::listener::port_listeners(s, sp)) {
+            const SHOWN: usize = 3;
+            let more = listeners.len().saturating_sub(SHOWN);
+            let mut names = listeners.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+            if more > 0 {
+                names.push_str(&format!(" +{more} more"));
+            }
+            let how =
+                if protocol == crate::routing::listener::Protocol::Unsupported { "sniffed" } else { protocol.name() };
+            if !names.is_empty() {
+                label.push_str(&format!("\nlistener {names} ({how})"));
+            }
+        }
         let ptr = port
             .and_then(|p| s.ports.iter().position(|sp| sp.number == p))
             .map_or("/metadata/name".to_string(), |k| format!("/spec/ports/{k}"));

@@ -586,7 +586,7 @@ pub fn fallback_cluster(cx: &Context, proxy: &Proxy) -> &'static str {
 
 /// The addresses a service's TCP, TLS or sniffed port binds (rules 3, 10, 12), each with the
 /// destination prefix its chains match (for a CIDR on the wildcard listener).
-fn binds(s: &ServiceRecord, proxy_ip: Option<IpAddr>) -> Vec<(Bind, Vec<Cidr>)> {
+pub fn binds(s: &ServiceRecord, proxy_ip: Option<IpAddr>) -> Vec<(Bind, Vec<Cidr>)> {
     if !s.addresses.is_empty() {
         return s
             .addresses
@@ -784,6 +784,29 @@ pub fn virtual_listener<'c, 'a>(port: u32, fallback: &'static str) -> Listener<'
     });
     l.finish();
     l
+}
+
+/// The listeners a service port gets on every sidecar (the graph's label of a TCP, TLS or
+/// sniffed port): `10.0.0.12_5432`, `VIP_9090` (a VIP the API server allocates), `0.0.0.0_443
+/// (203.0.113.0/24)`; `None` for an HTTP port (its
+/// listener is the port's shared `0.0.0.0_<port>`) and for ports without a listener.
+pub fn port_listeners(s: &ServiceRecord, p: &ServicePort) -> Option<(Protocol, Vec<String>)> {
+    let protocol = protocol_of(s, p);
+    if matches!(s.resolution, Resolution::Alias(_)) || !matches!(protocol.class(), Some(Class::Tcp | Class::Auto)) {
+        return None;
+    }
+    let names = binds(s, None)
+        .into_iter()
+        .map(|(b, prefixes)| match prefixes.as_slice() {
+            [] if matches!(b, Bind::Vip(_)) => format!("VIP_{}", p.number),
+            [] => format!("{b}_{}", p.number),
+            cidrs => {
+                let c: Vec<String> = cidrs.iter().map(Cidr::to_string).collect();
+                format!("{b}_{} ({})", p.number, c.join(", "))
+            }
+        })
+        .collect();
+    Some((protocol, names))
 }
 
 /// How a listener's protocol came about, for the answer.
