@@ -121,14 +121,10 @@ pub struct Decided {
     pub by: String,
 }
 
-/// Ports istiod never sniffs (`pkg/config/kube/conversion.go` wellKnownPorts): SMTP, DNS, MySQL,
-/// MongoDB default to TCP when nothing names a protocol.
-const WELL_KNOWN_PORTS: [u32; 4] = [25, 53, 3306, 27017];
-
-/// The protocol of a service port as istiod decides it: a ServiceEntry's `protocol` field
-/// (`protocol.Parse`, the name does not count); for a Kubernetes Service UDP, else `appProtocol`
-/// when set, else the port name up to its first `-` (`grpc-web` first), with the well-known
-/// ports TCP when that names nothing (`pkg/config/kube/conversion.go` ConvertProtocol).
+/// The protocol of a service port as istiod decides it, and what decided it: a ServiceEntry's
+/// `protocol` field (`protocol.Parse`, the name does not count); for a Kubernetes Service
+/// [`crate::mesh::service_port_protocol`] (`ConvertProtocol`: UDP, `appProtocol`, the port name,
+/// the well-known ports 25, 53, 3306 and 27017 as TCP).
 pub fn decide(s: &ServiceRecord, p: &ServicePort) -> Decided {
     let protocol = protocol_of(s, p);
     let mut by = match (s.source, &p.app_protocol, &p.name) {
@@ -156,28 +152,10 @@ pub fn protocol_of(s: &ServiceRecord, p: &ServicePort) -> Protocol {
     if s.source == ServiceSource::ServiceEntry {
         return Protocol::parse(p.protocol.as_deref().unwrap_or_default());
     }
-    if p.protocol.as_deref() == Some("UDP") {
-        return Protocol::Udp;
-    }
-    let name = match (&p.app_protocol, &p.name) {
-        (Some(a), _) => match a.as_str() {
-            "kubernetes.io/h2c" => return Protocol::Http2,
-            "kubernetes.io/ws" => return Protocol::Http,
-            "kubernetes.io/wss" => return Protocol::Https,
-            a => a,
-        },
-        (None, Some(n)) => n.as_str(),
-        (None, None) => "",
-    };
-    let protocol = if name.len() >= 8 && name.as_bytes()[..8].eq_ignore_ascii_case(b"grpc-web") {
-        Protocol::GrpcWeb
-    } else {
-        Protocol::parse(name.split('-').next().unwrap_or_default())
-    };
-    if protocol == Protocol::Unsupported && WELL_KNOWN_PORTS.contains(&p.number) {
-        return Protocol::Tcp;
-    }
-    protocol
+    let udp = p.protocol.as_deref() == Some("UDP");
+    let name = p.name.as_deref().unwrap_or_default();
+    crate::mesh::service_port_protocol(p.number, name, udp, p.app_protocol.as_deref())
+        .map_or(Protocol::Unsupported, Protocol::parse)
 }
 
 /// The address a listener binds.
