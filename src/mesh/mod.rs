@@ -831,8 +831,10 @@ pub fn service_port_protocol(port: u32, name: &str, udp: bool, app_protocol: Opt
         Some("kubernetes.io/wss") => return Some("HTTPS"),
         _ => {}
     }
-    let n = app_protocol.unwrap_or(name).to_ascii_lowercase();
-    if n.starts_with("grpc-web") {
+    // Case-insensitive without lower-casing a copy: this runs for every port of every service
+    // each time a route table or listener is built.
+    let n = app_protocol.unwrap_or(name);
+    if n.len() >= 8 && n.as_bytes()[..8].eq_ignore_ascii_case(b"grpc-web") {
         return Some("GRPC-Web");
     }
     let prefix = n.split('-').next().unwrap_or("");
@@ -851,7 +853,7 @@ pub fn service_port_protocol(port: u32, name: &str, udp: bool, app_protocol: Opt
     ];
     known
         .iter()
-        .find(|(k, _)| *k == prefix)
+        .find(|(k, _)| k.eq_ignore_ascii_case(prefix))
         .map(|(_, p)| *p)
         .or_else(|| [25, 53, 3306, 27017].contains(&port).then_some("TCP"))
 }

@@ -470,7 +470,7 @@ pub fn gateway_service_targets<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy) -> Ve
             selected || endpoint
         })
         .collect();
-    out.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    out.sort_by_cached_key(|s| s.order_key());
     out
 }
 

@@ -632,7 +632,7 @@ pub fn sidecar_listeners<'c, 'a>(
     services: &[&'c ServiceRecord<'a>],
 ) -> PortListeners<'c, 'a> {
     let mut services = services.to_vec();
-    services.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    services.sort_by_cached_key(|s| s.order_key());
     let mut listeners: Vec<Listener> = Vec::new();
     let mut index: HashMap<Bind, usize> = HashMap::new();
     for s in services {
