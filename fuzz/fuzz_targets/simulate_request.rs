@@ -55,6 +55,8 @@ fuzz_target!(|data: &[u8]| {
         from,
         method,
         headers: fields.map(str::to_string).collect(),
+        address: None,
+        sni: None,
         format: meshctl::cli::SimFormat::Json,
         namespace: "default".into(),
         mesh_config: None,
