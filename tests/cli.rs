@@ -832,6 +832,19 @@ fn simulate_a_connection_by_address() {
     assert_eq!(v["listener"]["protocol"], "auto (sniffed)", "{v}");
     assert_eq!(v["route_config"], "api.shop.svc.cluster.local:9090", "{v}");
 
+    // A Sidecar egress listener with a port and captureMode NONE: a socket on 127.0.0.1 is the
+    // port's only listener, so the service address is not captured on that port.
+    let legacy = ["--from", "shop/app=legacy"];
+    let v = json(&["tcp://127.0.0.1:5432", legacy[0], legacy[1]]);
+    assert_eq!(v["listener"]["name"], "127.0.0.1_5432", "{v}");
+    assert_eq!(v["destinations"][0]["cluster"], "outbound|5432||postgres.data.svc.cluster.local", "{v}");
+    let v = json(&["tcp://10.0.0.12:5432", legacy[0], legacy[1]]);
+    assert_eq!(
+        (v["listener"]["name"].as_str(), v["outcome"].as_str()),
+        (Some("virtualOutbound"), Some("passthrough")),
+        "{v}"
+    );
+
     let dir = tempfile::tempdir().unwrap();
     let req = dir.path().join("req.yaml");
     std::fs::write(&req, "protocol: tcp\ndestination_address: 10.4.0.7\nport: 9092\n").unwrap();

@@ -725,17 +725,7 @@ impl<'a> Mesh<'a> {
     /// egress listeners limits nothing.
     pub fn egress_allows(&self, sc: &SidecarRecord, config_ns: &str, host: &str) -> bool {
         let listeners = sc.sidecar.spec.egress.as_deref().unwrap_or_default();
-        listeners.is_empty()
-            || listeners.iter().flat_map(|l| l.hosts.iter()).any(|h| {
-                let (ns, name) = h.split_once('/').unwrap_or(("*", h.as_str()));
-                let ns_ok = match ns {
-                    "*" => true,
-                    "." => config_ns == sc.namespace,
-                    "~" => false,
-                    other => other == config_ns,
-                };
-                ns_ok && (name == "*" || hosts::matches(name, host))
-            })
+        listeners.is_empty() || listeners.iter().any(|l| egress_imports(&l.hosts, &sc.namespace, config_ns, host))
     }
 
     /// The workloads in `ns` whose labels `sel` selects.
@@ -861,6 +851,21 @@ pub fn service_port_protocol(port: u32, name: &str, udp: bool, app_protocol: Opt
 /// The port name prefixes Istio reads a protocol from (for did-you-mean).
 pub const PORT_NAME_PROTOCOLS: [&str; 12] =
     ["tcp", "udp", "grpc", "grpc-web", "http", "http_proxy", "http2", "https", "tls", "mongo", "redis", "mysql"];
+
+/// Whether an egress listener's `hosts` (`ns/host`, `*/host`, `./host`, `~/host`) of a Sidecar in
+/// `sidecar_ns` import `host` of a service in `config_ns`.
+pub fn egress_imports(listener_hosts: &[String], sidecar_ns: &str, config_ns: &str, host: &str) -> bool {
+    listener_hosts.iter().any(|h| {
+        let (ns, name) = h.split_once('/').unwrap_or(("*", h.as_str()));
+        let ns_ok = match ns {
+            "*" => true,
+            "." => config_ns == sidecar_ns,
+            "~" => false,
+            other => other == config_ns,
+        };
+        ns_ok && (name == "*" || hosts::matches(name, host))
+    })
+}
 
 /// The index key of a label (`key=value`) in namespace `ns`, or in any namespace for `None`.
 /// Distinct labels may share a key; lookups check the selector after.

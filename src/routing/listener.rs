@@ -14,6 +14,7 @@
 use super::compile::{self, Proxy};
 use crate::lint::Context;
 use crate::mesh::{Resolution, ServicePort, ServiceRecord, ServiceSource};
+use crate::model::networking as net;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -631,7 +632,35 @@ pub fn sidecar_listeners<'c, 'a>(
     port: u32,
     services: &[&'c ServiceRecord<'a>],
 ) -> PortListeners<'c, 'a> {
-    let mut services = services.to_vec();
+    let mesh = cx.mesh();
+    let sidecar = mesh.sidecar_for(&proxy.namespace, &proxy.labels);
+    let egress = sidecar.map(|sc| sc.sidecar.spec.egress.as_deref().unwrap_or_default()).unwrap_or_default();
+    // An egress listener with this port builds the port's only listener, for every service it
+    // imports whether or not the service has the port, with the egress port's protocol; the
+    // catch-all egress listener then adds nothing to the port (`core/listener.go` :366-446, :905).
+    let explicit = egress.iter().find(|l| l.port.as_ref().and_then(|p| p.number) == Some(port));
+    let catch_all = egress.iter().find(|l| l.port.as_ref().and_then(|p| p.number).is_none());
+    let shaping = explicit.or(catch_all);
+    // `bind`, else with `captureMode: NONE` a real socket on localhost (`model/context.go`).
+    let bind_override: Option<Bind> = shaping.and_then(|l| match (&l.bind, l.capture_mode) {
+        (Some(b), _) if b == "0.0.0.0" || b == "::" => Some(Bind::Wildcard),
+        (Some(b), _) => b.parse().ok().map(Bind::Ip),
+        (None, Some(net::CaptureMode::None)) => Some(Bind::Ip(IpAddr::from([127, 0, 0, 1]))),
+        _ => None,
+    });
+    let mut services: Vec<&ServiceRecord> = match (explicit, sidecar) {
+        (Some(l), Some(sc)) => mesh
+            .services
+            .iter()
+            .filter(|s| {
+                s.source != ServiceSource::Implicit
+                    && crate::mesh::hosts::visible(&s.export_to, &s.namespace, &proxy.namespace)
+                    && crate::mesh::egress_imports(&l.hosts, &sc.namespace, &s.namespace, &s.host)
+            })
+            .collect(),
+        _ => services.to_vec(),
+    };
+    let egress_protocol = explicit.and_then(|l| l.port.as_ref()?.protocol.as_ref()).map(|p| Protocol::parse(&p.0));
     services.sort_by_cached_key(|s| s.order_key());
     let mut listeners: Vec<Listener> = Vec::new();
     let mut index: HashMap<Bind, usize> = HashMap::new();
@@ -639,12 +668,17 @@ pub fn sidecar_listeners<'c, 'a>(
         if matches!(s.resolution, Resolution::Alias(_)) {
             continue;
         }
-        let Some(p) = s.ports.iter().find(|p| p.number == port) else { continue };
-        let protocol = protocol_of(s, p);
+        let own = s.ports.iter().find(|p| p.number == port);
+        let protocol = match (egress_protocol, own) {
+            (Some(p), _) => p,
+            (None, Some(p)) => protocol_of(s, p),
+            (None, None) => continue,
+        };
         let Some(class) = protocol.class() else { continue };
-        let wanted = match class {
-            Class::Http => vec![(Bind::Wildcard, Vec::new())],
-            _ => binds(s, proxy_ip),
+        let wanted = match (&bind_override, class) {
+            (Some(b), _) => vec![(b.clone(), Vec::new())],
+            (None, Class::Http) => vec![(Bind::Wildcard, Vec::new())],
+            (None, _) => binds(s, proxy_ip),
         };
         for (bind, prefixes) in wanted {
             let existing = index.get(&bind).copied();
@@ -680,7 +714,10 @@ pub fn sidecar_listeners<'c, 'a>(
                 ));
             }
             let i = existing.unwrap_or_else(|| {
-                let decided = decide(s, p);
+                let decided = match (own, egress_protocol) {
+                    (Some(p), None) => decide(s, p),
+                    _ => Decided { protocol, by: format!("the Sidecar's egress port {port}") },
+                };
                 let mut l = Listener::new(bind.clone(), port, class);
                 l.protocol_from = Some(match decided.protocol {
                     Protocol::Unsupported => {
