@@ -837,6 +837,7 @@ fn simulate_a_connection_by_address() {
     let legacy = ["--from", "shop/app=legacy"];
     let v = json(&["tcp://127.0.0.1:5432", legacy[0], legacy[1]]);
     assert_eq!(v["listener"]["name"], "127.0.0.1_5432", "{v}");
+    assert_eq!(v["listener"]["bound"], "sidecar bind", "{v}");
     assert_eq!(v["destinations"][0]["cluster"], "outbound|5432||postgres.data.svc.cluster.local", "{v}");
     let v = json(&["tcp://10.0.0.12:5432", legacy[0], legacy[1]]);
     assert_eq!(

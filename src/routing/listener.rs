@@ -355,6 +355,8 @@ pub struct Listener<'c, 'a> {
     pub dropped: Vec<String>,
     /// The answer when no chain takes a connection ([`Listener::finish`]).
     pub answer: Rc<ListenerAnswer>,
+    /// Bound where a Sidecar egress listener says (`bind`, or localhost for `captureMode: NONE`).
+    pub sidecar_bind: bool,
 }
 
 /// The listener that took a connection and the filter chain that matched (part of simulate's
@@ -363,8 +365,9 @@ pub struct Listener<'c, 'a> {
 pub struct ListenerAnswer {
     /// Istio's name: `<address>_<port>` (`0.0.0.0_80`, `10.0.0.12_5432`), `virtualOutbound`.
     pub name: String,
-    /// `service address` (a VIP or endpoint listener), `wildcard` (`0.0.0.0`), or `virtual` (the
-    /// proxy's own virtualOutbound or virtualInbound listener).
+    /// `service address` (a VIP or endpoint listener), `wildcard` (`0.0.0.0`), `sidecar bind` (where
+    /// a Sidecar egress listener binds it), or `virtual` (the proxy's own virtualOutbound or
+    /// virtualInbound listener).
     pub bound: &'static str,
     pub port: u32,
     /// `HTTP`, `TCP` or `auto (sniffed)`.
@@ -410,6 +413,7 @@ impl<'c, 'a> Listener<'c, 'a> {
             http_inspector: false,
             dropped: Vec::new(),
             answer: Rc::default(),
+            sidecar_bind: false,
         }
     }
 
@@ -418,6 +422,7 @@ impl<'c, 'a> Listener<'c, 'a> {
         match (&self.bind, self.name.starts_with("virtual")) {
             (_, true) => "virtual",
             (Bind::Wildcard, _) => "wildcard",
+            _ if self.sidecar_bind => "sidecar bind",
             _ => "service address",
         }
     }
@@ -719,6 +724,7 @@ pub fn sidecar_listeners<'c, 'a>(
                     _ => Decided { protocol, by: format!("the Sidecar's egress port {port}") },
                 };
                 let mut l = Listener::new(bind.clone(), port, class);
+                l.sidecar_bind = bind_override.is_some();
                 l.protocol_from = Some(match decided.protocol {
                     Protocol::Unsupported => {
                         format!(
