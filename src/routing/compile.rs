@@ -605,7 +605,12 @@ pub fn compile_gateway<'c>(cx: &'c Context<'_>, proxy: &Proxy) -> Vec<RouteConfi
         } else {
             let pname = s.port.name.clone().unwrap_or_default();
             let name = format!("https.{port}.{pname}.{}.{ns}", cx_name(cx, i));
-            (name, Some(s.hosts.iter().map(|h| hosts::server_host(h, &ns).1.to_string()).collect()))
+            // Lower-cased, sorted and deduplicated once: the filter chain's server names as a set.
+            let mut names: Vec<String> =
+                s.hosts.iter().map(|h| hosts::server_host(h, &ns).1.to_ascii_lowercase()).collect();
+            names.sort();
+            names.dedup();
+            (name, Some(names))
         };
         match tables.iter_mut().find(|t| t.0 == name) {
             Some(t) => t.4.push((key.clone(), ns.clone(), s)),

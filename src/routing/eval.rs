@@ -101,7 +101,7 @@ impl Request {
     /// The proxy the request goes through.
     pub fn proxy(&self) -> Proxy {
         let (kind, w) = self.workload();
-        Proxy { kind, namespace: w.namespace.clone(), labels: w.labels.clone(), ip: w.ip.clone() }
+        proxy_of(kind, w)
     }
 
     /// The workload the request enters, with the defaults: the ingress gateway in
@@ -300,6 +300,10 @@ impl Outcome {
     }
 }
 
+fn proxy_of(kind: ProxyKind, w: &WorkloadRef) -> Proxy {
+    Proxy { kind, namespace: w.namespace.clone(), labels: w.labels.clone(), ip: w.ip.clone() }
+}
+
 fn proxy_name(kind: ProxyKind, w: &WorkloadRef) -> String {
     use std::fmt::Write;
     let mut name = String::with_capacity(64);
@@ -432,16 +436,8 @@ impl<'c, 'a> Simulator<'c, 'a> {
                 let l4 = matches!(req.protocol.to_ascii_lowercase().as_str(), "tcp" | "tls");
                 // Terminating HTTPS servers are filter chains by SNI; two with the same server
                 // names make Envoy refuse the whole listener (istio#24638: `./*` in two namespaces).
-                let sni_sets: Vec<(&RouteConfig, Vec<String>)> = at_port
-                    .iter()
-                    .filter_map(|c| {
-                        let mut names: Vec<String> =
-                            c.tls_hosts.clone()?.iter().map(|h| h.to_ascii_lowercase()).collect();
-                        names.sort();
-                        names.dedup();
-                        Some((*c, names))
-                    })
-                    .collect();
+                let sni_sets: Vec<(&RouteConfig, &[String])> =
+                    at_port.iter().filter_map(|c| Some((*c, c.tls_hosts.as_deref()?))).collect();
                 let clash = sni_sets
                     .iter()
                     .enumerate()
@@ -504,7 +500,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
         if let Some(p) = self.proxies.borrow().get(name).and_then(|ps| ps.iter().find(|p| p.ip == w.ip)) {
             return p.clone();
         }
-        let p = Rc::new(Proxy { kind, namespace: w.namespace.clone(), labels: w.labels.clone(), ip: w.ip.clone() });
+        let p = Rc::new(proxy_of(kind, w));
         self.proxies.borrow_mut().entry(name.to_string()).or_default().push(p.clone());
         p
     }
@@ -532,7 +528,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
             }
         }
         let Some(s) = target else { return Address::Unknown };
-        let known = s.addresses.iter().filter_map(|a| Cidr::parse(a)).find(|c| !a_prefix(c));
+        let known = s.addresses.iter().filter_map(|a| Cidr::parse(a)).find(Cidr::is_host);
         if let Some(c) = known {
             return Address::Ip(c.net);
         }
@@ -713,10 +709,6 @@ fn prepend(o: &mut Outcome, notes: Vec<String>) {
         }
         o.trace.extend(rest);
     }
-}
-
-fn a_prefix(c: &Cidr) -> bool {
-    c.bits != if c.net.is_ipv4() { 32 } else { 128 }
 }
 
 /// A connection for a message: `plain-text HTTP/1.1`, `TLS with SNI "a" and ALPN h2`, `TCP`.

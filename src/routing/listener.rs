@@ -219,7 +219,8 @@ impl Cidr {
         (bits <= max).then_some(Cidr { net: masked(net, bits), bits })
     }
 
-    fn is_host(&self) -> bool {
+    /// A single address (`/32`, `/128`) rather than a network.
+    pub fn is_host(&self) -> bool {
         self.bits == if self.net.is_ipv4() { 32 } else { 128 }
     }
 

@@ -175,7 +175,7 @@ pub struct RouteConfig<'a> {
     pub virtual_hosts: Vec<VirtualHost<'a>>,
     pub dropped: Vec<Dropped>,
     /// For a terminating HTTPS server's own route configuration: the server hosts its filter
-    /// chain answers by SNI.
+    /// chain answers by SNI, lower-cased, sorted and deduplicated (a set, as Envoy compares them).
     pub tls_hosts: Option<Vec<String>>,
     /// The virtual hosts' domains, indexed for Envoy's selection.
     pub domains: DomainIndex,
