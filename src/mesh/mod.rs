@@ -12,8 +12,9 @@ use crate::model::core::StringMap;
 use crate::model::networking::{Destination, DestinationRule, Gateway, ServiceEntry, Sidecar, Subset, VirtualService};
 use crate::model::{Object, Typed};
 use crate::source::Document;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 /// A port of a service: a Service port or a ServiceEntry port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +162,7 @@ pub struct Mesh<'a> {
     /// of their selector and their namespace.
     services_by_selector: HashMap<u64, Vec<usize>>,
     /// Namespaces in which the input itself defines a service or a workload.
-    known_namespaces: std::collections::HashSet<String>,
+    known_namespaces: foldhash::HashSet<String>,
 }
 
 /// The API group of Kubernetes Gateway API resources.
@@ -870,9 +871,7 @@ pub fn egress_imports(listener_hosts: &[String], sidecar_ns: &str, config_ns: &s
 /// The index key of a label (`key=value`) in namespace `ns`, or in any namespace for `None`.
 /// Distinct labels may share a key; lookups check the selector after.
 fn label_key(ns: Option<&str>, key: &str, value: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    (ns, key, value).hash(&mut h);
-    h.finish()
+    foldhash::fast::FixedState::with_seed(0).hash_one((ns, key, value))
 }
 
 /// Kubernetes equality-based selection: every key of the selector with the same value. An empty

@@ -10,8 +10,8 @@ use crate::mesh::{ServiceRecord, ServiceSource, hosts, selects};
 use crate::model::Typed;
 use crate::model::core::StringMap;
 use crate::model::networking::{self as net, Gateway, HTTPRoute, Server, ServerTLSMode, VirtualService};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 /// Which proxy the route tables are built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,11 +9,11 @@ use crate::lint::Context;
 use crate::mesh::{Resolution, ServiceRecord};
 use crate::model::core::StringMap;
 use crate::model::networking::{HTTPRoute, RedirectPortSelection, Server};
+use foldhash::{HashMap, HashMapExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 
@@ -324,7 +324,9 @@ pub fn simulate(cx: &Context, req: &Request) -> Outcome {
     Simulator::new(cx).run(req)
 }
 
-type SidecarKey = (String, u32, Option<String>);
+/// A sidecar route configuration is compiled per port, and per service for a sniffed port on a
+/// service address.
+type SidecarKey<'c> = (u32, Option<&'c str>);
 /// The listeners of a sidecar are built per port and per the proxy's own IP.
 type ListenersKey = (u32, Option<IpAddr>);
 /// A cache per proxy name, then per key.
@@ -338,7 +340,7 @@ pub struct Simulator<'c, 'a> {
     gateways: RefCell<HashMap<String, Rc<Vec<RouteConfig<'c>>>>>,
     /// Per (proxy, port): the services it sees, and the index of the service each domain names.
     services: RefCell<PerProxy<u32, ServicesAt<'c, 'a>>>,
-    sidecars: RefCell<HashMap<SidecarKey, Rc<RouteConfig<'c>>>>,
+    sidecars: RefCell<PerProxy<SidecarKey<'c>, Rc<RouteConfig<'c>>>>,
     /// Per proxy name and IP: the proxy.
     proxies: RefCell<HashMap<String, Vec<Rc<Proxy>>>>,
     /// Per proxy, per (port, proxy IP): the sidecar's outbound listeners.
@@ -385,15 +387,11 @@ impl<'c, 'a> Simulator<'c, 'a> {
         name: &str,
         proxy: &Proxy,
         port: u32,
-        only: Option<&ServiceRecord<'a>>,
+        only: Option<&'c ServiceRecord<'a>>,
     ) -> Rc<RouteConfig<'c>> {
         let cx = self.cx;
-        let key = (name.to_string(), port, only.map(|s| s.host.clone()));
-        self.sidecars
-            .borrow_mut()
-            .entry(key)
-            .or_insert_with(|| Rc::new(compile::compile_sidecar(cx, proxy, port, only)))
-            .clone()
+        let key = (port, only.map(|s| s.host.as_str()));
+        cached(&self.sidecars, name, key, || Rc::new(compile::compile_sidecar(cx, proxy, port, only)))
     }
 
     /// Run one request through the routing of the proxy it enters, with the explanation.

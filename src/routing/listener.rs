@@ -15,8 +15,8 @@ use super::compile::{self, Proxy};
 use crate::lint::Context;
 use crate::mesh::{Resolution, ServicePort, ServiceRecord, ServiceSource};
 use crate::model::networking as net;
+use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 

@@ -2,8 +2,8 @@
 //! `HTTPMatchRequest` as istiod translates it (`route.go` `TranslateRouteMatch`).
 
 use crate::model::networking::{HTTPMatchRequest, StringMatch};
+use foldhash::HashMap;
 use regex::Regex;
-use std::collections::HashMap;
 
 /// A string matcher: exact, prefix or RE2 full match.
 #[derive(Debug, Clone, PartialEq, Eq)]

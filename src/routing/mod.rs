@@ -50,7 +50,11 @@ pub struct Provenance {
 impl Provenance {
     /// `ns/name`.
     pub fn vs(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+        let mut s = String::with_capacity(self.namespace.len() + 1 + self.name.len());
+        s.push_str(&self.namespace);
+        s.push('/');
+        s.push_str(&self.name);
+        s
     }
 
     /// The object that holds the rule: the delegate VirtualService for a delegated rule.
