@@ -316,6 +316,17 @@ impl<'a> Mesh<'a> {
                     m.sidecars.push(SidecarRecord { obj: i, namespace: ns, sidecar: sc, selector });
                 }
                 Typed::Namespace(_) | Typed::Secret(_) => {}
+                // Gateway API objects reach the routing engine translated (`crate::gateway_api`).
+                Typed::GatewayClass(_)
+                | Typed::KubernetesGateway(_)
+                | Typed::HTTPRoute(_)
+                | Typed::GRPCRoute(_)
+                | Typed::TLSRoute(_)
+                | Typed::TCPRoute(_)
+                | Typed::UDPRoute(_)
+                | Typed::ReferenceGrant(_)
+                | Typed::ListenerSet(_)
+                | Typed::BackendTLSPolicy(_) => {}
             }
         }
         m.add_implicit_ingress();

@@ -122,7 +122,25 @@ fn the_model_reads_every_field_it_does_not_list() {
         ("StatefulSet", "kubernetes-1.36/apps.v1.StatefulSet", ignored::<StatefulSet>),
         ("DaemonSet", "kubernetes-1.36/apps.v1.DaemonSet", ignored::<DaemonSet>),
     ];
+    use super::gateway_api as gw;
+    let gateway_api: [(&str, &str, Reader); 10] = [
+        ("GatewayClass", "gateway.networking.k8s.io.v1.GatewayClass", ignored::<gw::GatewayClass>),
+        ("Gateway(gateway.networking.k8s.io)", "gateway.networking.k8s.io.v1.Gateway", ignored::<gw::Gateway>),
+        ("HTTPRoute", "gateway.networking.k8s.io.v1.HTTPRoute", ignored::<gw::HTTPRoute>),
+        ("GRPCRoute", "gateway.networking.k8s.io.v1.GRPCRoute", ignored::<gw::GRPCRoute>),
+        ("TLSRoute", "gateway.networking.k8s.io.v1.TLSRoute", ignored::<gw::TLSRoute>),
+        ("TCPRoute", "gateway.networking.k8s.io.v1.TCPRoute", ignored::<gw::TCPRoute>),
+        ("UDPRoute", "gateway.networking.k8s.io.v1.UDPRoute", ignored::<gw::UDPRoute>),
+        ("ReferenceGrant", "gateway.networking.k8s.io.v1.ReferenceGrant", ignored::<gw::ReferenceGrant>),
+        ("ListenerSet", "gateway.networking.k8s.io.v1.ListenerSet", ignored::<gw::ListenerSet>),
+        ("BackendTLSPolicy", "gateway.networking.k8s.io.v1.BackendTLSPolicy", ignored::<gw::BackendTLSPolicy>),
+    ];
     let mut found = BTreeSet::new();
+    for (kind, stem, read) in gateway_api {
+        for path in kind_ignored(&format!("gateway-api-1.7-experimental/{stem}"), read) {
+            found.insert(format!("{kind} {path}"));
+        }
+    }
     for release in crate::schema::istio_releases() {
         for (kind, stem, read) in istio {
             for path in kind_ignored(&format!("istio-{release}/{stem}"), read) {

@@ -18,6 +18,17 @@ pub enum KindId {
     Deployment,
     StatefulSet,
     DaemonSet,
+    /// Gateway API (`gateway.networking.k8s.io`).
+    GatewayClass,
+    KubernetesGateway,
+    HTTPRoute,
+    GRPCRoute,
+    TLSRoute,
+    TCPRoute,
+    UDPRoute,
+    ReferenceGrant,
+    ListenerSet,
+    BackendTLSPolicy,
 }
 
 /// What meshctl knows about one kind.
@@ -56,6 +67,14 @@ const fn istio(id: KindId, kind: &'static str) -> KindInfo {
     KindInfo { id, group: ISTIO_NETWORKING, versions: ISTIO_VERSIONS, kind, namespaced: true }
 }
 
+const GATEWAY_API: &str = "gateway.networking.k8s.io";
+/// The TCP, TLS and UDP routes are served as `v1` and, for older manifests, `v1alpha2`.
+const GATEWAY_API_L4_VERSIONS: &[&str] = &["v1", "v1alpha2"];
+
+const fn gateway_api(id: KindId, kind: &'static str, versions: &'static [&'static str], namespaced: bool) -> KindInfo {
+    KindInfo { id, group: GATEWAY_API, versions, kind, namespaced }
+}
+
 const fn kube(id: KindId, group: &'static str, kind: &'static str, namespaced: bool) -> KindInfo {
     KindInfo { id, group, versions: &["v1"], kind, namespaced }
 }
@@ -75,6 +94,16 @@ pub static KINDS: &[KindInfo] = &[
     kube(KindId::Deployment, "apps", "Deployment", true),
     kube(KindId::StatefulSet, "apps", "StatefulSet", true),
     kube(KindId::DaemonSet, "apps", "DaemonSet", true),
+    gateway_api(KindId::GatewayClass, "GatewayClass", &["v1"], false),
+    gateway_api(KindId::KubernetesGateway, "Gateway", &["v1"], true),
+    gateway_api(KindId::HTTPRoute, "HTTPRoute", &["v1"], true),
+    gateway_api(KindId::GRPCRoute, "GRPCRoute", &["v1"], true),
+    gateway_api(KindId::TLSRoute, "TLSRoute", GATEWAY_API_L4_VERSIONS, true),
+    gateway_api(KindId::TCPRoute, "TCPRoute", GATEWAY_API_L4_VERSIONS, true),
+    gateway_api(KindId::UDPRoute, "UDPRoute", GATEWAY_API_L4_VERSIONS, true),
+    gateway_api(KindId::ReferenceGrant, "ReferenceGrant", &["v1"], true),
+    gateway_api(KindId::ListenerSet, "ListenerSet", &["v1"], true),
+    gateway_api(KindId::BackendTLSPolicy, "BackendTLSPolicy", &["v1"], true),
 ];
 
 /// Real kinds in the groups above that meshctl does not model; never "corrected" to a modelled one.
@@ -271,7 +300,10 @@ mod tests {
         assert_eq!(lookup("apps/v1", "Deployment").unwrap().id, KindId::Deployment);
         assert!(lookup("networking.istio.io/v2", "VirtualService").is_none());
         assert!(lookup("networking.istio.io/v1", "virtualservice").is_none());
-        assert!(lookup("gateway.networking.k8s.io/v1", "Gateway").is_none());
+        assert_eq!(lookup("gateway.networking.k8s.io/v1", "Gateway").unwrap().id, KindId::KubernetesGateway);
+        assert_eq!(lookup("gateway.networking.k8s.io/v1alpha2", "TLSRoute").unwrap().id, KindId::TLSRoute);
+        assert!(lookup("gateway.networking.k8s.io/v1alpha2", "HTTPRoute").is_none());
+        assert!(!lookup("gateway.networking.k8s.io/v1", "GatewayClass").unwrap().namespaced);
         assert!(!lookup("v1", "Namespace").unwrap().namespaced);
     }
 

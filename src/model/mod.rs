@@ -8,6 +8,7 @@
 pub mod core;
 #[cfg(test)]
 mod drift;
+pub mod gateway_api;
 pub mod kinds;
 pub mod networking;
 pub mod object;
@@ -20,6 +21,7 @@ pub use kinds::{KINDS, KindId, KindInfo, lookup, suggest_kind};
 pub use object::{Object, collect_objects, is_list};
 
 use self::core::{DaemonSet, Deployment, Namespace, ObjectMeta, Pod, Secret, Service, StatefulSet, StringMap};
+use self::gateway_api as gw;
 use self::networking::{DestinationRule, Gateway, ServiceEntry, Sidecar, VirtualService, WorkloadEntry};
 
 /// A resource of a modelled kind.
@@ -38,6 +40,17 @@ pub enum Typed {
     Deployment(Box<Deployment>),
     StatefulSet(Box<StatefulSet>),
     DaemonSet(Box<DaemonSet>),
+    GatewayClass(Box<gw::GatewayClass>),
+    /// A Gateway API Gateway (`gateway.networking.k8s.io`); [`Typed::Gateway`] is Istio's.
+    KubernetesGateway(Box<gw::Gateway>),
+    HTTPRoute(Box<gw::HTTPRoute>),
+    GRPCRoute(Box<gw::GRPCRoute>),
+    TLSRoute(Box<gw::TLSRoute>),
+    TCPRoute(Box<gw::TCPRoute>),
+    UDPRoute(Box<gw::UDPRoute>),
+    ReferenceGrant(Box<gw::ReferenceGrant>),
+    ListenerSet(Box<gw::ListenerSet>),
+    BackendTLSPolicy(Box<gw::BackendTLSPolicy>),
 }
 
 /// A field left out of an object's typed form because it does not fit the model (a number where
@@ -135,6 +148,16 @@ pub fn typed_lenient(
         KindId::Deployment => de(v, i).map(Typed::Deployment),
         KindId::StatefulSet => de(v, i).map(Typed::StatefulSet),
         KindId::DaemonSet => de(v, i).map(Typed::DaemonSet),
+        KindId::GatewayClass => de(v, i).map(Typed::GatewayClass),
+        KindId::KubernetesGateway => de(v, i).map(Typed::KubernetesGateway),
+        KindId::HTTPRoute => de(v, i).map(Typed::HTTPRoute),
+        KindId::GRPCRoute => de(v, i).map(Typed::GRPCRoute),
+        KindId::TLSRoute => de(v, i).map(Typed::TLSRoute),
+        KindId::TCPRoute => de(v, i).map(Typed::TCPRoute),
+        KindId::UDPRoute => de(v, i).map(Typed::UDPRoute),
+        KindId::ReferenceGrant => de(v, i).map(Typed::ReferenceGrant),
+        KindId::ListenerSet => de(v, i).map(Typed::ListenerSet),
+        KindId::BackendTLSPolicy => de(v, i).map(Typed::BackendTLSPolicy),
     };
     if typed.is_err() {
         ignored.clear();
@@ -159,6 +182,16 @@ impl Typed {
             Typed::Deployment(r) => &r.metadata,
             Typed::StatefulSet(r) => &r.metadata,
             Typed::DaemonSet(r) => &r.metadata,
+            Typed::GatewayClass(r) => &r.metadata,
+            Typed::KubernetesGateway(r) => &r.metadata,
+            Typed::HTTPRoute(r) => &r.metadata,
+            Typed::GRPCRoute(r) => &r.metadata,
+            Typed::TLSRoute(r) => &r.metadata,
+            Typed::TCPRoute(r) => &r.metadata,
+            Typed::UDPRoute(r) => &r.metadata,
+            Typed::ReferenceGrant(r) => &r.metadata,
+            Typed::ListenerSet(r) => &r.metadata,
+            Typed::BackendTLSPolicy(r) => &r.metadata,
         }
     }
 
@@ -178,6 +211,16 @@ impl Typed {
             Typed::Deployment(_) => KindId::Deployment,
             Typed::StatefulSet(_) => KindId::StatefulSet,
             Typed::DaemonSet(_) => KindId::DaemonSet,
+            Typed::GatewayClass(_) => KindId::GatewayClass,
+            Typed::KubernetesGateway(_) => KindId::KubernetesGateway,
+            Typed::HTTPRoute(_) => KindId::HTTPRoute,
+            Typed::GRPCRoute(_) => KindId::GRPCRoute,
+            Typed::TLSRoute(_) => KindId::TLSRoute,
+            Typed::TCPRoute(_) => KindId::TCPRoute,
+            Typed::UDPRoute(_) => KindId::UDPRoute,
+            Typed::ReferenceGrant(_) => KindId::ReferenceGrant,
+            Typed::ListenerSet(_) => KindId::ListenerSet,
+            Typed::BackendTLSPolicy(_) => KindId::BackendTLSPolicy,
         }
     }
 
