@@ -610,7 +610,7 @@ fn an_unknown_code_in_the_configuration_is_named_at_its_place() {
     }
 }
 
-/// `--gateway` is `NS/label=value[,…]`, `--from` the same or `NS` alone; anything else is a usage
+/// `--gateway` is `NS/label=value[,…]` or `NS/NAME` of a Gateway API Gateway, `--from` the same or `NS` alone; anything else is a usage
 /// error that says what was expected, not a request from a workload that does not exist.
 #[test]
 fn simulate_workloads_have_a_grammar() {
@@ -625,7 +625,17 @@ fn simulate_workloads_have_a_grammar() {
         "--gateway `istio=ingressgateway`: labels without a namespace; expected NS/label=value[,label=value…]",
     );
     fails(&["--gateway", "istio-system", url], "no labels: a gateway workload is chosen by its labels");
-    fails(&["--gateway", "istio-system/istio", url], "`istio` is not label=value");
+    fails(&["--gateway", "istio-system/Istio", url], "`Istio` is not label=value, nor the name of a Gateway");
+    // `NS/NAME` is a Gateway API Gateway: the pods Istio deploys for it carry its name.
+    let out = meshctl()
+        .args(["simulate", "testdata/bookinfo", "--gateway", "istio-system/edge", "-o", "json", url])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["request"]["gateway_workload"]["labels"],
+        serde_json::json!({"gateway.networking.k8s.io/gateway-name": "edge"})
+    );
     fails(&["--from", "app=productpage", url], "--from `app=productpage`: labels without a namespace");
     fails(&["--from", "default/app=a,app=b", url], "label `app` is given twice");
     fails(&["--from", "Default", url], "`Default` is not a namespace name");

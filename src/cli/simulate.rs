@@ -1,7 +1,7 @@
 use super::{exit, fail};
 use crate::lint::{Inputs, LintOptions};
 use crate::model::core::StringMap;
-use crate::routing::eval::{From, WorkloadRef};
+use crate::routing::eval::{From, RuleKind, WorkloadRef};
 use crate::routing::matcher::strip_port;
 use crate::routing::{Outcome, OutcomeKind, Request, simulate};
 use clap::{Args, ValueEnum};
@@ -28,7 +28,7 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "FILE")]
     pub request: Option<PathBuf>,
     /// Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g.
-    /// `istio-system/istio=ingressgateway`).
+    /// `istio-system/istio=ingressgateway`), or `NS/NAME` of a Gateway API Gateway.
     #[arg(long, value_name = "NS/LABELS", conflicts_with = "from")]
     pub gateway: Option<String>,
     /// Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g.
@@ -78,12 +78,30 @@ fn is_namespace(s: &str) -> bool {
         && b.last().is_some_and(alnum)
 }
 
+/// A Gateway's name: a DNS subdomain (lower-case alphanumerics, `-` and `.`).
+fn is_gateway_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// Header operations for the human output: `set a=1, add b=2, remove c`.
+fn header_ops(h: &crate::routing::HeaderOps) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(h.set.iter().map(|(k, v)| format!("set {k}={v}")));
+    parts.extend(h.add.iter().map(|(k, v)| format!("add {k}={v}")));
+    parts.extend(h.remove.iter().map(|k| format!("remove {k}")));
+    parts.join(", ")
+}
+
 /// The workload of `--gateway` (when `gateway`: `NS/label=value[,…]`) or of `--from` (the same, or
 /// `NS` alone).
 fn workload(spec: &str, gateway: bool) -> Result<WorkloadRef, String> {
     let flag = if gateway { "--gateway" } else { "--from" };
     let (grammar, example) = if gateway {
-        ("NS/label=value[,label=value…]", "istio-system/istio=ingressgateway")
+        ("NS/label=value[,label=value…] or NS/NAME of a Gateway API Gateway", "istio-system/istio=ingressgateway")
     } else {
         ("NS[/label=value[,label=value…]]", "default/app=productpage,version=v1")
     };
@@ -103,6 +121,15 @@ fn workload(spec: &str, gateway: bool) -> Result<WorkloadRef, String> {
         return Err(bad("no labels: a gateway workload is chosen by its labels".into()));
     }
     let mut map = StringMap::default();
+    // `NS/NAME` names a Gateway API Gateway: its pods carry the label Istio's deployment
+    // controller gives them.
+    if gateway && !labels.contains('=') {
+        if !is_gateway_name(labels) {
+            return Err(bad(format!("`{labels}` is not label=value, nor the name of a Gateway")));
+        }
+        map.insert(crate::model::gateway_api::GATEWAY_NAME_LABEL.to_string(), labels.to_string());
+        return Ok(WorkloadRef { namespace: ns.to_string(), labels: map, ip: None });
+    }
     for kv in labels.split(',').filter(|_| !labels.is_empty()) {
         let Some((k, v)) = kv.split_once('=').filter(|(k, _)| !k.is_empty()) else {
             return Err(bad(format!("`{kv}` is not label=value")));
@@ -374,9 +401,9 @@ pub fn human(req: &Request, o: &Outcome) -> String {
         let _ = writeln!(s, "vhost     {vh}");
     }
     for t in &o.trace {
-        let who = match (&t.virtual_service, t.rule_kind, t.rule_index) {
+        let who = match (t.virtual_service.as_ref().or(t.route.as_ref()), t.rule_kind, t.rule_index) {
             (Some(vs), Some(kind), Some(r)) => match t.match_index {
-                Some(m) => format!("{vs} {kind}[{r}] match[{m}]: "),
+                Some(m) => format!("{vs} {kind}[{r}] {}[{m}]: ", kind.matches_field()),
                 None => format!("{vs} {kind}[{r}]: "),
             },
             _ => String::new(),
@@ -391,8 +418,9 @@ pub fn human(req: &Request, o: &Outcome) -> String {
         let _ = write!(s, " ({f})");
     }
     s.push('\n');
-    if let (Some(vs), Some(kind), Some(r)) = (&o.virtual_service, o.rule_kind, o.rule_index) {
-        let m = o.match_index.map(|m| format!(" match[{m}]")).unwrap_or_default();
+    let holder = if o.rule_kind == Some(RuleKind::Rules) { o.route.as_ref() } else { o.virtual_service.as_ref() };
+    if let (Some(vs), Some(kind), Some(r)) = (holder, o.rule_kind, o.rule_index) {
+        let m = o.match_index.map(|m| format!(" {}[{m}]", kind.matches_field())).unwrap_or_default();
         let delegate = match (&o.delegate, o.delegate_rule_index) {
             (Some(d), Some(dr)) => format!(" → delegate {d} http[{dr}]"),
             _ => String::new(),
@@ -404,10 +432,20 @@ pub fn human(req: &Request, o: &Outcome) -> String {
             Some(m) if o.outcome == OutcomeKind::TcpForward => {
                 format!("  (no such cluster, the connection is closed: {m})")
             }
+            Some(m) if o.route.as_deref().is_some_and(|r| !r.starts_with("VirtualService/")) => {
+                format!("  (500: {m})")
+            }
             Some(m) => format!("  (503 NC: {m})"),
             None => String::new(),
         };
-        let _ = writeln!(s, "  -> {} {}%{miss}", d.cluster, d.weight);
+        let shown = if d.cluster.is_empty() { "(no cluster)" } else { d.cluster.as_str() };
+        let _ = writeln!(s, "  -> {shown} {}%{miss}", d.weight);
+        if !d.request_headers.is_empty() {
+            let _ = writeln!(s, "     request headers {}", header_ops(&d.request_headers));
+        }
+    }
+    if !o.response_headers.is_empty() {
+        let _ = writeln!(s, "response  headers {}", header_ops(&o.response_headers));
     }
     if let Some(c) = &o.cluster {
         let _ = writeln!(s, "  -> {c}");

@@ -30,6 +30,7 @@ pub struct Context<'a> {
     pub skipped: &'a [Skipped],
     schema: OnceLock<Vec<(usize, SchemaError)>>,
     mesh: OnceLock<Mesh<'a>>,
+    gateway_api: OnceLock<crate::mesh::gateway_api::Translation>,
     virtual_services: OnceLock<Vec<VsEntry<'a>>>,
     overlaps: OnceLock<HashMap<usize, Vec<Finding>>>,
     /// What rules left unchecked because the input does not show it: namespace → references.
@@ -54,6 +55,7 @@ impl<'a> Context<'a> {
             skipped,
             schema: OnceLock::new(),
             mesh: OnceLock::new(),
+            gateway_api: OnceLock::new(),
             virtual_services: OnceLock::new(),
             overlaps: OnceLock::new(),
             unseen: Mutex::default(),
@@ -92,6 +94,14 @@ impl<'a> Context<'a> {
     pub fn mesh(&self) -> &Mesh<'a> {
         self.mesh.get_or_init(|| {
             Mesh::build(self.docs, self.objects, self.typed, &self.options.default_namespace, &self.options.mesh)
+        })
+    }
+
+    /// The Gateway API objects translated into Istio Gateways and VirtualServices, and their
+    /// status, as istiod computes them (built once).
+    pub fn gateway_api(&self) -> &crate::mesh::gateway_api::Translation {
+        self.gateway_api.get_or_init(|| {
+            crate::mesh::gateway_api::translate(self.objects, self.typed, &self.options.default_namespace, self.mesh())
         })
     }
 

@@ -2,6 +2,7 @@
 //! gateways, DestinationRules by host, and the lookups Istio makes between them.
 
 pub mod config;
+pub mod gateway_api;
 pub mod graph;
 pub mod hosts;
 
@@ -49,6 +50,8 @@ pub enum ServiceSource {
     ServiceEntry,
     /// The default ingress gateway Istio assumes in offline analysis.
     Implicit,
+    /// The Service Istio's deployment controller creates for a Gateway API Gateway.
+    GatewayDeployment,
 }
 
 /// One service in the registry, under one host.
@@ -209,11 +212,15 @@ impl<'a> Mesh<'a> {
             services_by_selector: HashMap::new(),
             known_namespaces: Default::default(),
         };
+        let mut deployed = Vec::new();
         for (i, (obj, t)) in objects.iter().zip(typed).enumerate() {
             let ns = obj.namespace_or(default_namespace).to_string();
             if obj.kind == "Gateway" && obj.group() == GATEWAY_API_GROUP {
                 if let Some(name) = &obj.name {
-                    m.kubernetes_gateways.insert((ns, name.clone()), i);
+                    m.kubernetes_gateways.insert((ns.clone(), name.clone()), i);
+                    if let Some(Ok(Typed::KubernetesGateway(g))) = t {
+                        deployed.push((i, ns, name.clone(), g.as_ref()));
+                    }
                 }
                 continue;
             }
@@ -329,6 +336,7 @@ impl<'a> Mesh<'a> {
                 | Typed::BackendTLSPolicy(_) => {}
             }
         }
+        m.add_gateway_deployments(objects, typed, deployed);
         m.add_implicit_ingress();
         m.index();
         m.add_endpoints(docs, objects);
@@ -524,6 +532,61 @@ impl<'a> Mesh<'a> {
     /// Istio's offline analysis assumes the default ingress gateway (`istio-system`,
     /// `istio: ingressgateway`, ports 80/443/31400/15443) unless the mesh turns ingress off or
     /// the input defines that workload itself.
+    /// What Istio's deployment controller creates for each Gateway API Gateway of its class with
+    /// no manual addresses: pods with the gateway-name label and a Service `<name>-<class>`
+    /// selecting them, one port per listener port (`gatewaycommon/deploymentcontroller.go`).
+    /// A Service of that name in the input is taken as written instead.
+    fn add_gateway_deployments(
+        &mut self,
+        objects: &'a [Object],
+        typed: &'a [Option<Result<Typed, String>>],
+        deployed: Vec<(usize, String, String, &'a crate::model::gateway_api::Gateway)>,
+    ) {
+        for (i, ns, name, g) in deployed {
+            let class = g.spec.gateway_class_name.clone().unwrap_or_default();
+            if gateway_api::class_of(objects, typed, &class) != gateway_api::Class::Istio {
+                continue;
+            }
+            let Some(service) = gateway_api::managed_service_name(g, &name, &class) else { continue };
+            self.workloads.push(Workload { obj: Some(i), namespace: ns.clone(), labels: &g.pod_labels, address: None });
+            let host = hosts::fqdn(&service, &ns);
+            if self.services.iter().any(|s| s.host == host) {
+                continue;
+            }
+            let mut ports: Vec<ServicePort> = Vec::new();
+            for l in g.spec.listeners.iter().flatten() {
+                let Some(port) = l.port else { continue };
+                if ports.iter().any(|p| p.number == port) {
+                    continue;
+                }
+                let name: String = l.name.clone().unwrap_or_default().replace('.', "-").chars().take(63).collect();
+                ports.push(ServicePort {
+                    number: port,
+                    name: Some(name),
+                    protocol: Some("TCP".into()),
+                    target_port: Some(port.to_string()),
+                    app_protocol: l.protocol.as_ref().map(|p| p.to_ascii_lowercase()),
+                });
+            }
+            self.add_service(ServiceRecord {
+                obj: None,
+                source: ServiceSource::GatewayDeployment,
+                namespace: ns,
+                host,
+                ports,
+                export_to: Vec::new(),
+                selector: Some(&g.service_selector),
+                addresses: Vec::new(),
+                allocated_vip: true,
+                resolution: Resolution::ClientSide,
+                created: g.metadata.creation_timestamp.clone().unwrap_or_default(),
+                endpoints: Vec::new(),
+                aliases: Vec::new(),
+                labels: None,
+            });
+        }
+    }
+
     fn add_implicit_ingress(&mut self) {
         if self.config.ingress_controller_mode.eq_ignore_ascii_case("OFF") {
             return;

@@ -29,10 +29,43 @@ gateway_api_resource!(
     /// A GatewayClass: the controller that implements the Gateways of this class.
     GatewayClass, GatewayClassSpec
 );
-gateway_api_resource!(
-    /// A Gateway: listeners that routes attach to.
-    Gateway, GatewaySpec
-);
+/// A Gateway: listeners that routes attach to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Gateway {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    pub spec: GatewaySpec,
+    pub status: Option<Value>,
+    /// The labels Istio's deployment controller gives the pods it deploys for this Gateway
+    /// (`spec.infrastructure.labels`, the gateway name and class): derived, not read.
+    #[serde(skip)]
+    pub pod_labels: StringMap,
+    /// The selector of the Service it deploys: the gateway-name label.
+    #[serde(skip)]
+    pub service_selector: StringMap,
+}
+
+impl Gateway {
+    /// Fill in what Istio's deployment controller derives from the Gateway
+    /// (`gatewaycommon/deploymentcontroller.go`, the `kube-gateway` template).
+    pub fn derive(&mut self) {
+        let name = self.metadata.name.clone().unwrap_or_default();
+        let mut labels = self.spec.infrastructure.as_ref().and_then(|i| i.labels.clone()).unwrap_or_default();
+        labels.insert(GATEWAY_NAME_LABEL.to_string(), name.clone());
+        labels.insert(GATEWAY_CLASS_LABEL.to_string(), self.spec.gateway_class_name.clone().unwrap_or_default());
+        self.pod_labels = labels;
+        let mut selector = StringMap::default();
+        selector.insert(GATEWAY_NAME_LABEL.to_string(), name);
+        self.service_selector = selector;
+    }
+}
+
+/// The label Istio's deployment controller puts on a Gateway's pods and selects its Service by.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+/// The label naming the class on the deployed pods.
+pub const GATEWAY_CLASS_LABEL: &str = "gateway.networking.k8s.io/gateway-class-name";
 gateway_api_resource!(
     /// An HTTPRoute.
     HTTPRoute, HTTPRouteSpec

@@ -149,7 +149,10 @@ pub fn typed_lenient(
         KindId::StatefulSet => de(v, i).map(Typed::StatefulSet),
         KindId::DaemonSet => de(v, i).map(Typed::DaemonSet),
         KindId::GatewayClass => de(v, i).map(Typed::GatewayClass),
-        KindId::KubernetesGateway => de(v, i).map(Typed::KubernetesGateway),
+        KindId::KubernetesGateway => de(v, i).map(|mut g: Box<gw::Gateway>| {
+            g.derive();
+            Typed::KubernetesGateway(g)
+        }),
         KindId::HTTPRoute => de(v, i).map(Typed::HTTPRoute),
         KindId::GRPCRoute => de(v, i).map(Typed::GRPCRoute),
         KindId::TLSRoute => de(v, i).map(Typed::TLSRoute),

@@ -48,11 +48,26 @@ pub struct VsEntry<'a> {
     /// Resolved `gateways`: `mesh` or `ns/name`.
     pub gateways: Vec<String>,
     pub export_to: Vec<String>,
+    /// For a VirtualService translated from Gateway API routes: where each rule came from
+    /// (istiod's gateway semantics apply to it). Empty for a VirtualService of the input.
+    pub translated: Vec<crate::mesh::gateway_api::Origin>,
 }
 
 impl VsEntry<'_> {
     /// The provenance of rule `i` of `vs.spec.http` (match `j`), traced back through a delegate.
     pub fn provenance(&self, i: usize, j: Option<usize>) -> Provenance {
+        if let Some(o) = self.translated.get(i) {
+            return Provenance {
+                obj: o.obj,
+                namespace: o.namespace.clone(),
+                name: o.name.clone(),
+                rule: o.rule,
+                match_index: o.match_index,
+                delegate: None,
+                delegate_match: None,
+                kind: o.kind,
+            };
+        }
         let (rule, match_index, delegate, delegate_match) = match self.origins.get(i) {
             None => (i, j, None, None),
             Some(o) => {
@@ -68,7 +83,13 @@ impl VsEntry<'_> {
             match_index,
             delegate,
             delegate_match,
+            kind: super::VIRTUAL_SERVICE,
         }
+    }
+
+    /// Whether istiod's gateway semantics apply (a VirtualService translated from Gateway API).
+    pub fn gateway_api(&self) -> bool {
+        !self.translated.is_empty()
     }
 
     /// The namespace that short names of rule `i` resolve in: the delegate's for a delegated rule.
@@ -142,9 +163,25 @@ pub fn build_virtual_services<'a>(cx: &Context<'a>) -> Vec<VsEntry<'a>> {
                 hosts,
                 gateways,
                 export_to,
+                translated: Vec::new(),
             }
         })
         .collect();
+    for t in &cx.gateway_api().virtual_services {
+        let Some(first) = t.origins.first() else { continue };
+        out.push(VsEntry {
+            obj: first.obj,
+            namespace: t.namespace.clone(),
+            name: t.name.clone(),
+            hosts: t.vs.spec.hosts.iter().flatten().map(|h| h.to_ascii_lowercase()).collect(),
+            gateways: t.vs.spec.gateways.clone().unwrap_or_default(),
+            vs: Cow::Owned(t.vs.clone()),
+            origins: Vec::new(),
+            merge_drops: Vec::new(),
+            export_to: Vec::new(),
+            translated: t.origins.clone(),
+        });
+    }
     out.sort_by(|a, b| {
         let ts = |e: &VsEntry| e.vs.metadata.creation_timestamp.clone().unwrap_or_default();
         ts(a).cmp(&ts(b)).then(a.obj.cmp(&b.obj))
@@ -170,12 +207,23 @@ pub fn virtual_services_for<'c, 'a>(all: &'c [VsEntry<'a>], key: &str, proxy_ns:
             1
         }
     };
+    // Gateway API mesh routes (`route.go:279-292`): a producer route (in the service's
+    // namespace) applies to every client, a consumer route only to clients in its namespace.
+    let applies = |e: &VsEntry| {
+        key != "mesh"
+            || !e.gateway_api()
+            || e.namespace == proxy_ns
+            || e.hosts.iter().any(|h| hosts::service_of(h).is_some_and(|(ns, _)| ns == e.namespace))
+    };
     let mut out: Vec<&VsEntry> = all
         .iter()
         .filter(|e| !e.hosts.is_empty() && e.gateways.iter().any(|g| g == key))
         .filter(|e| hosts::visible(&e.export_to, &e.namespace, proxy_ns))
+        .filter(|e| applies(e))
         .collect();
-    out.sort_by_key(|e| group(e));
+    // `SelectVirtualServices`: within each group, Gateway API routes of the proxy's own
+    // namespace come first (`model/virtualservice.go:34-116`).
+    out.sort_by_key(|e| (group(e), !(e.gateway_api() && e.namespace == proxy_ns)));
     out
 }
 
@@ -187,6 +235,12 @@ pub fn sidecar_virtual_services<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy) -> V
     let in_egress =
         |e: &VsEntry| sidecar.is_none_or(|sc| e.hosts.iter().any(|h| mesh.egress_allows(sc, &e.namespace, h)));
     virtual_services_for(virtual_services(cx), "mesh", &proxy.namespace).into_iter().filter(|e| in_egress(e)).collect()
+}
+
+/// The indices of the destinations that get traffic: of one, that one; of several, those of
+/// positive weight.
+fn kept<T>(all: &[T], weight: impl Fn(&T) -> i32) -> Vec<usize> {
+    if all.len() > 1 { (0..all.len()).filter(|&i| weight(&all[i]) > 0).collect() } else { (0..all.len()).collect() }
 }
 
 /// What istiod needs to resolve destinations.
@@ -206,8 +260,7 @@ impl Scope<'_, '_> {
         port: u32,
     ) -> Vec<Destination> {
         let all: Vec<(&net::Destination, i32)> = items.map(|(d, w)| (d, w.unwrap_or(0))).collect();
-        let kept: Vec<(&net::Destination, i32)> =
-            if all.len() > 1 { all.into_iter().filter(|(_, w)| *w > 0).collect() } else { all };
+        let kept: Vec<(&net::Destination, i32)> = kept(&all, |(_, w)| *w).into_iter().map(|i| all[i]).collect();
         let total: f64 = kept.iter().map(|(_, w)| f64::from((*w).max(0))).sum();
         kept.iter()
             .map(|(d, w)| {
@@ -223,6 +276,18 @@ impl Scope<'_, '_> {
 
     /// One destination, as `GetDestinationCluster` names it, and whether Envoy has that cluster.
     pub fn destination(&self, d: &net::Destination, vs_ns: &str, listener_port: u32, weight: f64) -> Destination {
+        if d.host.is_empty() {
+            // istiod's translation of a Gateway API backendRef it cannot resolve.
+            return Destination {
+                cluster: String::new(),
+                host: String::new(),
+                subset: String::new(),
+                port: 0,
+                weight,
+                missing: Some("the backendRef is not valid (see its route's ResolvedRefs condition)".into()),
+                request_headers: Default::default(),
+            };
+        }
         let mesh = self.cx.mesh();
         let host = hosts::fqdn(&d.host, vs_ns);
         let services = mesh.services_for(&host, &self.proxy.namespace);
@@ -253,7 +318,15 @@ impl Scope<'_, '_> {
         } else {
             None
         };
-        Destination { cluster: format!("outbound|{port}|{subset}|{host}"), host, subset, port, weight, missing }
+        Destination {
+            cluster: format!("outbound|{port}|{subset}|{host}"),
+            host,
+            subset,
+            port,
+            weight,
+            missing,
+            request_headers: Default::default(),
+        }
     }
 
     /// The action of a rule: redirect, then direct response, then route (istiod's precedence).
@@ -265,7 +338,14 @@ impl Scope<'_, '_> {
             let body = dr.body.as_ref().and_then(|b| b.string.clone().or_else(|| b.bytes.clone()));
             return Action::DirectResponse { status: dr.status, body };
         }
-        Action::Forward(self.weighted(rule.route.iter().flatten().map(|r| (&r.destination, r.weight)), vs_ns, port))
+        let routes: Vec<&net::HTTPRouteDestination> = rule.route.iter().flatten().collect();
+        let mut dests = self.weighted(routes.iter().map(|r| (&r.destination, r.weight)), vs_ns, port);
+        let own = rule.headers.as_ref().and_then(|h| h.request.as_ref());
+        for (d, i) in dests.iter_mut().zip(kept(&routes, |r| r.weight.unwrap_or(0))) {
+            d.request_headers.then(own);
+            d.request_headers.then(routes[i].headers.as_ref().and_then(|h| h.request.as_ref()));
+        }
+        Action::Forward(dests)
     }
 
     fn mirrors(&self, rule: &HTTPRoute, vs_ns: &str, port: u32) -> Vec<(Destination, f64)> {
@@ -314,6 +394,7 @@ fn translate<'c>(
                     match_index: None,
                     delegate: d.delegate.clone(),
                     delegate_match: None,
+                    kind: super::VIRTUAL_SERVICE,
                 },
                 d.reason.clone(),
             )
@@ -362,6 +443,7 @@ fn translate<'c>(
                 continue;
             }
             let rm = RouteMatch::from_istio(m);
+            let rm = if e.gateway_api() { rm.with_gateway_semantics() } else { rm };
             let catch_all = rm.is_catch_all();
             routes.push(make(rm, Some(j)));
             if catch_all {
@@ -481,18 +563,19 @@ pub fn gateway_service_targets<'c, 'a>(cx: &'c Context<'a>, proxy: &Proxy) -> Ve
 pub fn merged_gateways<'c, 'a>(
     cx: &'c Context<'a>,
     proxy: &Proxy,
-) -> Vec<(usize, String, &'a Gateway, Vec<&'c ServiceRecord<'a>>, bool)> {
+) -> Vec<(String, String, &'c Gateway, Vec<&'c ServiceRecord<'a>>, bool)> {
     let targets = gateway_service_targets(cx, proxy);
-    let mut out: Vec<(usize, String, &'a Gateway, Vec<&ServiceRecord>, bool)> = cx
-        .mesh()
-        .gateways
-        .values()
-        .filter_map(|&i| match cx.typed[i].as_ref()?.as_ref().ok()? {
-            Typed::Gateway(g) => Some((i, g.as_ref())),
-            _ => None,
-        })
-        .filter_map(|(i, g)| {
-            let ns = cx.objects[i].namespace_or(&cx.options.default_namespace).to_string();
+    // The input's Gateways, then those istiod generates from Gateway API listeners.
+    let input = cx.mesh().gateways.values().filter_map(|&i| match cx.typed[i].as_ref()?.as_ref().ok()? {
+        Typed::Gateway(g) => {
+            Some((cx_name(cx, i), cx.objects[i].namespace_or(&cx.options.default_namespace).to_string(), g.as_ref()))
+        }
+        _ => None,
+    });
+    let translated = cx.gateway_api().gateways.iter().map(|t| (t.name.clone(), t.namespace.clone(), &t.gateway));
+    let mut out: Vec<(String, String, &Gateway, Vec<&ServiceRecord>, bool)> = input
+        .chain(translated)
+        .filter_map(|(name, ns, g)| {
             let named = g.metadata.annotations.as_ref().and_then(|a| a.get(GATEWAY_SERVICE_ANNOTATION));
             match named {
                 Some(list) => {
@@ -502,18 +585,18 @@ pub fn merged_gateways<'c, 'a>(
                         .copied()
                         .filter(|s| s.namespace == ns && names.contains(&s.host.as_str()))
                         .collect();
-                    (!through.is_empty()).then_some((i, ns, g, through, false))
+                    (!through.is_empty()).then_some((name, ns, g, through, false))
                 }
                 None => {
                     let sel = g.spec.selector.as_ref();
-                    sel.is_none_or(|s| selects(s, &proxy.labels)).then(|| (i, ns, g, targets.clone(), true))
+                    sel.is_none_or(|s| selects(s, &proxy.labels)).then(|| (name, ns, g, targets.clone(), true))
                 }
             }
         })
         .collect();
     out.sort_by(|a, b| {
         let ts = |g: &Gateway| g.metadata.creation_timestamp.clone().unwrap_or_default();
-        ts(a.2).cmp(&ts(b.2)).then_with(|| cx_name(cx, a.0).cmp(&cx_name(cx, b.0))).then_with(|| a.1.cmp(&b.1))
+        ts(a.2).cmp(&ts(b.2)).then_with(|| a.0.cmp(&b.0)).then_with(|| a.1.cmp(&b.1))
     });
     out
 }
@@ -544,18 +627,18 @@ pub fn listener_ports(services: &[&ServiceRecord], port: u32, legacy: bool) -> V
     out
 }
 
-/// A Gateway server as one gateway workload gets it: (Gateway object, `ns/name`, namespace,
+/// A Gateway server as one gateway workload gets it: (Gateway name, `ns/name`, namespace,
 /// server, listener port).
-pub type GatewayServer<'a> = (usize, String, String, &'a Server, u32);
+pub type GatewayServer<'c> = (String, String, String, &'c Server, u32);
 
 /// Every server of the Gateways on a gateway workload, once per listener port it gets.
-pub fn gateway_servers<'a>(cx: &Context<'a>, proxy: &Proxy) -> Vec<GatewayServer<'a>> {
+pub fn gateway_servers<'c>(cx: &'c Context<'_>, proxy: &Proxy) -> Vec<GatewayServer<'c>> {
     let mut out = Vec::new();
-    for (i, ns, g, services, legacy) in merged_gateways(cx, proxy) {
-        let key = format!("{ns}/{}", cx_name(cx, i));
+    for (name, ns, g, services, legacy) in merged_gateways(cx, proxy) {
+        let key = format!("{ns}/{name}");
         for s in g.spec.servers.iter().flatten() {
             for lp in listener_ports(&services, s.port.number, legacy) {
-                out.push((i, key.clone(), ns.clone(), s, lp));
+                out.push((name.clone(), key.clone(), ns.clone(), s, lp));
             }
         }
     }
@@ -592,7 +675,7 @@ pub fn compile_gateway<'c>(cx: &'c Context<'_>, proxy: &Proxy) -> Vec<RouteConfi
     let mut tables: Vec<Table<'c>> = Vec::new();
     // Per listener port, whether its first server is plain-text HTTP: that one fixes it.
     let mut claimed: HashMap<u32, bool> = HashMap::new();
-    for (i, key, ns, s, target) in gateway_servers(cx, proxy) {
+    for (gw_name, key, ns, s, target) in gateway_servers(cx, proxy) {
         let port = s.port.number;
         let http = server_is_http(s);
         let https = server_terminates_https(s);
@@ -604,7 +687,7 @@ pub fn compile_gateway<'c>(cx: &'c Context<'_>, proxy: &Proxy) -> Vec<RouteConfi
             (format!("http.{target}"), None)
         } else {
             let pname = s.port.name.clone().unwrap_or_default();
-            let name = format!("https.{port}.{pname}.{}.{ns}", cx_name(cx, i));
+            let name = format!("https.{port}.{pname}.{gw_name}.{ns}");
             // Lower-cased, sorted and deduplicated once: the filter chain's server names as a set.
             let mut names: Vec<String> =
                 s.hosts.iter().map(|h| hosts::server_host(h, &ns).1.to_ascii_lowercase()).collect();

@@ -106,7 +106,16 @@ impl Automata {
             (StrMatch::Regex(r), StrMatch::Exact(e)) => !b_ci && r.is_match(e),
             (StrMatch::Regex(r), StrMatch::Prefix(p)) => !b_ci && self.all_with_prefix(r, p),
             (StrMatch::Regex(x), StrMatch::Regex(y)) => x.source == y.source,
-            (StrMatch::Exact(_), _) => false,
+            (StrMatch::Segments(p), StrMatch::Exact(e) | StrMatch::Segments(e)) => {
+                let (p, e) = (fold(p), fold(e));
+                e == p || e.starts_with(&format!("{p}/"))
+            }
+            (StrMatch::Segments(p), StrMatch::Prefix(e)) => fold(e).starts_with(&format!("{}/", fold(p))),
+            (StrMatch::Prefix(p), StrMatch::Segments(e)) => fold(e).starts_with(&fold(p)),
+            (StrMatch::Regex(r), StrMatch::Segments(p)) => {
+                !b_ci && r.is_match(p) && self.all_with_prefix(r, &format!("{p}/"))
+            }
+            (StrMatch::Segments(_), StrMatch::Regex(_)) | (StrMatch::Exact(_), _) => false,
         }
     }
 

@@ -153,6 +153,16 @@ pub enum RuleKind {
     Http,
     Tcp,
     Tls,
+    /// `spec.rules` of a Gateway API route.
+    Rules,
+}
+
+impl RuleKind {
+    /// The list a rule's match index counts in: `match` of a VirtualService rule, `matches` of a
+    /// Gateway API rule.
+    pub fn matches_field(self) -> &'static str {
+        if self == RuleKind::Rules { "matches" } else { "match" }
+    }
 }
 
 impl std::fmt::Display for RuleKind {
@@ -161,6 +171,7 @@ impl std::fmt::Display for RuleKind {
             RuleKind::Http => "http",
             RuleKind::Tcp => "tcp",
             RuleKind::Tls => "tls",
+            RuleKind::Rules => "rules",
         })
     }
 }
@@ -168,8 +179,11 @@ impl std::fmt::Display for RuleKind {
 /// One step of the explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TraceEntry {
-    /// `ns/name` of the VirtualService, or null for istiod's own routes.
+    /// `ns/name` of the VirtualService, or null for istiod's own routes and Gateway API routes.
     pub virtual_service: Option<String>,
+    /// `Kind/ns/name` of the Gateway API route the rule was translated from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
     /// The section `rule_index` counts in; null when there is no rule.
     pub rule_kind: Option<RuleKind>,
     pub rule_index: Option<usize>,
@@ -223,7 +237,10 @@ pub struct Outcome {
     pub cluster: Option<String>,
     pub route_config: Option<String>,
     pub virtual_host: Option<String>,
+    /// `ns/name` of the VirtualService whose rule decided.
     pub virtual_service: Option<String>,
+    /// `Kind/ns/name` of the object whose rule decided: `VirtualService/…`, `HTTPRoute/…`.
+    pub route: Option<String>,
     /// The section `rule_index` counts in; null when no rule decided.
     pub rule_kind: Option<RuleKind>,
     pub rule_index: Option<usize>,
@@ -240,6 +257,9 @@ pub struct Outcome {
     pub retries: Option<Retries>,
     pub fault: Option<Fault>,
     pub mirrors: Vec<Mirror>,
+    /// The response header operations of the route (and of its one destination).
+    #[serde(skip_serializing_if = "super::HeaderOps::is_empty")]
+    pub response_headers: super::HeaderOps,
     pub trace: Vec<TraceEntry>,
     /// Whether the trace is kept: [`Simulator::decide`] gives the same answer without it.
     #[serde(skip)]
@@ -256,6 +276,7 @@ impl Outcome {
             route_config: None,
             virtual_host: None,
             virtual_service: None,
+            route: None,
             rule_kind: None,
             rule_index: None,
             match_index: None,
@@ -271,6 +292,7 @@ impl Outcome {
             retries: None,
             fault: None,
             mirrors: Vec::new(),
+            response_headers: Default::default(),
             trace: Vec::new(),
             explain,
         }
@@ -291,6 +313,7 @@ impl Outcome {
     pub(super) fn note_with(&mut self, detail: impl FnOnce() -> String) {
         self.step(|| TraceEntry {
             virtual_service: None,
+            route: None,
             rule_kind: None,
             rule_index: None,
             match_index: None,
@@ -748,8 +771,9 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
     let dropped = if explain { cfg.dropped.as_slice() } else { &[] };
     for d in dropped.iter().filter(|d| d.concerns(&host) || domains.iter().any(|x| x != "*" && d.concerns(x))) {
         o.step(|| TraceEntry {
-            virtual_service: Some(d.from.vs()),
-            rule_kind: Some(RuleKind::Http),
+            virtual_service: (!d.from.gateway_api()).then(|| d.from.vs()),
+            route: d.from.gateway_api().then(|| d.from.route()),
+            rule_kind: Some(if d.from.gateway_api() { RuleKind::Rules } else { RuleKind::Http }),
             rule_index: Some(d.from.rule),
             match_index: d.from.match_index,
             result: "dropped",
@@ -785,8 +809,9 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
             break;
         }
         let entry = |result: &'static str, detail: String| TraceEntry {
-            virtual_service: r.from.as_ref().map(|p| p.vs()),
-            rule_kind: r.from.as_ref().map(|_| RuleKind::Http),
+            virtual_service: r.from.as_ref().filter(|p| !p.gateway_api()).map(|p| p.vs()),
+            route: r.from.as_ref().filter(|p| p.gateway_api()).map(|p| p.route()),
+            rule_kind: r.from.as_ref().map(|p| if p.gateway_api() { RuleKind::Rules } else { RuleKind::Http }),
             rule_index: r.from.as_ref().map(|p| p.rule),
             match_index: r.from.as_ref().and_then(|p| p.match_index),
             result,
@@ -823,8 +848,9 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
     };
     let route = &vh.routes[k];
     if let Some(p) = &route.from {
-        o.virtual_service = Some(p.vs());
-        o.rule_kind = Some(RuleKind::Http);
+        o.virtual_service = (!p.gateway_api()).then(|| p.vs());
+        o.route = Some(p.route());
+        o.rule_kind = Some(if p.gateway_api() { RuleKind::Rules } else { RuleKind::Http });
         o.rule_index = Some(p.rule);
         o.match_index = p.match_index;
         if let Some(d) = &p.delegate {
@@ -847,6 +873,14 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
             }
             .filter(|p| !((scheme == "http" && *p == 80) || (scheme == "https" && *p == 443)));
             let new_path = match &rd.uri {
+                // A Gateway API ReplacePrefixMatch (`route.go:789-795`): the matched prefix replaced.
+                Some(u) if u.starts_with(PREFIX_REWRITE) => {
+                    let replaced = replace_prefix(&route.matcher, &path, &u[PREFIX_REWRITE.len()..]);
+                    match raw_path.split_once('?') {
+                        Some((_, q)) => format!("{replaced}?{q}"),
+                        None => replaced,
+                    }
+                }
                 Some(u) if u.contains('?') => u.clone(),
                 Some(u) => match raw_path.split_once('?') {
                     Some((_, q)) => format!("{u}?{q}"),
@@ -877,7 +911,9 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
                 o.note_with(|| format!("cluster {} does not exist: {}", d.cluster, d.missing.as_deref().unwrap_or("")));
             }
             if !dests.is_empty() && missing.len() == dests.len() {
-                o.status = Some(503);
+                // Gateway API routes carry `cluster_not_found_response_code: 500` (`route.go:617-621`).
+                let gateway_api = route.from.as_ref().is_some_and(|p| p.gateway_api());
+                o.status = Some(if gateway_api { 500 } else { 503 });
                 o.response_flags = Some("NC".into());
             }
             if let Some(rule) = rule {
@@ -898,6 +934,28 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
         o.fault = fault(rule);
     }
     o
+}
+
+/// The marker istiod puts before a Gateway API `ReplacePrefixMatch` redirect path.
+const PREFIX_REWRITE: &str = "%PREFIX()%";
+
+/// A Gateway API `ReplacePrefixMatch` on a path its route matched by whole segments: the prefix
+/// becomes `to`, and a `/` replacement does not double the separator (`route.go:641-650`).
+fn replace_prefix(m: &super::RouteMatch, path: &str, to: &str) -> String {
+    let prefix = match &m.path.kind {
+        super::matcher::StrMatch::Segments(p) | super::matcher::StrMatch::Prefix(p) => p.trim_end_matches('/'),
+        _ => "",
+    };
+    let rest = path.get(prefix.len()..).unwrap_or_default();
+    let to = to.trim_end_matches('/');
+    let out = format!("{to}{rest}");
+    if out.is_empty() {
+        "/".to_string()
+    } else if out.starts_with('/') {
+        out
+    } else {
+        format!("/{out}")
+    }
 }
 
 fn default_retries() -> Retries {
@@ -925,6 +983,10 @@ fn fault(rule: &HTTPRoute) -> Option<Fault> {
 }
 
 fn apply_policies(o: &mut Outcome, rule: &HTTPRoute, m: &super::RouteMatch, path: &str) {
+    o.response_headers.then(rule.headers.as_ref().and_then(|h| h.response.as_ref()));
+    if let [d] = rule.route.as_deref().unwrap_or_default() {
+        o.response_headers.then(d.headers.as_ref().and_then(|h| h.response.as_ref()));
+    }
     o.timeout = rule.timeout.as_ref().map(|t| t.0.clone());
     o.retries = Some(match &rule.retries {
         Some(r) => Retries {
@@ -936,6 +998,7 @@ fn apply_policies(o: &mut Outcome, rule: &HTTPRoute, m: &super::RouteMatch, path
     });
     if let Some(rw) = &rule.rewrite {
         let new_path = rw.uri.as_ref().map(|u| match &m.path.kind {
+            super::matcher::StrMatch::Segments(_) => replace_prefix(m, path, u),
             super::matcher::StrMatch::Prefix(p) if path.len() >= p.len() => format!("{u}{}", &path[p.len()..]),
             _ => u.clone(),
         });

@@ -58,6 +58,7 @@ pub fn in_cidr(addr: &str, cidr: &str) -> bool {
 
 fn entry(vs: &str, kind: RuleKind, rule: usize, m: Option<usize>, result: &'static str, detail: String) -> TraceEntry {
     TraceEntry {
+        route: None,
         virtual_service: Some(vs.to_string()),
         rule_kind: Some(kind),
         rule_index: Some(rule),
@@ -131,6 +132,7 @@ pub(super) fn route_tcp(
             };
             if let Some(j) = hit {
                 o.step(|| entry(&vs, RuleKind::Tcp, i, j, "matched", "first TCP rule that holds".into()));
+                o.route = Some(format!("VirtualService/{vs}"));
                 o.virtual_service = Some(vs.clone());
                 o.rule_kind = Some(RuleKind::Tcp);
                 o.rule_index = Some(i);
@@ -203,6 +205,7 @@ pub(super) fn route_tls(
     o.step(|| {
         entry(&vs, RuleKind::Tls, i, Some(j), "matched", format!("the most specific SNI filter chain for {sni:?}"))
     });
+    o.route = Some(format!("VirtualService/{vs}"));
     o.virtual_service = Some(vs);
     o.rule_kind = Some(RuleKind::Tls);
     o.rule_index = Some(i);

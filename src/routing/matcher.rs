@@ -10,6 +10,9 @@ use regex::Regex;
 pub enum StrMatch {
     Exact(String),
     Prefix(String),
+    /// Envoy's `path_separated_prefix`, which istiod emits for a Gateway API `PathPrefix`
+    /// (`route/route.go:1098-1104`): the path itself, or the path followed by `/` and more.
+    Segments(String),
     Regex(Re),
 }
 
@@ -73,6 +76,16 @@ impl StrMatch {
             StrMatch::Prefix(p) => {
                 value.len() >= p.len() && value.is_char_boundary(p.len()) && value[..p.len()].eq_ignore_ascii_case(p)
             }
+            StrMatch::Segments(p) => {
+                let head = if case_sensitive {
+                    value.starts_with(p.as_str())
+                } else {
+                    value.len() >= p.len()
+                        && value.is_char_boundary(p.len())
+                        && value[..p.len()].eq_ignore_ascii_case(p)
+                };
+                head && (value.len() == p.len() || value.as_bytes()[p.len()] == b'/')
+            }
             StrMatch::Regex(r) => r.is_match(value),
         }
     }
@@ -83,6 +96,7 @@ impl std::fmt::Display for StrMatch {
         match self {
             StrMatch::Exact(v) => write!(f, "exact {}", shown(v)),
             StrMatch::Prefix(v) => write!(f, "prefix {}", shown(v)),
+            StrMatch::Segments(v) => write!(f, "path prefix {} (whole segments)", shown(v)),
             StrMatch::Regex(v) => match regex_error(&v.source) {
                 Some(e) => write!(f, "regex {} (not valid RE2: {e}; it matches nothing)", shown(&v.source)),
                 None => write!(f, "regex {}", shown(&v.source)),
@@ -198,6 +212,17 @@ impl RouteMatch {
 
     /// istiod's translation of one `HTTPMatchRequest` (the compile-time fields `port`,
     /// `sourceLabels`, `sourceNamespace`, `gateways` are not part of it).
+    /// The match under istiod's gateway semantics (a VirtualService translated from Gateway
+    /// API): a path prefix other than `/` matches whole segments.
+    pub fn with_gateway_semantics(mut self) -> RouteMatch {
+        if let StrMatch::Prefix(p) = &self.path.kind
+            && p != "/"
+        {
+            self.path.kind = StrMatch::Segments(p.trim_end_matches('/').to_string());
+        }
+        self
+    }
+
     pub fn from_istio(m: &HTTPMatchRequest) -> RouteMatch {
         let case_sensitive = !m.ignore_uri_case.unwrap_or(false);
         let path = match m.uri.as_ref().and_then(StrMatch::from_istio) {
@@ -232,6 +257,7 @@ impl RouteMatch {
     pub fn is_catch_all(&self) -> bool {
         let path_all = match &self.path.kind {
             StrMatch::Prefix(p) => p == "/",
+            StrMatch::Segments(_) => false,
             StrMatch::Regex(r) => r.source == ".*",
             StrMatch::Exact(_) => false,
         };

@@ -29,6 +29,9 @@ pub use matcher::RouteMatch;
 use crate::model::networking::HTTPRoute;
 use serde::Serialize;
 
+/// [`Provenance::kind`] of a VirtualService's rule.
+pub const VIRTUAL_SERVICE: &str = "VirtualService";
+
 /// Where a compiled route came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Provenance {
@@ -45,6 +48,11 @@ pub struct Provenance {
     pub delegate: Option<DelegateRule>,
     /// Index in the delegate rule's `match`.
     pub delegate_match: Option<usize>,
+    /// The kind of the object that holds the rule: `VirtualService`, or the Gateway API route
+    /// (`HTTPRoute`, `GRPCRoute`, `TLSRoute`) it was translated from, whose `rules[rule]` and
+    /// `matches[match_index]` it names.
+    #[serde(skip)]
+    pub kind: &'static str,
 }
 
 impl Provenance {
@@ -62,8 +70,24 @@ impl Provenance {
         self.delegate.as_ref().map_or(self.obj, |d| d.obj)
     }
 
+    /// `Kind/ns/name` of the object that holds the rule.
+    pub fn route(&self) -> String {
+        format!("{}/{}/{}", self.kind, self.namespace, self.name)
+    }
+
+    /// Whether the rule comes from a Gateway API route (istiod's gateway semantics).
+    pub fn gateway_api(&self) -> bool {
+        self.kind != VIRTUAL_SERVICE
+    }
+
     /// The JSON pointer of the rule (or its match) inside its holder.
     pub fn pointer(&self) -> String {
+        if self.gateway_api() {
+            return match self.match_index {
+                Some(j) => format!("/spec/rules/{}/matches/{j}", self.rule),
+                None => format!("/spec/rules/{}", self.rule),
+            };
+        }
         let (rule, m) = match &self.delegate {
             Some(d) => (d.rule, self.delegate_match),
             None => (self.rule, self.match_index),
@@ -77,6 +101,13 @@ impl Provenance {
 
 impl std::fmt::Display for Provenance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.gateway_api() {
+            write!(f, "{} {} rules[{}]", self.kind, self.vs(), self.rule)?;
+            if let Some(j) = self.match_index {
+                write!(f, " matches[{j}]")?;
+            }
+            return Ok(());
+        }
         write!(f, "{} http[{}]", self.vs(), self.rule)?;
         if let Some(j) = self.match_index {
             write!(f, " match[{j}]")?;
@@ -106,6 +137,41 @@ pub struct Destination {
     /// Why Envoy has no such cluster (503 NC), if it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing: Option<String>,
+    /// The request header operations this backend's requests get: the route's, then the
+    /// destination's own (names lower-cased).
+    #[serde(skip_serializing_if = "HeaderOps::is_empty")]
+    pub request_headers: HeaderOps,
+}
+
+/// Header operations as Envoy applies them: `set` replaces, `add` appends, `remove` drops.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HeaderOps {
+    pub set: std::collections::BTreeMap<String, String>,
+    pub add: std::collections::BTreeMap<String, String>,
+    pub remove: Vec<String>,
+}
+
+impl HeaderOps {
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.add.is_empty() && self.remove.is_empty()
+    }
+
+    /// These operations followed by `more`'s: a later `set` of a name wins.
+    pub fn then(&mut self, more: Option<&crate::model::networking::HeaderOperations>) {
+        let Some(more) = more else { return };
+        for (k, v) in more.set.iter().flatten() {
+            self.set.insert(k.to_ascii_lowercase(), v.clone());
+        }
+        for (k, v) in more.add.iter().flatten() {
+            self.add.insert(k.to_ascii_lowercase(), v.clone());
+        }
+        for r in more.remove.iter().flatten() {
+            let r = r.to_ascii_lowercase();
+            if !self.remove.contains(&r) {
+                self.remove.push(r);
+            }
+        }
+    }
 }
 
 /// What a route does once it matched.

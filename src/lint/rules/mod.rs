@@ -19,6 +19,7 @@ pub mod duplicate_key;
 pub mod duplicate_resource;
 pub mod duplicate_resource_across_files;
 pub mod externalname_port_name;
+pub mod gateway_api;
 pub mod gateway_port_not_exposed;
 pub mod gateway_selects_no_workload;
 pub mod host_not_in_gateway;
@@ -118,6 +119,9 @@ pub static RULES: &[&dyn Rule] = &[
     &service_port_name::Check,
     &externalname_port_name::Check,
     &unknown_delegate::Check,
+    &gateway_api::route_not_accepted::Check,
+    &gateway_api::unknown_parent::Check,
+    &gateway_api::unresolved_reference::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

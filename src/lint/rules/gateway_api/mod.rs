@@ -1,0 +1,7 @@
+//! Gateway API rules: what istiod's Gateway API controller would write into a route's status, and
+//! references it cannot follow. They read the one translation (`crate::mesh::gateway_api`) the
+//! routing engine routes with.
+
+pub mod route_not_accepted;
+pub mod unknown_parent;
+pub mod unresolved_reference;
