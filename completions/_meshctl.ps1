@@ -112,7 +112,7 @@ Register-ArgumentCompleter -Native -CommandName 'meshctl' -ScriptBlock {
         }
         'meshctl;simulate' {
             [CompletionResult]::new('--request', '--request', [CompletionResultType]::ParameterName, 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that would change a field the file sets is refused')
-            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`)')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`), or `NS/NAME` of a Gateway API Gateway')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g. `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS. Default: namespace `default`, no labels')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'HTTP method (default GET)')
             [CompletionResult]::new('--request-method', '--request-method', [CompletionResultType]::ParameterName, 'HTTP method (default GET)')

@@ -103,7 +103,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
         }
         &'meshctl;simulate'= {
             cand --request 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that would change a field the file sets is refused'
-            cand --gateway 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`)'
+            cand --gateway 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`), or `NS/NAME` of a Gateway API Gateway'
             cand --from 'Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g. `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS. Default: namespace `default`, no labels'
             cand -X 'HTTP method (default GET)'
             cand --request-method 'HTTP method (default GET)'

@@ -96,7 +96,7 @@ never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s V -l version -d 'Print version'
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l request -d 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that would change a field the file sets is refused' -r -F
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l gateway -d 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l gateway -d 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`), or `NS/NAME` of a Gateway API Gateway' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l from -d 'Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g. `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS. Default: namespace `default`, no labels' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s X -l request-method -d 'HTTP method (default GET)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s H -l header -d 'Request header `Name: value`; repeatable' -r
