@@ -285,7 +285,7 @@ struct Builder<'m, 'a> {
     mesh: &'m Mesh<'a>,
     /// Namespace name → labels, for the Namespaces of the input.
     namespaces: HashMap<String, Option<&'m StringMap>>,
-    /// ReferenceGrants: (from kind, from namespace, to kind, to namespace, to name or any).
+    /// ReferenceGrants: (from kind, from namespace, to `group/kind`, to namespace, to name or any).
     grants: Vec<(String, String, String, String, Option<String>)>,
     parents: Vec<Parent>,
     out: Translation,
@@ -385,9 +385,11 @@ impl Builder<'_, '_> {
 
     fn add_grant(&mut self, i: usize, g: &gw::ReferenceGrant) {
         let ns = self.ns_of(i);
-        for from in g.spec.from.iter().flatten() {
+        // `from` must be a Gateway API kind; `to` is matched by group and kind (`references.go`).
+        for from in g.spec.from.iter().flatten().filter(|f| f.group.as_deref() == Some(GROUP)) {
             for to in g.spec.to.iter().flatten() {
-                let to_kind = to.kind.clone().unwrap_or_default();
+                let to_kind =
+                    format!("{}/{}", to.group.as_deref().unwrap_or_default(), to.kind.as_deref().unwrap_or_default());
                 self.grants.push((
                     from.kind.clone().unwrap_or_default(),
                     from.namespace.clone().unwrap_or_default(),
@@ -611,7 +613,7 @@ impl Builder<'_, '_> {
                 return Err(("InvalidCertificateRef", format!("invalid certificate reference {group}/{kind}/{name}")));
             }
             let to_ns = r.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| ns.to_string());
-            if to_ns != ns && !self.granted("Gateway", ns, "Secret", &to_ns, &name) {
+            if to_ns != ns && !self.granted("Gateway", ns, "/Secret", &to_ns, &name) {
                 return Err((
                     "RefNotPermitted",
                     format!(
@@ -648,7 +650,7 @@ impl Builder<'_, '_> {
         let kind = b.kind.as_deref().unwrap_or("Service");
         let name = b.name.clone().unwrap_or_default();
         let ns = b.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| route_ns.to_string());
-        if ns != route_ns && !self.granted(route_kind, route_ns, kind, &ns, &name) {
+        if ns != route_ns && !self.granted(route_kind, route_ns, &format!("{group}/{kind}"), &ns, &name) {
             errors.push((
                 format!("{pointer}/namespace"),
                 "RefNotPermitted",
