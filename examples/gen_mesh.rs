@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example gen_mesh -- --services 1000 --out DIR
 //!     [--namespaces N] [--versions N] [--gateways N] [--dangling-hosts N] [--dangling-subsets N]
+//!     [--gateway-api]
 //! ```
 //! Defaults follow `SynthOptions::new(services)`. Prints the resource count and, one per line,
 //! every injected defect as `file:line:column kind pointer`.
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage: gen_mesh --services N --out DIR [--namespaces N] [--versions N] \
-                     [--gateways N] [--dangling-hosts N] [--dangling-subsets N]";
+                     [--gateways N] [--dangling-hosts N] [--dangling-subsets N] [--gateway-api]";
 
 fn main() -> ExitCode {
     match run() {
@@ -30,7 +31,12 @@ fn run() -> Result<(), String> {
     let mut services = None;
     let mut out = None;
     let mut rest: Vec<(String, usize)> = Vec::new();
+    let mut gateway_api = false;
     while let Some(flag) = args.next() {
+        if flag == "--gateway-api" {
+            gateway_api = true;
+            continue;
+        }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--out" => out = Some(PathBuf::from(value)),
@@ -44,6 +50,7 @@ fn run() -> Result<(), String> {
     let services = services.ok_or("--services is required")?;
     let out = out.ok_or("--out is required")?;
     let mut opts = SynthOptions::new(services);
+    opts.gateway_api = gateway_api;
     for (flag, n) in rest {
         match flag.as_str() {
             "--namespaces" => opts.namespaces = n,

@@ -37,6 +37,11 @@ pub struct SynthOptions {
     pub versions: usize,
     /// Ignored when there are no services (a gateway route needs somewhere to go).
     pub gateways: usize,
+    /// Route with the Gateway API instead of VirtualServices: per service an HTTPRoute whose
+    /// parent is the Service (header rule to the newest version's Service, the rest split by
+    /// weight across one Service per version), per gateway a Gateway API Gateway of class `istio`
+    /// with an HTTPRoute; no DestinationRules, no ingress Deployment (Istio deploys it).
+    pub gateway_api: bool,
     pub defects: Defects,
 }
 
@@ -49,6 +54,7 @@ impl SynthOptions {
             namespaces: services.div_ceil(100).max(1),
             versions: 2,
             gateways: services.div_ceil(200),
+            gateway_api: false,
             defects: Defects::default(),
         }
     }
@@ -95,13 +101,16 @@ pub fn generate(opts: &SynthOptions) -> SynthMesh {
     let dangling_hosts = spread(opts.defects.dangling_hosts, services, 0);
     let dangling_subsets = spread(opts.defects.dangling_subsets, services, 1);
 
-    let mut w = Writer::default();
-    if gateways > 0 {
+    let mut w = Writer { gateway_api: opts.gateway_api, ..Writer::default() };
+    if gateways > 0 && !opts.gateway_api {
         w.start_namespace("istio-system");
         w.ingress_gateway();
     }
     for ns in 0..namespaces {
         w.start_namespace(&format!("ns-{ns}"));
+        if opts.gateway_api && gateways > 0 {
+            w.reference_grant(ns, gateways.min(namespaces));
+        }
         for i in (ns..services).step_by(namespaces) {
             let defect = ServiceDefects {
                 host: dangling_hosts.binary_search(&i).is_ok(),
@@ -144,6 +153,7 @@ struct Writer {
     docs_in_file: usize,
     resources: usize,
     injected: Vec<Injected>,
+    gateway_api: bool,
 }
 
 macro_rules! ln {
@@ -291,6 +301,10 @@ impl Writer {
             ln!(self, "          protocol: TCP");
         }
 
+        if self.gateway_api {
+            self.http_route(i, &name, &namespace, versions, defect);
+            return;
+        }
         self.doc("networking.istio.io/v1", "DestinationRule", &name, &namespace);
         ln!(self, "spec:");
         ln!(self, "  host: {name}");
@@ -338,10 +352,64 @@ impl Writer {
         }
     }
 
+    /// The Gateway API form of a service's routing: one Service per version and an HTTPRoute on
+    /// the service (GAMMA).
+    fn http_route(&mut self, i: usize, name: &str, namespace: &str, versions: usize, defect: ServiceDefects) {
+        for v in 1..=versions {
+            self.doc("v1", "Service", &format!("{name}-v{v}"), namespace);
+            ln!(self, "spec:");
+            ln!(self, "  selector:");
+            ln!(self, "    app: {name}");
+            ln!(self, "    version: v{v}");
+            ln!(self, "  ports:");
+            ln!(self, "  - name: http");
+            ln!(self, "    port: 80");
+            ln!(self, "    targetPort: 8080");
+        }
+        self.doc("gateway.networking.k8s.io/v1", "HTTPRoute", name, namespace);
+        ln!(self, "spec:");
+        ln!(self, "  parentRefs:");
+        ln!(self, "  - group: \"\"");
+        ln!(self, "    kind: Service");
+        ln!(self, "    name: {name}");
+        ln!(self, "    port: 80");
+        ln!(self, "  rules:");
+        ln!(self, "  - matches:");
+        ln!(self, "    - headers:");
+        ln!(self, "      - name: x-user");
+        ln!(self, "        value: tester-{i}");
+        ln!(self, "    backendRefs:");
+        if defect.subset {
+            let pointer = "/spec/rules/0/backendRefs/0/name".to_string();
+            self.inject("    - name: ", &format!("{name}-missing"), "dangling-subset", pointer);
+        } else {
+            ln!(self, "    - name: {name}-v{versions}");
+        }
+        ln!(self, "      port: 80");
+        ln!(self, "  - timeouts:");
+        ln!(self, "      request: {}s", 1 + i % 5);
+        ln!(self, "    backendRefs:");
+        let share = 100 / versions;
+        for v in 1..=versions {
+            if v == 1 && defect.host {
+                let pointer = "/spec/rules/1/backendRefs/0/name".to_string();
+                self.inject("    - name: ", &format!("{name}-gone"), "dangling-host", pointer);
+            } else {
+                ln!(self, "    - name: {name}-v{v}");
+            }
+            ln!(self, "      port: 80");
+            ln!(self, "      weight: {}", if v == 1 { 100 - share * (versions - 1) } else { share });
+        }
+    }
+
     fn gateway(&mut self, g: usize, ns: usize, services: usize, namespaces: usize) {
         let name = format!("gw-{g}");
         let namespace = format!("ns-{ns}");
         let host = format!("gw-{g}.example.com");
+        if self.gateway_api {
+            self.kubernetes_gateway(&name, &namespace, &host, g, services, namespaces);
+            return;
+        }
 
         self.doc("networking.istio.io/v1", "Gateway", &name, &namespace);
         ln!(self, "spec:");
@@ -375,6 +443,62 @@ impl Writer {
             ln!(self, "        subset: v1");
             ln!(self, "        port:");
             ln!(self, "          number: 80");
+        }
+    }
+
+    /// Lets the gateway routes of namespaces `ns-0..ns-{from}` reach this namespace's Services.
+    fn reference_grant(&mut self, ns: usize, from: usize) {
+        self.doc("gateway.networking.k8s.io/v1", "ReferenceGrant", "gateway-routes", &format!("ns-{ns}"));
+        ln!(self, "spec:");
+        ln!(self, "  from:");
+        for f in 0..from {
+            ln!(self, "  - group: gateway.networking.k8s.io");
+            ln!(self, "    kind: HTTPRoute");
+            ln!(self, "    namespace: ns-{f}");
+        }
+        ln!(self, "  to:");
+        ln!(self, "  - group: \"\"");
+        ln!(self, "    kind: Service");
+    }
+
+    /// A Gateway API Gateway and the HTTPRoute that routes a few path prefixes through it.
+    fn kubernetes_gateway(
+        &mut self,
+        name: &str,
+        namespace: &str,
+        host: &str,
+        g: usize,
+        services: usize,
+        namespaces: usize,
+    ) {
+        self.doc("gateway.networking.k8s.io/v1", "Gateway", name, namespace);
+        ln!(self, "spec:");
+        ln!(self, "  gatewayClassName: istio");
+        ln!(self, "  listeners:");
+        ln!(self, "  - name: http");
+        ln!(self, "    port: 80");
+        ln!(self, "    protocol: HTTP");
+        ln!(self, "    hostname: {host}");
+        ln!(self, "    allowedRoutes:");
+        ln!(self, "      namespaces:");
+        ln!(self, "        from: All");
+        self.doc("gateway.networking.k8s.io/v1", "HTTPRoute", name, namespace);
+        ln!(self, "spec:");
+        ln!(self, "  parentRefs:");
+        ln!(self, "  - name: {name}");
+        ln!(self, "  hostnames:");
+        ln!(self, "  - {host}");
+        ln!(self, "  rules:");
+        for k in 0..services.min(3) {
+            let s = (g * 3 + k) % services;
+            ln!(self, "  - matches:");
+            ln!(self, "    - path:");
+            ln!(self, "        type: PathPrefix");
+            ln!(self, "        value: /svc-{s}");
+            ln!(self, "    backendRefs:");
+            ln!(self, "    - name: svc-{s}-v1");
+            ln!(self, "      namespace: ns-{}", s % namespaces);
+            ln!(self, "      port: 80");
         }
     }
 
@@ -419,7 +543,7 @@ mod tests {
     use crate::source::{Sources, parse_file};
 
     fn opts(services: usize, namespaces: usize, versions: usize, gateways: usize) -> SynthOptions {
-        SynthOptions { services, namespaces, versions, gateways, defects: Defects::default() }
+        SynthOptions { services, namespaces, versions, gateways, gateway_api: false, defects: Defects::default() }
     }
 
     #[test]

@@ -869,3 +869,51 @@ fn simulate_a_connection_by_address() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`db` is not an IP address"));
 }
+
+/// A request through a Gateway API Gateway: the pods Istio deploys for `infra/edge`, the listener,
+/// the HTTPRoute rule and match, the weighted backends with the header filter, the rewrite; and
+/// lint's findings on the broken routes of the same file, each at its field.
+#[test]
+fn gateway_api_through_the_one_engine() {
+    let out = meshctl()
+        .args(["simulate", "testdata/gateway-api", "--gateway", "infra/edge", "http://shop.example.com/cart/items"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    insta::assert_snapshot!("simulate_gateway_api", String::from_utf8(out.stdout).unwrap());
+    let json = |url: &str| {
+        let out = meshctl()
+            .args(["simulate", "testdata/gateway-api", "--gateway", "infra/edge", "-o", "json", url])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let v = json("http://shop.example.com/cart/items");
+    assert_eq!(v["route"], "HTTPRoute/shop/shop", "{v}");
+    assert_eq!(
+        (v["rule_kind"].as_str(), v["rule_index"].as_u64(), v["match_index"].as_u64()),
+        (Some("rules"), Some(0), Some(0))
+    );
+    assert_eq!(v["destinations"][1]["weight"], 10.0, "{v}");
+    assert_eq!(v["destinations"][0]["request_headers"]["set"], serde_json::json!({"x-shop": "cart"}), "{v}");
+    assert_eq!(v["rewrite"]["path"], "/v2/cart/items", "{v}");
+    // PathPrefix matches whole segments: /cartoon is not /cart.
+    assert_eq!(json("http://shop.example.com/cartoon")["route"], "HTTPRoute/shop/shop");
+    assert_eq!(json("http://shop.example.com/cartoon")["rule_index"], 2);
+    // An unset redirect status is the CRD default, 302; ReplacePrefixMatch keeps the rest.
+    let v = json("http://shop.example.com/old/x?q=1");
+    assert_eq!((v["status"].as_u64(), v["location"].as_str()), (Some(302), Some("http://shop.example.com/new/x?q=1")));
+    // The route from a namespace the listener does not admit routes nothing.
+    assert_eq!(json("http://lab.example.com/")["outcome"], "not_found");
+
+    let out = meshctl().args(["lint", "--no-config", "-f", "json", "testdata/gateway-api"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["location"]["line"].as_u64().unwrap()))
+        .collect();
+    let want = [("MESH0221", 130), ("MESH0223", 136), ("MESH0221", 148), ("MESH0223", 151)];
+    assert_eq!(found, want.map(|(c, l)| (c.to_string(), l)), "{v}");
+}

@@ -70,3 +70,31 @@ fn injected_defects_and_nothing_else() {
         println!("unknown-subset (MESH0202) does not exist yet: only the dangling hosts were checked");
     }
 }
+
+/// The Gateway API form of the mesh: its injected dangling backends are reported as
+/// `BackendNotFound` (MESH0223) at the backendRef's name, and nothing else is.
+#[test]
+fn gateway_api_mesh_reports_only_its_injected_backends() {
+    let mut opts = SynthOptions::new(300);
+    opts.gateway_api = true;
+    opts.defects = Defects { dangling_hosts: 4, dangling_subsets: 3 };
+    let mesh = generate(&opts);
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in &mesh.files {
+        std::fs::write(dir.path().join(name), text).expect("write generated file");
+    }
+    let out = lint_paths(&[dir.path().to_path_buf()], &LintOptions::default()).expect("lint the generated mesh");
+    let mut expected: Vec<At> = mesh.injected.iter().map(|i| (i.file.clone(), i.line, i.column, "MESH0223")).collect();
+    expected.sort();
+    let mut found: Vec<At> = out
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let loc = out.sources.location(d.primary.span);
+            let file = loc.file.rsplit('/').next().unwrap_or_default().to_string();
+            (file, loc.line, loc.column, d.code)
+        })
+        .collect();
+    found.sort();
+    assert_eq!(found, expected);
+}

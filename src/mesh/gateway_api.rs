@@ -650,7 +650,10 @@ impl Builder<'_, '_> {
         let kind = b.kind.as_deref().unwrap_or("Service");
         let name = b.name.clone().unwrap_or_default();
         let ns = b.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| route_ns.to_string());
-        if ns != route_ns && !self.granted(route_kind, route_ns, &format!("{group}/{kind}"), &ns, &name) {
+        // A grant lives in the backend's namespace: where the input shows nothing of it, the grant
+        // is out of sight and the reference is taken as allowed.
+        let shown = self.objects.iter().any(|o| o.namespace_or(self.default_ns) == ns);
+        if ns != route_ns && shown && !self.granted(route_kind, route_ns, &format!("{group}/{kind}"), &ns, &name) {
             errors.push((
                 format!("{pointer}/namespace"),
                 "RefNotPermitted",

@@ -68,6 +68,9 @@ const fn istio(id: KindId, kind: &'static str) -> KindInfo {
 }
 
 const GATEWAY_API: &str = "gateway.networking.k8s.io";
+/// Gateway API v1.7 serves `v1`; `v1beta1` manifests (served by the releases Istio 1.30 builds
+/// against, v1.5) have the same shape and are read too.
+const GATEWAY_API_V1: &[&str] = &["v1", "v1beta1"];
 /// The TCP, TLS and UDP routes are served as `v1` and, for older manifests, `v1alpha2`.
 const GATEWAY_API_L4_VERSIONS: &[&str] = &["v1", "v1alpha2"];
 
@@ -94,14 +97,14 @@ pub static KINDS: &[KindInfo] = &[
     kube(KindId::Deployment, "apps", "Deployment", true),
     kube(KindId::StatefulSet, "apps", "StatefulSet", true),
     kube(KindId::DaemonSet, "apps", "DaemonSet", true),
-    gateway_api(KindId::GatewayClass, "GatewayClass", &["v1"], false),
-    gateway_api(KindId::KubernetesGateway, "Gateway", &["v1"], true),
-    gateway_api(KindId::HTTPRoute, "HTTPRoute", &["v1"], true),
+    gateway_api(KindId::GatewayClass, "GatewayClass", GATEWAY_API_V1, false),
+    gateway_api(KindId::KubernetesGateway, "Gateway", GATEWAY_API_V1, true),
+    gateway_api(KindId::HTTPRoute, "HTTPRoute", GATEWAY_API_V1, true),
     gateway_api(KindId::GRPCRoute, "GRPCRoute", &["v1"], true),
     gateway_api(KindId::TLSRoute, "TLSRoute", GATEWAY_API_L4_VERSIONS, true),
     gateway_api(KindId::TCPRoute, "TCPRoute", GATEWAY_API_L4_VERSIONS, true),
     gateway_api(KindId::UDPRoute, "UDPRoute", GATEWAY_API_L4_VERSIONS, true),
-    gateway_api(KindId::ReferenceGrant, "ReferenceGrant", &["v1"], true),
+    gateway_api(KindId::ReferenceGrant, "ReferenceGrant", GATEWAY_API_V1, true),
     gateway_api(KindId::ListenerSet, "ListenerSet", &["v1"], true),
     gateway_api(KindId::BackendTLSPolicy, "BackendTLSPolicy", &["v1"], true),
 ];

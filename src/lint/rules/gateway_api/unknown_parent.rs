@@ -10,7 +10,8 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"## What it finds
 A `parentRefs` entry of an HTTPRoute, GRPCRoute or TLSRoute naming a Gateway
 (`gateway.networking.k8s.io`, the default kind) that the input does not define, in a namespace the
-input does show. The namespace is the route's unless the reference names one.
+input does show: the input defines a Gateway somewhere, and something other than routes in that
+namespace. The namespace is the route's unless the reference names one.
 
 Istio writes no status at all for such a reference (`conversion.go`: a parentRef without listeners
 gets no entry), so nothing in the cluster says why the route does nothing. A Gateway in a namespace
@@ -39,6 +40,13 @@ spec:
   rules:
   - backendRefs:
     - {name: shop, port: 80}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: shop, namespace: shop}
+spec:
+  ports:
+  - {name: http, port: 80}
 ```
 
 ## Fix
@@ -57,7 +65,14 @@ impl Rule for Check {
         let default_ns = &cx.options.default_namespace;
         for m in &cx.gateway_api().missing_parents {
             let what = format!("{} `{}/{}`", m.kind, m.namespace, m.name);
-            let shown = cx.objects.iter().any(|o| o.namespace_or(default_ns) == m.namespace);
+            // A route's own namespace is not shown by the route itself, and without any Gateway
+            // in the input the Gateways live in files not given.
+            let route_kinds = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
+            let shown = !cx.mesh().kubernetes_gateways.is_empty()
+                && cx.objects.iter().any(|o| {
+                    o.namespace_or(default_ns) == m.namespace
+                        && !(o.group() == crate::mesh::GATEWAY_API_GROUP && route_kinds.contains(&o.kind.as_str()))
+                });
             if m.kind != "Gateway" || !shown {
                 cx.out_of_sight(&m.namespace, what);
                 continue;
@@ -97,10 +112,7 @@ mod tests {
 
     #[test]
     fn the_example_is_reported_with_the_namespace_it_lives_in() {
-        let out = crate::lint::rules::lint_yaml(&format!(
-            "{}---\napiVersion: v1\nkind: Service\nmetadata: {{name: shop, namespace: shop}}\n",
-            docs_example(&super::META)
-        ));
+        let out = crate::lint::rules::lint_yaml(&docs_example(&super::META));
         let d: Vec<_> = out.diagnostics.iter().filter(|d| d.code == "MESH0222").collect();
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(out.sources.location(d[0].primary.span).line, 14);
@@ -111,6 +123,13 @@ mod tests {
     fn the_right_namespace_is_found() {
         let yaml = docs_example(&super::META).replace("- name: edge ", "- namespace: infra\n    name: edge ");
         assert!(findings(&yaml, "MESH0222").is_empty());
+    }
+
+    #[test]
+    fn without_any_gateway_in_the_input_the_parent_is_out_of_sight() {
+        let example = docs_example(&super::META);
+        let routes_only = example.split_once("---\n").map(|(_, rest)| rest).unwrap_or_default();
+        assert!(findings(routes_only, "MESH0222").is_empty());
     }
 
     #[test]
