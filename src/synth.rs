@@ -108,9 +108,6 @@ pub fn generate(opts: &SynthOptions) -> SynthMesh {
     }
     for ns in 0..namespaces {
         w.start_namespace(&format!("ns-{ns}"));
-        if opts.gateway_api && gateways > 0 {
-            w.reference_grant(ns, gateways.min(namespaces));
-        }
         for i in (ns..services).step_by(namespaces) {
             let defect = ServiceDefects {
                 host: dangling_hosts.binary_search(&i).is_ok(),
@@ -446,21 +443,6 @@ impl Writer {
         }
     }
 
-    /// Lets the gateway routes of namespaces `ns-0..ns-{from}` reach this namespace's Services.
-    fn reference_grant(&mut self, ns: usize, from: usize) {
-        self.doc("gateway.networking.k8s.io/v1", "ReferenceGrant", "gateway-routes", &format!("ns-{ns}"));
-        ln!(self, "spec:");
-        ln!(self, "  from:");
-        for f in 0..from {
-            ln!(self, "  - group: gateway.networking.k8s.io");
-            ln!(self, "    kind: HTTPRoute");
-            ln!(self, "    namespace: ns-{f}");
-        }
-        ln!(self, "  to:");
-        ln!(self, "  - group: \"\"");
-        ln!(self, "    kind: Service");
-    }
-
     /// A Gateway API Gateway and the HTTPRoute that routes a few path prefixes through it.
     fn kubernetes_gateway(
         &mut self,
@@ -499,6 +481,24 @@ impl Writer {
             ln!(self, "    - name: svc-{s}-v1");
             ln!(self, "      namespace: ns-{}", s % namespaces);
             ln!(self, "      port: 80");
+        }
+        // The backends live in other namespaces: each lets this route reach its Service.
+        for k in 0..services.min(3) {
+            let s = (g * 3 + k) % services;
+            let target = format!("ns-{}", s % namespaces);
+            if target == namespace {
+                continue;
+            }
+            self.doc("gateway.networking.k8s.io/v1", "ReferenceGrant", &format!("{name}-svc-{s}"), &target);
+            ln!(self, "spec:");
+            ln!(self, "  from:");
+            ln!(self, "  - group: gateway.networking.k8s.io");
+            ln!(self, "    kind: HTTPRoute");
+            ln!(self, "    namespace: {namespace}");
+            ln!(self, "  to:");
+            ln!(self, "  - group: \"\"");
+            ln!(self, "    kind: Service");
+            ln!(self, "    name: svc-{s}-v1");
         }
     }
 

@@ -285,6 +285,8 @@ struct Builder<'m, 'a> {
     mesh: &'m Mesh<'a>,
     /// Namespace name → labels, for the Namespaces of the input.
     namespaces: HashMap<String, Option<&'m StringMap>>,
+    /// Every namespace the input holds an object in.
+    shown: foldhash::HashSet<&'m str>,
     /// ReferenceGrants: (from kind, from namespace, to `group/kind`, to namespace, to name or any).
     grants: Vec<(String, String, String, String, Option<String>)>,
     parents: Vec<Parent>,
@@ -304,6 +306,7 @@ pub fn translate(
         default_ns,
         mesh,
         namespaces: HashMap::new(),
+        shown: objects.iter().map(|o| o.namespace_or(default_ns)).collect(),
         grants: Vec::new(),
         parents: Vec::new(),
         out: Translation::default(),
@@ -652,7 +655,7 @@ impl Builder<'_, '_> {
         let ns = b.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| route_ns.to_string());
         // A grant lives in the backend's namespace: where the input shows nothing of it, the grant
         // is out of sight and the reference is taken as allowed.
-        let shown = self.objects.iter().any(|o| o.namespace_or(self.default_ns) == ns);
+        let shown = self.shown.contains(ns.as_str());
         if ns != route_ns && shown && !self.granted(route_kind, route_ns, &format!("{group}/{kind}"), &ns, &name) {
             errors.push((
                 format!("{pointer}/namespace"),
