@@ -363,6 +363,15 @@ pub fn translate(
     b.out
 }
 
+/// Which rule of which route is being translated.
+struct RuleOf<'r> {
+    kind: &'static str,
+    namespace: &'r str,
+    name: &'r str,
+    index: usize,
+    pointer: &'r str,
+}
+
 /// One route's rules for one parent, before routes of one key are merged (§5.3).
 struct Base {
     key: String,
@@ -891,6 +900,40 @@ impl Builder<'_, '_> {
         Ok(out)
     }
 
+    /// The Istio route of one HTTP or gRPC rule before its matches: its name, filters, and
+    /// backends, or the direct response of a rule whose backends weigh nothing (§7.1, §9).
+    fn rule_base(
+        &self,
+        from: &RuleOf,
+        rule_name: Option<&str>,
+        filters: Option<&[gw::HTTPRouteFilter]>,
+        refs: Option<&[gw::HTTPBackendRef]>,
+        errors: &mut Vec<(String, &'static str, String)>,
+    ) -> Result<net::HTTPRoute, (String, &'static str, String)> {
+        let grpc = from.kind == "GRPCRoute";
+        let mut base = net::HTTPRoute {
+            name: Some(
+                rule_name.map_or_else(|| format!("{}.{}.{}", from.namespace, from.name, from.index), str::to_string),
+            ),
+            ..Default::default()
+        };
+        self.filters((from.kind, from.namespace), filters.unwrap_or_default(), from.pointer, &mut base, errors, grpc)?;
+        let refs = refs.unwrap_or_default();
+        let total: i64 = refs.iter().map(|b| b.weight.unwrap_or(1)).sum();
+        if total == 0 && (grpc || base.redirect.is_none()) {
+            // `conv:230-241`: an HTTPRoute rule without backendRefs answers 404 (istio#59356), one
+            // whose weights are all 0 answers 500; a GRPCRoute answers 500 for both (`conv:331-335`).
+            let status = if refs.is_empty() && !grpc { 404 } else { 500 };
+            base.direct_response = Some(Box::new(net::HTTPDirectResponse { status, body: None }));
+        } else {
+            let d = self.backends(from.kind, from.namespace, refs, from.pointer, errors)?;
+            if !d.is_empty() {
+                base.route = Some(d);
+            }
+        }
+        Ok(base)
+    }
+
     /// The Istio routes of an HTTPRoute, one per match (§5.1), or the error that drops it.
     fn http_rules(&self, i: usize, r: &gw::HTTPRoute) -> (Rules, Vec<(String, &'static str, String)>) {
         let ns = self.ns_of(i);
@@ -899,33 +942,17 @@ impl Builder<'_, '_> {
         let mut out = Vec::new();
         for (ri, rule) in r.spec.rules.iter().flatten().enumerate() {
             let pointer = format!("/spec/rules/{ri}");
-            let mut base = net::HTTPRoute {
-                name: Some(rule.name.clone().unwrap_or_else(|| format!("{ns}.{name}.{ri}"))),
-                ..Default::default()
-            };
-            if let Err(e) = self.filters(
-                ("HTTPRoute", &ns),
-                rule.filters.as_deref().unwrap_or_default(),
-                &pointer,
-                &mut base,
+            let from = RuleOf { kind: "HTTPRoute", namespace: &ns, name: &name, index: ri, pointer: &pointer };
+            let mut base = match self.rule_base(
+                &from,
+                rule.name.as_deref(),
+                rule.filters.as_deref(),
+                rule.backend_refs.as_deref(),
                 &mut errors,
-                false,
             ) {
-                return (Err(e), errors);
-            }
-            let refs = rule.backend_refs.as_deref().unwrap_or_default();
-            let total: i64 = refs.iter().map(|b| b.weight.unwrap_or(1)).sum();
-            if total == 0 && base.redirect.is_none() {
-                // `conv:230-241`: no backendRefs → 404 (istio#59356); all weights 0 → 500.
-                let status = if refs.is_empty() { 404 } else { 500 };
-                base.direct_response = Some(Box::new(net::HTTPDirectResponse { status, body: None }));
-            } else {
-                match self.backends("HTTPRoute", &ns, refs, &pointer, &mut errors) {
-                    Ok(d) if !d.is_empty() => base.route = Some(d),
-                    Ok(_) => {}
-                    Err(e) => return (Err(e), errors),
-                }
-            }
+                Ok(b) => b,
+                Err(e) => return (Err(e), errors),
+            };
             if let Some(t) = &rule.timeouts {
                 let nonzero =
                     |d: &Option<String>| d.clone().filter(|d| !d.is_empty() && d.trim_start_matches('0') != "s");
@@ -987,32 +1014,17 @@ impl Builder<'_, '_> {
         let mut out = Vec::new();
         for (ri, rule) in r.spec.rules.iter().flatten().enumerate() {
             let pointer = format!("/spec/rules/{ri}");
-            let mut base = net::HTTPRoute {
-                name: Some(rule.name.clone().unwrap_or_else(|| format!("{ns}.{name}.{ri}"))),
-                ..Default::default()
-            };
-            if let Err(e) = self.filters(
-                ("GRPCRoute", &ns),
-                rule.filters.as_deref().unwrap_or_default(),
-                &pointer,
-                &mut base,
+            let from = RuleOf { kind: "GRPCRoute", namespace: &ns, name: &name, index: ri, pointer: &pointer };
+            let base = match self.rule_base(
+                &from,
+                rule.name.as_deref(),
+                rule.filters.as_deref(),
+                rule.backend_refs.as_deref(),
                 &mut errors,
-                true,
             ) {
-                return (Err(e), errors);
-            }
-            let refs = rule.backend_refs.as_deref().unwrap_or_default();
-            let total: i64 = refs.iter().map(|b| b.weight.unwrap_or(1)).sum();
-            if total == 0 {
-                // `conv:331-335`: a GRPCRoute without backends (or weight) answers 500.
-                base.direct_response = Some(Box::new(net::HTTPDirectResponse { status: 500, body: None }));
-            } else {
-                match self.backends("GRPCRoute", &ns, refs, &pointer, &mut errors) {
-                    Ok(d) if !d.is_empty() => base.route = Some(d),
-                    Ok(_) => {}
-                    Err(e) => return (Err(e), errors),
-                }
-            }
+                Ok(b) => b,
+                Err(e) => return (Err(e), errors),
+            };
             let matches = rule.matches.as_deref().unwrap_or_default();
             if matches.is_empty() {
                 let origin = Origin {
