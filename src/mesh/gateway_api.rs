@@ -1039,6 +1039,28 @@ impl Builder<'_, '_> {
         (Ok(out), errors)
     }
 
+    /// The listeners of Gateway `ns/name` for parentRef `pi` of route `i`; `None` (and no status,
+    /// §4.1) when it has none: a Gateway the input lacks is recorded as a missing parent, one of
+    /// another class is another controller's.
+    fn gateway_listeners(&mut self, i: usize, pi: usize, ns: &str, name: &str) -> Option<Vec<usize>> {
+        let listeners: Vec<usize> = (0..self.parents.len())
+            .filter(|&k| self.parents[k].gw_namespace == ns && self.parents[k].gw_name == name)
+            .collect();
+        if !listeners.is_empty() {
+            return Some(listeners);
+        }
+        if !self.mesh.kubernetes_gateways.contains_key(&(ns.to_string(), name.to_string())) {
+            self.out.missing_parents.push(MissingParent {
+                route: i,
+                parent_index: pi,
+                kind: "Gateway".into(),
+                namespace: ns.to_string(),
+                name: name.to_string(),
+            });
+        }
+        None
+    }
+
     /// `referenceAllowed` (§4.2) of one listener for a route.
     fn allowed(
         &self,
@@ -1199,27 +1221,7 @@ impl Builder<'_, '_> {
                     }
                 }
                 (GROUP, "Gateway") => {
-                    let listeners: Vec<usize> = (0..self.parents.len())
-                        .filter(|&k| self.parents[k].gw_namespace == pns && self.parents[k].gw_name == pname)
-                        .collect();
-                    if listeners.is_empty() {
-                        // No Istio-class Gateway by that name: istiod writes nothing (§4.1).
-                        let defined = self.objects.iter().zip(self.typed).any(|(o, t)| {
-                            matches!(t, Some(Ok(Typed::KubernetesGateway(_))))
-                                && o.name.as_deref() == Some(pname.as_str())
-                                && o.namespace_or(self.default_ns) == pns
-                        });
-                        if !defined {
-                            self.out.missing_parents.push(MissingParent {
-                                route: i,
-                                parent_index: pi,
-                                kind: pkind.into(),
-                                namespace: pns,
-                                name: pname,
-                            });
-                        }
-                        continue;
-                    }
+                    let Some(listeners) = self.gateway_listeners(i, pi, &pns, &pname) else { continue };
                     let mut accepted = 0;
                     let mut denials: Vec<Denial> = Vec::new();
                     for k in listeners {
@@ -1257,10 +1259,7 @@ impl Builder<'_, '_> {
                         status.conditions.push(Condition { message, ..Condition::ok("Accepted", "Accepted") });
                         status.pointers.push(String::new());
                     } else {
-                        denials.sort();
-                        // A listener that might accept (a Selector over labels out of sight) decides.
-                        let worst =
-                            denials.iter().find(|d| matches!(d, Denial::Undecided(_))).unwrap_or(&denials[0]).clone();
+                        let worst = decisive(&mut denials);
                         let same: Vec<String> = denials
                             .iter()
                             .filter(|d| std::mem::discriminant(*d) == std::mem::discriminant(&worst))
@@ -1385,26 +1384,7 @@ impl Builder<'_, '_> {
             }
             let pns = pr.namespace.clone().filter(|x| !x.is_empty()).unwrap_or_else(|| ns.clone());
             let pname = pr.name.clone().unwrap_or_default();
-            let listeners: Vec<usize> = (0..self.parents.len())
-                .filter(|&k| self.parents[k].gw_namespace == pns && self.parents[k].gw_name == pname)
-                .collect();
-            if listeners.is_empty() {
-                let defined = self.objects.iter().zip(self.typed).any(|(o, t)| {
-                    matches!(t, Some(Ok(Typed::KubernetesGateway(_))))
-                        && o.name.as_deref() == Some(pname.as_str())
-                        && o.namespace_or(self.default_ns) == pns
-                });
-                if !defined {
-                    self.out.missing_parents.push(MissingParent {
-                        route: i,
-                        parent_index: pi,
-                        kind: pkind.into(),
-                        namespace: pns,
-                        name: pname,
-                    });
-                }
-                continue;
-            }
+            let Some(listeners) = self.gateway_listeners(i, pi, &pns, &pname) else { continue };
             let here = format!("/spec/parentRefs/{pi}");
             let mut accepted = 0;
             let mut denials = Vec::new();
@@ -1482,9 +1462,7 @@ impl Builder<'_, '_> {
                 status.conditions.push(Condition::ok("Accepted", "Accepted"));
                 status.pointers.push(String::new());
             } else {
-                denials.sort();
-                // A listener that might accept (its Selector needs labels out of sight) decides.
-                let worst = denials.iter().find(|d| matches!(d, Denial::Undecided(_))).unwrap_or(&denials[0]).clone();
+                let worst = decisive(&mut denials);
                 let (reason, status_text, pointer) = match &worst {
                     Denial::NotAllowedByListeners(_) => ("NotAllowedByListeners", "False", here.clone()),
                     Denial::NoMatchingListenerHostname(_) => {
@@ -1506,6 +1484,13 @@ impl Builder<'_, '_> {
             self.out.parents.push(status);
         }
     }
+}
+
+/// The denial a parentRef reports when no listener accepts (`conditions.go:87-139`): the least
+/// severe one, unless a listener might accept (its Selector needs labels out of sight).
+fn decisive(denials: &mut [Denial]) -> Denial {
+    denials.sort();
+    denials.iter().find(|d| matches!(d, Denial::Undecided(_))).unwrap_or(&denials[0]).clone()
 }
 
 fn denial_message(d: &Denial) -> String {
