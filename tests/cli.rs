@@ -332,6 +332,17 @@ fn a_gateway_written_with_the_wrong_kind_is_named_where_the_reference_fails() {
     assert!(d["help"].as_str().unwrap().contains("IstioGateway"), "{d}");
 }
 
+/// `meshctl test` asserts on a Gateway API answer's listener, route, rule, backends, header
+/// operations, rewrite, mirrors and redirect, through the ingress Gateway and a mesh route.
+#[test]
+fn gateway_api_expectations() {
+    let cases = "testdata/routing/gateway-api.cases.yaml";
+    let out = meshctl().args(["test", "testdata/gateway-api", "--cases", cases]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(s.ends_with("9 passed, 0 failed\n"), "{s}");
+}
+
 #[test]
 fn routing_expectations_pass_fail_and_junit() {
     let cases = "testdata/routing/bookinfo.cases.yaml";
@@ -890,6 +901,9 @@ fn gateway_api_through_the_one_engine() {
     };
     let v = json("http://shop.example.com/cart/items");
     assert_eq!(v["route"], "HTTPRoute/shop/shop", "{v}");
+    assert_eq!((v["gateway"].as_str(), v["gateway_listener"].as_str()), (Some("infra/edge"), Some("http")), "{v}");
+    let status = v["trace"].as_array().unwrap().iter().find(|t| t["result"] == "status").expect("a status step");
+    assert!(status["detail"].as_str().unwrap().contains("parentRefs[0] infra/edge: Accepted"), "{status}");
     assert_eq!(
         (v["rule_kind"].as_str(), v["rule_index"].as_u64(), v["match_index"].as_u64()),
         (Some("rules"), Some(0), Some(0))
@@ -914,6 +928,6 @@ fn gateway_api_through_the_one_engine() {
         .iter()
         .map(|d| (d["code"].as_str().unwrap().to_string(), d["location"]["line"].as_u64().unwrap()))
         .collect();
-    let want = [("MESH0221", 130), ("MESH0223", 136), ("MESH0221", 148), ("MESH0223", 151)];
+    let want = [("MESH0221", 131), ("MESH0223", 137), ("MESH0221", 149), ("MESH0223", 152)];
     assert_eq!(found, want.map(|(c, l)| (c.to_string(), l)), "{v}");
 }

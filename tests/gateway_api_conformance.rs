@@ -193,7 +193,7 @@ fn check(req: &Request, o: &Outcome, want: &Value) -> Result<(), String> {
     {
         return Err(format!("backend path {path:?}, want {p:?}"));
     }
-    let got_host = o.rewrite.as_ref().and_then(|w| w.authority.clone()).unwrap_or_else(|| req.host.clone());
+    let got_host = o.rewrite.as_ref().and_then(|w| w.host.clone()).unwrap_or_else(|| req.host.clone());
     if let Some(h) = s(r, "host")
         && h != got_host
     {

@@ -394,6 +394,15 @@ pub fn human(req: &Request, o: &Outcome) -> String {
             let _ = writeln!(s, "chain     {c} ({})", l.chain_match.as_deref().unwrap_or_default());
         }
     }
+    match (&o.gateway, &o.gateway_listener) {
+        (Some(g), Some(l)) => {
+            let _ = writeln!(s, "gateway   {g} listener {l} (Gateway API)");
+        }
+        (Some(g), None) => {
+            let _ = writeln!(s, "gateway   {g}");
+        }
+        _ => {}
+    }
     if let Some(rc) = &o.route_config {
         let _ = writeln!(s, "route     config {rc}");
     }
@@ -457,7 +466,7 @@ pub fn human(req: &Request, o: &Outcome) -> String {
         let _ = writeln!(s, "body      {b}");
     }
     if let Some(rw) = &o.rewrite {
-        let parts: Vec<String> = [("path", &rw.path), ("authority", &rw.authority)]
+        let parts: Vec<String> = [("path", &rw.path), ("host", &rw.host)]
             .into_iter()
             .filter_map(|(what, v)| Some(format!("{what} to {}", v.as_ref()?)))
             .collect();
@@ -482,7 +491,7 @@ pub fn human(req: &Request, o: &Outcome) -> String {
     }
     for m in &o.mirrors {
         let subset = if m.subset.is_empty() { String::new() } else { format!(" subset {}", m.subset) };
-        let _ = writeln!(s, "mirror    {}:{}{subset}, {}% of requests", m.host, m.port, m.percent);
+        let _ = writeln!(s, "mirror    {}:{}{subset}, {}% of requests", m.host, m.port, m.percentage);
     }
     s
 }

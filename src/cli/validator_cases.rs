@@ -363,7 +363,7 @@ fn field(k: &str, want: &Value, a: &Value, rule: Option<&HTTPRoute>) -> Result<(
         "rewrite" => {
             let rw = a.get("rewrite").cloned().unwrap_or(Value::Null);
             let ok = s(want.get("uri")).is_none_or(|u| s(rw.get("path")).is_some_and(|p| p.starts_with(&u)))
-                && s(want.get("authority")).is_none_or(|x| Some(x) == s(rw.get("authority")));
+                && s(want.get("authority")).is_none_or(|x| Some(x) == s(rw.get("host")));
             if !ok {
                 return Err(format!("rewrite: expected {want}, got {rw}"));
             }

@@ -426,6 +426,7 @@ fn translate<'c>(
             action: scope.action(rule, rule_ns, port),
             rule: Some(rule),
             mirrors: scope.mirrors(rule, rule_ns, port),
+            server: None,
         };
         if matches.is_empty() {
             routes.push(make(RouteMatch::catch_all(), None));
@@ -737,7 +738,11 @@ pub fn compile_gateway<'c>(cx: &'c Context<'_>, proxy: &Proxy) -> Vec<RouteConfi
                     if common.is_empty() {
                         continue;
                     }
-                    let (routes, d) = translate(&scope, e, port, key);
+                    let (mut routes, d) = translate(&scope, e, port, key);
+                    let server: std::rc::Rc<str> = key.as_str().into();
+                    for r in &mut routes {
+                        r.server = Some(server.clone());
+                    }
                     for x in d {
                         if !dropped.contains(&x) {
                             dropped.push(x);
@@ -1020,6 +1025,7 @@ pub fn compile_sidecar<'c, 'a>(
                 action: Action::Forward(vec![dest]),
                 rule: None,
                 mirrors: Vec::new(),
+                server: None,
             }],
             require_tls: false,
         });
@@ -1042,6 +1048,7 @@ pub fn compile_sidecar<'c, 'a>(
                     action,
                     rule: None,
                     mirrors: Vec::new(),
+                    server: None,
                 }],
                 require_tls: false,
             });

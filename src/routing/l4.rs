@@ -319,6 +319,7 @@ pub(super) fn gateway<'e, 'v: 'e>(
         });
         return Some(o);
     };
+    o.through(key);
     let hosts_of_server = server_hosts(server, gw_ns);
     let entries: Vec<&VsEntry> = entries_for(key.as_str())
         .into_iter()

@@ -199,6 +199,8 @@ pub struct Route<'a> {
     /// The VirtualService rule, for policies (rewrite, redirect, fault, timeout, retries…).
     pub rule: Option<&'a HTTPRoute>,
     pub mirrors: Vec<(Destination, f64)>,
+    /// On a gateway: the key (`ns/name`) of the Gateway whose server took the VirtualService.
+    pub server: Option<std::rc::Rc<str>>,
 }
 
 /// One virtual host.

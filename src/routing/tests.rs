@@ -1580,7 +1580,7 @@ fn policies_are_reported() {
     let api = |path: &str| format!(r#"{{"from":"gateway","host":"api.example.org","path":"{path}"}}"#);
     let o = run(MATCHING, &api("/mirror"), true);
     assert_eq!(o.mirrors.len(), 1);
-    assert_eq!((o.mirrors[0].subset.as_str(), o.mirrors[0].percent), ("v1", 50.0));
+    assert_eq!((o.mirrors[0].subset.as_str(), o.mirrors[0].percentage), ("v1", 50.0));
     let o = run(MATCHING, &api("/retry"), true);
     let r = o.retries.unwrap();
     assert_eq!((r.attempts, r.per_try_timeout.as_deref(), r.retry_on.as_str()), (5, Some("1s"), "5xx"));
