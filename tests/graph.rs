@@ -55,7 +55,7 @@ fn graphviz_renders_the_dot() {
         println!("note: `dot` (graphviz) is not on PATH; skipping the rendering check");
         return;
     }
-    for input in ["testdata/bookinfo", "testdata/graph/dangling.yaml"] {
+    for input in ["testdata/bookinfo", "testdata/graph/dangling.yaml", "testdata/gateway-api"] {
         let dot = ok(&[input]);
         let out = Command::new("dot").arg("-Tsvg").write_stdin(dot).output().unwrap();
         assert!(out.status.success(), "dot -Tsvg on {input}: {}", String::from_utf8_lossy(&out.stderr));
@@ -133,4 +133,107 @@ fn exit_codes() {
     assert_eq!(graph(&["--focus", "nothing-here", "testdata/bookinfo"]).0, 2);
     // Findings do not fail the graph.
     assert_eq!(graph(&["testdata/graph/dangling.yaml"]).0, 0);
+}
+
+#[test]
+fn gateway_api_mermaid() {
+    insta::assert_snapshot!(ok(&["-f", "mermaid", "testdata/gateway-api"]));
+}
+
+/// Gateway API: the listener binds the rules it accepts, refuses the others with the status
+/// reason, and every rule's edges to its backends say which references do not resolve; the
+/// conditions are on the nodes.
+#[test]
+fn gateway_api_listeners_routes_and_backends() {
+    let v = json(&["--focus", "infra/edge", "testdata/gateway-api"]);
+    let edges: Vec<(&str, &str, &str, Option<&str>)> = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (e["from"].as_str().unwrap(), e["to"].as_str().unwrap(), e["kind"].as_str().unwrap(), e["reason"].as_str())
+        })
+        .collect();
+    let has = |from: &str, to: &str, kind: &str, reason: Option<&str>| {
+        assert!(edges.contains(&(from, to, kind, reason)), "{from} -> {to} {kind} {reason:?} in {edges:#?}")
+    };
+    let l = "listener:infra/edge/http";
+    has(l, "route:shop/HTTPRoute/shop/rules/0", "binds", None);
+    has(l, "route:shop/GRPCRoute/inventory/rules/0", "binds", None);
+    has(l, "route:lab/HTTPRoute/lab/rules/0", "refuses", Some("NotAllowedByListeners"));
+    has(l, "route:shop/HTTPRoute/blog/rules/0", "refuses", Some("NoMatchingListenerHostname"));
+    has(
+        "route:shop/HTTPRoute/blog/rules/0",
+        "service:shop/blog.shop.svc.cluster.local:80",
+        "routes-to",
+        Some("BackendNotFound"),
+    );
+    has(
+        "route:lab/HTTPRoute/lab/rules/0",
+        "service:shop/storefront.shop.svc.cluster.local:80",
+        "routes-to",
+        Some("RefNotPermitted"),
+    );
+    has(
+        "route:shop/HTTPRoute/checkout/rules/0",
+        "service:payments/pay.payments.svc.cluster.local:8080",
+        "routes-to",
+        None,
+    );
+    has(
+        "route:shop/HTTPRoute/checkout/rules/0",
+        "service:shop/cart-canary.shop.svc.cluster.local:8080",
+        "mirrors",
+        None,
+    );
+    has(l, "workload:infra/Gateway/edge", "selects", None);
+    assert!(!edges.iter().any(|e| e.0 == l && e.1.contains("HTTPRoute/lab") && e.2 == "binds"), "{edges:#?}");
+    let node = |id: &str| v["nodes"].as_array().unwrap().iter().find(|n| n["id"] == id).unwrap().clone();
+    let blog = node("route:shop/HTTPRoute/blog/rules/0");
+    assert_eq!(blog["conditions"][0]["parent"], "infra/edge", "{blog}");
+    assert_eq!(
+        (blog["conditions"][0]["type"].as_str(), blog["conditions"][0]["status"].as_str()),
+        (Some("Accepted"), Some("False"))
+    );
+    assert_eq!(blog["location"]["line"], 151, "{blog}");
+    let listener = node(l);
+    assert_eq!(listener["location"]["pointer"], "/spec/listeners/0");
+    assert!(
+        listener["conditions"].as_array().unwrap().iter().any(|c| c["type"] == "Programmed" && c["status"] == "True")
+    );
+    assert_eq!(node("service:shop/blog.shop.svc.cluster.local:80")["dangling"], true);
+    // The mesh route is bound by its parent Service, not by the Gateway.
+    let v = json(&["testdata/gateway-api"]);
+    let bound: Vec<&str> = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["to"] == "route:shop/HTTPRoute/cart-canary-header/rules/0" && e["kind"] == "binds")
+        .map(|e| e["from"].as_str().unwrap())
+        .collect();
+    assert_eq!(bound, ["service:shop/cart.shop.svc.cluster.local:8080"]);
+}
+
+/// A parentRef to a Gateway the input does not hold is a dangling parent node.
+#[test]
+fn gateway_api_missing_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: a}\nspec:\n  parentRefs: [{name: nowhere}]\n  rules: [{backendRefs: [{name: svc, port: 80}]}]\n",
+    )
+    .unwrap();
+    let v = json(&[f.to_str().unwrap()]);
+    let n = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "parent:a/Gateway/nowhere")
+        .expect("parent node")
+        .clone();
+    assert_eq!((n["kind"].as_str(), n["dangling"].as_bool()), (Some("listener"), Some(true)));
+    assert!(v["edges"].as_array().unwrap().iter().any(|e| e["from"] == "parent:a/Gateway/nowhere"
+        && e["to"] == "route:a/HTTPRoute/r/rules/0"
+        && e["reason"] == "NotFound"));
 }

@@ -1,5 +1,8 @@
 //! The mesh as a graph, for `meshctl graph`: gateway servers bind VirtualService rules, rules route
-//! to service ports and subsets, subsets, services and gateways select workloads.
+//! to service ports and subsets, subsets, services and gateways select workloads. Gateway API
+//! listeners (and Services, for mesh routes) bind the rules of the routes they accept, as the
+//! translation into Istio's configuration attaches them; a parent that refuses a route has an edge
+//! that says why.
 //!
 //! Nodes are keyed by a stable id and inserted in id order, edges in (from, to, kind, weight)
 //! order, so every rendering of the same input is the same.
@@ -18,8 +21,10 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 pub enum NodeKind {
     /// One server of a Gateway: port, protocol, hosts.
     GatewayServer,
-    /// One HTTP, TCP or TLS rule of a VirtualService.
+    /// One HTTP, TCP or TLS rule of a VirtualService, or one rule of a Gateway API route.
     Rule,
+    /// One listener of a Gateway API Gateway (or a parent Gateway the input does not hold).
+    Listener,
     /// A service host and port (Service or ServiceEntry).
     Service,
     /// A DestinationRule subset of a host.
@@ -39,6 +44,8 @@ pub enum EdgeKind {
     Mirrors,
     /// A gateway server, service or subset is served by a workload.
     Selects,
+    /// A Gateway API parent does not accept a route: the edge's `reason` says why.
+    Refuses,
 }
 
 #[derive(Debug, Clone)]
@@ -60,8 +67,20 @@ pub struct Node {
     pub origin: Option<(usize, String)>,
     /// The hosts the node stands for (`--focus`).
     pub hosts: Vec<String>,
-    /// The Gateway (namespace, name) of a gateway server (`--focus`).
+    /// The Gateway (namespace, name) of a gateway server or listener (`--focus`).
     pub gateway: Option<(String, String)>,
+    /// The status conditions the controller writes for a Gateway API listener or route (per
+    /// parentRef), computed offline.
+    pub conditions: Vec<NodeCondition>,
+}
+
+/// A status condition of a node, with the parent it is about (routes have one set per parentRef).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeCondition {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(flatten)]
+    pub condition: super::gateway_api::Condition,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +88,9 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// Route weight in percent (a lone destination without one takes 100).
     pub weight: Option<i32>,
+    /// Why a parent refuses a route, or why a backend reference does not resolve (a reason of
+    /// the Gateway API status).
+    pub reason: Option<&'static str>,
 }
 
 /// The graph of one input.
@@ -84,13 +106,14 @@ impl MeshGraph {
         b.subsets();
         b.gateways();
         b.virtual_services();
+        b.gateway_api();
         let mut graph = DiGraph::new();
         let mut index = BTreeMap::new();
         for (id, node) in b.nodes {
             index.insert(id, graph.add_node(node));
         }
-        for (from, to, kind, weight) in b.edges {
-            graph.add_edge(index[&from], index[&to], Edge { kind, weight });
+        for (from, to, kind, weight, reason) in b.edges {
+            graph.add_edge(index[&from], index[&to], Edge { kind, weight, reason });
         }
         MeshGraph { graph }
     }
@@ -130,7 +153,7 @@ impl MeshGraph {
     }
 }
 
-type EdgeKey = (String, String, EdgeKind, Option<i32>);
+type EdgeKey = (String, String, EdgeKind, Option<i32>, Option<&'static str>);
 
 struct Builder<'m, 'a> {
     mesh: &'m Mesh<'a>,
@@ -193,11 +216,16 @@ impl<'m, 'a> Builder<'m, 'a> {
             origin: None,
             hosts: Vec::new(),
             gateway: None,
+            conditions: Vec::new(),
         })
     }
 
     fn edge(&mut self, from: &str, to: &str, kind: EdgeKind, weight: Option<i32>) {
-        self.edges.insert((from.to_string(), to.to_string(), kind, weight));
+        self.edges.insert((from.to_string(), to.to_string(), kind, weight, None));
+    }
+
+    fn edge_because(&mut self, from: &str, to: &str, kind: EdgeKind, reason: &'static str) {
+        self.edges.insert((from.to_string(), to.to_string(), kind, None, Some(reason)));
     }
 
     fn workloads(&mut self) {
@@ -372,6 +400,187 @@ impl<'m, 'a> Builder<'m, 'a> {
         }
     }
 
+    /// Gateway API: listeners and the rules of HTTP, gRPC and TLS routes. A rule is bound where the
+    /// translation attached it (the engine's answer), refused where a parent's status says so.
+    fn gateway_api(&mut self) {
+        let mesh = self.mesh;
+        let t = super::gateway_api::translate(self.objects, self.typed, mesh.default_namespace, mesh);
+        for l in &t.listeners {
+            let Some(Ok(Typed::KubernetesGateway(g))) = &self.typed[l.gateway] else { continue };
+            let Some(spec) = g.spec.listeners.as_ref().and_then(|ls| ls.get(l.index)) else { continue };
+            let hostname = spec.hostname.clone().unwrap_or_else(|| "*".into());
+            let label = format!(
+                "gateway {}/{} (Gateway API)\nlistener {} :{} {}\n{hostname}",
+                l.namespace,
+                l.name,
+                l.listener,
+                spec.port.unwrap_or_default(),
+                spec.protocol.as_deref().unwrap_or_default()
+            );
+            let id = listener_id(&l.namespace, &l.name, &l.listener);
+            let n = self.node(id.clone(), NodeKind::Listener, label, &l.namespace);
+            n.origin = Some((l.gateway, format!("/spec/listeners/{}", l.index)));
+            n.hosts = vec![hostname];
+            n.gateway = Some((l.namespace.clone(), l.name.clone()));
+            n.conditions = l.conditions.iter().map(|c| NodeCondition { parent: None, condition: c.clone() }).collect();
+            let workloads: Vec<&Workload> = mesh.workloads.iter().filter(|w| w.obj == Some(l.gateway)).collect();
+            for w in workloads {
+                self.select(&id, w);
+            }
+        }
+        // Every rule of every route, attached or not.
+        let mut rule_ids: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for (i, t_) in self.typed.iter().enumerate() {
+            let Some(Ok(typed)) = t_ else { continue };
+            let Some(route) = GatewayRoute::of(typed) else { continue };
+            let obj = &self.objects[i];
+            let ns = obj.namespace_or(mesh.default_namespace).to_string();
+            let name = obj.name.clone().unwrap_or_default();
+            let hostnames: Vec<String> = route.hostnames.into_iter().flatten().cloned().collect();
+            for (r, rule) in route.rules.iter().enumerate() {
+                let id = format!("route:{ns}/{}/{name}/rules/{r}", route.kind);
+                let label = format!("{} {ns}/{name} rules[{r}]\n{}", route.kind, summary(rule.matches.clone()));
+                let n = self.node(id.clone(), NodeKind::Rule, label, &ns);
+                n.origin = Some((i, format!("/spec/rules/{r}")));
+                n.hosts.clone_from(&hostnames);
+                let total: i64 = rule.backends.iter().map(|b| b.weight.unwrap_or(1).max(0)).sum();
+                // Why the translation could not resolve the reference at `pointer`, if it could not.
+                let error = |pointer: String| {
+                    let prefix = format!("{pointer}/");
+                    t.errors
+                        .iter()
+                        .find(|(o, p, _, _)| *o == i && (*p == pointer || p.starts_with(&prefix)))
+                        .map(|e| e.2)
+                };
+                for (k, b) in rule.backends.iter().enumerate() {
+                    let share = b.weight.unwrap_or(1).max(0);
+                    let weight = if total > 0 { (share * 100 / total) as i32 } else { 0 };
+                    let why = error(format!("/spec/rules/{r}/backendRefs/{k}"));
+                    self.backend(&ns, &id, b, Some(weight), why);
+                }
+                for (k, f) in rule.mirrors.iter() {
+                    let why = error(format!("/spec/rules/{r}/filters/{k}/requestMirror/backendRef"));
+                    self.backend(&ns, &id, f, None, why);
+                }
+                rule_ids.entry(i).or_default().push(id);
+            }
+        }
+        for p in &t.parents {
+            let ids = rule_ids.get(&p.route).cloned().unwrap_or_default();
+            let conditions: Vec<NodeCondition> = p
+                .conditions
+                .iter()
+                .map(|c| NodeCondition { parent: Some(p.parent.clone()), condition: c.clone() })
+                .collect();
+            for id in &ids {
+                if let Some(n) = self.nodes.get_mut(id) {
+                    n.conditions.extend(conditions.iter().cloned());
+                }
+            }
+            let refused = p.conditions.iter().find(|c| c.type_ == "Accepted" && c.status == "False");
+            let Some(refused) = refused else { continue };
+            // The listeners of the parent Gateway that were asked: the named section, or all.
+            let mut parts = p.parent.splitn(3, '/');
+            let (gns, gname, section) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next());
+            let from: Vec<String> = t
+                .listeners
+                .iter()
+                .filter(|l| l.namespace == gns && l.name == gname && section.is_none_or(|s| s == l.listener))
+                .map(|l| listener_id(&l.namespace, &l.name, &l.listener))
+                .collect();
+            for l in &from {
+                for id in &ids {
+                    self.edge_because(l, id, EdgeKind::Refuses, refused.reason);
+                }
+            }
+        }
+        for m in &t.missing_parents {
+            let id = format!("parent:{}/{}/{}", m.namespace, m.kind, m.name);
+            let n = self.node(
+                id.clone(),
+                NodeKind::Listener,
+                format!("{} {}/{}", m.kind, m.namespace, m.name),
+                &m.namespace,
+            );
+            n.dangling = true;
+            if m.kind == "Gateway" {
+                n.gateway = Some((m.namespace.clone(), m.name.clone()));
+            }
+            for rule in rule_ids.get(&m.route).cloned().unwrap_or_default() {
+                self.edge_because(&id, &rule, EdgeKind::Refuses, "NotFound");
+            }
+        }
+        // Where the translation attached each rule: the generated Istio Gateway of a listener, or
+        // the mesh (a Service parent) for the hosts of the generated VirtualService.
+        for v in &t.virtual_services {
+            let gateways: Vec<&String> = v.vs.spec.gateways.iter().flatten().collect();
+            let hosts_: Vec<String> = v.vs.spec.hosts.iter().flatten().cloned().collect();
+            for o in &v.origins {
+                let id = format!("route:{}/{}/{}/rules/{}", o.namespace, o.kind, o.name, o.rule);
+                for g in &gateways {
+                    if g.as_str() == "mesh" {
+                        for h in &hosts_ {
+                            let services: Vec<&ServiceRecord> = mesh.services_for(h, &v.namespace);
+                            for s in services {
+                                let ports: Vec<Option<u32>> = if s.ports.is_empty() {
+                                    vec![None]
+                                } else {
+                                    s.ports.iter().map(|p| Some(p.number)).collect()
+                                };
+                                for port in ports {
+                                    let sid = self.service_node(s, port);
+                                    self.edge(&sid, &id, EdgeKind::Binds, None);
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    let Some((gns, internal)) = g.split_once('/') else { continue };
+                    let Some((gname, listener)) = internal.split_once(hosts::INTERNAL_GATEWAY_MARKER) else {
+                        continue;
+                    };
+                    let lid = listener_id(gns, gname, listener);
+                    if self.nodes.contains_key(&lid) {
+                        self.edge(&lid, &id, EdgeKind::Binds, None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// An edge from a route rule to the Service a backendRef names, or to a dangling node where
+    /// the translation could not resolve it (the reason on the edge).
+    fn backend(&mut self, ns: &str, rule_id: &str, b: &BackendSpec, weight: Option<i32>, error: Option<&'static str>) {
+        let kind = if weight.is_none() { EdgeKind::Mirrors } else { EdgeKind::RoutesTo };
+        let bns = b.namespace.clone().unwrap_or_else(|| ns.to_string());
+        let host = if b.service { format!("{}.{bns}.{}", b.name, hosts::CLUSTER_SUFFIX) } else { b.name.clone() };
+        if let Some(reason) = error {
+            // A reference the route may not use still names a Service that may exist.
+            let mesh = self.mesh;
+            let services = if b.service { mesh.services_for(&host, &bns) } else { Vec::new() };
+            if services.is_empty() {
+                let id = service_id(&bns, &host, b.port);
+                let label = b.port.map_or(host.clone(), |p| format!("{host}:{p}"));
+                let n = self.node(id.clone(), NodeKind::Service, label, &bns);
+                n.dangling = true;
+                n.hosts = vec![host];
+                self.edges.insert((rule_id.to_string(), id, kind, weight, Some(reason)));
+            }
+            for s in services {
+                let id = self.service_node(s, b.port);
+                self.edges.insert((rule_id.to_string(), id, kind, weight, Some(reason)));
+            }
+            return;
+        }
+        let dest = Destination {
+            host,
+            subset: None,
+            port: b.port.map(|p| crate::model::networking::PortSelector { number: Some(p) }),
+        };
+        let role = if weight.is_none() { DestinationRole::Mirror } else { DestinationRole::Route };
+        self.destination(rule_id, &bns, &dest, role, weight);
+    }
+
     fn destination(&mut self, rule_id: &str, ns: &str, dest: &Destination, role: DestinationRole, weight: Option<i32>) {
         if dest.host.is_empty() {
             return;
@@ -423,6 +632,210 @@ impl<'m, 'a> Builder<'m, 'a> {
                 }
             }
             self.edge(rule_id, &id, kind, weight);
+        }
+    }
+}
+
+fn listener_id(ns: &str, gateway: &str, listener: &str) -> String {
+    format!("listener:{ns}/{gateway}/{listener}")
+}
+
+/// A backendRef as the graph draws it.
+struct BackendSpec {
+    /// A core Service (else an Istio `Hostname`, named by its host).
+    service: bool,
+    name: String,
+    namespace: Option<String>,
+    port: Option<u32>,
+    weight: Option<i64>,
+}
+
+impl BackendSpec {
+    fn of(
+        group: Option<&str>,
+        kind: Option<&str>,
+        name: Option<&str>,
+        ns: Option<&str>,
+        port: Option<u32>,
+        weight: Option<i64>,
+    ) -> BackendSpec {
+        BackendSpec {
+            service: group.unwrap_or("").is_empty() && kind.unwrap_or("Service") == "Service",
+            name: name.unwrap_or_default().to_string(),
+            namespace: ns.filter(|n| !n.is_empty()).map(str::to_string),
+            port,
+            weight,
+        }
+    }
+}
+
+/// One rule of a Gateway API route: its match summaries, backends and mirror backends (with the
+/// index of their filter).
+struct GatewayRule {
+    matches: Vec<String>,
+    backends: Vec<BackendSpec>,
+    mirrors: Vec<(usize, BackendSpec)>,
+}
+
+/// An HTTPRoute, GRPCRoute or TLSRoute as the graph draws it.
+struct GatewayRoute<'t> {
+    kind: &'static str,
+    hostnames: Option<&'t Vec<String>>,
+    rules: Vec<GatewayRule>,
+}
+
+fn http_backends(refs: Option<&Vec<crate::model::gateway_api::HTTPBackendRef>>) -> Vec<BackendSpec> {
+    refs.into_iter()
+        .flatten()
+        .map(|b| {
+            BackendSpec::of(
+                b.group.as_deref(),
+                b.kind.as_deref(),
+                b.name.as_deref(),
+                b.namespace.as_deref(),
+                b.port,
+                b.weight,
+            )
+        })
+        .collect()
+}
+
+fn mirrors(filters: Option<&Vec<crate::model::gateway_api::HTTPRouteFilter>>) -> Vec<(usize, BackendSpec)> {
+    filters
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(k, f)| {
+            let b = f.request_mirror.as_ref()?.backend_ref.as_ref()?;
+            Some((
+                k,
+                BackendSpec::of(
+                    b.group.as_deref(),
+                    b.kind.as_deref(),
+                    b.name.as_deref(),
+                    b.namespace.as_deref(),
+                    b.port,
+                    None,
+                ),
+            ))
+        })
+        .collect()
+}
+
+fn name_values(out: &mut Vec<String>, prefix: &str, list: Option<&Vec<crate::model::gateway_api::NameValueMatch>>) {
+    for h in list.into_iter().flatten() {
+        let op = if h.type_.as_deref() == Some("RegularExpression") { "~" } else { "=" };
+        out.push(format!(
+            "{prefix}{}{op}{}",
+            h.name.as_deref().unwrap_or_default(),
+            h.value.as_deref().unwrap_or_default()
+        ));
+    }
+}
+
+impl<'t> GatewayRoute<'t> {
+    fn of(typed: &'t Typed) -> Option<GatewayRoute<'t>> {
+        match typed {
+            Typed::HTTPRoute(r) => Some(GatewayRoute {
+                kind: "HTTPRoute",
+                hostnames: r.spec.hostnames.as_ref(),
+                rules: r
+                    .spec
+                    .rules
+                    .iter()
+                    .flatten()
+                    .map(|rule| GatewayRule {
+                        matches: rule
+                            .matches
+                            .iter()
+                            .flatten()
+                            .map(|m| {
+                                let mut p = Vec::new();
+                                if let Some(path) = &m.path {
+                                    let op = match path.type_.as_deref().unwrap_or("PathPrefix") {
+                                        "Exact" => "=",
+                                        "RegularExpression" => "~",
+                                        _ => "^",
+                                    };
+                                    p.push(format!("path{op}{}", path.value.as_deref().unwrap_or("/")));
+                                }
+                                if let Some(method) = &m.method {
+                                    p.push(format!("method={method}"));
+                                }
+                                name_values(&mut p, "", m.headers.as_ref());
+                                name_values(&mut p, "?", m.query_params.as_ref());
+                                if p.is_empty() { "*".to_string() } else { p.join(" ") }
+                            })
+                            .collect(),
+                        backends: http_backends(rule.backend_refs.as_ref()),
+                        mirrors: mirrors(rule.filters.as_ref()),
+                    })
+                    .collect(),
+            }),
+            Typed::GRPCRoute(r) => Some(GatewayRoute {
+                kind: "GRPCRoute",
+                hostnames: r.spec.hostnames.as_ref(),
+                rules: r
+                    .spec
+                    .rules
+                    .iter()
+                    .flatten()
+                    .map(|rule| GatewayRule {
+                        matches: rule
+                            .matches
+                            .iter()
+                            .flatten()
+                            .map(|m| {
+                                let mut p = Vec::new();
+                                if let Some(method) = &m.method {
+                                    p.push(format!(
+                                        "/{}/{}",
+                                        method.service.as_deref().unwrap_or("*"),
+                                        method.method.as_deref().unwrap_or("*")
+                                    ));
+                                }
+                                name_values(&mut p, "", m.headers.as_ref());
+                                if p.is_empty() { "*".to_string() } else { p.join(" ") }
+                            })
+                            .collect(),
+                        backends: http_backends(rule.backend_refs.as_ref()),
+                        mirrors: mirrors(rule.filters.as_ref()),
+                    })
+                    .collect(),
+            }),
+            Typed::TLSRoute(r) => Some(GatewayRoute {
+                kind: "TLSRoute",
+                hostnames: r.spec.hostnames.as_ref(),
+                rules: r
+                    .spec
+                    .rules
+                    .iter()
+                    .flatten()
+                    .map(|rule| GatewayRule {
+                        matches: vec![format!(
+                            "sni={}",
+                            r.spec.hostnames.iter().flatten().cloned().collect::<Vec<_>>().join(",")
+                        )],
+                        backends: rule
+                            .backend_refs
+                            .iter()
+                            .flatten()
+                            .map(|b| {
+                                BackendSpec::of(
+                                    b.group.as_deref(),
+                                    b.kind.as_deref(),
+                                    b.name.as_deref(),
+                                    b.namespace.as_deref(),
+                                    b.port,
+                                    b.weight,
+                                )
+                            })
+                            .collect(),
+                        mirrors: Vec::new(),
+                    })
+                    .collect(),
+            }),
+            _ => None,
         }
     }
 }

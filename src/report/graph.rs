@@ -2,7 +2,7 @@
 //! graph's order (sorted by id), so the output is deterministic.
 
 use crate::lint::{Inputs, ResourceRef};
-use crate::mesh::graph::{EdgeKind, MeshGraph, Node, NodeKind};
+use crate::mesh::graph::{Edge, EdgeKind, MeshGraph, Node, NodeCondition, NodeKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 fn shape(kind: NodeKind) -> &'static str {
     match kind {
         NodeKind::GatewayServer => "invhouse",
+        NodeKind::Listener => "invtrapezium",
         NodeKind::Rule => "box",
         NodeKind::Service => "ellipse",
         NodeKind::Subset => "hexagon",
@@ -17,10 +18,13 @@ fn shape(kind: NodeKind) -> &'static str {
     }
 }
 
-fn edge_label(kind: EdgeKind, weight: Option<i32>) -> Option<String> {
-    match (kind, weight) {
-        (EdgeKind::Mirrors, _) => Some("mirror".into()),
-        (_, Some(w)) => Some(format!("{w}%")),
+fn edge_label(e: &Edge) -> Option<String> {
+    match (e.kind, e.weight, e.reason) {
+        (EdgeKind::Mirrors, _, Some(r)) => Some(format!("mirror ({r})")),
+        (EdgeKind::Mirrors, _, None) => Some("mirror".into()),
+        (_, Some(w), Some(r)) => Some(format!("{w}% ({r})")),
+        (_, Some(w), None) => Some(format!("{w}%")),
+        (_, None, Some(r)) => Some(r.to_string()),
         _ => None,
     }
 }
@@ -74,13 +78,17 @@ pub fn dot(g: &MeshGraph) -> String {
         let (a, b) = g.graph.edge_endpoints(e).expect("edge of this graph");
         let w = g.graph[e];
         let mut attrs = Vec::new();
-        if let Some(l) = edge_label(w.kind, w.weight) {
+        if let Some(l) = edge_label(&w) {
             attrs.push(format!("label={}", dot_str(&l)));
         }
         match w.kind {
             EdgeKind::Mirrors => attrs.push("style=dashed".into()),
             EdgeKind::Selects => attrs.push("style=dotted, arrowhead=none".into()),
+            EdgeKind::Refuses => attrs.push("color=red, fontcolor=red, style=dashed, arrowhead=tee".into()),
             EdgeKind::Binds | EdgeKind::RoutesTo => {}
+        }
+        if w.reason.is_some() && w.kind != EdgeKind::Refuses {
+            attrs.push("color=red, fontcolor=red".into());
         }
         let attrs = if attrs.is_empty() { String::new() } else { format!(" [{}]", attrs.join(", ")) };
         let _ = writeln!(out, "  {} -> {}{attrs};", dot_str(&g.graph[a].id), dot_str(&g.graph[b].id));
@@ -129,6 +137,7 @@ fn mermaid_node(kind: NodeKind, label: &str) -> String {
     let l = mermaid_str(label);
     match kind {
         NodeKind::GatewayServer => format!("[/{l}\\]"),
+        NodeKind::Listener => format!("[\\{l}/]"),
         NodeKind::Rule => format!("[{l}]"),
         NodeKind::Service => format!("([{l}])"),
         NodeKind::Subset => format!("{{{{{l}}}}}"),
@@ -155,8 +164,11 @@ pub fn mermaid(g: &MeshGraph) -> String {
         let arrow = match w.kind {
             EdgeKind::Binds | EdgeKind::RoutesTo => "-->",
             EdgeKind::Mirrors | EdgeKind::Selects => "-.->",
+            EdgeKind::Refuses => "--x",
         };
-        let label = edge_label(w.kind, w.weight).map(|l| format!("|{}|", mermaid_str(&l))).unwrap_or_default();
+        // A backend reference that does not resolve ends in a cross too.
+        let arrow = if w.reason.is_some() && w.kind != EdgeKind::Selects { "--x" } else { arrow };
+        let label = edge_label(&w).map(|l| format!("|{}|", mermaid_str(&l))).unwrap_or_default();
         let _ = writeln!(out, "  {} {arrow}{label} {}", ids[a.index()], ids[b.index()]);
     }
     out.push_str("  classDef dangling stroke:#d00,stroke-width:2px,stroke-dasharray:5 5,color:#d00\n");
@@ -190,6 +202,8 @@ struct JsonNode<'g> {
     conflict: bool,
     resource: Option<ResourceRef>,
     location: Option<JsonLocation>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    conditions: &'g [NodeCondition],
 }
 
 #[derive(Serialize)]
@@ -206,10 +220,14 @@ struct JsonEdge<'g> {
     to: &'g str,
     kind: EdgeKind,
     weight: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
 }
 
-/// JSON: `{version, nodes: [{id, kind, label, namespace, dangling, conflict, resource, location}],
-/// edges: [{from, to, kind, weight}]}`. `resource` and `location` are null for nodes no object
+/// JSON: `{version, nodes: [{id, kind, label, namespace, dangling, conflict, resource, location,
+/// conditions?}], edges: [{from, to, kind, weight, reason?}]}`; `conditions` (Gateway API
+/// listeners and route rules: `{parent?, type, status, reason, message}`) and `reason` (a refused
+/// route, an unresolved backendRef) only where they apply. `resource` and `location` are null for nodes no object
 /// defines (dangling references, the implicit ingress gateway).
 pub fn json(g: &MeshGraph, inputs: &Inputs) -> String {
     let nodes = g
@@ -236,6 +254,7 @@ pub fn json(g: &MeshGraph, inputs: &Inputs) -> String {
                 conflict: n.conflict,
                 resource,
                 location,
+                conditions: &n.conditions,
             }
         })
         .collect();
@@ -244,7 +263,8 @@ pub fn json(g: &MeshGraph, inputs: &Inputs) -> String {
         .edge_indices()
         .map(|e| {
             let (a, b) = g.graph.edge_endpoints(e).expect("edge of this graph");
-            JsonEdge { from: &g.graph[a].id, to: &g.graph[b].id, kind: g.graph[e].kind, weight: g.graph[e].weight }
+            let w = &g.graph[e];
+            JsonEdge { from: &g.graph[a].id, to: &g.graph[b].id, kind: w.kind, weight: w.weight, reason: w.reason }
         })
         .collect();
     let mut s = serde_json::to_string_pretty(&JsonGraph { version: 1, nodes, edges }).expect("serializable");
