@@ -164,6 +164,9 @@ pub struct ListenerStatus {
     pub index: usize,
     pub attached_routes: usize,
     pub conditions: Vec<Condition>,
+    /// Per condition, the JSON pointer of the field it is about.
+    #[serde(skip)]
+    pub pointers: Vec<String>,
 }
 
 /// A parentRef that names a Gateway (or Service) the input does not hold: istiod writes no
@@ -441,6 +444,8 @@ impl Builder<'_, '_> {
                 Condition { type_: "Conflicted", status: "False", reason: "NoConflicts", message: String::new() },
                 Condition::ok("ResolvedRefs", "ResolvedRefs"),
             ];
+            let here = format!("/spec/listeners/{li}");
+            let mut pointers = vec![here.clone(); conditions.len()];
             let mut valid = true;
             // `conv:2143-2170`: TCP listeners need PILOT_ENABLE_ALPHA_GATEWAY_API, off by default.
             if !matches!(protocol.as_str(), "HTTP" | "HTTPS" | "TLS") {
@@ -458,6 +463,7 @@ impl Builder<'_, '_> {
                     "UnsupportedProtocol",
                     format!("protocol {protocol:?} is unsupported{hint}"),
                 );
+                pointers[0] = format!("{here}/protocol");
                 valid = false;
             }
             let mut tls = None;
@@ -466,9 +472,11 @@ impl Builder<'_, '_> {
             {
                 match self.listener_tls(&ns, t, &tls_mode) {
                     Ok(settings) => tls = Some(settings),
-                    Err((reason, message)) => {
+                    Err((reason, message, at)) => {
                         conditions[3] = Condition::bad("ResolvedRefs", reason, message);
                         conditions[1] = Condition::bad("Programmed", "Invalid", "Bad TLS configuration".into());
+                        pointers[3] = format!("{here}/tls{at}");
+                        pointers[1] = format!("{here}/tls{at}");
                         valid = false;
                     }
                 }
@@ -488,6 +496,7 @@ impl Builder<'_, '_> {
                     if listed.len() != allowed.len() {
                         conditions[3] =
                             Condition::bad("ResolvedRefs", "InvalidRouteKinds", "Invalid route kinds".into());
+                        pointers[3] = format!("{here}/allowedRoutes/kinds");
                     }
                     listed
                 }
@@ -547,6 +556,7 @@ impl Builder<'_, '_> {
                 index: li,
                 attached_routes: 0,
                 conditions,
+                pointers,
             });
             self.parents.push(Parent {
                 gateway: i,
@@ -590,29 +600,44 @@ impl Builder<'_, '_> {
         ns: &str,
         t: &gw::ListenerTls,
         mode: &str,
-    ) -> Result<net::ServerTLSSettings, (&'static str, String)> {
+    ) -> Result<net::ServerTLSSettings, (&'static str, String, String)> {
         if mode == "Passthrough" {
             return Ok(net::ServerTLSSettings { mode: Some(net::ServerTLSMode::Passthrough), ..Default::default() });
         }
         let refs = t.certificate_refs.as_deref().unwrap_or_default();
         if refs.len() > 2 {
-            return Err(("InvalidCertificateRef", "at most 2 certificateRefs are supported".into()));
+            return Err((
+                "InvalidCertificateRef",
+                "at most 2 certificateRefs are supported".into(),
+                "/certificateRefs".into(),
+            ));
         }
         let mut names = Vec::new();
-        for r in refs {
+        for (k, r) in refs.iter().enumerate() {
+            let at = format!("/certificateRefs/{k}");
             let kind = r.kind.as_deref().unwrap_or("Secret");
             let group = r.group.as_deref().unwrap_or("");
             let name = r.name.clone().unwrap_or_default();
             if kind != "Secret" || !group.is_empty() {
-                return Err(("InvalidCertificateRef", format!("invalid certificate reference {group}/{kind}/{name}")));
+                return Err((
+                    "InvalidCertificateRef",
+                    format!("invalid certificate reference {group}/{kind}/{name}"),
+                    format!("{at}/kind"),
+                ));
             }
             let to_ns = r.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| ns.to_string());
-            if to_ns != ns && !self.granted("Gateway", ns, "/Secret", &to_ns, &name) {
+            // The grant would live in the Secret's namespace: out of sight where the input shows
+            // nothing of it.
+            if to_ns != ns
+                && self.shown.contains(to_ns.as_str())
+                && !self.granted("Gateway", ns, "/Secret", &to_ns, &name)
+            {
                 return Err((
                     "RefNotPermitted",
                     format!(
                         "certificateRef {to_ns}/{name} not accessible to a Gateway in namespace {ns:?} (missing a ReferenceGrant?)"
                     ),
+                    format!("{at}/namespace"),
                 ));
             }
             names.push(format!("kubernetes-gateway://{to_ns}/{name}"));

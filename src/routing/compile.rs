@@ -1076,7 +1076,7 @@ pub fn gateway_namespaces(cx: &Context, selector: &StringMap) -> Vec<String> {
 }
 
 /// Every gateway workload the Gateways configure, once: each Gateway's selector in each namespace
-/// of the workloads it selects, with the Gateways (`ns/name`) that select it.
+/// of the workloads it selects, and the deployment of each Gateway API Gateway Istio programs.
 pub fn gateway_proxies(cx: &Context) -> Vec<Proxy> {
     let mesh = cx.mesh();
     let mut keys: Vec<&(String, String)> = mesh.gateways.keys().collect();
@@ -1090,6 +1090,20 @@ pub fn gateway_proxies(cx: &Context) -> Vec<Proxy> {
                 out.push(Proxy { kind: ProxyKind::Gateway, namespace: ns, labels: sel.clone(), ip: None });
             }
         }
+    }
+    // The pods Istio deploys for a Gateway API Gateway it programs, by their gateway-name label.
+    let mut deployed: Vec<(&str, &str)> = cx
+        .gateway_api()
+        .gateways
+        .iter()
+        .filter_map(|t| Some((t.namespace.as_str(), t.name.split_once(hosts::INTERNAL_GATEWAY_MARKER)?.0)))
+        .collect();
+    deployed.sort_unstable();
+    deployed.dedup();
+    for (ns, name) in deployed {
+        let mut labels = StringMap::default();
+        labels.insert(crate::model::gateway_api::GATEWAY_NAME_LABEL.to_string(), name.to_string());
+        out.push(Proxy { kind: ProxyKind::Gateway, namespace: ns.to_string(), labels, ip: None });
     }
     out
 }

@@ -23,6 +23,12 @@ request it matches — where `istioctl analyze` (IST0130/IST0131) does not see i
   automaton), a regex that only matches under an earlier prefix, fewer header, query or method
   conditions (a header present ⊇ any value, a prefix ⊇ an exact value), `ignoreUriCase`.
 
+- across Gateway API routes: istiod merges the HTTPRoutes and GRPCRoutes of a listener and host
+  into one VirtualService in Gateway API precedence (exact path, longest prefix, method, most
+  headers, most query parameters, oldest route), so a match of one route can take every request
+  of another's; and a catch-all rule (no `matches`: the CRD default is `PathPrefix /`) comes before
+  every `RegularExpression` path, after which istiod translates nothing.
+
 An earlier match only shadows a later one when its compile-time conditions (`port`,
 `sourceLabels`, `sourceNamespace`, `gateways`) are no narrower. Each finding points at the
 shadowed match, with the match that shadows it as a related location, in whatever file.
@@ -99,8 +105,13 @@ impl Rule for Check {
                 HashSet::new()
             };
             let mut seen: Vec<(usize, usize, &HTTPMatchRequest, RouteMatch)> = Vec::new();
+            // The first catch-all: istiod translates nothing after it.
+            let mut catch_all: Option<(usize, Option<usize>)> = None;
             'rules: for (i, rule) in e.vs.spec.http.iter().flatten().enumerate() {
-                let Some(matches) = rule.match_.as_deref().filter(|m| !m.is_empty()) else { break };
+                let Some(matches) = rule.match_.as_deref().filter(|m| !m.is_empty()) else {
+                    catch_all = Some((i, None));
+                    break;
+                };
                 for (j, m) in matches.iter().enumerate() {
                     let rm = RouteMatch::from_istio(m);
                     let later = e.provenance(i, Some(j));
@@ -118,11 +129,36 @@ impl Rule for Check {
                             format!("{later} is never the first match: {earlier} matches every request it matches");
                         report(cx, &later, &earlier, msg, out);
                     }
-                    let catch_all = rm.is_catch_all() && m.port.is_none() && m.source_labels.is_none();
+                    let takes_all = rm.is_catch_all() && m.port.is_none() && m.source_labels.is_none();
                     seen.push((i, j, m, rm));
-                    if catch_all {
+                    if takes_all {
+                        catch_all = Some((i, Some(j)));
                         break 'rules;
                     }
+                }
+            }
+            // Rules of Gateway API routes that sort after another route's catch-all (MESH0301 reports
+            // this inside one VirtualService, as Istio's check does; a translated VirtualService
+            // merges every route of a listener and host).
+            if let Some((ci, cj)) = catch_all.filter(|_| e.gateway_api()) {
+                let earlier = e.provenance(ci, cj);
+                for (i, rule) in e.vs.spec.http.iter().flatten().enumerate().skip(ci + 1) {
+                    let later = e.provenance(i, rule.match_.as_ref().filter(|m| !m.is_empty()).map(|_| 0));
+                    if !reported.insert(format!("{}#{}", later.holder(), later.pointer())) {
+                        continue;
+                    }
+                    let regex = rule.match_.iter().flatten().any(|m| m.uri.as_ref().is_some_and(|u| u.regex.is_some()));
+                    let why = if regex {
+                        " (Istio sorts a RegularExpression path after every PathPrefix, `/` included)"
+                    } else {
+                        ""
+                    };
+                    let whose = if later.obj == earlier.obj { "the same" } else { "another" };
+                    let msg = format!(
+                        "{later} is never reached: {earlier}, a catch-all of {whose} route, comes first in Gateway \
+                         API precedence{why}, and istiod translates nothing after it"
+                    );
+                    report(cx, &later, &earlier, msg, out);
                 }
             }
         }
@@ -144,7 +180,7 @@ impl Rule for Check {
                         }
                         let msg = format!(
                             "{later} is never the first match on virtual host {} of route table {}: {earlier}, of \
-                             another VirtualService merged before it, matches every request it matches",
+                             another VirtualService or route merged before it, matches every request it matches",
                             vh.name, cfg.name
                         );
                         report(cx, later, earlier, msg, out);
@@ -255,5 +291,77 @@ spec:
 "
         );
         assert_eq!(findings(&yaml, "MESH0303"), vec![]);
+    }
+
+    /// Two HTTPRoutes on one listener and host: `site` (older) has a catch-all and `/cart`; `api`
+    /// (newer) has a regex, `/cart` again and an exact path.
+    fn gateway_api(api_rules: &str) -> String {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: edge, namespace: infra}}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {{name: http, port: 80, protocol: HTTP, allowedRoutes: {{namespaces: {{from: All}}}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: site, namespace: web, creationTimestamp: '2024-01-01T00:00:00Z'}}
+spec:
+  parentRefs: [{{name: edge, namespace: infra}}]
+  hostnames: [shop.example.com]
+  rules:
+  - backendRefs: [{{name: site, port: 80}}]
+  - matches: [{{path: {{type: PathPrefix, value: /cart}}}}]
+    backendRefs: [{{name: site, port: 80}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: api, namespace: web, creationTimestamp: '2024-02-01T00:00:00Z'}}
+spec:
+  parentRefs: [{{name: edge, namespace: infra}}]
+  hostnames: [shop.example.com]
+  rules:
+{api_rules}---
+apiVersion: v1
+kind: Service
+metadata: {{name: site, namespace: web}}
+spec: {{ports: [{{port: 80, name: http}}]}}
+"
+        )
+    }
+
+    #[test]
+    fn across_gateway_api_routes() {
+        let rules = "  - matches: [{path: {type: RegularExpression, value: /api/.*}}]
+    backendRefs: [{name: site, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /cart}}]
+    backendRefs: [{name: site, port: 80}]
+";
+        let f = findings(&gateway_api(rules), "MESH0303");
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(f[0].0, 27, "{f:?}");
+        assert!(
+            f[0].1.contains("HTTPRoute web/api rules[0] matches[0] is never reached")
+                && f[0].1.contains("RegularExpression"),
+            "{f:?}"
+        );
+        assert_eq!(f[1].0, 29, "{f:?}");
+        assert!(f[1].1.contains("HTTPRoute web/site rules[1] matches[0] matches every request"), "{f:?}");
+    }
+
+    #[test]
+    fn gateway_api_routes_that_precedence_orders_first_are_not_reported() {
+        // An exact path and a longer prefix sort before the other route's rules; a header match
+        // sorts before the same prefix without one.
+        let rules = "  - matches: [{path: {type: Exact, value: /cart}}]
+    backendRefs: [{name: site, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /cart/v2}}]
+    backendRefs: [{name: site, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /cart}, headers: [{name: x-canary, value: '1'}]}]
+    backendRefs: [{name: site, port: 80}]
+";
+        assert_eq!(findings(&gateway_api(rules), "MESH0303"), vec![]);
     }
 }
