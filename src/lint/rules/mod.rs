@@ -122,6 +122,9 @@ pub static RULES: &[&dyn Rule] = &[
     &gateway_api::route_not_accepted::Check,
     &gateway_api::unknown_parent::Check,
     &gateway_api::unresolved_reference::Check,
+    &gateway_api::listener_not_ready::Check,
+    &gateway_api::foreign_gateway_class::Check,
+    &gateway_api::unused_reference_grant::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -2,6 +2,9 @@
 //! references it cannot follow. They read the one translation (`crate::mesh::gateway_api`) the
 //! routing engine routes with.
 
+pub mod foreign_gateway_class;
+pub mod listener_not_ready;
 pub mod route_not_accepted;
 pub mod unknown_parent;
 pub mod unresolved_reference;
+pub mod unused_reference_grant;
