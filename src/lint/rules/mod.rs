@@ -125,6 +125,7 @@ pub static RULES: &[&dyn Rule] = &[
     &gateway_api::listener_not_ready::Check,
     &gateway_api::foreign_gateway_class::Check,
     &gateway_api::unused_reference_grant::Check,
+    &gateway_api::mesh_route_and_virtual_service::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
