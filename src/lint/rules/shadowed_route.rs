@@ -144,7 +144,9 @@ impl Rule for Check {
                 let earlier = e.provenance(ci, cj);
                 for (i, rule) in e.vs.spec.http.iter().flatten().enumerate().skip(ci + 1) {
                     let later = e.provenance(i, rule.match_.as_ref().filter(|m| !m.is_empty()).map(|_| 0));
-                    if !reported.insert(format!("{}#{}", later.holder(), later.pointer())) {
+                    // The same route defined twice is a duplicate (MESH0401/MESH0409), not two routes.
+                    let duplicate = later.obj != earlier.obj && later.route() == earlier.route();
+                    if duplicate || !reported.insert(format!("{}#{}", later.holder(), later.pointer())) {
                         continue;
                     }
                     let regex = rule.match_.iter().flatten().any(|m| m.uri.as_ref().is_some_and(|u| u.regex.is_some()));
