@@ -3,6 +3,7 @@ use crate::lint::{Diagnostic, RuleMeta, Severity};
 use crate::mesh::gateway_api::{Class, class_of};
 use crate::model::Typed;
 use crate::model::gateway_api::ObjectReference;
+use std::collections::{HashMap, HashSet};
 
 pub static META: RuleMeta = RuleMeta {
     code: "MESH0226",
@@ -72,29 +73,31 @@ impl Rule for Check {
         }
         let used = &cx.gateway_api().grants_used;
         let default_ns = &cx.options.default_namespace;
-        // Whether the input shows the objects a `from` entry is about.
+        // The kinds per namespace the input shows, and the namespaces with a Gateway Istio does
+        // not program (it checks the certificates of its own Gateways only).
+        let mut shown: HashSet<(&str, &str)> = HashSet::new();
+        let mut foreign: HashSet<&str> = HashSet::new();
+        let mut classes: HashMap<&str, bool> = HashMap::new();
+        for (o, t) in cx.objects.iter().zip(cx.typed) {
+            let ns = o.namespace_or(default_ns);
+            shown.insert((o.kind.as_str(), ns));
+            if let Some(Ok(Typed::KubernetesGateway(g))) = t {
+                let class = g.spec.gateway_class_name.as_deref().unwrap_or_default();
+                let istio =
+                    *classes.entry(class).or_insert_with(|| class_of(cx.objects, cx.typed, class) == Class::Istio);
+                if !istio {
+                    foreign.insert(ns);
+                }
+            }
+        }
         let in_sight = |f: &ObjectReference| -> bool {
             let (Some(kind), Some(ns)) = (f.kind.as_deref(), f.namespace.as_deref()) else { return false };
-            let gateways = kind == "Gateway";
-            if !ROUTES.contains(&kind) && !gateways {
-                return false;
-            }
-            let mut shown = false;
-            for (o, t) in cx.objects.iter().zip(cx.typed) {
-                if o.kind != kind || o.namespace_or(default_ns) != ns {
-                    continue;
-                }
-                // Istio checks the certificates of the Gateways it programs only.
-                if let Some(Ok(Typed::KubernetesGateway(g))) = t {
-                    let class = g.spec.gateway_class_name.as_deref().unwrap_or_default();
-                    if class_of(cx.objects, cx.typed, class) != Class::Istio {
-                        return false;
-                    }
-                }
-                shown = true;
-            }
-            shown
+            (ROUTES.contains(&kind) || (kind == "Gateway" && !foreign.contains(ns))) && shown.contains(&(kind, ns))
         };
+        let mut used_by: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+        for &(g, f, t) in used {
+            used_by.entry(g).or_default().push((f, t));
+        }
         for g in grants {
             let Some(Ok(Typed::ReferenceGrant(grant))) = &cx.typed[g] else { continue };
             let obj = &cx.objects[g];
@@ -105,15 +108,16 @@ impl Rule for Check {
             if judged.is_empty() || to.is_empty() {
                 continue;
             }
-            let from_used = |fi: usize| used.iter().any(|&(o, f, _)| o == g && f == fi);
-            let to_used = |ti: usize| used.iter().any(|&(o, _, t)| o == g && t == ti);
+            let uses = used_by.get(&g).map(Vec::as_slice).unwrap_or_default();
+            let from_used = |fi: usize| uses.iter().any(|&(f, _)| f == fi);
+            let to_used = |ti: usize| uses.iter().any(|&(_, t)| t == ti);
             let to_judged = |t: &ObjectReference| {
                 t.group.as_deref().unwrap_or_default().is_empty()
                     && matches!(t.kind.as_deref(), Some("Service" | "Secret"))
                     && judged.iter().all(|j| *j)
             };
             let name = obj.name.as_deref().unwrap_or_default();
-            if !used.iter().any(|&(o, _, _)| o == g) {
+            if uses.is_empty() {
                 if !judged.iter().all(|j| *j) {
                     continue;
                 }
