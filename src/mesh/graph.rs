@@ -733,6 +733,28 @@ fn name_values(out: &mut Vec<String>, prefix: &str, list: Option<&Vec<crate::mod
     }
 }
 
+/// A rule of an HTTPRoute or GRPCRoute: each match summarised (`*` for none), its backends and
+/// mirrors.
+fn http_rule<M>(
+    matches: Option<&Vec<M>>,
+    summary: impl Fn(&M) -> Vec<String>,
+    refs: Option<&Vec<crate::model::gateway_api::HTTPBackendRef>>,
+    filters: Option<&Vec<crate::model::gateway_api::HTTPRouteFilter>>,
+) -> GatewayRule {
+    GatewayRule {
+        matches: matches
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                let p = summary(m);
+                if p.is_empty() { "*".to_string() } else { p.join(" ") }
+            })
+            .collect(),
+        backends: http_backends(refs),
+        mirrors: mirrors(filters),
+    }
+}
+
 impl<'t> GatewayRoute<'t> {
     fn of(typed: &'t Typed) -> Option<GatewayRoute<'t>> {
         match typed {
@@ -744,31 +766,25 @@ impl<'t> GatewayRoute<'t> {
                     .rules
                     .iter()
                     .flatten()
-                    .map(|rule| GatewayRule {
-                        matches: rule
-                            .matches
-                            .iter()
-                            .flatten()
-                            .map(|m| {
-                                let mut p = Vec::new();
-                                if let Some(path) = &m.path {
-                                    let op = match path.type_.as_deref().unwrap_or("PathPrefix") {
-                                        "Exact" => "=",
-                                        "RegularExpression" => "~",
-                                        _ => "^",
-                                    };
-                                    p.push(format!("path{op}{}", path.value.as_deref().unwrap_or("/")));
-                                }
-                                if let Some(method) = &m.method {
-                                    p.push(format!("method={method}"));
-                                }
-                                name_values(&mut p, "", m.headers.as_ref());
-                                name_values(&mut p, "?", m.query_params.as_ref());
-                                if p.is_empty() { "*".to_string() } else { p.join(" ") }
-                            })
-                            .collect(),
-                        backends: http_backends(rule.backend_refs.as_ref()),
-                        mirrors: mirrors(rule.filters.as_ref()),
+                    .map(|rule| {
+                        let summary = |m: &crate::model::gateway_api::HTTPRouteMatch| {
+                            let mut p = Vec::new();
+                            if let Some(path) = &m.path {
+                                let op = match path.type_.as_deref().unwrap_or("PathPrefix") {
+                                    "Exact" => "=",
+                                    "RegularExpression" => "~",
+                                    _ => "^",
+                                };
+                                p.push(format!("path{op}{}", path.value.as_deref().unwrap_or("/")));
+                            }
+                            if let Some(method) = &m.method {
+                                p.push(format!("method={method}"));
+                            }
+                            name_values(&mut p, "", m.headers.as_ref());
+                            name_values(&mut p, "?", m.query_params.as_ref());
+                            p
+                        };
+                        http_rule(rule.matches.as_ref(), summary, rule.backend_refs.as_ref(), rule.filters.as_ref())
                     })
                     .collect(),
             }),
@@ -780,26 +796,20 @@ impl<'t> GatewayRoute<'t> {
                     .rules
                     .iter()
                     .flatten()
-                    .map(|rule| GatewayRule {
-                        matches: rule
-                            .matches
-                            .iter()
-                            .flatten()
-                            .map(|m| {
-                                let mut p = Vec::new();
-                                if let Some(method) = &m.method {
-                                    p.push(format!(
-                                        "/{}/{}",
-                                        method.service.as_deref().unwrap_or("*"),
-                                        method.method.as_deref().unwrap_or("*")
-                                    ));
-                                }
-                                name_values(&mut p, "", m.headers.as_ref());
-                                if p.is_empty() { "*".to_string() } else { p.join(" ") }
-                            })
-                            .collect(),
-                        backends: http_backends(rule.backend_refs.as_ref()),
-                        mirrors: mirrors(rule.filters.as_ref()),
+                    .map(|rule| {
+                        let summary = |m: &crate::model::gateway_api::GRPCRouteMatch| {
+                            let mut p = Vec::new();
+                            if let Some(method) = &m.method {
+                                p.push(format!(
+                                    "/{}/{}",
+                                    method.service.as_deref().unwrap_or("*"),
+                                    method.method.as_deref().unwrap_or("*")
+                                ));
+                            }
+                            name_values(&mut p, "", m.headers.as_ref());
+                            p
+                        };
+                        http_rule(rule.matches.as_ref(), summary, rule.backend_refs.as_ref(), rule.filters.as_ref())
                     })
                     .collect(),
             }),
