@@ -245,7 +245,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__graph)
-            opts="-f -o -n -h -V --format --output --focus --namespace --mesh-config --color --help --version"
+            opts="-f -o -n -h -V --format --output --focus --namespace --mesh-config --istiod-env --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -280,6 +280,10 @@ _meshctl() {
                     return 0
                     ;;
                 --mesh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --istiod-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -477,7 +481,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__lint)
-            opts="-f -o -n -A -h -V --format --output --fail-on --select --ignore --config --no-config --namespace --kube --context --all-namespaces --timeout --mesh-config --istio-version --color --help --version"
+            opts="-f -o -n -A -h -V --format --output --fail-on --select --ignore --config --no-config --namespace --kube --context --all-namespaces --timeout --mesh-config --istiod-env --istio-version --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -532,6 +536,10 @@ _meshctl() {
                     return 0
                     ;;
                 --mesh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --istiod-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -645,7 +653,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__simulate)
-            opts="-X -H -f -o -n -h -V --request --gateway --from --request-method --header --address --sni --format --output --namespace --mesh-config --color --help --version"
+            opts="-X -H -f -o -n -h -V --request --gateway --from --request-method --header --address --sni --format --output --namespace --mesh-config --istiod-env --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +723,10 @@ _meshctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --istiod-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -727,7 +739,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__test)
-            opts="-f -o -n -h -V --cases --format --output --namespace --mesh-config --color --help --version"
+            opts="-f -o -n -h -V --cases --format --output --namespace --mesh-config --istiod-env --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +774,10 @@ _meshctl() {
                     return 0
                     ;;
                 --mesh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --istiod-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -58,6 +58,7 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -s n -l namespace 
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l context -d 'With --kube: the kubeconfig context (default: its current-context)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l timeout -d 'With --kube: bound on the whole cluster read (30, 30s, 2m)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, outbound policy, default exportTo, proxy metadata' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l istiod-env -d 'An istiod setting, NAME=VALUE (repeatable): `PILOT_ENABLE_ALPHA_GATEWAY_API=true` makes istiod serve Gateway API TCP listeners and TCPRoutes' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l istio-version -d 'Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: `istioVersion` in .meshctl.yaml, else the newest)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand lint" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
@@ -73,6 +74,7 @@ json\t'Nodes and edges with their resources and locations'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -l focus -d 'Keep only what leads to or from this host (short names resolve in -n) or Gateway (NS/NAME or NAME)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, default exportTo' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -l istiod-env -d 'An istiod setting, NAME=VALUE (repeatable): `PILOT_ENABLE_ALPHA_GATEWAY_API=true` makes istiod serve Gateway API TCP listeners and TCPRoutes' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand graph" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -106,6 +108,7 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s o -s f -l o
 json\t'The answer and the request as JSON (`"version": 1`), the fields `meshctl test` expects on'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l istiod-env -d 'An istiod setting, NAME=VALUE (repeatable): `PILOT_ENABLE_ALPHA_GATEWAY_API=true` makes istiod serve Gateway API TCP listeners and TCPRoutes' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -116,6 +119,7 @@ complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s o -s f -l outpu
 junit\t'JUnit XML, for CI test reports'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -s n -l namespace -d 'Namespace of objects that name none' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l mesh-config -d 'Istio MeshConfig (YAML or JSON, or the istio ConfigMap)' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l istiod-env -d 'An istiod setting, NAME=VALUE (repeatable): `PILOT_ENABLE_ALPHA_GATEWAY_API=true` makes istiod serve Gateway API TCP listeners and TCPRoutes' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand test" -l color -d 'When to use colour in human output' -r -f -a "auto\t''
 always\t''
 never\t''"

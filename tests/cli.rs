@@ -344,6 +344,36 @@ fn gateway_api_expectations() {
 }
 
 #[test]
+fn tcp_routes_with_and_without_the_alpha_gateway_api_setting() {
+    let flag = ["--istiod-env", "PILOT_ENABLE_ALPHA_GATEWAY_API=true"];
+    let cases = "testdata/routing/gateway-api-tcp.cases.yaml";
+    let out = meshctl().args(["test", "testdata/gateway-api-tcp", "--cases", cases]).args(flag).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(s.ends_with("3 passed, 0 failed\n"), "{s}");
+    // Without the setting istiod serves neither the TCP listeners nor the TCPRoutes.
+    let (code, v) = lint_json(&["testdata/gateway-api-tcp"]);
+    assert_eq!(code, 1);
+    let codes: Vec<(String, u64)> = found(&v).into_iter().map(|(c, l, _)| (c, l)).collect();
+    assert_eq!(
+        codes,
+        [("MESH0224", 14), ("MESH0224", 20), ("MESH0228", 50), ("MESH0228", 65), ("MESH0228", 82)]
+            .map(|(c, l)| (c.to_string(), l)),
+        "{v}"
+    );
+    // With it, only the route its listener refuses is reported.
+    let mut args = vec!["testdata/gateway-api-tcp"];
+    args.extend(flag);
+    let (code, v) = lint_json(&args);
+    assert_eq!(code, 1);
+    let codes: Vec<(String, u64)> = found(&v).into_iter().map(|(c, l, _)| (c, l)).collect();
+    assert_eq!(codes, [("MESH0221".to_string(), 88)], "{v}");
+    let out = meshctl().args(["lint", "testdata/gateway-api-tcp", "--istiod-env", "PILOT_TRACE=1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("meshctl knows only PILOT_ENABLE_ALPHA_GATEWAY_API"));
+}
+
+#[test]
 fn routing_expectations_pass_fail_and_junit() {
     let cases = "testdata/routing/bookinfo.cases.yaml";
     let out = meshctl().args(["test", "testdata/bookinfo", "--cases", cases]).output().unwrap();

@@ -237,3 +237,32 @@ fn gateway_api_missing_parent() {
         && e["to"] == "route:a/HTTPRoute/r/rules/0"
         && e["reason"] == "NotFound"));
 }
+
+/// TCPRoutes (istiod's alpha kinds on): a listener binds the route its section names, refuses the
+/// one from a namespace it does not admit, and a mesh TCPRoute hangs off its Service.
+#[test]
+fn gateway_api_tcp_routes() {
+    let v = json(&["testdata/gateway-api-tcp", "--istiod-env", "PILOT_ENABLE_ALPHA_GATEWAY_API=true"]);
+    let edges: Vec<(String, String, String, String)> = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (s("from"), s("to"), s("kind"), s("reason"))
+        })
+        .collect();
+    let has = |from: &str, to: &str, kind: &str, reason: &str| {
+        edges.iter().any(|e| e.0 == from && e.1 == to && e.2 == kind && e.3 == reason)
+    };
+    assert!(has("listener:infra/edge/postgres", "route:data/TCPRoute/pg/rules/0", "binds", ""), "{edges:?}");
+    assert!(
+        has("listener:infra/edge/redis", "route:data/TCPRoute/cache/rules/0", "refuses", "NotAllowedByListeners"),
+        "{edges:?}"
+    );
+    assert!(!edges.iter().any(|e| e.0 == "listener:infra/edge/postgres" && e.1.contains("cache")), "{edges:?}");
+    assert!(
+        edges.iter().any(|e| e.1 == "route:data/TCPRoute/pg-split/rules/0" && e.0.starts_with("service:")),
+        "{edges:?}"
+    );
+}

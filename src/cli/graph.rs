@@ -1,8 +1,8 @@
 use super::{exit, fail};
 use crate::lint::Inputs;
 use crate::lint::config::Config;
+use crate::mesh::Mesh;
 use crate::mesh::graph::MeshGraph;
-use crate::mesh::{Mesh, MeshConfig};
 use crate::report::graph;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -42,15 +42,16 @@ pub struct GraphArgs {
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap): root namespace, default exportTo.
     #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
+    /// An istiod setting, NAME=VALUE (repeatable): `PILOT_ENABLE_ALPHA_GATEWAY_API=true` makes
+    /// istiod serve Gateway API TCP listeners and TCPRoutes.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub istiod_env: Vec<String>,
 }
 
 pub fn run(a: GraphArgs) -> u8 {
-    let config = match &a.mesh_config {
-        Some(p) => match MeshConfig::load(p) {
-            Ok(m) => m,
-            Err(e) => return fail(e),
-        },
-        None => MeshConfig::default(),
+    let config = match crate::mesh::MeshConfig::from_flags(a.mesh_config.as_deref(), &a.istiod_env) {
+        Ok(m) => m,
+        Err(e) => return fail(e),
     };
     let inputs = match Inputs::read(&a.paths, &Config::default()) {
         Ok(i) => i,

@@ -72,6 +72,10 @@ pub struct LintArgs {
     /// default exportTo, proxy metadata.
     #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
+    /// An istiod setting, NAME=VALUE (repeatable): `PILOT_ENABLE_ALPHA_GATEWAY_API=true` makes
+    /// istiod serve Gateway API TCP listeners and TCPRoutes.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub istiod_env: Vec<String>,
     /// Validate Istio kinds with the CRDs of this Istio release (`1.31`; default: `istioVersion` in
     /// .meshctl.yaml, else the newest).
     #[arg(long, value_name = "VERSION")]
@@ -110,12 +114,9 @@ pub fn run(a: LintArgs, color: ColorChoice) -> u8 {
     {
         return fail(e);
     }
-    let mesh = match &a.mesh_config {
-        Some(p) => match crate::mesh::MeshConfig::load(p) {
-            Ok(m) => m,
-            Err(e) => return fail(e),
-        },
-        None => crate::mesh::MeshConfig::default(),
+    let mesh = match crate::mesh::MeshConfig::from_flags(a.mesh_config.as_deref(), &a.istiod_env) {
+        Ok(m) => m,
+        Err(e) => return fail(e),
     };
     let outcome = if a.kube {
         let pinned = a.istio_version.is_some() || config.istio_version.is_some();

@@ -66,6 +66,10 @@ pub struct SimulateArgs {
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap).
     #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
+    /// An istiod setting, NAME=VALUE (repeatable): `PILOT_ENABLE_ALPHA_GATEWAY_API=true` makes
+    /// istiod serve Gateway API TCP listeners and TCPRoutes.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub istiod_env: Vec<String>,
 }
 
 /// A Kubernetes namespace name (RFC 1123 label).
@@ -318,12 +322,9 @@ pub fn run(a: SimulateArgs) -> u8 {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let mesh = match &a.mesh_config {
-        Some(p) => match crate::mesh::MeshConfig::load(p) {
-            Ok(m) => m,
-            Err(e) => return fail(e),
-        },
-        None => crate::mesh::MeshConfig::default(),
+    let mesh = match crate::mesh::MeshConfig::from_flags(a.mesh_config.as_deref(), &a.istiod_env) {
+        Ok(m) => m,
+        Err(e) => return fail(e),
     };
     let options = LintOptions { default_namespace: a.namespace.clone(), mesh, ..LintOptions::default() };
     let paths: Vec<PathBuf> =

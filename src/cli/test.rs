@@ -43,6 +43,10 @@ pub struct TestArgs {
     /// Istio MeshConfig (YAML or JSON, or the istio ConfigMap).
     #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
+    /// An istiod setting, NAME=VALUE (repeatable): `PILOT_ENABLE_ALPHA_GATEWAY_API=true` makes
+    /// istiod serve Gateway API TCP listeners and TCPRoutes.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub istiod_env: Vec<String>,
 }
 
 /// One expectation: a request as `simulate --request` reads it (plus `url` as a shorthand for
@@ -184,12 +188,9 @@ fn mismatch(expected: &Value, actual: &Value, path: &str) -> Option<String> {
 }
 
 pub fn run(a: TestArgs) -> u8 {
-    let mesh = match &a.mesh_config {
-        Some(p) => match crate::mesh::MeshConfig::load(p) {
-            Ok(m) => m,
-            Err(e) => return fail(e),
-        },
-        None => crate::mesh::MeshConfig::default(),
+    let mesh = match crate::mesh::MeshConfig::from_flags(a.mesh_config.as_deref(), &a.istiod_env) {
+        Ok(m) => m,
+        Err(e) => return fail(e),
     };
     let options = LintOptions { default_namespace: a.namespace.clone(), mesh, ..LintOptions::default() };
     let paths = if a.paths.is_empty() { vec![PathBuf::from(".")] } else { a.paths.clone() };

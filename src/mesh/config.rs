@@ -17,6 +17,46 @@ pub struct MeshConfig {
     /// `STRICT` (default) or `DEFAULT` make Istio assume the default ingress gateway exists;
     /// `OFF` does not.
     pub ingress_controller_mode: String,
+    /// istiod's own settings (its environment, not part of MeshConfig): `--istiod-env`.
+    #[serde(skip)]
+    pub istiod: IstiodEnv,
+}
+
+/// The istiod environment variables that change what meshctl computes, as `--istiod-env
+/// NAME=VALUE` sets them. Their defaults are istiod 1.30's (`pilot/pkg/features/`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IstiodEnv {
+    /// `PILOT_ENABLE_ALPHA_GATEWAY_API` (default false, `features/experimental.go`): istiod serves
+    /// Gateway API's alpha kinds, TCP listeners and TCPRoutes among them.
+    pub alpha_gateway_api: bool,
+}
+
+impl IstiodEnv {
+    /// The names `set` takes.
+    pub const NAMES: &'static [&'static str] = &["PILOT_ENABLE_ALPHA_GATEWAY_API"];
+
+    /// Apply one `NAME=VALUE`. A boolean reads as Go's `strconv.ParseBool` does, as istiod's
+    /// `env.Register` does; an unknown name is an error, never passed over.
+    pub fn set(&mut self, setting: &str) -> Result<(), String> {
+        let Some((name, value)) = setting.split_once('=') else {
+            return Err(format!("--istiod-env {setting:?}: expected NAME=VALUE"));
+        };
+        let flag = match value {
+            "1" | "t" | "T" | "TRUE" | "true" | "True" => true,
+            "0" | "f" | "F" | "FALSE" | "false" | "False" => false,
+            _ => return Err(format!("--istiod-env {name}: {value:?} is not a boolean (true or false)")),
+        };
+        match name {
+            "PILOT_ENABLE_ALPHA_GATEWAY_API" => self.alpha_gateway_api = flag,
+            _ => {
+                return Err(format!(
+                    "--istiod-env {name}: meshctl knows only {}; other istiod settings do not change its answers",
+                    Self::NAMES.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for MeshConfig {
@@ -29,6 +69,7 @@ impl Default for MeshConfig {
             default_destination_rule_export_to: Vec::new(),
             default_service_export_to: Vec::new(),
             ingress_controller_mode: "STRICT".into(),
+            istiod: IstiodEnv::default(),
         }
     }
 }
@@ -156,6 +197,19 @@ fn normalized(value: serde_json::Value) -> serde_json::Value {
 }
 
 impl MeshConfig {
+    /// The MeshConfig a command runs with: the file's (or the default) with the `--istiod-env`
+    /// settings applied.
+    pub fn from_flags(path: Option<&std::path::Path>, istiod_env: &[String]) -> Result<MeshConfig, String> {
+        let mut mesh = match path {
+            Some(p) => MeshConfig::load(p)?,
+            None => MeshConfig::default(),
+        };
+        for setting in istiod_env {
+            mesh.istiod.set(setting)?;
+        }
+        Ok(mesh)
+    }
+
     /// Read a MeshConfig file: YAML or JSON, either the MeshConfig itself or an istio ConfigMap
     /// whose `data.mesh` holds it.
     pub fn load(path: &std::path::Path) -> Result<MeshConfig, String> {
@@ -245,7 +299,22 @@ impl MeshConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::MeshConfig;
+    use super::{IstiodEnv, MeshConfig};
+
+    #[test]
+    fn istiod_env_reads_booleans_as_go_does_and_refuses_unknown_names() {
+        let mut env = IstiodEnv::default();
+        env.set("PILOT_ENABLE_ALPHA_GATEWAY_API=true").unwrap();
+        assert!(env.alpha_gateway_api);
+        env.set("PILOT_ENABLE_ALPHA_GATEWAY_API=0").unwrap();
+        assert!(!env.alpha_gateway_api);
+        let e = env.set("PILOT_ENABLE_ALPHA_GATEWAY_API=yes").unwrap_err();
+        assert!(e.contains("not a boolean"), "{e}");
+        let e = env.set("PILOT_ENABLE_ALPHA_GATEWAY").unwrap_err();
+        assert!(e.contains("NAME=VALUE"), "{e}");
+        let e = env.set("PILOT_TRACE_SAMPLING=1").unwrap_err();
+        assert!(e.contains("knows only PILOT_ENABLE_ALPHA_GATEWAY_API"), "{e}");
+    }
 
     fn load(text: &str) -> Result<MeshConfig, String> {
         let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,5 @@
-//! Gateway API, as istiod 1.30.3 implements it: Gateways, HTTPRoutes, GRPCRoutes and TLSRoutes
-//! translated into Istio Gateways and VirtualServices (`pilot/pkg/config/kube/gateway/`:
+//! Gateway API, as istiod 1.30.3 implements it: Gateways, HTTPRoutes, GRPCRoutes, TLSRoutes and
+//! (with `PILOT_ENABLE_ALPHA_GATEWAY_API`) TCPRoutes translated into Istio Gateways and VirtualServices (`pilot/pkg/config/kube/gateway/`:
 //! `gateway_collection.go`, `route_collections.go`, `conversion.go`), so that the one routing
 //! engine answers for both APIs, and the status istiod would write (`conditions.go`).
 //!
@@ -312,7 +312,7 @@ pub fn translate(
         matches!(
             t,
             Some(Ok(Typed::KubernetesGateway(_) | Typed::HTTPRoute(_) | Typed::GRPCRoute(_) | Typed::TLSRoute(_)))
-        )
+        ) || (mesh.config.istiod.alpha_gateway_api && matches!(t, Some(Ok(Typed::TCPRoute(_)))))
     });
     if !has_gateway_api {
         return b.out;
@@ -334,7 +334,7 @@ pub fn translate(
         }
     }
     let mut http: Vec<Base> = Vec::new();
-    let mut tls: Vec<TranslatedVs> = Vec::new();
+    let mut l4: Vec<TranslatedVs> = Vec::new();
     for (i, t) in typed.iter().enumerate() {
         match t {
             Some(Ok(Typed::HTTPRoute(r))) => {
@@ -345,12 +345,23 @@ pub fn translate(
                 let rules = b.grpc_rules(i, r);
                 b.attach(i, "GRPCRoute", r.spec.parent_refs.as_deref(), r.spec.hostnames.as_deref(), rules, &mut http);
             }
-            Some(Ok(Typed::TLSRoute(r))) => b.tls_route(i, r, &mut tls),
+            Some(Ok(Typed::TLSRoute(r))) => b.l4_route(
+                i,
+                "TLSRoute",
+                r.spec.parent_refs.as_deref(),
+                r.spec.hostnames.as_deref().unwrap_or_default(),
+                r.spec.rules.as_deref(),
+                &mut l4,
+            ),
+            // istiod watches TCPRoutes only with PILOT_ENABLE_ALPHA_GATEWAY_API (`controller.go:212-219`).
+            Some(Ok(Typed::TCPRoute(r))) if mesh.config.istiod.alpha_gateway_api => {
+                b.l4_route(i, "TCPRoute", r.spec.parent_refs.as_deref(), &[], r.spec.rules.as_deref(), &mut l4)
+            }
             _ => {}
         }
     }
     b.merge(http);
-    b.out.virtual_services.extend(tls);
+    b.out.virtual_services.extend(l4);
     for p in &b.parents {
         let status = b.out.listeners.iter_mut().find(|l| l.gateway == p.gateway && l.index == p.listener);
         if let Some(l) = status {
@@ -470,7 +481,8 @@ impl Builder<'_, '_> {
             let mut pointers = vec![here.clone(); conditions.len()];
             let mut valid = true;
             // `conv:2143-2170`: TCP listeners need PILOT_ENABLE_ALPHA_GATEWAY_API, off by default.
-            if !matches!(protocol.as_str(), "HTTP" | "HTTPS" | "TLS") {
+            let tcp_served = protocol == "TCP" && self.mesh.config.istiod.alpha_gateway_api;
+            if !matches!(protocol.as_str(), "HTTP" | "HTTPS" | "TLS") && !tcp_served {
                 let hint = if matches!(protocol.to_ascii_uppercase().as_str(), "HTTP" | "HTTPS" | "TLS")
                     && protocol != protocol.to_ascii_uppercase()
                 {
@@ -1127,7 +1139,9 @@ impl Builder<'_, '_> {
         {
             return Err(Denial::NoMatchingParent(format!("sectionName {s:?} not found")));
         }
-        if kind != "TCPRoute" {
+        // A TCPRoute has no hostnames: `*` meets every listener, and the namespace check
+        // applies as to every kind (`conv:663-709`).
+        {
             let listener_host = p.hostname.clone().unwrap_or_else(|| "*".into());
             let route_hosts: Vec<&str> =
                 if hostnames.is_empty() { vec!["*"] } else { hostnames.iter().map(String::as_str).collect() };
@@ -1220,26 +1234,8 @@ impl Builder<'_, '_> {
             };
             match (pgroup, pkind) {
                 ("", "Service") => {
-                    let host = format!("{pname}.{pns}.{}", hosts::CLUSTER_SUFFIX);
-                    let exists = !self.mesh.services_for(&host, &pns).is_empty();
-                    if !exists && !self.mesh.namespace_known(&pns) {
-                        self.out.missing_parents.push(MissingParent {
-                            route: i,
-                            parent_index: pi,
-                            kind: pkind.into(),
-                            namespace: pns,
-                            name: pname,
-                        });
-                        continue;
-                    }
-                    if !exists {
-                        status.conditions.push(Condition::bad(
-                            "Accepted",
-                            "NoMatchingParent",
-                            format!("parent service: {pname:?} not found"),
-                        ));
-                        status.pointers.push(format!("{here}/name"));
-                    } else {
+                    let Some(found) = self.mesh_parent(i, pi, &pns, &pname) else { continue };
+                    if let Some(host) = found {
                         status.conditions.push(Condition::ok("Accepted", "Accepted"));
                         status.pointers.push(String::new());
                         let key = match r.port {
@@ -1265,6 +1261,13 @@ impl Builder<'_, '_> {
                                 http,
                             });
                         }
+                    } else {
+                        status.conditions.push(Condition::bad(
+                            "Accepted",
+                            "NoMatchingParent",
+                            format!("parent service: {pname:?} not found"),
+                        ));
+                        status.pointers.push(format!("{here}/name"));
                     }
                 }
                 (GROUP, "Gateway") => {
@@ -1388,13 +1391,23 @@ impl Builder<'_, '_> {
         }
     }
 
-    /// A TLSRoute: SNI routes per listener host (§10.1), not merged across routes.
-    fn tls_route(&mut self, i: usize, r: &gw::TLSRoute, out: &mut Vec<TranslatedVs>) {
+    /// A TLSRoute or TCPRoute: one VirtualService per listener host (TLS: SNI routes, §10.1) or
+    /// per parent (TCP: `route_collections.go:476-525`), not merged across routes. A TCPRoute
+    /// whose parent is a Service routes that Service's TCP traffic in the mesh.
+    fn l4_route(
+        &mut self,
+        i: usize,
+        kind: &'static str,
+        parent_refs: Option<&[gw::ParentReference]>,
+        hostnames: &[String],
+        rules: Option<&[gw::L4RouteRule]>,
+        out: &mut Vec<TranslatedVs>,
+    ) {
         let ns = self.ns_of(i);
         let name = self.name_of(i);
         let mut errors = Vec::new();
-        let mut rules: Vec<(Vec<net::RouteDestination>, usize)> = Vec::new();
-        for (ri, rule) in r.spec.rules.iter().flatten().enumerate() {
+        let mut translated: Vec<(Vec<net::RouteDestination>, usize)> = Vec::new();
+        for (ri, rule) in rules.unwrap_or_default().iter().enumerate() {
             let pointer = format!("/spec/rules/{ri}");
             let mut dests = Vec::new();
             for (k, b) in rule.backend_refs.iter().flatten().enumerate() {
@@ -1402,7 +1415,7 @@ impl Builder<'_, '_> {
                 if w == 0 {
                     continue;
                 }
-                match self.destination("TLSRoute", &ns, b, &format!("{pointer}/backendRefs/{k}"), &mut errors) {
+                match self.destination(kind, &ns, b, &format!("{pointer}/backendRefs/{k}"), &mut errors) {
                     Ok(d) => dests.push(net::RouteDestination {
                         destination: d,
                         weight: Some(i32::try_from(w).unwrap_or(i32::MAX)),
@@ -1413,9 +1426,8 @@ impl Builder<'_, '_> {
             if dests.len() == 1 {
                 dests[0].weight = None;
             }
-            rules.push((dests, ri));
+            translated.push((dests, ri));
         }
-        let hostnames = r.spec.hostnames.as_deref().unwrap_or_default();
         for (p, reason, message) in &errors {
             self.out.errors.push((i, p.clone(), reason, message.clone()));
         }
@@ -1423,113 +1435,180 @@ impl Builder<'_, '_> {
             Some((p, reason, message)) => (Condition::bad("ResolvedRefs", reason, message.clone()), p.clone()),
             None => (Condition::ok("ResolvedRefs", "ResolvedRefs"), String::new()),
         };
+        let origins: Vec<Origin> = translated
+            .iter()
+            .map(|(_, ri)| Origin {
+                obj: i,
+                kind,
+                namespace: ns.clone(),
+                name: name.clone(),
+                rule: *ri,
+                match_index: None,
+            })
+            .collect();
+        let tcp = |port: Option<u32>| -> Vec<net::TCPRoute> {
+            translated
+                .iter()
+                .map(|(d, _)| net::TCPRoute {
+                    match_: port.map(|port| vec![net::L4MatchAttributes { port: Some(port), ..Default::default() }]),
+                    route: Some(d.clone()),
+                })
+                .collect()
+        };
         let mut n = 0;
-        for (pi, pr) in r.spec.parent_refs.iter().flatten().enumerate() {
+        let mut emit =
+            |host: String, gateway: String, tls: Option<Vec<net::TLSRoute>>, tcp: Option<Vec<net::TCPRoute>>| {
+                let vs_name = format!("{name}~{}~{n}~{GENERATED}", if tls.is_some() { "tls" } else { "tcp" });
+                n += 1;
+                out.push(TranslatedVs {
+                    namespace: ns.clone(),
+                    name: vs_name.clone(),
+                    vs: net::VirtualService {
+                        api_version: "networking.istio.io/v1".into(),
+                        kind: "VirtualService".into(),
+                        metadata: crate::model::core::ObjectMeta {
+                            name: Some(vs_name),
+                            namespace: Some(ns.clone()),
+                            ..Default::default()
+                        },
+                        spec: net::VirtualServiceSpec {
+                            hosts: Some(vec![host]),
+                            gateways: Some(vec![gateway]),
+                            tls,
+                            tcp,
+                            ..Default::default()
+                        },
+                        status: None,
+                    },
+                    origins: origins.clone(),
+                });
+            };
+        for (pi, pr) in parent_refs.unwrap_or_default().iter().enumerate() {
+            let pgroup = pr.group.as_deref().unwrap_or(GROUP);
             let pkind = pr.kind.as_deref().unwrap_or("Gateway");
-            if pr.group.as_deref().unwrap_or(GROUP) != GROUP || pkind != "Gateway" {
-                continue;
-            }
             let pns = pr.namespace.clone().filter(|x| !x.is_empty()).unwrap_or_else(|| ns.clone());
             let pname = pr.name.clone().unwrap_or_default();
-            let Some(listeners) = self.gateway_listeners(i, pi, &pns, &pname) else { continue };
             let here = format!("/spec/parentRefs/{pi}");
-            let mut accepted = 0;
-            let mut denials = Vec::new();
-            for k in listeners {
-                match self.allowed(&self.parents[k], "TLSRoute", &ns, hostnames, pr) {
-                    Ok(()) => {
-                        accepted += 1;
-                        self.parents[k].attached += 1;
-                        let p = &self.parents[k];
-                        let raw: Vec<String> = if hostnames.is_empty() { vec!["*".into()] } else { hostnames.to_vec() };
-                        let hosts_here: Vec<String> = match &p.hostname {
-                            Some(l) => raw.iter().filter_map(|h| intersect(l, h)).collect(),
-                            None => raw,
-                        };
-                        for h in hosts_here {
-                            let tls: Vec<net::TLSRoute> = rules
-                                .iter()
-                                .map(|(d, _)| net::TLSRoute {
-                                    match_: vec![net::TLSMatchAttributes {
-                                        sni_hosts: vec![h.clone()],
-                                        ..Default::default()
-                                    }],
-                                    route: Some(d.clone()),
-                                })
-                                .collect();
-                            let vs_name = format!("{name}~tls~{n}~{GENERATED}");
-                            n += 1;
-                            out.push(TranslatedVs {
-                                namespace: ns.clone(),
-                                name: vs_name.clone(),
-                                vs: net::VirtualService {
-                                    api_version: "networking.istio.io/v1".into(),
-                                    kind: "VirtualService".into(),
-                                    metadata: crate::model::core::ObjectMeta {
-                                        name: Some(vs_name),
-                                        namespace: Some(ns.clone()),
-                                        ..Default::default()
-                                    },
-                                    spec: net::VirtualServiceSpec {
-                                        hosts: Some(vec![h.clone()]),
-                                        gateways: Some(vec![p.internal.clone()]),
-                                        tls: Some(tls),
-                                        ..Default::default()
-                                    },
-                                    status: None,
-                                },
-                                origins: rules
-                                    .iter()
-                                    .map(|(_, ri)| Origin {
-                                        obj: i,
-                                        kind: "TLSRoute",
-                                        namespace: ns.clone(),
-                                        name: name.clone(),
-                                        rule: *ri,
-                                        match_index: None,
-                                    })
-                                    .collect(),
-                            });
-                        }
-                    }
-                    Err(d) => denials.push(d),
-                }
+            let mut shown = format!("{pns}/{pname}");
+            if let Some(s) = &pr.section_name {
+                shown.push('/');
+                shown.push_str(s);
             }
             let mut status = ParentStatus {
                 route: i,
-                kind: "TLSRoute",
+                kind,
                 namespace: ns.clone(),
                 name: name.clone(),
                 parent_index: pi,
-                parent: format!("{pns}/{pname}"),
+                parent: shown,
                 conditions: Vec::new(),
                 pointers: Vec::new(),
             };
-            if accepted > 0 {
-                status.conditions.push(Condition::ok("Accepted", "Accepted"));
-                status.pointers.push(String::new());
-            } else {
-                let worst = decisive(&mut denials);
-                let (reason, status_text, pointer) = match &worst {
-                    Denial::NotAllowedByListeners(_) => ("NotAllowedByListeners", "False", here.clone()),
-                    Denial::NoMatchingListenerHostname(_) => {
-                        ("NoMatchingListenerHostname", "False", "/spec/hostnames".to_string())
+            match (pgroup, pkind) {
+                // Mesh TCP routing (`route_collections.go:481-497`): the Service's host, port-scoped
+                // when the parentRef names a port.
+                ("", "Service") if kind == "TCPRoute" => match self.mesh_parent(i, pi, &pns, &pname) {
+                    None => continue,
+                    Some(None) => {
+                        status.conditions.push(Condition::bad(
+                            "Accepted",
+                            "NoMatchingParent",
+                            format!("parent service: {pname:?} not found"),
+                        ));
+                        status.pointers.push(format!("{here}/name"));
                     }
-                    Denial::NoMatchingParent(_) => ("NoMatchingParent", "False", here.clone()),
-                    Denial::Undecided(_) => ("Pending", "Unknown", here.clone()),
-                };
-                status.conditions.push(Condition {
-                    type_: "Accepted",
-                    status: status_text,
-                    reason,
-                    message: denial_message(&worst),
-                });
-                status.pointers.push(pointer);
+                    Some(Some(host)) => {
+                        status.conditions.push(Condition::ok("Accepted", "Accepted"));
+                        status.pointers.push(String::new());
+                        emit(host, "mesh".into(), None, Some(tcp(pr.port)));
+                    }
+                },
+                (GROUP, "Gateway") => {
+                    let Some(listeners) = self.gateway_listeners(i, pi, &pns, &pname) else { continue };
+                    let mut accepted = 0;
+                    let mut denials = Vec::new();
+                    for k in listeners {
+                        match self.allowed(&self.parents[k], kind, &ns, hostnames, pr) {
+                            Ok(()) => {
+                                accepted += 1;
+                                self.parents[k].attached += 1;
+                                let p = &self.parents[k];
+                                if kind == "TCPRoute" {
+                                    emit("*".into(), p.internal.clone(), None, Some(tcp(None)));
+                                    continue;
+                                }
+                                let raw: Vec<String> =
+                                    if hostnames.is_empty() { vec!["*".into()] } else { hostnames.to_vec() };
+                                let hosts_here: Vec<String> = match &p.hostname {
+                                    Some(l) => raw.iter().filter_map(|h| intersect(l, h)).collect(),
+                                    None => raw,
+                                };
+                                for h in hosts_here {
+                                    let tls: Vec<net::TLSRoute> = translated
+                                        .iter()
+                                        .map(|(d, _)| net::TLSRoute {
+                                            match_: vec![net::TLSMatchAttributes {
+                                                sni_hosts: vec![h.clone()],
+                                                ..Default::default()
+                                            }],
+                                            route: Some(d.clone()),
+                                        })
+                                        .collect();
+                                    emit(h, p.internal.clone(), Some(tls), None);
+                                }
+                            }
+                            Err(d) => denials.push(d),
+                        }
+                    }
+                    if accepted > 0 {
+                        status.conditions.push(Condition::ok("Accepted", "Accepted"));
+                        status.pointers.push(String::new());
+                    } else {
+                        let worst = decisive(&mut denials);
+                        let (reason, status_text, pointer) = match &worst {
+                            Denial::NotAllowedByListeners(_) => ("NotAllowedByListeners", "False", here.clone()),
+                            Denial::NoMatchingListenerHostname(_) => {
+                                ("NoMatchingListenerHostname", "False", "/spec/hostnames".to_string())
+                            }
+                            Denial::NoMatchingParent(_) => ("NoMatchingParent", "False", here.clone()),
+                            Denial::Undecided(_) => ("Pending", "Unknown", here.clone()),
+                        };
+                        status.conditions.push(Condition {
+                            type_: "Accepted",
+                            status: status_text,
+                            reason,
+                            message: denial_message(&worst),
+                        });
+                        status.pointers.push(pointer);
+                    }
+                }
+                _ => continue,
             }
             status.conditions.push(resolved.0.clone());
             status.pointers.push(resolved.1.clone());
             self.out.parents.push(status);
         }
+    }
+
+    /// A parentRef to a Service: `None` when its namespace is out of sight (recorded as a missing
+    /// parent, no status), `Some(None)` when the input shows the namespace but not the Service,
+    /// else the Service's host.
+    fn mesh_parent(&mut self, i: usize, pi: usize, pns: &str, pname: &str) -> Option<Option<String>> {
+        let host = format!("{pname}.{pns}.{}", hosts::CLUSTER_SUFFIX);
+        if !self.mesh.services_for(&host, pns).is_empty() {
+            return Some(Some(host));
+        }
+        if self.mesh.namespace_known(pns) {
+            return Some(None);
+        }
+        self.out.missing_parents.push(MissingParent {
+            route: i,
+            parent_index: pi,
+            kind: "Service".into(),
+            namespace: pns.to_string(),
+            name: pname.to_string(),
+        });
+        None
     }
 }
 

@@ -677,7 +677,7 @@ struct GatewayRule {
     mirrors: Vec<(usize, BackendSpec)>,
 }
 
-/// An HTTPRoute, GRPCRoute or TLSRoute as the graph draws it.
+/// An HTTPRoute, GRPCRoute, TLSRoute or TCPRoute as the graph draws it.
 struct GatewayRoute<'t> {
     kind: &'static str,
     hostnames: Option<&'t Vec<String>>,
@@ -816,38 +816,44 @@ impl<'t> GatewayRoute<'t> {
             Typed::TLSRoute(r) => Some(GatewayRoute {
                 kind: "TLSRoute",
                 hostnames: r.spec.hostnames.as_ref(),
-                rules: r
-                    .spec
-                    .rules
-                    .iter()
-                    .flatten()
-                    .map(|rule| GatewayRule {
-                        matches: vec![format!(
-                            "sni={}",
-                            r.spec.hostnames.iter().flatten().cloned().collect::<Vec<_>>().join(",")
-                        )],
-                        backends: rule
-                            .backend_refs
-                            .iter()
-                            .flatten()
-                            .map(|b| {
-                                BackendSpec::of(
-                                    b.group.as_deref(),
-                                    b.kind.as_deref(),
-                                    b.name.as_deref(),
-                                    b.namespace.as_deref(),
-                                    b.port,
-                                    b.weight,
-                                )
-                            })
-                            .collect(),
-                        mirrors: Vec::new(),
-                    })
-                    .collect(),
+                rules: l4_rules(
+                    r.spec.rules.as_deref(),
+                    &format!("sni={}", r.spec.hostnames.iter().flatten().cloned().collect::<Vec<_>>().join(",")),
+                ),
             }),
+            Typed::TCPRoute(r) => {
+                Some(GatewayRoute { kind: "TCPRoute", hostnames: None, rules: l4_rules(r.spec.rules.as_deref(), "*") })
+            }
             _ => None,
         }
     }
+}
+
+/// The rules of a TLSRoute or TCPRoute: one match each (the SNI names, or `*`) and its backends.
+fn l4_rules(rules: Option<&[crate::model::gateway_api::L4RouteRule]>, matches: &str) -> Vec<GatewayRule> {
+    rules
+        .unwrap_or_default()
+        .iter()
+        .map(|rule| GatewayRule {
+            matches: vec![matches.to_string()],
+            backends: rule
+                .backend_refs
+                .iter()
+                .flatten()
+                .map(|b| {
+                    BackendSpec::of(
+                        b.group.as_deref(),
+                        b.kind.as_deref(),
+                        b.name.as_deref(),
+                        b.namespace.as_deref(),
+                        b.port,
+                        b.weight,
+                    )
+                })
+                .collect(),
+            mirrors: Vec::new(),
+        })
+        .collect()
 }
 
 /// Which VirtualService section a gateway server carries: HTTP routes for HTTP servers and

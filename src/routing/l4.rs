@@ -132,11 +132,7 @@ pub(super) fn route_tcp(
             };
             if let Some(j) = hit {
                 o.step(|| entry(&vs, RuleKind::Tcp, i, j, "matched", "first TCP rule that holds".into()));
-                o.route = Some(format!("VirtualService/{vs}"));
-                o.virtual_service = Some(vs.clone());
-                o.rule_kind = Some(RuleKind::Tcp);
-                o.rule_index = Some(i);
-                o.match_index = j;
+                decided_by(o, e, RuleKind::Tcp, i, j);
                 won = Some(forward(scope, rule.route.as_ref(), &e.namespace, port));
             }
         }
@@ -156,9 +152,9 @@ pub(super) fn route_tls(
     o: &mut Outcome,
 ) -> Option<Vec<Destination>> {
     let sni = sni.to_ascii_lowercase();
-    // (rank, vs, rule, match, destinations)
-    let mut best: Option<(usize, String, usize, usize, Vec<Destination>)> = None;
-    for e in entries {
+    // (rank, vs, entry, rule, match, destinations)
+    let mut best: Option<(usize, String, usize, usize, usize, Vec<Destination>)> = None;
+    for (k, e) in entries.iter().enumerate() {
         let vs = format!("{}/{}", e.namespace, e.name);
         for (i, rule) in e.vs.spec.tls.iter().flatten().enumerate() {
             for (j, m) in rule.match_.iter().enumerate() {
@@ -185,7 +181,7 @@ pub(super) fn route_tls(
                     }),
                     Some(r) if best.as_ref().is_none_or(|b| r > b.0) => {
                         let dests = forward(scope, rule.route.as_ref(), &e.namespace, port);
-                        best = Some((r, vs.clone(), i, j, dests));
+                        best = Some((r, vs.clone(), k, i, j, dests));
                     }
                     Some(_) => o.step(|| {
                         entry(
@@ -201,16 +197,32 @@ pub(super) fn route_tls(
             }
         }
     }
-    let (_, vs, i, j, dests) = best?;
+    let (_, vs, k, i, j, dests) = best?;
     o.step(|| {
         entry(&vs, RuleKind::Tls, i, Some(j), "matched", format!("the most specific SNI filter chain for {sni:?}"))
     });
-    o.route = Some(format!("VirtualService/{vs}"));
-    o.virtual_service = Some(vs);
-    o.rule_kind = Some(RuleKind::Tls);
-    o.rule_index = Some(i);
-    o.match_index = Some(j);
+    decided_by(o, entries[k], RuleKind::Tls, i, Some(j));
     Some(dests)
+}
+
+/// Record the rule that decided a connection: the VirtualService's `tcp`/`tls` rule, or the
+/// Gateway API route rule it was translated from (`TCPRoute/ns/name`, `rules[i]`).
+fn decided_by(o: &mut Outcome, e: &VsEntry, kind: RuleKind, i: usize, j: Option<usize>) {
+    // `provenance` would read a delegate merge's origins, which are about `http` rules only.
+    if e.gateway_api() {
+        let p = e.provenance(i, j);
+        o.route = Some(p.route());
+        o.virtual_service = None;
+        o.rule_kind = Some(RuleKind::Rules);
+        o.rule_index = Some(p.rule);
+        o.match_index = None;
+    } else {
+        o.route = Some(format!("VirtualService/{}/{}", e.namespace, e.name));
+        o.virtual_service = Some(format!("{}/{}", e.namespace, e.name));
+        o.rule_kind = Some(kind);
+        o.rule_index = Some(i);
+        o.match_index = j;
+    }
 }
 
 /// Whether a service port carries TLS (the sidecar routes it by SNI) rather than opaque TCP.

@@ -126,6 +126,7 @@ pub static RULES: &[&dyn Rule] = &[
     &gateway_api::foreign_gateway_class::Check,
     &gateway_api::unused_reference_grant::Check,
     &gateway_api::mesh_route_and_virtual_service::Check,
+    &gateway_api::route_kind_not_served::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
@@ -157,15 +158,27 @@ pub(crate) fn docs_example(meta: &RuleMeta) -> String {
 /// Lint one inline YAML file with every rule and the default options (for rule tests).
 #[cfg(test)]
 pub(crate) fn lint_yaml(yaml: &str) -> crate::lint::Outcome {
+    lint_yaml_with(yaml, &crate::lint::LintOptions::default())
+}
+
+/// Lint one inline YAML file with every rule and these options.
+#[cfg(test)]
+pub(crate) fn lint_yaml_with(yaml: &str, options: &crate::lint::LintOptions) -> crate::lint::Outcome {
     let mut s = crate::source::Sources::default();
     s.add("t.yaml".into(), yaml.into());
-    crate::lint::lint_sources(s, &crate::lint::LintOptions::default())
+    crate::lint::lint_sources(s, options)
 }
 
 /// The findings of rule `code` on one inline YAML file: (line, message).
 #[cfg(test)]
 pub(crate) fn findings(yaml: &str, code: &str) -> Vec<(u32, String)> {
-    let out = lint_yaml(yaml);
+    findings_with(yaml, code, &crate::lint::LintOptions::default())
+}
+
+/// The findings of rule `code` on one inline YAML file linted with these options.
+#[cfg(test)]
+pub(crate) fn findings_with(yaml: &str, code: &str, options: &crate::lint::LintOptions) -> Vec<(u32, String)> {
+    let out = lint_yaml_with(yaml, options);
     out.diagnostics
         .iter()
         .filter(|d| d.code == code)

@@ -67,6 +67,11 @@ impl Rule for Check {
                 }
                 reported.push(pointer);
                 let (label, help) = match c.reason {
+                    "UnsupportedProtocol" if c.message.contains("PILOT_ENABLE_ALPHA_GATEWAY_API") => (
+                        "unsupported protocol",
+                        "run istiod with PILOT_ENABLE_ALPHA_GATEWAY_API=true (and pass --istiod-env \
+                         PILOT_ENABLE_ALPHA_GATEWAY_API=true to meshctl), or use TLS",
+                    ),
                     "UnsupportedProtocol" => ("unsupported protocol", "use HTTP, HTTPS or TLS"),
                     "InvalidRouteKinds" => {
                         ("a kind the protocol cannot carry", "list only route kinds the listener's protocol carries")
