@@ -266,3 +266,17 @@ fn gateway_api_tcp_routes() {
         "{edges:?}"
     );
 }
+
+/// The pods Istio deploys for a Gateway carry the Gateway's own conditions.
+#[test]
+fn gateway_api_gateway_conditions() {
+    let v = json(&["testdata/gateway-api"]);
+    let n = v["nodes"].as_array().unwrap().iter().find(|n| n["id"] == "workload:infra/Gateway/edge").unwrap().clone();
+    let conditions: Vec<(&str, &str)> = n["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["type"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(conditions, [("Accepted", "True"), ("Programmed", "True")]);
+}

@@ -169,6 +169,20 @@ pub struct ListenerStatus {
     pub pointers: Vec<String>,
 }
 
+/// The status of a Gateway itself (`conv:1776-1860` reportGatewayStatus): Accepted and
+/// Programmed, as far as the input shows them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GatewayStatus {
+    #[serde(skip)]
+    pub gateway: usize,
+    pub namespace: String,
+    pub name: String,
+    pub conditions: Vec<Condition>,
+    /// Per condition, the JSON pointer of the field it is about.
+    #[serde(skip)]
+    pub pointers: Vec<String>,
+}
+
 /// A parentRef that names a Gateway (or Service) the input does not hold: istiod writes no
 /// status for it (§4.1), but nothing routes through it.
 #[derive(Debug, Clone)]
@@ -186,6 +200,7 @@ pub struct Translation {
     pub gateways: Vec<TranslatedGateway>,
     pub virtual_services: Vec<TranslatedVs>,
     pub parents: Vec<ParentStatus>,
+    pub gateway_status: Vec<GatewayStatus>,
     pub listeners: Vec<ListenerStatus>,
     pub missing_parents: Vec<MissingParent>,
     /// Every reference or filter of a route istiod cannot resolve (each, not only the last one
@@ -453,19 +468,75 @@ impl Builder<'_, '_> {
         let ns = self.ns_of(i);
         let name = self.name_of(i);
         let service = managed_service_name(g, &name, &class_name);
+        // `extractGatewayServices` (`conv:2003-2042`): a manual deployment binds to the Services
+        // its Hostname addresses name; any other address type is ignored, with an error.
+        let mut status = GatewayStatus {
+            gateway: i,
+            namespace: ns.clone(),
+            name: name.clone(),
+            conditions: vec![
+                Condition { message: "Resource accepted".into(), ..Condition::ok("Accepted", "Accepted") },
+                Condition { message: "Resource programmed".into(), ..Condition::ok("Programmed", "Programmed") },
+            ],
+            pointers: vec![String::new(), String::new()],
+        };
         let services: Vec<String> = match &service {
             Some(s) => vec![format!("{s}.{ns}.{}", hosts::CLUSTER_SUFFIX)],
-            None => g
-                .spec
-                .addresses
-                .iter()
-                .flatten()
-                .filter(|a| a.type_.as_deref() == Some("Hostname"))
-                .filter_map(|a| a.value.as_deref())
-                .map(|v| if v.contains('.') { v.to_string() } else { format!("{v}.{ns}.{}", hosts::CLUSTER_SUFFIX) })
-                .collect(),
+            None => {
+                let addresses = g.spec.addresses.as_deref().unwrap_or_default();
+                let skipped: Vec<(usize, &str)> = addresses
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.type_.as_deref().is_some_and(|t| t != "Hostname"))
+                    .map(|(k, a)| (k, a.value.as_deref().unwrap_or_default()))
+                    .collect();
+                if let Some(&(k, _)) = skipped.first() {
+                    let values: Vec<&str> = skipped.iter().map(|(_, v)| *v).collect();
+                    status.conditions[0] = Condition::bad(
+                        "Accepted",
+                        "InvalidAddress",
+                        format!("only Hostname is supported, ignoring [{}]", values.join(" ")),
+                    );
+                    status.pointers[0] = format!("/spec/addresses/{k}/type");
+                }
+                addresses
+                    .iter()
+                    .filter(|a| a.type_.as_deref().is_none_or(|t| t == "Hostname"))
+                    .filter_map(|a| a.value.as_deref())
+                    .map(
+                        |v| if v.contains('.') { v.to_string() } else { format!("{v}.{ns}.{}", hosts::CLUSTER_SUFFIX) },
+                    )
+                    .collect()
+            }
         };
+        const SERVICE_TYPE: &str = "networking.istio.io/service-type";
+        if status.conditions[0].status == "True"
+            && g.metadata.annotations.as_ref().is_some_and(|a| a.contains_key(SERVICE_TYPE))
+        {
+            status.conditions[0] = Condition::bad(
+                "Accepted",
+                "DeprecateFieldUsage",
+                format!("annotation {SERVICE_TYPE} is deprecated, use Spec.Infrastructure.Routeability"),
+            );
+            status.pointers[0] = format!("/metadata/annotations/{}", SERVICE_TYPE.replace('/', "~1"));
+        }
+        if services.is_empty() {
+            // A hard failure: no listener is built (`gateway_collection.go:284-289`).
+            status.conditions[1] =
+                Condition::bad("Programmed", "InvalidAddress", "Failed to assign to any requested addresses".into());
+            status.pointers[1] = "/spec/addresses".into();
+            self.out.gateway_status.push(status);
+            return;
+        }
         let listeners = g.spec.listeners.as_deref().unwrap_or_default();
+        if service.is_none() {
+            let ports: Vec<u32> = listeners.iter().filter_map(|l| l.port).collect();
+            if let Some((k, message)) = self.unusable_address(&ns, &services, &ports) {
+                status.conditions[1] = Condition::bad("Programmed", "AddressNotUsable", message);
+                status.pointers[1] = format!("/spec/addresses/{k}/value");
+            }
+        }
+        self.out.gateway_status.push(status);
         for (li, l) in listeners.iter().enumerate() {
             let lname = l.name.clone().unwrap_or_default();
             let protocol = l.protocol.clone().unwrap_or_default();
@@ -607,6 +678,52 @@ impl Builder<'_, '_> {
                 attached: 0,
             });
         }
+    }
+
+    /// The first Service a manual deployment names that istiod cannot bind to
+    /// (`gatewaycommon/context.go` ResolveGatewayInstances), as the input shows it: a Service the
+    /// input shows in another namespace than the Gateway's (istiod looks the hostname up in the
+    /// Gateway's namespace), or a Service without a listener's port. A Service the input does not
+    /// show at all (the assumed default ingress among them) is out of sight. Returns the address index and istiod's message.
+    fn unusable_address(&self, ns: &str, services: &[String], ports: &[u32]) -> Option<(usize, String)> {
+        for (k, host) in services.iter().enumerate() {
+            // The default ingress Service offline analysis assumes is not in the input.
+            let found: Vec<&super::ServiceRecord> =
+                self.mesh.services_by_host(host).filter(|s| s.source != super::ServiceSource::Implicit).collect();
+            if found.is_empty() {
+                continue;
+            }
+            let Some(svc) = found.iter().find(|s| s.namespace == ns) else {
+                let mut others: Vec<String> = found.iter().map(|s| format!("{:?}", s.namespace)).collect();
+                others.sort();
+                others.dedup();
+                return Some((
+                    k,
+                    format!(
+                        "Failed to assign to any requested addresses: hostname {host:?} not found in namespace {ns:?}, but it was found in namespace(s) {}",
+                        others.join(", ")
+                    ),
+                ));
+            };
+            if let Some(port) = ports.iter().find(|p| !svc.ports.iter().any(|sp| sp.number == **p)) {
+                let hint: Vec<String> = svc
+                    .ports
+                    .iter()
+                    .filter(|sp| sp.target_port.as_deref() == Some(port.to_string().as_str()))
+                    .map(|sp| sp.number.to_string())
+                    .collect();
+                let message = if hint.is_empty() {
+                    format!("Failed to assign to any requested addresses: port {port} not found for hostname {host:?}")
+                } else {
+                    format!(
+                        "Failed to assign to any requested addresses: port {port} not found for hostname {host:?} (hint: the service port should be specified, not the workload port. Did you mean one of these ports: [{}]?)",
+                        hint.join(" ")
+                    )
+                };
+                return Some((k, message));
+            }
+        }
+        None
     }
 
     fn admits(&self, l: &gw::Listener, gw_ns: &str) -> Admits {

@@ -428,6 +428,15 @@ impl<'m, 'a> Builder<'m, 'a> {
                 self.select(&id, w);
             }
         }
+        // The Gateway's own conditions go on the pods deployed for it.
+        for g in &t.gateway_status {
+            for w in mesh.workloads.iter().filter(|w| w.obj == Some(g.gateway)) {
+                if let Some(n) = self.nodes.get_mut(&workload_id(w, self.objects)) {
+                    n.conditions =
+                        g.conditions.iter().map(|c| NodeCondition { parent: None, condition: c.clone() }).collect();
+                }
+            }
+        }
         // Every rule of every route, attached or not.
         let mut rule_ids: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for (i, t_) in self.typed.iter().enumerate() {

@@ -529,9 +529,6 @@ impl<'a> Mesh<'a> {
         }
     }
 
-    /// Istio's offline analysis assumes the default ingress gateway (`istio-system`,
-    /// `istio: ingressgateway`, ports 80/443/31400/15443) unless the mesh turns ingress off or
-    /// the input defines that workload itself.
     /// What Istio's deployment controller creates for each Gateway API Gateway of its class with
     /// no manual addresses: pods with the gateway-name label and a Service `<name>-<class>`
     /// selecting them, one port per listener port (`gatewaycommon/deploymentcontroller.go`).
@@ -587,6 +584,9 @@ impl<'a> Mesh<'a> {
         }
     }
 
+    /// Istio's offline analysis assumes the default ingress gateway (`istio-system`,
+    /// `istio: ingressgateway`, ports 80/443/31400/15443) unless the mesh turns ingress off or
+    /// the input defines that workload itself.
     fn add_implicit_ingress(&mut self) {
         if self.config.ingress_controller_mode.eq_ignore_ascii_case("OFF") {
             return;
@@ -658,6 +658,11 @@ impl<'a> Mesh<'a> {
     }
 
     /// Services with `host` that exist but are not exported to `from_ns`.
+    /// Every service record of exactly this FQDN, in any namespace.
+    pub fn services_by_host(&self, fqdn: &str) -> impl Iterator<Item = &ServiceRecord<'a>> {
+        self.by_host.get(fqdn).into_iter().flatten().map(|i| &self.services[*i])
+    }
+
     pub fn hidden_services_for(&self, host: &str, from_ns: &str) -> Vec<&ServiceRecord<'a>> {
         let fqdn = hosts::fqdn(host, from_ns);
         self.by_host

@@ -12,7 +12,8 @@ A listener of a Gateway that Istio programs (class `istio`, or another class of 
 `istio.io/gateway-controller`) to which Istio's controller would give a condition that is not
 True (`conversion.go` `buildListener`), at the field responsible:
 - `Accepted: False`, `UnsupportedProtocol`: a protocol other than `HTTP`, `HTTPS` and `TLS`
-  (`TCP` is served only when istiod runs with `PILOT_ENABLE_ALPHA_GATEWAY_API=true`; a lower-case
+  (`TCP` is served only when istiod runs with `PILOT_ENABLE_ALPHA_GATEWAY_API=true`, which
+  `--istiod-env PILOT_ENABLE_ALPHA_GATEWAY_API=true` tells meshctl; a lower-case
   `http` is not `HTTP`);
 - `Programmed: False` with `ResolvedRefs: False`, `InvalidCertificateRef` or `RefNotPermitted`: a
   certificateRef that is not a core Secret, more than two of them, or a Secret in another namespace

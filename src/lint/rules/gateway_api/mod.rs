@@ -3,6 +3,7 @@
 //! routing engine routes with.
 
 pub mod foreign_gateway_class;
+pub mod gateway_not_ready;
 pub mod listener_not_ready;
 pub mod mesh_route_and_virtual_service;
 pub mod route_kind_not_served;
