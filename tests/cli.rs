@@ -344,6 +344,19 @@ fn gateway_api_expectations() {
 }
 
 #[test]
+fn listener_sets_join_their_parent_gateway() {
+    let cases = "testdata/routing/gateway-api-listenerset.cases.yaml";
+    let out = meshctl().args(["test", "testdata/gateway-api-listenerset", "--cases", cases]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(s.ends_with("3 passed, 0 failed\n"), "{s}");
+    // The ListenerSet whose namespace the Gateway's allowedListeners does not select, at its parentRef.
+    let (code, v) = lint_json(&["testdata/gateway-api-listenerset"]);
+    assert_eq!(code, 1);
+    assert_eq!(found(&v), [("MESH0229".to_string(), 52, 3)], "{v}");
+}
+
+#[test]
 fn tcp_routes_with_and_without_the_alpha_gateway_api_setting() {
     let flag = ["--istiod-env", "PILOT_ENABLE_ALPHA_GATEWAY_API=true"];
     let cases = "testdata/routing/gateway-api-tcp.cases.yaml";

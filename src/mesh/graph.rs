@@ -406,11 +406,15 @@ impl<'m, 'a> Builder<'m, 'a> {
         let mesh = self.mesh;
         let t = super::gateway_api::translate(self.objects, self.typed, mesh.default_namespace, mesh);
         for l in &t.listeners {
-            let Some(Ok(Typed::KubernetesGateway(g))) = &self.typed[l.gateway] else { continue };
-            let Some(spec) = g.spec.listeners.as_ref().and_then(|ls| ls.get(l.index)) else { continue };
+            let (owner, specs) = match &self.typed[l.gateway] {
+                Some(Ok(Typed::KubernetesGateway(g))) => ("gateway", g.spec.listeners.as_ref()),
+                Some(Ok(Typed::ListenerSet(ls))) => ("listener set", ls.spec.listeners.as_ref()),
+                _ => continue,
+            };
+            let Some(spec) = specs.and_then(|ls| ls.get(l.index)) else { continue };
             let hostname = spec.hostname.clone().unwrap_or_else(|| "*".into());
             let label = format!(
-                "gateway {}/{} (Gateway API)\nlistener {} :{} {}\n{hostname}",
+                "{owner} {}/{} (Gateway API)\nlistener {} :{} {}\n{hostname}",
                 l.namespace,
                 l.name,
                 l.listener,
@@ -423,7 +427,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             n.hosts = vec![hostname];
             n.gateway = Some((l.namespace.clone(), l.name.clone()));
             n.conditions = l.conditions.iter().map(|c| NodeCondition { parent: None, condition: c.clone() }).collect();
-            let workloads: Vec<&Workload> = mesh.workloads.iter().filter(|w| w.obj == Some(l.gateway)).collect();
+            let workloads: Vec<&Workload> = mesh.workloads.iter().filter(|w| w.obj == Some(l.served_by)).collect();
             for w in workloads {
                 self.select(&id, w);
             }

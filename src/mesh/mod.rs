@@ -539,6 +539,18 @@ impl<'a> Mesh<'a> {
         typed: &'a [Option<Result<Typed, String>>],
         deployed: Vec<(usize, String, String, &'a crate::model::gateway_api::Gateway)>,
     ) {
+        let sets: Vec<(&str, &crate::model::gateway_api::ListenerSet)> = if deployed.is_empty() {
+            Vec::new()
+        } else {
+            objects
+                .iter()
+                .zip(typed)
+                .filter_map(|(o, t)| match t {
+                    Some(Ok(Typed::ListenerSet(ls))) => Some((o.namespace_or(self.default_namespace), ls.as_ref())),
+                    _ => None,
+                })
+                .collect()
+        };
         for (i, ns, name, g) in deployed {
             let class = g.spec.gateway_class_name.clone().unwrap_or_default();
             if gateway_api::class_of(objects, typed, &class) != gateway_api::Class::Istio {
@@ -550,9 +562,33 @@ impl<'a> Mesh<'a> {
             if self.services.iter().any(|s| s.host == host) {
                 continue;
             }
+            // The listeners of the ListenerSets the Gateway admits are the deployment's too
+            // (`deploymentcontroller.go:402-416`).
+            let namespace_labels = |n: &str| {
+                objects.iter().zip(typed).find_map(|(o, t)| match t {
+                    Some(Ok(Typed::Namespace(x))) if o.name.as_deref() == Some(n) => Some(x.metadata.labels.as_ref()),
+                    _ => None,
+                })
+            };
+            let from_sets = sets.iter().filter_map(|&(ls_ns, ls)| {
+                let pr = ls.spec.parent_ref.as_ref()?;
+                let pns = pr.namespace.as_deref().filter(|n| !n.is_empty()).unwrap_or(ls_ns);
+                let names_this = pr.kind.as_deref().unwrap_or("Gateway") == "Gateway"
+                    && pr.group.as_deref().unwrap_or(gateway_api::GROUP) == gateway_api::GROUP
+                    && pns == ns
+                    && pr.name.as_deref() == Some(name.as_str());
+                let admitted = names_this
+                    && gateway_api::listener_set_allowed(g, &ns, ls_ns, namespace_labels(ls_ns)) == Some(true);
+                admitted.then(|| ls.spec.listeners.iter().flatten())
+            });
             let mut ports: Vec<ServicePort> = Vec::new();
-            for l in g.spec.listeners.iter().flatten() {
-                let Some(port) = l.port else { continue };
+            for l in g.spec.listeners.iter().flatten().chain(from_sets.flatten()) {
+                let port = match (l.port.filter(|p| *p != 0), l.protocol.as_deref()) {
+                    (Some(p), _) => p,
+                    (None, Some("HTTP")) => 80,
+                    (None, Some("HTTPS")) => 443,
+                    _ => continue,
+                };
                 if ports.iter().any(|p| p.number == port) {
                     continue;
                 }

@@ -534,6 +534,8 @@ fn catch_alls_last(routes: &mut Vec<Route<'_>>) {
 /// The annotation the Gateway API controller writes on the Gateways it makes: the gateway
 /// Services (hostnames) whose workloads the Gateway configures, instead of a selector.
 pub const GATEWAY_SERVICE_ANNOTATION: &str = "internal.istio.io/gateway-service";
+/// The namespace of a ListenerSet's parent Gateway, on the Gateways istiod generates for it.
+pub const PARENT_NAMESPACE_ANNOTATION: &str = "internal.istio.io/parent-namespace";
 /// Services with this label are skipped by port translation (`model/gateway.go`).
 pub const DISABLE_PORT_TRANSLATION_LABEL: &str = "experimental.istio.io/disable-gateway-port-translation";
 
@@ -577,14 +579,18 @@ pub fn merged_gateways<'c, 'a>(
     let mut out: Vec<(String, String, &Gateway, Vec<&ServiceRecord>, bool)> = input
         .chain(translated)
         .filter_map(|(name, ns, g)| {
-            let named = g.metadata.annotations.as_ref().and_then(|a| a.get(GATEWAY_SERVICE_ANNOTATION));
+            let annotations = g.metadata.annotations.as_ref();
+            let named = annotations.and_then(|a| a.get(GATEWAY_SERVICE_ANNOTATION));
+            // A ListenerSet's Gateway binds the Services of its parent's namespace
+            // (`model/push_context.go:2436`).
+            let service_ns = annotations.and_then(|a| a.get(PARENT_NAMESPACE_ANNOTATION)).unwrap_or(&ns);
             match named {
                 Some(list) => {
                     let names: Vec<&str> = list.split(',').map(str::trim).collect();
                     let through: Vec<&ServiceRecord> = targets
                         .iter()
                         .copied()
-                        .filter(|s| s.namespace == ns && names.contains(&s.host.as_str()))
+                        .filter(|s| s.namespace == *service_ns && names.contains(&s.host.as_str()))
                         .collect();
                     (!through.is_empty()).then_some((name, ns, g, through, false))
                 }
@@ -1092,12 +1098,8 @@ pub fn gateway_proxies(cx: &Context) -> Vec<Proxy> {
         }
     }
     // The pods Istio deploys for a Gateway API Gateway it programs, by their gateway-name label.
-    let mut deployed: Vec<(&str, &str)> = cx
-        .gateway_api()
-        .gateways
-        .iter()
-        .filter_map(|t| Some((t.namespace.as_str(), t.name.split_once(hosts::INTERNAL_GATEWAY_MARKER)?.0)))
-        .collect();
+    let mut deployed: Vec<(&str, &str)> =
+        cx.gateway_api().gateways.iter().map(|t| (t.deployment.0.as_str(), t.deployment.1.as_str())).collect();
     deployed.sort_unstable();
     deployed.dedup();
     for (ns, name) in deployed {

@@ -6,7 +6,7 @@ pub static META: RuleMeta = RuleMeta {
     name: "gateway-not-ready",
     severity: Severity::Error,
     istio_code: None,
-    summary: "A Gateway API Gateway that Istio does not accept or cannot bind to its Service",
+    summary: "A Gateway API Gateway (or ListenerSet) that Istio does not accept or cannot bind to its Service",
     docs: r#"## What it finds
 A Gateway of an Istio class to which istiod would give a Gateway-level condition that is not True
 (`conversion.go` `reportGatewayStatus`, `extractGatewayServices`; `gatewaycommon/context.go`
@@ -20,7 +20,12 @@ A Gateway of an Istio class to which istiod would give a Gateway-level condition
   `targetPort` is the listener port);
 - `Accepted: False`, `DeprecateFieldUsage` (a warning): the `networking.istio.io/service-type`
   annotation. The deployment controller still honours it for the Service it creates, but the
-  Gateway reports itself not accepted.
+  Gateway reports itself not accepted;
+- a **ListenerSet** whose parent does not take it (`Accepted: False`, `NotAllowed`, at its
+  `parentRef`): the parent Gateway's `allowedListeners` (none by default; `Same`, `All`, or a
+  Selector over the ListenerSet's Namespace labels) does not admit its namespace, or the parent's
+  class is not Istio's gateway class (waypoints do not support ListenerSets). A Selector over
+  labels the input does not show is not decided.
 
 A Service the input does not show is out of sight, and whether its pods are ready is for the
 cluster to say: neither is reported. Listener conditions are MESH0224's. Istio 1.30 never reports
@@ -70,15 +75,23 @@ impl Rule for Check {
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         for g in &cx.gateway_api().gateway_status {
             let obj = &cx.objects[g.gateway];
+            // One finding per field: a refused ListenerSet is neither Accepted nor Programmed.
+            let mut reported: Vec<&str> = Vec::new();
             for (c, pointer) in g.conditions.iter().zip(&g.pointers) {
-                if c.status != "False" {
+                if c.status != "False" || reported.contains(&pointer.as_str()) {
                     continue;
                 }
+                reported.push(pointer);
                 let (label, help, severity) = match c.reason {
                     "DeprecateFieldUsage" => (
                         "deprecated annotation",
                         "set the Service type with spec.infrastructure or in the Service you deploy",
                         Severity::Warning,
+                    ),
+                    "NotAllowed" => (
+                        "the parent does not take this ListenerSet",
+                        "let the parent Gateway's spec.allowedListeners admit this namespace, on a Gateway of Istio's class",
+                        Severity::Error,
                     ),
                     "InvalidAddress" => (
                         "not a Hostname address",
@@ -97,8 +110,8 @@ impl Rule for Check {
                         obj,
                         pointer,
                         format!(
-                            "Gateway {}/{}: {} is False ({}): {}",
-                            g.namespace, g.name, c.type_, c.reason, c.message
+                            "{} {}/{}: {} is False ({}): {}",
+                            g.kind, g.namespace, g.name, c.type_, c.reason, c.message
                         ),
                     )
                     .label(label)
@@ -172,5 +185,42 @@ mod tests {
         let d: Vec<_> = out.diagnostics.iter().filter(|d| d.code == "MESH0229").collect();
         assert!(d.len() == 1 && d[0].message.contains("DeprecateFieldUsage"), "{d:?}");
         assert_eq!(d[0].severity, crate::lint::Severity::Warning);
+    }
+
+    const SET: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: shared, namespace: infra}\nspec:\n  gatewayClassName: istio\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\nmetadata: {name: extra, namespace: team}\nspec:\n  parentRef: {name: shared, namespace: infra}\n  listeners: [{name: api, port: 8080, protocol: HTTP}]\n";
+
+    #[test]
+    fn listener_sets_the_parent_does_not_take() {
+        // allowedListeners defaults to none.
+        let f = findings(SET, "MESH0229");
+        assert!(f.len() == 1 && f[0].0 == 12 && f[0].1.contains("does not allow this reference"), "{f:?}");
+        let all = SET.replace(
+            "  listeners: [{name: http",
+            "  allowedListeners: {namespaces: {from: All}}\n  listeners: [{name: http",
+        );
+        assert!(findings(&all, "MESH0229").is_empty());
+        let same = SET.replace(
+            "  listeners: [{name: http",
+            "  allowedListeners: {namespaces: {from: Same}}\n  listeners: [{name: http",
+        );
+        assert_eq!(findings(&same, "MESH0229").len(), 1);
+        // A Selector over labels of a namespace the input does not hold is not decided.
+        let selector = SET.replace(
+            "  listeners: [{name: http",
+            "  allowedListeners: {namespaces: {from: Selector, selector: {matchLabels: {a: b}}}}\n  listeners: [{name: http",
+        );
+        assert!(findings(&selector, "MESH0229").is_empty());
+        let labelled =
+            format!("{selector}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: team, labels: {{a: b}}}}\n");
+        assert!(findings(&labelled, "MESH0229").is_empty());
+        let unlabelled = format!("{selector}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: team}}\n");
+        assert_eq!(findings(&unlabelled, "MESH0229").len(), 1);
+        // Only Istio's gateway class supports ListenerSets.
+        let waypoint = all.replace("gatewayClassName: istio", "gatewayClassName: istio-waypoint");
+        let f = findings(&waypoint, "MESH0229");
+        assert!(
+            f.len() == 1 && f[0].1.contains("\"istio-waypoint\" GatewayClass does not support ListenerSet"),
+            "{f:?}"
+        );
     }
 }

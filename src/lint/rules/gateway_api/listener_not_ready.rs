@@ -84,8 +84,8 @@ impl Rule for Check {
                     _ => ("invalid certificate", "refer to at most two core Secrets"),
                 };
                 let message = format!(
-                    "listener {} of Gateway {}/{}: {} is {} ({}): {}",
-                    l.listener, l.namespace, l.name, c.type_, c.status, c.reason, c.message
+                    "listener {} of {} {}/{}: {} is {} ({}): {}",
+                    l.listener, l.kind, l.namespace, l.name, c.type_, c.status, c.reason, c.message
                 );
                 out.push(cx.at(&META, obj, pointer, message).label(label).help(help));
             }

@@ -15,11 +15,12 @@ pub static META: RuleMeta = RuleMeta {
 A ReferenceGrant that allows references no object of the input makes: no route of a `from` kind
 in a `from` namespace refers to anything in the grant's namespace that a `to` entry names, as
 Istio's controller checks references (`gatewaycommon/references.go`: routes' backendRefs and
-mirrors, Gateways' certificateRefs). Where some entries are used, each unused `from` or `to` entry
+mirrors, Gateways' and ListenerSets' certificateRefs). Where some entries are used, each unused `from` or `to` entry
 is reported; otherwise the grant once.
 
 Only what the input shows is judged: a `from` entry counts only where the input holds objects of
-that kind in that namespace (HTTPRoute, GRPCRoute, TLSRoute, or a Gateway that Istio programs),
+that kind in that namespace (HTTPRoute, GRPCRoute, TLSRoute, a ListenerSet, a TCPRoute when
+istiod's alpha kinds are on, or a Gateway that Istio programs),
 and a `to` entry only when it names Services or Secrets and every `from` entry can be judged.
 
 ## Why it matters
@@ -73,6 +74,8 @@ impl Rule for Check {
         }
         let used = &cx.gateway_api().grants_used;
         let default_ns = &cx.options.default_namespace;
+        // istiod reads TCPRoutes only with its alpha kinds on (MESH0228 says so otherwise).
+        let alpha = cx.mesh().config.istiod.alpha_gateway_api;
         // The kinds per namespace the input shows, and the namespaces with a Gateway Istio does
         // not program (it checks the certificates of its own Gateways only).
         let mut shown: HashSet<(&str, &str)> = HashSet::new();
@@ -92,7 +95,11 @@ impl Rule for Check {
         }
         let in_sight = |f: &ObjectReference| -> bool {
             let (Some(kind), Some(ns)) = (f.kind.as_deref(), f.namespace.as_deref()) else { return false };
-            (ROUTES.contains(&kind) || (kind == "Gateway" && !foreign.contains(ns))) && shown.contains(&(kind, ns))
+            let served = ROUTES.contains(&kind)
+                || kind == "ListenerSet"
+                || (kind == "TCPRoute" && alpha)
+                || (kind == "Gateway" && !foreign.contains(ns));
+            served && shown.contains(&(kind, ns))
         };
         let mut used_by: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
         for &(g, f, t) in used {
