@@ -340,7 +340,7 @@ fn gateway_api_expectations() {
     let out = meshctl().args(["test", "testdata/gateway-api", "--cases", cases]).output().unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{s}");
-    assert!(s.ends_with("9 passed, 0 failed\n"), "{s}");
+    assert!(s.ends_with("11 passed, 0 failed\n"), "{s}");
 }
 
 #[test]

@@ -185,7 +185,32 @@ fn check(req: &Request, backend_set: Option<&Value>, o: &Outcome, want: &Value) 
         }
         _ => {}
     }
-    let Some(backend) = s(want, "backend") else { return Ok(()) };
+    // A list of acceptable codes, as the CORS tests give them.
+    let statuses: Vec<u32> = match want.get("status") {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_u64).map(|c| c as u32).collect(),
+        _ => status.into_iter().collect(),
+    };
+    let Some(backend) = s(want, "backend") else {
+        let answered_here = want.get("request").and_then(Value::as_object).is_some_and(|r| r.is_empty());
+        if answered_here {
+            // No backend saw the request: the gateway answered it (a CORS preflight).
+            if o.outcome != OutcomeKind::DirectResponse || !o.status.is_some_and(|c| statuses.contains(&c)) {
+                return Err(format!("want the gateway's own answer {statuses:?}, got {:?} {:?}", o.outcome, o.status));
+            }
+            return check_response(want.get("response"), &o.response_headers.set);
+        }
+        let Some(ns) = s(want, "namespace") else { return Ok(()) };
+        // Some backend of the namespace answers.
+        let suffix = format!(".{ns}.svc.cluster.local");
+        if o.outcome != OutcomeKind::Route
+            || o.status.is_some()
+            || !o.destinations.iter().all(|d| d.host.ends_with(&suffix))
+        {
+            return Err(format!("want a route into {ns}, got {:?} {:?}", o.outcome, o.status));
+        }
+        let seen = apply(lower(backend_set.and_then(Value::as_object)), &o.response_headers);
+        return check_response(want.get("response"), &seen);
+    };
     let ns = s(want, "namespace").unwrap_or("gateway-conformance-infra");
     let host = format!("{backend}.{ns}.svc.cluster.local");
     // TLS passthrough is forwarded as TCP.
@@ -221,21 +246,35 @@ fn check(req: &Request, backend_set: Option<&Value>, o: &Outcome, want: &Value) 
             return Err(format!("backend header {k} should be absent"));
         }
     }
-    if let Some(resp) = want.get("response") {
-        // What the client sees: the headers the echo backend was asked to set, after the
-        // route's response operations.
-        let seen = apply(lower(backend_set.and_then(Value::as_object)), &o.response_headers);
-        for (k, v) in resp.get("headers").and_then(Value::as_object).into_iter().flatten() {
-            let k = k.to_ascii_lowercase();
-            let got = seen.get(&k);
-            if got.map(String::as_str) != v.as_str() {
-                return Err(format!("response header {k}: {got:?}, want {v}"));
-            }
+    // What the client sees: the headers the echo backend was asked to set, after the route's
+    // response operations.
+    let seen = apply(lower(backend_set.and_then(Value::as_object)), &o.response_headers);
+    check_response(want.get("response"), &seen)
+}
+
+/// The response headers the client sees against `response`: `headers` exactly,
+/// `valid_header_values` one of the listed (spaces dropped with `ignore_whitespace`, as
+/// `conformance/utils/http/http.go` compares them), `absent_headers` not at all. Names are
+/// compared case-insensitively.
+fn check_response(resp: Option<&Value>, seen: &BTreeMap<String, String>) -> Result<(), String> {
+    let Some(resp) = resp else { return Ok(()) };
+    let squeeze = resp.get("ignore_whitespace").and_then(Value::as_bool) == Some(true);
+    let norm = |v: &str| if squeeze { v.chars().filter(|c| !c.is_whitespace()).collect() } else { v.to_string() };
+    let got = |k: &str| seen.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
+    for (k, v) in resp.get("headers").and_then(Value::as_object).into_iter().flatten() {
+        if got(k).map(norm) != v.as_str().map(norm) {
+            return Err(format!("response header {k}: {:?}, want {v}", got(k)));
         }
-        for k in resp.get("absent_headers").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
-            if seen.contains_key(&k.to_ascii_lowercase()) {
-                return Err(format!("response header {k} is not removed"));
-            }
+    }
+    for (k, list) in resp.get("valid_header_values").and_then(Value::as_object).into_iter().flatten() {
+        let valid: Vec<String> = list.as_array().into_iter().flatten().filter_map(Value::as_str).map(norm).collect();
+        if !got(k).map(norm).is_some_and(|g| valid.contains(&g)) {
+            return Err(format!("response header {k}: {:?}, want one of {valid:?}", got(k)));
+        }
+    }
+    for k in resp.get("absent_headers").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        if got(k).is_some() {
+            return Err(format!("response header {k} should be absent, got {:?}", got(k)));
         }
     }
     Ok(())

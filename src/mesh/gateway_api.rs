@@ -1217,8 +1217,11 @@ impl Builder<'_, '_> {
                         Err(e) => errors.push(e),
                     }
                 }
-                // CORS becomes a corsPolicy, which the routing engine does not evaluate.
-                "CORS" if !grpc => {}
+                "CORS" if !grpc => {
+                    if let Some(c) = &f.cors {
+                        out.cors_policy = Some(Box::new(cors_policy(c)));
+                    }
+                }
                 _ => {
                     return Err((format!("{here}/type"), "InvalidFilter", format!("unsupported filter type {t:?}")));
                 }
@@ -1957,6 +1960,41 @@ impl Builder<'_, '_> {
             name: pname.to_string(),
         });
         None
+    }
+}
+
+/// `createCorsFilter` (`conv:1290-1374`): origins become exact, prefix (one trailing `*`) or
+/// anchored regex matches (`*` alone: any `scheme://host`), the CRD's default `maxAge` of 5
+/// applies, and a preflight from an origin no entry allows is answered, not forwarded (`IGNORE`).
+fn cors_policy(c: &gw::HTTPCORSFilter) -> net::CorsPolicy {
+    let origins = c
+        .allow_origins
+        .iter()
+        .flatten()
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            if o == "*" {
+                net::StringMatch { regex: Some(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s?#]+$".into()), ..Default::default() }
+            } else if !o.contains('*') {
+                net::StringMatch { exact: Some(o.clone()), ..Default::default() }
+            } else if o.ends_with('*') && o.matches('*').count() == 1 {
+                net::StringMatch { prefix: Some(o[..o.len() - 1].to_string()), ..Default::default() }
+            } else {
+                let quoted: Vec<String> = o.split('*').map(regex::escape).collect();
+                net::StringMatch { regex: Some(format!("^{}$", quoted.join(".*"))), ..Default::default() }
+            }
+        })
+        .collect();
+    let max_age = c.max_age.unwrap_or(5);
+    net::CorsPolicy {
+        allow_origins: Some(origins),
+        allow_origin: None,
+        allow_methods: c.allow_methods.clone(),
+        allow_headers: c.allow_headers.clone(),
+        expose_headers: c.expose_headers.clone(),
+        max_age: (max_age > 0).then(|| net::Duration(format!("{max_age}s"))),
+        allow_credentials: c.allow_credentials.filter(|a| *a),
+        unmatched_preflights: Some(net::UnmatchedPreflights::Ignore),
     }
 }
 

@@ -315,9 +315,22 @@ pub struct HTTPRouteFilter {
     pub request_redirect: Option<RequestRedirect>,
     #[serde(rename = "urlRewrite")]
     pub url_rewrite: Option<UrlRewrite>,
-    pub cors: Option<Value>,
+    pub cors: Option<HTTPCORSFilter>,
     pub extension_ref: Option<ObjectReference>,
     pub external_auth: Option<Value>,
+}
+
+/// The `cors` filter of an HTTPRoute rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HTTPCORSFilter {
+    pub allow_origins: Option<Vec<String>>,
+    pub allow_credentials: Option<bool>,
+    pub allow_methods: Option<Vec<String>>,
+    pub allow_headers: Option<Vec<String>>,
+    pub expose_headers: Option<Vec<String>>,
+    /// Seconds; the CRD defaults it to 5.
+    pub max_age: Option<i64>,
 }
 
 /// `requestHeaderModifier` / `responseHeaderModifier`.

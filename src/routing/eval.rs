@@ -923,6 +923,17 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
         }
     }
     let rule = route.rule;
+    let cors =
+        rule.and_then(|r| r.cors_policy.as_deref()).and_then(|p| super::cors::evaluate(p, &req.method, &req.headers));
+    if let Some(c) = &cors {
+        o.note_with(|| c.note.clone());
+        if c.reply {
+            o.outcome = OutcomeKind::DirectResponse;
+            o.status = Some(200);
+            o.response_headers = c.headers.clone();
+            return o;
+        }
+    }
     match &route.action {
         Action::Redirect => {
             let rd = rule.and_then(|r| r.redirect.as_ref()).expect("redirect action has a redirect");
@@ -1001,6 +1012,10 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
         && o.outcome != OutcomeKind::Route
     {
         o.fault = fault(rule);
+    }
+    // The CORS filter's response side runs after the route's header operations.
+    if let Some(c) = cors {
+        o.response_headers.set.extend(c.headers.set);
     }
     o
 }

@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod compile;
 pub mod contain;
+mod cors;
 pub mod delegate;
 pub mod eval;
 pub mod l4;

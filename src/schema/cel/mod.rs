@@ -35,7 +35,7 @@ mod net;
 mod parse;
 mod quantity;
 mod resolve;
-mod time;
+pub(crate) mod time;
 mod value;
 
 #[cfg(test)]
