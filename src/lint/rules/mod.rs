@@ -128,6 +128,7 @@ pub static RULES: &[&dyn Rule] = &[
     &gateway_api::mesh_route_and_virtual_service::Check,
     &gateway_api::route_kind_not_served::Check,
     &gateway_api::gateway_not_ready::Check,
+    &gateway_api::mesh_route_without_waypoint::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -6,6 +6,7 @@ pub mod foreign_gateway_class;
 pub mod gateway_not_ready;
 pub mod listener_not_ready;
 pub mod mesh_route_and_virtual_service;
+pub mod mesh_route_without_waypoint;
 pub mod route_kind_not_served;
 pub mod route_not_accepted;
 pub mod unknown_parent;
