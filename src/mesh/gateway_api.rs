@@ -193,6 +193,23 @@ pub struct GatewayStatus {
     pub pointers: Vec<String>,
 }
 
+/// The status of one targetRef of a BackendTLSPolicy (`backend_policies.go:320-460`): Accepted
+/// (TargetNotFound, Conflicted, Invalid) and ResolvedRefs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PolicyStatus {
+    #[serde(skip)]
+    pub policy: usize,
+    pub namespace: String,
+    pub name: String,
+    #[serde(skip)]
+    pub target_index: usize,
+    /// `Service ns/name` (and `:section`) of the target.
+    pub target: String,
+    pub conditions: Vec<Condition>,
+    #[serde(skip)]
+    pub pointers: Vec<String>,
+}
+
 /// A parentRef that names a Gateway (or Service) the input does not hold: istiod writes no
 /// status for it (§4.1), but nothing routes through it.
 #[derive(Debug, Clone)]
@@ -211,6 +228,8 @@ pub struct Translation {
     pub virtual_services: Vec<TranslatedVs>,
     pub parents: Vec<ParentStatus>,
     pub gateway_status: Vec<GatewayStatus>,
+    /// Per BackendTLSPolicy targetRef, the ancestor status istiod writes for the Service.
+    pub backend_tls: Vec<PolicyStatus>,
     pub listeners: Vec<ListenerStatus>,
     pub missing_parents: Vec<MissingParent>,
     /// Every reference or filter of a route istiod cannot resolve (each, not only the last one
@@ -381,6 +400,7 @@ pub fn translate(
             t,
             Some(Ok(Typed::KubernetesGateway(_) | Typed::HTTPRoute(_) | Typed::GRPCRoute(_) | Typed::TLSRoute(_)))
         ) || (mesh.config.istiod.alpha_gateway_api && matches!(t, Some(Ok(Typed::TCPRoute(_)))))
+            || matches!(t, Some(Ok(Typed::BackendTLSPolicy(_))))
     });
     if !has_gateway_api {
         return b.out;
@@ -442,6 +462,7 @@ pub fn translate(
             l.attached_routes = p.attached;
         }
     }
+    b.backend_tls_policies();
     b.out.grants_used = b.used_grants.take();
     b.out
 }
@@ -897,6 +918,120 @@ impl Builder<'_, '_> {
             listeners,
             services: &services,
         });
+    }
+
+    /// Every BackendTLSPolicy's status per targetRef. A target the input does not show, in a
+    /// namespace it does not show, is out of sight (no status); the oldest policy (then the first
+    /// by name) wins a target several policies name (`btlsIsConflicted`).
+    fn backend_tls_policies(&mut self) {
+        let policies: Vec<(usize, &gw::BackendTLSPolicy)> = self
+            .typed
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match t {
+                Some(Ok(Typed::BackendTLSPolicy(p))) => Some((i, p.as_ref())),
+                _ => None,
+            })
+            .collect();
+        let key = |r: &gw::ParentReference| {
+            (
+                r.group.clone().unwrap_or_default(),
+                r.kind.clone().unwrap_or_default(),
+                r.name.clone().unwrap_or_default(),
+                r.section_name.clone().filter(|s| !s.is_empty()),
+            )
+        };
+        for &(i, p) in &policies {
+            let ns = self.ns_of(i);
+            let name = self.name_of(i);
+            let created = p.metadata.creation_timestamp.clone().unwrap_or_default();
+            let well_known = p
+                .spec
+                .validation
+                .as_ref()
+                .and_then(|v| v.get("wellKnownCACertificates"))
+                .and_then(|v| v.as_str())
+                .filter(|w| *w != "System");
+            for (k, t) in p.spec.target_refs.iter().flatten().enumerate() {
+                let here = format!("/spec/targetRefs/{k}");
+                let tname = t.name.clone().unwrap_or_default();
+                let section = t.section_name.clone().filter(|s| !s.is_empty());
+                let mut status = PolicyStatus {
+                    policy: i,
+                    namespace: ns.clone(),
+                    name: name.clone(),
+                    target_index: k,
+                    target: match &section {
+                        Some(sn) => format!("Service {ns}/{tname}:{sn}"),
+                        None => format!("Service {ns}/{tname}"),
+                    },
+                    conditions: vec![
+                        Condition { message: "Configuration is valid".into(), ..Condition::ok("Accepted", "Accepted") },
+                        Condition {
+                            message: "Configuration is valid".into(),
+                            ..Condition::ok("ResolvedRefs", "ResolvedRefs")
+                        },
+                    ],
+                    pointers: vec![String::new(), String::new()],
+                };
+                let kind_ok = t.group.as_deref().unwrap_or_default().is_empty() && t.kind.as_deref() == Some("Service");
+                let target_err = if !kind_ok {
+                    Some((
+                        format!("unsupported reference kind: {}", t.kind.as_deref().unwrap_or_default()),
+                        format!("{here}/kind"),
+                    ))
+                } else {
+                    let host = format!("{tname}.{ns}.{}", hosts::CLUSTER_SUFFIX);
+                    let svc = self
+                        .mesh
+                        .services_by_host(&host)
+                        .find(|s| s.namespace == ns && s.source == super::ServiceSource::Kubernetes);
+                    match (svc, &section) {
+                        (None, _) if !self.mesh.namespace_known(&ns) => continue,
+                        (None, _) => Some((format!("service {ns}/{tname} not found"), format!("{here}/name"))),
+                        (Some(svc), Some(sn))
+                            if !svc.ports.iter().any(|sp| sp.name.as_deref() == Some(sn.as_str())) =>
+                        {
+                            Some((
+                                format!("sectionName {sn:?} does not exist in Service {ns}/{tname}"),
+                                format!("{here}/sectionName"),
+                            ))
+                        }
+                        _ => None,
+                    }
+                };
+                if let Some(w) = well_known {
+                    status.conditions[0] =
+                        Condition::bad("Accepted", "Invalid", format!("Unknown wellKnownCACertificates: {w}"));
+                    status.pointers[0] = "/spec/validation/wellKnownCACertificates".into();
+                }
+                if let Some((message, pointer)) = target_err {
+                    status.conditions[0] =
+                        Condition::bad("Accepted", "TargetNotFound", format!("targetRefs invalid: {message}"));
+                    status.pointers[0] = pointer;
+                } else {
+                    let winner = policies
+                        .iter()
+                        .filter(|(j, _)| *j != i && self.ns_of(*j) == ns)
+                        .filter(|(_, o)| o.spec.target_refs.iter().flatten().any(|ot| key(ot) == key(t)))
+                        .filter(|(j, o)| {
+                            let oc = o.metadata.creation_timestamp.clone().unwrap_or_default();
+                            (oc.as_str(), self.name_of(*j)) < (created.as_str(), name.clone())
+                        })
+                        .map(|(j, _)| self.name_of(*j))
+                        .min();
+                    if let Some(w) = winner {
+                        status.conditions[0] = Condition::bad(
+                            "Accepted",
+                            "Conflicted",
+                            format!("Conflicts with BackendTLSPolicy {w:?} targeting the same backend"),
+                        );
+                        status.pointers[0] = here.clone();
+                    }
+                }
+                self.out.backend_tls.push(status);
+            }
+        }
     }
 
     /// The first Service a manual deployment names that istiod cannot bind to

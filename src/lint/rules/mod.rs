@@ -129,6 +129,7 @@ pub static RULES: &[&dyn Rule] = &[
     &gateway_api::route_kind_not_served::Check,
     &gateway_api::gateway_not_ready::Check,
     &gateway_api::mesh_route_without_waypoint::Check,
+    &gateway_api::backend_tls_policy_not_accepted::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -2,6 +2,7 @@
 //! references it cannot follow. They read the one translation (`crate::mesh::gateway_api`) the
 //! routing engine routes with.
 
+pub mod backend_tls_policy_not_accepted;
 pub mod foreign_gateway_class;
 pub mod gateway_not_ready;
 pub mod listener_not_ready;
