@@ -590,8 +590,11 @@ impl Builder<'_, '_> {
                     .collect()
             }
         };
+        // Only a manual deployment reaches this check: a managed one returns first (`conv:2004-2007`),
+        // and its deployment controller honours the annotation without complaint.
         const SERVICE_TYPE: &str = "networking.istio.io/service-type";
-        if status.conditions[0].status == "True"
+        if service.is_none()
+            && status.conditions[0].status == "True"
             && g.metadata.annotations.as_ref().is_some_and(|a| a.contains_key(SERVICE_TYPE))
         {
             status.conditions[0] = Condition::bad(

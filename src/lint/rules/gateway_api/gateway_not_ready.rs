@@ -19,8 +19,8 @@ A Gateway of an Istio class to which istiod would give a Gateway-level condition
   namespace), or a Service without one of the listeners' ports (with a hint when a port's
   `targetPort` is the listener port);
 - `Accepted: False`, `DeprecateFieldUsage` (a warning): the `networking.istio.io/service-type`
-  annotation. The deployment controller still honours it for the Service it creates, but the
-  Gateway reports itself not accepted;
+  annotation on a manual deployment. (On a Gateway Istio deploys, the deployment controller
+  honours it for the Service it creates, and istiod reports nothing.)
 - a **ListenerSet** whose parent does not take it (`Accepted: False`, `NotAllowed`, at its
   `parentRef`): the parent Gateway's `allowedListeners` (none by default; `Same`, `All`, or a
   Selector over the ListenerSet's Namespace labels) does not admit its namespace, or the parent's
@@ -172,7 +172,7 @@ mod tests {
         );
         let f = findings(&only_ip, "MESH0229");
         assert!(f.len() == 2 && f[0].1.contains("Failed to assign to any requested addresses"), "{f:?}");
-        let annotated = docs_example(&super::META)
+        let managed = docs_example(&super::META)
             .replace(
                 "  addresses:\n  - type: Hostname\n    value: istio-ingressgateway.istio-system.svc.cluster.local\n",
                 "",
@@ -180,6 +180,13 @@ mod tests {
             .replace(
                 "metadata: {name: edge, namespace: apps}",
                 "metadata:\n  name: edge\n  namespace: apps\n  annotations: {networking.istio.io/service-type: ClusterIP}",
+            );
+        // Istio's own egress tasks annotate the Gateways it deploys: nothing to report.
+        assert!(findings(&managed, "MESH0229").is_empty());
+        let annotated = docs_example(&super::META)
+            .replace(
+                "metadata: {name: edge, namespace: apps}",
+                "metadata:\n  name: edge\n  namespace: istio-system\n  annotations: {networking.istio.io/service-type: ClusterIP}",
             );
         let out = crate::lint::rules::lint_yaml(&annotated);
         let d: Vec<_> = out.diagnostics.iter().filter(|d| d.code == "MESH0229").collect();
