@@ -371,6 +371,8 @@ struct Builder<'m, 'a> {
     services: HashMap<usize, Vec<String>>,
     /// `(namespace, name)` of every ListenerSet of the input.
     listener_sets: HashSet<(String, String)>,
+    /// Rules are being translated for mesh parents (no ReferenceGrant needed).
+    mesh_rules: std::cell::Cell<bool>,
     out: Translation,
 }
 
@@ -393,6 +395,7 @@ pub fn translate(
         parents: Vec::new(),
         services: HashMap::new(),
         listener_sets: HashSet::default(),
+        mesh_rules: std::cell::Cell::new(false),
         out: Translation::default(),
     };
     let has_gateway_api = typed.iter().any(|t| {
@@ -432,11 +435,11 @@ pub fn translate(
     for (i, t) in typed.iter().enumerate() {
         match t {
             Some(Ok(Typed::HTTPRoute(r))) => {
-                let rules = b.http_rules(i, r);
+                let rules = b.variants(r.spec.parent_refs.as_deref(), |b| b.http_rules(i, r));
                 b.attach(i, "HTTPRoute", r.spec.parent_refs.as_deref(), r.spec.hostnames.as_deref(), rules, &mut http);
             }
             Some(Ok(Typed::GRPCRoute(r))) => {
-                let rules = b.grpc_rules(i, r);
+                let rules = b.variants(r.spec.parent_refs.as_deref(), |b| b.grpc_rules(i, r));
                 b.attach(i, "GRPCRoute", r.spec.parent_refs.as_deref(), r.spec.hostnames.as_deref(), rules, &mut http);
             }
             Some(Ok(Typed::TLSRoute(r))) => b.l4_route(
@@ -490,7 +493,33 @@ struct Base {
 /// A translated rule (one per match), or the hard error that drops the whole route (§5.1).
 type Rules = Result<Vec<(net::HTTPRoute, Origin)>, (String, &'static str, String)>;
 
+/// A route's rules translated for its Gateway parents and for its mesh (Service) parents:
+/// istiod converts them twice, and a mesh route's backendRefs need no ReferenceGrant
+/// (`route_collections.go`: `convert…(ctx, r, obj, !mesh)` enforces grants for gateways only).
+struct Variants {
+    gateway: Option<(Rules, Vec<(String, &'static str, String)>)>,
+    mesh: Option<(Rules, Vec<(String, &'static str, String)>)>,
+}
+
 impl Builder<'_, '_> {
+    /// Translate a route's rules once per kind of parent it has.
+    fn variants(
+        &self,
+        parent_refs: Option<&[gw::ParentReference]>,
+        rules: impl Fn(&Self) -> (Rules, Vec<(String, &'static str, String)>),
+    ) -> Variants {
+        let refs = parent_refs.unwrap_or_default();
+        let is_mesh = |r: &gw::ParentReference| r.group.as_deref() == Some("") && r.kind.as_deref() == Some("Service");
+        let gateway = refs.iter().any(|r| !is_mesh(r)).then(|| rules(self));
+        let mesh = refs.iter().any(is_mesh).then(|| {
+            self.mesh_rules.set(true);
+            let out = rules(self);
+            self.mesh_rules.set(false);
+            out
+        });
+        Variants { gateway, mesh }
+    }
+
     fn ns_of(&self, i: usize) -> String {
         self.objects[i].namespace_or(self.default_ns).to_string()
     }
@@ -1181,7 +1210,11 @@ impl Builder<'_, '_> {
         // A grant lives in the backend's namespace: where the input shows nothing of it, the grant
         // is out of sight and the reference is taken as allowed.
         let shown = self.shown.contains(ns.as_str());
-        if ns != route_ns && shown && !self.granted(route_kind, route_ns, &format!("{group}/{kind}"), &ns, &name) {
+        if ns != route_ns
+            && shown
+            && !self.mesh_rules.get()
+            && !self.granted(route_kind, route_ns, &format!("{group}/{kind}"), &ns, &name)
+        {
             errors.push((
                 format!("{pointer}/namespace"),
                 "RefNotPermitted",
@@ -1675,7 +1708,7 @@ impl Builder<'_, '_> {
         kind: &'static str,
         parent_refs: Option<&[gw::ParentReference]>,
         hostnames: Option<&[String]>,
-        (rules, errors): (Rules, Vec<(String, &'static str, String)>),
+        variants: Variants,
         bases: &mut Vec<Base>,
     ) {
         let ns = self.ns_of(i);
@@ -1686,21 +1719,33 @@ impl Builder<'_, '_> {
             .and_then(|t| t.metadata().creation_timestamp.clone())
             .unwrap_or_default();
         let hostnames = hostnames.unwrap_or_default();
-        let (rules, hard) = match rules {
-            Ok(r) => (r, None),
-            Err(e) => (Vec::new(), Some(e)),
-        };
-        for (p, reason, message) in errors.iter().chain(&hard) {
-            self.out.errors.push((i, p.clone(), reason, message.clone()));
-        }
-        // The last soft error wins (`rc:659-661`).
-        let resolved = match (&hard, errors.last()) {
-            (Some((p, reason, message)), _) | (None, Some((p, reason, message))) => {
-                (Condition::bad("ResolvedRefs", reason, message.clone()), Some(p.clone()))
+        let mut reported: Vec<(String, &'static str)> = Vec::new();
+        let mut prepare = |b: &mut Self, v: Option<(Rules, Vec<(String, &'static str, String)>)>| {
+            let (rules, errors) = v?;
+            let (rules, hard) = match rules {
+                Ok(r) => (r, None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            for (p, reason, message) in errors.iter().chain(&hard) {
+                if !reported.contains(&(p.clone(), *reason)) {
+                    reported.push((p.clone(), reason));
+                    b.out.errors.push((i, p.clone(), reason, message.clone()));
+                }
             }
-            (None, None) => (Condition::ok("ResolvedRefs", "ResolvedRefs"), None),
+            // The last soft error wins (`rc:659-661`).
+            let resolved = match (&hard, errors.last()) {
+                (Some((p, reason, message)), _) | (None, Some((p, reason, message))) => {
+                    (Condition::bad("ResolvedRefs", reason, message.clone()), Some(p.clone()))
+                }
+                (None, None) => (Condition::ok("ResolvedRefs", "ResolvedRefs"), None),
+            };
+            Some((rules, resolved))
         };
+        let for_gateways = prepare(self, variants.gateway);
+        let for_mesh = prepare(self, variants.mesh);
         for (pi, r) in parent_refs.unwrap_or_default().iter().enumerate() {
+            let is_mesh = r.group.as_deref() == Some("") && r.kind.as_deref() == Some("Service");
+            let Some((rules, resolved)) = (if is_mesh { &for_mesh } else { &for_gateways }) else { continue };
             let pgroup = r.group.as_deref().unwrap_or(GROUP);
             let pkind = r.kind.as_deref().unwrap_or("Gateway");
             let pns = r.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| ns.clone());
@@ -1731,7 +1776,7 @@ impl Builder<'_, '_> {
                             Some(port) => format!("{ns}/{port}/{host}"),
                             None => format!("{ns}/{host}"),
                         };
-                        let mut http: Vec<(net::HTTPRoute, Origin)> = rules.clone();
+                        let mut http: Vec<(net::HTTPRoute, Origin)> = rules.to_vec();
                         if let Some(port) = r.port {
                             for (h, _) in &mut http {
                                 for m in h.match_.iter_mut().flatten() {
@@ -1782,7 +1827,7 @@ impl Builder<'_, '_> {
                                         route_name: name.clone(),
                                         host: h,
                                         gateway: p.internal.clone(),
-                                        http: rules.clone(),
+                                        http: rules.to_vec(),
                                     });
                                 }
                             }

@@ -109,4 +109,20 @@ mod tests {
         );
         assert!(f.len() == 1 && f[0].1.contains("port is required"), "{f:?}");
     }
+
+    /// A mesh (GAMMA) route's backendRefs need no ReferenceGrant: istiod enforces grants for
+    /// Gateway parents only (the Gateway API conformance test MeshConsumerRoute relies on it).
+    #[test]
+    fn a_mesh_route_needs_no_grant() {
+        let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: echo, namespace: mesh}\nspec:\n  ports: [{name: http, port: 80}]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: consumer, namespace: client}\nspec:\n  parentRefs: [{group: '', kind: Service, name: echo, namespace: mesh}]\n  rules:\n  - backendRefs: [{name: echo, namespace: mesh, port: 80}]\n";
+        assert!(findings(yaml, "MESH0223").is_empty(), "{:?}", findings(yaml, "MESH0223"));
+        // The same route on a Gateway needs one.
+        let gateway = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: client}\nspec:\n  gatewayClassName: istio\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n";
+        let both = yaml.replace(
+            "  parentRefs: [{group: '', kind: Service, name: echo, namespace: mesh}]",
+            "  parentRefs: [{group: '', kind: Service, name: echo, namespace: mesh}, {name: edge}]",
+        );
+        let f = findings(&format!("{both}{gateway}"), "MESH0223");
+        assert!(f.len() == 1 && f[0].1.starts_with("RefNotPermitted"), "{f:?}");
+    }
 }
