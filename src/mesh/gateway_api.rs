@@ -497,17 +497,17 @@ type Rules = Result<Vec<(net::HTTPRoute, Origin)>, (String, &'static str, String
 /// istiod converts them twice, and a mesh route's backendRefs need no ReferenceGrant
 /// (`route_collections.go`: `convert…(ctx, r, obj, !mesh)` enforces grants for gateways only).
 struct Variants {
-    gateway: Option<(Rules, Vec<(String, &'static str, String)>)>,
-    mesh: Option<(Rules, Vec<(String, &'static str, String)>)>,
+    gateway: Option<Translated>,
+    mesh: Option<Translated>,
 }
+
+/// A route's translated rules and the soft errors met on the way (each reference that does not
+/// resolve).
+type Translated = (Rules, Vec<(String, &'static str, String)>);
 
 impl Builder<'_, '_> {
     /// Translate a route's rules once per kind of parent it has.
-    fn variants(
-        &self,
-        parent_refs: Option<&[gw::ParentReference]>,
-        rules: impl Fn(&Self) -> (Rules, Vec<(String, &'static str, String)>),
-    ) -> Variants {
+    fn variants(&self, parent_refs: Option<&[gw::ParentReference]>, rules: impl Fn(&Self) -> Translated) -> Variants {
         let refs = parent_refs.unwrap_or_default();
         let is_mesh = |r: &gw::ParentReference| r.group.as_deref() == Some("") && r.kind.as_deref() == Some("Service");
         let gateway = refs.iter().any(|r| !is_mesh(r)).then(|| rules(self));
@@ -1487,7 +1487,7 @@ impl Builder<'_, '_> {
     }
 
     /// The Istio routes of an HTTPRoute, one per match (§5.1), or the error that drops it.
-    fn http_rules(&self, i: usize, r: &gw::HTTPRoute) -> (Rules, Vec<(String, &'static str, String)>) {
+    fn http_rules(&self, i: usize, r: &gw::HTTPRoute) -> Translated {
         let ns = self.ns_of(i);
         let name = self.name_of(i);
         let mut errors = Vec::new();
@@ -1559,7 +1559,7 @@ impl Builder<'_, '_> {
     }
 
     /// The Istio routes of a GRPCRoute (§9).
-    fn grpc_rules(&self, i: usize, r: &gw::GRPCRoute) -> (Rules, Vec<(String, &'static str, String)>) {
+    fn grpc_rules(&self, i: usize, r: &gw::GRPCRoute) -> Translated {
         let ns = self.ns_of(i);
         let name = self.name_of(i);
         let mut errors = Vec::new();
@@ -1720,7 +1720,7 @@ impl Builder<'_, '_> {
             .unwrap_or_default();
         let hostnames = hostnames.unwrap_or_default();
         let mut reported: Vec<(String, &'static str)> = Vec::new();
-        let mut prepare = |b: &mut Self, v: Option<(Rules, Vec<(String, &'static str, String)>)>| {
+        let mut prepare = |b: &mut Self, v: Option<Translated>| {
             let (rules, errors) = v?;
             let (rules, hard) = match rules {
                 Ok(r) => (r, None),
