@@ -1939,48 +1939,61 @@ impl Builder<'_, '_> {
     ) {
         let ns = self.ns_of(i);
         let name = self.name_of(i);
-        let mut errors = Vec::new();
-        let mut translated: Vec<(Vec<net::RouteDestination>, usize)> = Vec::new();
-        for (ri, rule) in rules.unwrap_or_default().iter().enumerate() {
-            let pointer = format!("/spec/rules/{ri}");
-            let mut dests = Vec::new();
-            for (k, b) in rule.backend_refs.iter().flatten().enumerate() {
-                let w = b.weight.unwrap_or(1);
-                if w == 0 {
-                    continue;
+        // Rules per kind of parent: a mesh parent's backendRefs need no ReferenceGrant.
+        let build = |b: &Self| {
+            let mut errors = Vec::new();
+            let mut translated: Vec<(Vec<net::RouteDestination>, usize)> = Vec::new();
+            for (ri, rule) in rules.unwrap_or_default().iter().enumerate() {
+                let pointer = format!("/spec/rules/{ri}");
+                let mut dests = Vec::new();
+                for (k, r) in rule.backend_refs.iter().flatten().enumerate() {
+                    let w = r.weight.unwrap_or(1);
+                    if w == 0 {
+                        continue;
+                    }
+                    match b.destination(kind, &ns, r, &format!("{pointer}/backendRefs/{k}"), &mut errors) {
+                        Ok(d) => dests.push(net::RouteDestination {
+                            destination: d,
+                            weight: Some(i32::try_from(w).unwrap_or(i32::MAX)),
+                        }),
+                        Err(e) => errors.push(e),
+                    }
                 }
-                match self.destination(kind, &ns, b, &format!("{pointer}/backendRefs/{k}"), &mut errors) {
-                    Ok(d) => dests.push(net::RouteDestination {
-                        destination: d,
-                        weight: Some(i32::try_from(w).unwrap_or(i32::MAX)),
-                    }),
-                    Err(e) => errors.push(e),
+                if dests.len() == 1 {
+                    dests[0].weight = None;
                 }
+                translated.push((dests, ri));
             }
-            if dests.len() == 1 {
-                dests[0].weight = None;
-            }
-            translated.push((dests, ri));
-        }
-        for (p, reason, message) in &errors {
-            self.out.errors.push((i, p.clone(), reason, message.clone()));
-        }
-        let resolved = match errors.last() {
-            Some((p, reason, message)) => (Condition::bad("ResolvedRefs", reason, message.clone()), p.clone()),
-            None => (Condition::ok("ResolvedRefs", "ResolvedRefs"), String::new()),
+            let resolved = match errors.last() {
+                Some((p, reason, message)) => (Condition::bad("ResolvedRefs", reason, message.clone()), p.clone()),
+                None => (Condition::ok("ResolvedRefs", "ResolvedRefs"), String::new()),
+            };
+            (translated, errors, resolved)
         };
-        let origins: Vec<Origin> = translated
+        let is_mesh = |r: &gw::ParentReference| r.group.as_deref() == Some("") && r.kind.as_deref() == Some("Service");
+        let refs = parent_refs.unwrap_or_default();
+        let for_gateways = refs.iter().any(|r| !is_mesh(r)).then(|| build(self));
+        let for_mesh = (kind == "TCPRoute" && refs.iter().any(is_mesh)).then(|| {
+            self.mesh_rules.set(true);
+            let out = build(self);
+            self.mesh_rules.set(false);
+            out
+        });
+        let mut reported: Vec<(String, &'static str)> = Vec::new();
+        for (_, errors, _) in for_gateways.iter().chain(&for_mesh) {
+            for (p, reason, message) in errors {
+                if !reported.contains(&(p.clone(), *reason)) {
+                    reported.push((p.clone(), reason));
+                    self.out.errors.push((i, p.clone(), reason, message.clone()));
+                }
+            }
+        }
+        let rule_indexes: Vec<usize> = (0..rules.unwrap_or_default().len()).collect();
+        let origins: Vec<Origin> = rule_indexes
             .iter()
-            .map(|(_, ri)| Origin {
-                obj: i,
-                kind,
-                namespace: ns.clone(),
-                name: name.clone(),
-                rule: *ri,
-                match_index: None,
-            })
+            .map(|ri| Origin { obj: i, kind, namespace: ns.clone(), name: name.clone(), rule: *ri, match_index: None })
             .collect();
-        let tcp = |port: Option<u32>| -> Vec<net::TCPRoute> {
+        let tcp = |translated: &[(Vec<net::RouteDestination>, usize)], port: Option<u32>| -> Vec<net::TCPRoute> {
             translated
                 .iter()
                 .map(|(d, _)| net::TCPRoute {
@@ -2054,10 +2067,13 @@ impl Builder<'_, '_> {
                     Some(Some(host)) => {
                         status.conditions.push(Condition::ok("Accepted", "Accepted"));
                         status.pointers.push(String::new());
-                        emit(host, "mesh".into(), None, Some(tcp(pr.port)));
+                        if let Some((translated, _, _)) = &for_mesh {
+                            emit(host, "mesh".into(), None, Some(tcp(translated, pr.port)));
+                        }
                     }
                 },
                 (GROUP, "Gateway" | "ListenerSet") => {
+                    let Some((translated, _, _)) = &for_gateways else { continue };
                     let Some(listeners) = self.gateway_listeners(i, pi, pkind, &pns, &pname) else { continue };
                     let mut accepted = 0;
                     let mut denials = Vec::new();
@@ -2068,7 +2084,7 @@ impl Builder<'_, '_> {
                                 self.parents[k].attached += 1;
                                 let p = &self.parents[k];
                                 if kind == "TCPRoute" {
-                                    emit("*".into(), p.internal.clone(), None, Some(tcp(None)));
+                                    emit("*".into(), p.internal.clone(), None, Some(tcp(translated, None)));
                                     continue;
                                 }
                                 let raw: Vec<String> =
@@ -2118,8 +2134,11 @@ impl Builder<'_, '_> {
                 }
                 _ => continue,
             }
-            status.conditions.push(resolved.0.clone());
-            status.pointers.push(resolved.1.clone());
+            let variant = if is_mesh(pr) { &for_mesh } else { &for_gateways };
+            if let Some((_, _, resolved)) = variant {
+                status.conditions.push(resolved.0.clone());
+                status.pointers.push(resolved.1.clone());
+            }
             self.out.parents.push(status);
         }
     }

@@ -124,5 +124,13 @@ mod tests {
         );
         let f = findings(&format!("{both}{gateway}"), "MESH0223");
         assert!(f.len() == 1 && f[0].1.starts_with("RefNotPermitted"), "{f:?}");
+        // A mesh TCPRoute alike, with istiod's alpha kinds on.
+        let tcp = yaml.replace(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute",
+            "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute",
+        );
+        let mut options = crate::lint::LintOptions::default();
+        options.mesh.istiod.alpha_gateway_api = true;
+        assert!(crate::lint::rules::findings_with(&tcp, "MESH0223", &options).is_empty());
     }
 }
