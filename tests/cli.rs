@@ -945,8 +945,16 @@ fn gateway_api_through_the_one_engine() {
     let v = json("http://shop.example.com/cart/items");
     assert_eq!(v["route"], "HTTPRoute/shop/shop", "{v}");
     assert_eq!((v["gateway"].as_str(), v["gateway_listener"].as_str()), (Some("infra/edge"), Some("http")), "{v}");
-    let status = v["trace"].as_array().unwrap().iter().find(|t| t["result"] == "status").expect("a status step");
-    assert!(status["detail"].as_str().unwrap().contains("parentRefs[0] infra/edge: Accepted"), "{status}");
+    let status: Vec<&str> = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["result"] == "status")
+        .filter_map(|t| t["detail"].as_str())
+        .collect();
+    assert!(status[0].starts_with("Gateway infra/edge: Accepted (Accepted), Programmed"), "{status:?}");
+    assert!(status[1].starts_with("listener http: Accepted (Accepted)"), "{status:?}");
+    assert!(status[2].contains("parentRefs[0] infra/edge: Accepted"), "{status:?}");
     assert_eq!(
         (v["rule_kind"].as_str(), v["rule_index"].as_u64(), v["match_index"].as_u64()),
         (Some("rules"), Some(0), Some(0))

@@ -462,6 +462,40 @@ impl<'c, 'a> Simulator<'c, 'a> {
     /// The status conditions the controller writes into the Gateway API route that decided, per
     /// parentRef, in the trace.
     fn route_status(&self, o: &mut Outcome) {
+        // A condition as it reads: Conflicted is fine when False.
+        let shown = |c: &crate::mesh::gateway_api::Condition| match (c.type_, c.status) {
+            (_, "True") => format!("{} ({})", c.type_, c.reason),
+            ("Conflicted", "False") => format!("not Conflicted ({})", c.reason),
+            (_, s) => format!("{}={s} ({}: {})", c.type_, c.reason, c.message),
+        };
+        // The Gateway API Gateway (or ListenerSet) and listener the request came through.
+        if let (Some(gateway), Some(listener)) = (o.gateway.clone(), o.gateway_listener.clone()) {
+            let t = self.cx.gateway_api();
+            let mut lines: Vec<String> = Vec::new();
+            for g in t.gateway_status.iter().filter(|g| format!("{}/{}", g.namespace, g.name) == gateway) {
+                let c: Vec<String> = g.conditions.iter().map(shown).collect();
+                lines.push(format!("{} {gateway}: {}", g.kind, c.join(", ")));
+            }
+            for l in t
+                .listeners
+                .iter()
+                .filter(|l| format!("{}/{}", l.namespace, l.name) == gateway && l.listener == listener)
+            {
+                let c: Vec<String> = l.conditions.iter().map(shown).collect();
+                lines.push(format!("listener {listener}: {}, {} attached routes", c.join(", "), l.attached_routes));
+            }
+            for detail in lines {
+                o.step(|| TraceEntry {
+                    virtual_service: None,
+                    route: None,
+                    rule_kind: None,
+                    rule_index: None,
+                    match_index: None,
+                    result: "status",
+                    detail,
+                });
+            }
+        }
         let Some(route) = o.route.clone().filter(|_| o.rule_kind == Some(RuleKind::Rules)) else { return };
         let mut parts = route.splitn(3, '/');
         let (Some(kind), Some(ns), Some(name)) = (parts.next(), parts.next(), parts.next()) else { return };
@@ -469,14 +503,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
             if p.kind != kind || p.namespace != ns || p.name != name {
                 continue;
             }
-            let conditions: Vec<String> = p
-                .conditions
-                .iter()
-                .map(|c| match c.status {
-                    "True" => format!("{} ({})", c.type_, c.reason),
-                    s => format!("{}={s} ({}: {})", c.type_, c.reason, c.message),
-                })
-                .collect();
+            let conditions: Vec<String> = p.conditions.iter().map(shown).collect();
             o.step(|| TraceEntry {
                 virtual_service: None,
                 route: Some(route.to_string()),
