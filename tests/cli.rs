@@ -343,6 +343,19 @@ fn gateway_api_expectations() {
     assert!(s.ends_with("11 passed, 0 failed\n"), "{s}");
 }
 
+/// A VirtualService and an HTTPRoute for one host on the same gateway pods: both apply, in one
+/// virtual host, with catch-all routes last; the lint is clean because nothing is shadowed.
+#[test]
+fn virtual_service_and_http_route_on_one_ingress() {
+    let cases = "testdata/routing/gateway-api-ingress.cases.yaml";
+    let out = meshctl().args(["test", "testdata/gateway-api-ingress", "--cases", cases]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(s.ends_with("2 passed, 0 failed\n"), "{s}");
+    let (code, v) = lint_json(&["testdata/gateway-api-ingress"]);
+    assert_eq!((code, found(&v)), (0, vec![]), "{v}");
+}
+
 #[test]
 fn listener_sets_join_their_parent_gateway() {
     let cases = "testdata/routing/gateway-api-listenerset.cases.yaml";

@@ -419,6 +419,7 @@ mod tests {
                 "testdata/istio-config-validator/examples/virtualservice_test.yml",
                 "testdata/routing/bookinfo.cases.yaml",
                 "testdata/routing/bookinfo.validator.yaml",
+                "testdata/routing/gateway-api-ingress.cases.yaml",
                 "testdata/routing/gateway-api-listenerset.cases.yaml",
                 "testdata/routing/gateway-api-tcp.cases.yaml",
                 "testdata/routing/gateway-api.cases.yaml",
