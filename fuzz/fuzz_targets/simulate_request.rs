@@ -60,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
         format: meshctl::cli::SimFormat::Json,
         namespace: "default".into(),
         mesh_config: None,
+        istiod_env: Vec::new(),
     };
     let Ok(req) = simulate_request(&args, file.as_deref().map(|t| ("request.yaml", t)), url.as_deref()) else {
         return;

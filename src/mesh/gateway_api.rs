@@ -510,7 +510,8 @@ impl Builder<'_, '_> {
     fn variants(&self, parent_refs: Option<&[gw::ParentReference]>, rules: impl Fn(&Self) -> Translated) -> Variants {
         let refs = parent_refs.unwrap_or_default();
         let is_mesh = |r: &gw::ParentReference| r.group.as_deref() == Some("") && r.kind.as_deref() == Some("Service");
-        let gateway = refs.iter().any(|r| !is_mesh(r)).then(|| rules(self));
+        // A route without parents is judged as a Gateway's (the default parent kind).
+        let gateway = (refs.is_empty() || refs.iter().any(|r| !is_mesh(r))).then(|| rules(self));
         let mesh = refs.iter().any(is_mesh).then(|| {
             self.mesh_rules.set(true);
             let out = rules(self);
@@ -1972,7 +1973,7 @@ impl Builder<'_, '_> {
         };
         let is_mesh = |r: &gw::ParentReference| r.group.as_deref() == Some("") && r.kind.as_deref() == Some("Service");
         let refs = parent_refs.unwrap_or_default();
-        let for_gateways = refs.iter().any(|r| !is_mesh(r)).then(|| build(self));
+        let for_gateways = (refs.is_empty() || refs.iter().any(|r| !is_mesh(r))).then(|| build(self));
         let for_mesh = (kind == "TCPRoute" && refs.iter().any(is_mesh)).then(|| {
             self.mesh_rules.set(true);
             let out = build(self);

@@ -985,8 +985,9 @@ pub fn compile_sidecar<'c, 'a>(
                 let older = lost_to.unwrap_or_default();
                 for r in &routes {
                     let reason = format!(
-                        "host {h} belongs to the older VirtualService {older}: a sidecar uses only the oldest \
-                         VirtualService for a host"
+                        "host {h} belongs to VirtualService {older}, which comes first in istiod's order \
+                         (private, exported, public; same-namespace Gateway API routes, then the oldest): a sidecar \
+                         uses only the first VirtualService for a host"
                     );
                     let mut d = Dropped::new(r.from.clone().expect("VS route"), reason);
                     d.hosts.clone_from(&e.hosts);

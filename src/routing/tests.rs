@@ -1589,7 +1589,11 @@ fn policies_are_reported() {
     let o = run(MATCHING, &api("/rx/a"), true);
     assert_eq!(o.rewrite.and_then(|r| r.path).as_deref(), Some("/v2/a"));
     let o = run(OLDEST, r#"{"host":"reviews","port":9080}"#, true);
-    assert!(o.trace.iter().any(|t| t.detail.contains("older VirtualService default/reviews")), "{:?}", o.trace);
+    assert!(
+        o.trace.iter().any(|t| t.detail.contains("belongs to VirtualService default/reviews, which comes first")),
+        "{:?}",
+        o.trace
+    );
 }
 
 #[test]

@@ -21,8 +21,9 @@ client's own namespace first, then the oldest. A producer route (in the Service'
 applies to every client, a consumer route only to clients in its own namespace.
 
 The finding is at the VirtualService's host, with the route's parentRef as the related location,
-and names the namespaces where each one wins. Mesh routes whose parentRef names a `port` are left
-out: they take the host on that port only.
+and names the namespaces where each one wins. A mesh route whose parentRef names a `port` takes
+the host on that port only: the verdict is for that port, and the VirtualService keeps the others
+(the route's rules do not hold there, so the host is not taken).
 
 ## Why it matters
 The rules of the one that loses are silently ignored for those clients: the canary split of the
@@ -66,11 +67,14 @@ pub struct Check;
 /// The client namespaces where the route wins, and where the VirtualService wins.
 type Verdict<'n> = (Vec<&'n str>, Vec<&'n str>);
 
-/// Whether an entry is a Gateway API mesh route that claims its host on every port.
+/// Whether an entry is a Gateway API mesh route.
 fn mesh_route(e: &VsEntry) -> bool {
-    e.gateway_api()
-        && e.gateways.iter().any(|g| g == "mesh")
-        && !e.vs.spec.http.iter().flatten().any(|r| r.match_.iter().flatten().any(|m| m.port.is_some()))
+    e.gateway_api() && e.gateways.iter().any(|g| g == "mesh")
+}
+
+/// The port a mesh route's parentRef names (its translation puts it on every match), if any.
+fn route_port(e: &VsEntry) -> Option<u32> {
+    e.vs.spec.http.iter().flatten().flat_map(|r| r.match_.iter().flatten()).find_map(|m| m.port)
 }
 
 impl Rule for Check {
@@ -87,8 +91,9 @@ impl Rule for Check {
         }
         let default_ns = cx.options.default_namespace.as_str();
         let clients: BTreeSet<&str> = cx.objects.iter().map(|o| o.namespace_or(default_ns)).collect();
-        // (VirtualService object, host, route object) → the client namespaces where each wins.
-        let mut verdicts: BTreeMap<(usize, String, usize), Verdict> = BTreeMap::new();
+        // (VirtualService object, host, route object, route port) → the client namespaces where
+        // each wins.
+        let mut verdicts: BTreeMap<(usize, String, usize, Option<u32>), Verdict> = BTreeMap::new();
         for &ns in &clients {
             // The entries that claim each routed host, in the sidecar's order.
             let mut by_host: BTreeMap<&str, Vec<&VsEntry>> = BTreeMap::new();
@@ -101,16 +106,16 @@ impl Rule for Check {
                 let Some(first) = claims.first() else { continue };
                 let route_wins = first.gateway_api();
                 let vss = claims.iter().filter(|e| !e.gateway_api());
-                let routes: Vec<usize> = claims
+                let routes: Vec<(usize, Option<u32>)> = claims
                     .iter()
                     .filter(|e| mesh_route(e))
-                    .flat_map(|e| e.translated.iter().map(|o| o.obj))
+                    .flat_map(|e| e.translated.iter().map(move |o| (o.obj, route_port(e))))
                     .collect::<BTreeSet<_>>()
                     .into_iter()
                     .collect();
                 for vs in vss {
-                    for &r in &routes {
-                        let v = verdicts.entry((vs.obj, host.to_string(), r)).or_default();
+                    for &(r, port) in &routes {
+                        let v = verdicts.entry((vs.obj, host.to_string(), r, port)).or_default();
                         let side = if route_wins { &mut v.0 } else { &mut v.1 };
                         if !side.contains(&ns) {
                             side.push(ns);
@@ -119,7 +124,7 @@ impl Rule for Check {
                 }
             }
         }
-        for ((vs, host, route), (route_wins, vs_wins)) in verdicts {
+        for ((vs, host, route, port), (route_wins, vs_wins)) in verdicts {
             let obj = &cx.objects[vs];
             let robj = &cx.objects[route];
             let vs_ns = obj.namespace_or(default_ns);
@@ -136,6 +141,9 @@ impl Rule for Check {
             if !vs_wins.is_empty() {
                 said.push(format!("sidecars in {} use this VirtualService and ignore the route", vs_wins.join(", ")));
             }
+            if port.is_some() && !route_wins.is_empty() {
+                said.push("on its other ports the VirtualService applies".into());
+            }
             let k = host_index(cx, vs, vs_ns, &host);
             let parent = parent_index(cx, route, &host);
             out.push(
@@ -144,8 +152,9 @@ impl Rule for Check {
                     obj,
                     &format!("/spec/hosts/{k}"),
                     format!(
-                        "VirtualService {vs_name} and the mesh route {route_name} both route `{host}`: {} (a sidecar \
-                         takes one VirtualService per host)",
+                        "VirtualService {vs_name} and the mesh route {route_name} both route `{host}`{}: {} (a \
+                         sidecar takes one VirtualService per host)",
+                        port.map(|p| format!(" on port {p}")).unwrap_or_default(),
                         said.join("; ")
                     ),
                 )
@@ -238,7 +247,18 @@ mod tests {
             )
             .is_empty()
         );
-        let port = example.replace("kind: Service, name: cart}", "kind: Service, name: cart, port: 8080}");
-        assert!(findings(&port, "MESH0227").is_empty());
+    }
+
+    #[test]
+    fn a_port_scoped_route_decides_its_port_only() {
+        let port =
+            docs_example(&super::META).replace("kind: Service, name: cart}", "kind: Service, name: cart, port: 8080}");
+        let f = findings(&port, "MESH0227");
+        assert!(
+            f.len() == 1
+                && f[0].1.contains("route `cart.shop.svc.cluster.local` on port 8080: sidecars in shop use the route and ignore this VirtualService")
+                && f[0].1.contains("on its other ports the VirtualService applies"),
+            "{f:?}"
+        );
     }
 }
