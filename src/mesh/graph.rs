@@ -664,20 +664,14 @@ struct BackendSpec {
 }
 
 impl BackendSpec {
-    fn of(
-        group: Option<&str>,
-        kind: Option<&str>,
-        name: Option<&str>,
-        ns: Option<&str>,
-        port: Option<u32>,
-        weight: Option<i64>,
-    ) -> BackendSpec {
+    /// A backendRef (of any route kind; an HTTP one through `HTTPBackendRef::backend`).
+    fn of(b: &crate::model::gateway_api::BackendRef) -> BackendSpec {
         BackendSpec {
-            service: group.unwrap_or("").is_empty() && kind.unwrap_or("Service") == "Service",
-            name: name.unwrap_or_default().to_string(),
-            namespace: ns.filter(|n| !n.is_empty()).map(str::to_string),
-            port,
-            weight,
+            service: b.group.as_deref().unwrap_or("").is_empty() && b.kind.as_deref().unwrap_or("Service") == "Service",
+            name: b.name.clone().unwrap_or_default(),
+            namespace: b.namespace.clone().filter(|n| !n.is_empty()),
+            port: b.port,
+            weight: b.weight,
         }
     }
 }
@@ -698,19 +692,7 @@ struct GatewayRoute<'t> {
 }
 
 fn http_backends(refs: Option<&Vec<crate::model::gateway_api::HTTPBackendRef>>) -> Vec<BackendSpec> {
-    refs.into_iter()
-        .flatten()
-        .map(|b| {
-            BackendSpec::of(
-                b.group.as_deref(),
-                b.kind.as_deref(),
-                b.name.as_deref(),
-                b.namespace.as_deref(),
-                b.port,
-                b.weight,
-            )
-        })
-        .collect()
+    refs.into_iter().flatten().map(|b| BackendSpec::of(&b.backend())).collect()
 }
 
 fn mirrors(filters: Option<&Vec<crate::model::gateway_api::HTTPRouteFilter>>) -> Vec<(usize, BackendSpec)> {
@@ -720,17 +702,7 @@ fn mirrors(filters: Option<&Vec<crate::model::gateway_api::HTTPRouteFilter>>) ->
         .enumerate()
         .filter_map(|(k, f)| {
             let b = f.request_mirror.as_ref()?.backend_ref.as_ref()?;
-            Some((
-                k,
-                BackendSpec::of(
-                    b.group.as_deref(),
-                    b.kind.as_deref(),
-                    b.name.as_deref(),
-                    b.namespace.as_deref(),
-                    b.port,
-                    None,
-                ),
-            ))
+            Some((k, BackendSpec { weight: None, ..BackendSpec::of(b) }))
         })
         .collect()
 }
@@ -849,21 +821,7 @@ fn l4_rules(rules: Option<&[crate::model::gateway_api::L4RouteRule]>, matches: &
         .iter()
         .map(|rule| GatewayRule {
             matches: vec![matches.to_string()],
-            backends: rule
-                .backend_refs
-                .iter()
-                .flatten()
-                .map(|b| {
-                    BackendSpec::of(
-                        b.group.as_deref(),
-                        b.kind.as_deref(),
-                        b.name.as_deref(),
-                        b.namespace.as_deref(),
-                        b.port,
-                        b.weight,
-                    )
-                })
-                .collect(),
+            backends: rule.backend_refs.iter().flatten().map(BackendSpec::of).collect(),
             mirrors: Vec::new(),
         })
         .collect()
