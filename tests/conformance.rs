@@ -31,6 +31,7 @@ const ANALYZERS: &[(&str, &[&str])] = &[
     ("sidecar.SelectorAnalyzer", &["MESH0215", "MESH0216", "MESH0217", "MESH0218"]),
     ("service.PortNameAnalyzer", &["MESH0601", "MESH0602"]),
     ("deployment.MultiServiceAnalyzer", &["MESH0407", "MESH0408"]),
+    ("destinationrule.CaCertificateAnalyzer", &["MESH0501", "MESH0502"]),
 ];
 
 /// The implicit resources that Istio's harness loads into every case.

@@ -40,6 +40,7 @@ pub mod multiple_default_sidecars;
 pub mod not_a_resource;
 pub mod not_an_object;
 pub mod route_weights_rejected;
+pub mod security;
 pub mod service_port_name;
 pub mod serviceentry_addresses_required;
 pub mod serviceentry_conflicting_protocol;
@@ -130,6 +131,8 @@ pub static RULES: &[&dyn Rule] = &[
     &gateway_api::gateway_not_ready::Check,
     &gateway_api::mesh_route_without_waypoint::Check,
     &gateway_api::backend_tls_policy_not_accepted::Check,
+    &security::tls_origination_without_ca::Check,
+    &security::tls_origination_without_ca_port::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -1,0 +1,94 @@
+//! TLS and security rules (`05xx`): what the proxies' TLS settings do at runtime, as istiod builds
+//! them (`pilot/pkg/networking/core/cluster_tls.go`).
+
+pub mod tls_origination_without_ca;
+pub mod tls_origination_without_ca_port;
+
+use crate::lint::engine::Context;
+use crate::lint::{Diagnostic, RuleMeta};
+use crate::model::Typed;
+use crate::model::networking::{ClientTLSMode, ClientTLSSettings};
+
+/// Why TLS settings that originate SIMPLE or MUTUAL TLS pin no CA, if they do not: no
+/// `caCertificates` and no `credentialName`. `istioctl analyze` says the server certificate is
+/// then not verified (IST0128/IST0129); istiod 1.30 verifies it against the proxy's OS CA bundle
+/// instead (`cluster_tls.go:214`: `CaCertificatePath` defaults to `system`), and not at all under
+/// `insecureSkipVerify`. meshctl follows the runtime and says which.
+///
+/// Unlike the analyzer, a `credentialName` without a `workloadSelector` is not reported: gateways
+/// read the CA from its Secret, and sidecars drop such settings altogether (`cluster_tls.go:118-127`),
+/// which is how Istio's egress tasks use it.
+fn unpinned(tls: &ClientTLSSettings) -> Option<(ClientTLSMode, &'static str)> {
+    let mode = tls.mode.filter(|m| matches!(m, ClientTLSMode::Simple | ClientTLSMode::Mutual))?;
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|c| !c.is_empty());
+    if set(&tls.ca_certificates) || set(&tls.credential_name) {
+        return None;
+    }
+    let what = if tls.insecure_skip_verify == Some(true) {
+        "and insecureSkipVerify is set: the server's certificate is not verified at all"
+    } else {
+        "so Envoy verifies the server against the proxy's OS CA bundle, which a certificate from the \
+         mesh's or a private CA fails: every handshake is refused"
+    };
+    Some((mode, what))
+}
+
+/// Whether a host is a cluster-internal name, whose certificate a public CA does not sign: a
+/// Service of the cluster (`.svc.cluster.local`, `.svc`, or a Kubernetes Service the input shows).
+/// A public name verified against the OS bundle is what TLS origination to it wants.
+fn internal(cx: &Context, host: &str, ns: &str) -> bool {
+    let fqdn = crate::mesh::hosts::fqdn(host, ns);
+    fqdn.ends_with(".svc.cluster.local")
+        || host.ends_with(".svc")
+        || cx.mesh().services_by_host(&fqdn).any(|s| s.source == crate::mesh::ServiceSource::Kubernetes)
+}
+
+fn mode_name(m: ClientTLSMode) -> &'static str {
+    match m {
+        ClientTLSMode::Mutual => "MUTUAL",
+        _ => "SIMPLE",
+    }
+}
+
+/// The findings of one level: the DestinationRule's own `trafficPolicy.tls`, or (`port_level`)
+/// each `portLevelSettings` entry's.
+fn check(cx: &Context, meta: &'static RuleMeta, port_level: bool, out: &mut Vec<Diagnostic>) {
+    for (i, t) in cx.typed.iter().enumerate() {
+        let Some(Ok(Typed::DestinationRule(dr))) = t else { continue };
+        let obj = &cx.objects[i];
+        let ns = obj.namespace_or(&cx.options.default_namespace);
+        let name = obj.name.as_deref().unwrap_or_default();
+        let Some(policy) = dr.spec.traffic_policy.as_deref() else { continue };
+        if !internal(cx, &dr.spec.host, ns) {
+            continue;
+        }
+        let mut at: Vec<(String, &ClientTLSSettings, String)> = Vec::new();
+        if port_level {
+            for (k, p) in policy.port_level_settings.iter().flatten().enumerate() {
+                if let Some(tls) = &p.tls {
+                    let port = p.port.as_ref().and_then(|s| s.number).map(|n| format!(" port {n}")).unwrap_or_default();
+                    at.push((format!("/spec/trafficPolicy/portLevelSettings/{k}/tls/mode"), tls, port));
+                }
+            }
+        } else if let Some(tls) = &policy.tls {
+            at.push(("/spec/trafficPolicy/tls/mode".into(), tls, String::new()));
+        }
+        for (pointer, tls, port) in at {
+            let Some((mode, what)) = unpinned(tls) else { continue };
+            out.push(
+                cx.at(
+                    meta,
+                    obj,
+                    &pointer,
+                    format!(
+                        "DestinationRule {ns}/{name} originates {} TLS to {}{port} with no caCertificates, {what}",
+                        mode_name(mode),
+                        dr.spec.host
+                    ),
+                )
+                .label("no CA pinned")
+                .help("set caCertificates to the CA that signed the server's certificate, or a credentialName whose Secret has ca.crt"),
+            );
+        }
+    }
+}
