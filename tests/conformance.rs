@@ -32,6 +32,7 @@ const ANALYZERS: &[(&str, &[&str])] = &[
     ("service.PortNameAnalyzer", &["MESH0601", "MESH0602"]),
     ("deployment.MultiServiceAnalyzer", &["MESH0407", "MESH0408"]),
     ("destinationrule.CaCertificateAnalyzer", &["MESH0501", "MESH0502"]),
+    ("gateway.CertificateAnalyzer", &["MESH0503"]),
 ];
 
 /// The implicit resources that Istio's harness loads into every case.

@@ -133,6 +133,7 @@ pub static RULES: &[&dyn Rule] = &[
     &gateway_api::backend_tls_policy_not_accepted::Check,
     &security::tls_origination_without_ca::Check,
     &security::tls_origination_without_ca_port::Check,
+    &security::gateway_duplicate_certificate::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -1,6 +1,7 @@
 //! TLS and security rules (`05xx`): what the proxies' TLS settings do at runtime, as istiod builds
 //! them (`pilot/pkg/networking/core/cluster_tls.go`).
 
+pub mod gateway_duplicate_certificate;
 pub mod tls_origination_without_ca;
 pub mod tls_origination_without_ca_port;
 
