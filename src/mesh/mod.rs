@@ -334,6 +334,8 @@ impl<'a> Mesh<'a> {
                 | Typed::ReferenceGrant(_)
                 | Typed::ListenerSet(_)
                 | Typed::BackendTLSPolicy(_) => {}
+                // Read by the authorization engine (`crate::authz`).
+                Typed::AuthorizationPolicy(_) | Typed::PeerAuthentication(_) | Typed::RequestAuthentication(_) => {}
             }
         }
         m.add_gateway_deployments(objects, typed, deployed);

@@ -105,13 +105,17 @@ fn kind_ignored(schema_name: &str, read: fn(&Value) -> Result<BTreeSet<String>, 
 #[test]
 fn the_model_reads_every_field_it_does_not_list() {
     type Reader = fn(&Value) -> Result<BTreeSet<String>, String>;
-    let istio: [(&str, &str, Reader); 6] = [
+    use super::security as sec;
+    let istio: [(&str, &str, Reader); 9] = [
         ("VirtualService", "networking.istio.io.v1.VirtualService", ignored::<VirtualService>),
         ("Gateway", "networking.istio.io.v1.Gateway", ignored::<Gateway>),
         ("DestinationRule", "networking.istio.io.v1.DestinationRule", ignored::<DestinationRule>),
         ("ServiceEntry", "networking.istio.io.v1.ServiceEntry", ignored::<ServiceEntry>),
         ("Sidecar", "networking.istio.io.v1.Sidecar", ignored::<Sidecar>),
         ("WorkloadEntry", "networking.istio.io.v1.WorkloadEntry", ignored::<WorkloadEntry>),
+        ("AuthorizationPolicy", "security.istio.io.v1.AuthorizationPolicy", ignored::<sec::AuthorizationPolicy>),
+        ("PeerAuthentication", "security.istio.io.v1.PeerAuthentication", ignored::<sec::PeerAuthentication>),
+        ("RequestAuthentication", "security.istio.io.v1.RequestAuthentication", ignored::<sec::RequestAuthentication>),
     ];
     let kubernetes: [(&str, &str, Reader); 7] = [
         ("Namespace", "kubernetes-1.36/core.v1.Namespace", ignored::<Namespace>),

@@ -29,6 +29,10 @@ pub enum KindId {
     ReferenceGrant,
     ListenerSet,
     BackendTLSPolicy,
+    /// Istio security (`security.istio.io`).
+    AuthorizationPolicy,
+    PeerAuthentication,
+    RequestAuthentication,
 }
 
 /// What meshctl knows about one kind.
@@ -65,6 +69,12 @@ const ISTIO_VERSIONS: &[&str] = &["v1", "v1beta1", "v1alpha3"];
 
 const fn istio(id: KindId, kind: &'static str) -> KindInfo {
     KindInfo { id, group: ISTIO_NETWORKING, versions: ISTIO_VERSIONS, kind, namespaced: true }
+}
+
+const ISTIO_SECURITY: &str = "security.istio.io";
+
+const fn istio_security(id: KindId, kind: &'static str) -> KindInfo {
+    KindInfo { id, group: ISTIO_SECURITY, versions: &["v1", "v1beta1"], kind, namespaced: true }
 }
 
 const GATEWAY_API: &str = "gateway.networking.k8s.io";
@@ -107,6 +117,9 @@ pub static KINDS: &[KindInfo] = &[
     gateway_api(KindId::ReferenceGrant, "ReferenceGrant", GATEWAY_API_V1, true),
     gateway_api(KindId::ListenerSet, "ListenerSet", &["v1"], true),
     gateway_api(KindId::BackendTLSPolicy, "BackendTLSPolicy", &["v1"], true),
+    istio_security(KindId::AuthorizationPolicy, "AuthorizationPolicy"),
+    istio_security(KindId::PeerAuthentication, "PeerAuthentication"),
+    istio_security(KindId::RequestAuthentication, "RequestAuthentication"),
 ];
 
 /// Real kinds in the groups above that meshctl does not model; never "corrected" to a modelled one.

@@ -12,6 +12,7 @@ pub mod gateway_api;
 pub mod kinds;
 pub mod networking;
 pub mod object;
+pub mod security;
 mod string_map;
 
 use serde::Deserialize;
@@ -51,6 +52,9 @@ pub enum Typed {
     ReferenceGrant(Box<gw::ReferenceGrant>),
     ListenerSet(Box<gw::ListenerSet>),
     BackendTLSPolicy(Box<gw::BackendTLSPolicy>),
+    AuthorizationPolicy(Box<security::AuthorizationPolicy>),
+    PeerAuthentication(Box<security::PeerAuthentication>),
+    RequestAuthentication(Box<security::RequestAuthentication>),
 }
 
 /// A field left out of an object's typed form because it does not fit the model (a number where
@@ -161,6 +165,9 @@ pub fn typed_lenient(
         KindId::ReferenceGrant => de(v, i).map(Typed::ReferenceGrant),
         KindId::ListenerSet => de(v, i).map(Typed::ListenerSet),
         KindId::BackendTLSPolicy => de(v, i).map(Typed::BackendTLSPolicy),
+        KindId::AuthorizationPolicy => de(v, i).map(Typed::AuthorizationPolicy),
+        KindId::PeerAuthentication => de(v, i).map(Typed::PeerAuthentication),
+        KindId::RequestAuthentication => de(v, i).map(Typed::RequestAuthentication),
     };
     if typed.is_err() {
         ignored.clear();
@@ -195,6 +202,9 @@ impl Typed {
             Typed::ReferenceGrant(r) => &r.metadata,
             Typed::ListenerSet(r) => &r.metadata,
             Typed::BackendTLSPolicy(r) => &r.metadata,
+            Typed::AuthorizationPolicy(r) => &r.metadata,
+            Typed::PeerAuthentication(r) => &r.metadata,
+            Typed::RequestAuthentication(r) => &r.metadata,
         }
     }
 
@@ -224,6 +234,9 @@ impl Typed {
             Typed::ReferenceGrant(_) => KindId::ReferenceGrant,
             Typed::ListenerSet(_) => KindId::ListenerSet,
             Typed::BackendTLSPolicy(_) => KindId::BackendTLSPolicy,
+            Typed::AuthorizationPolicy(_) => KindId::AuthorizationPolicy,
+            Typed::PeerAuthentication(_) => KindId::PeerAuthentication,
+            Typed::RequestAuthentication(_) => KindId::RequestAuthentication,
         }
     }
 
@@ -238,6 +251,20 @@ impl Typed {
             _ => return None,
         };
         spec?.template.metadata.as_ref()?.labels.as_ref()
+    }
+
+    /// The annotations and spec of the pods this object is or creates (a Pod's own, a
+    /// controller's `spec.template`); `None` for other kinds.
+    pub fn pod_template(&self) -> Option<(Option<&StringMap>, Option<&core::PodSpec>)> {
+        let spec = match self {
+            Typed::Pod(pod) => return Some((pod.metadata.annotations.as_ref(), pod.spec.as_ref())),
+            Typed::Deployment(r) => r.spec.as_ref(),
+            Typed::StatefulSet(r) => r.spec.as_ref(),
+            Typed::DaemonSet(r) => r.spec.as_ref(),
+            _ => return None,
+        };
+        let template = &spec?.template;
+        Some((template.metadata.as_ref().and_then(|m| m.annotations.as_ref()), template.spec.as_ref()))
     }
 }
 
