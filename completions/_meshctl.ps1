@@ -113,7 +113,7 @@ Register-ArgumentCompleter -Native -CommandName 'meshctl' -ScriptBlock {
             break
         }
         'meshctl;simulate' {
-            [CompletionResult]::new('--request', '--request', [CompletionResultType]::ParameterName, 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that would change a field the file sets is refused')
+            [CompletionResult]::new('--request', '--request', [CompletionResultType]::ParameterName, 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address, source_ip, jwt, jwt_from. The URL and the flags add to it; one that would change a field the file sets is refused')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`), or `NS/NAME` of a Gateway API Gateway')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g. `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS. Default: namespace `default`, no labels')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'HTTP method (default GET)')
@@ -122,6 +122,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshctl' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Request header `Name: value`; repeatable')
             [CompletionResult]::new('--address', '--address', [CompletionResultType]::ParameterName, 'The IP address the client connects to (default: the host''s service address, as the cluster''s DNS answers). It picks the listener')
             [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'The TLS server name of a `tls://` connection (default: the URL''s host)')
+            [CompletionResult]::new('--source-ip', '--source-ip', [CompletionResultType]::ParameterName, 'The client''s IP address as the first proxy sees it (the gateway''s peer, or the client pod''s IP), for `ipBlocks` and `remoteIpBlocks`')
+            [CompletionResult]::new('--jwt-claims', '--jwt-claims', [CompletionResultType]::ParameterName, 'The claims of the JWT the client presents, as a JSON object (`''{"iss":"…","sub":"…"}''`), or `malformed` for a token that does not verify. It goes in `Authorization: Bearer`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')

@@ -653,7 +653,7 @@ _meshctl() {
             return 0
             ;;
         meshctl__subcmd__simulate)
-            opts="-X -H -f -o -n -h -V --request --gateway --from --request-method --header --address --sni --format --output --namespace --mesh-config --istiod-env --color --help --version"
+            opts="-X -H -f -o -n -h -V --request --gateway --from --request-method --header --address --sni --source-ip --jwt-claims --format --output --namespace --mesh-config --istiod-env --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,6 +692,14 @@ _meshctl() {
                     return 0
                     ;;
                 --sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-claims)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

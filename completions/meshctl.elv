@@ -104,7 +104,7 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --version 'Print version'
         }
         &'meshctl;simulate'= {
-            cand --request 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that would change a field the file sets is refused'
+            cand --request 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address, source_ip, jwt, jwt_from. The URL and the flags add to it; one that would change a field the file sets is refused'
             cand --gateway 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`), or `NS/NAME` of a Gateway API Gateway'
             cand --from 'Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g. `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS. Default: namespace `default`, no labels'
             cand -X 'HTTP method (default GET)'
@@ -113,6 +113,8 @@ set edit:completion:arg-completer[meshctl] = {|@words|
             cand --header 'Request header `Name: value`; repeatable'
             cand --address 'The IP address the client connects to (default: the host''s service address, as the cluster''s DNS answers). It picks the listener'
             cand --sni 'The TLS server name of a `tls://` connection (default: the URL''s host)'
+            cand --source-ip 'The client''s IP address as the first proxy sees it (the gateway''s peer, or the client pod''s IP), for `ipBlocks` and `remoteIpBlocks`'
+            cand --jwt-claims 'The claims of the JWT the client presents, as a JSON object (`''{"iss":"…","sub":"…"}''`), or `malformed` for a token that does not verify. It goes in `Authorization: Bearer`'
             cand -o 'Output format'
             cand -f 'Output format'
             cand --output 'Output format'

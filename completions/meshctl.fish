@@ -97,13 +97,15 @@ always\t''
 never\t''"
 complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c meshctl -n "__fish_meshctl_using_subcommand schema" -s V -l version -d 'Print version'
-complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l request -d 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that would change a field the file sets is refused' -r -F
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l request -d 'Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method, path, headers, scheme, sni, destination_address, source_ip, jwt, jwt_from. The URL and the flags add to it; one that would change a field the file sets is refused' -r -F
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l gateway -d 'Enter through a gateway workload: `NS/label=value[,label=value…]` (e.g. `istio-system/istio=ingressgateway`), or `NS/NAME` of a Gateway API Gateway' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l from -d 'Send from a sidecar workload: `NS/label=value[,label=value…]` (e.g. `default/app=productpage,version=v1`), or `NS` alone for a workload without labels in NS. Default: namespace `default`, no labels' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s X -l request-method -d 'HTTP method (default GET)' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s H -l header -d 'Request header `Name: value`; repeatable' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l address -d 'The IP address the client connects to (default: the host\'s service address, as the cluster\'s DNS answers). It picks the listener' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l sni -d 'The TLS server name of a `tls://` connection (default: the URL\'s host)' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l source-ip -d 'The client\'s IP address as the first proxy sees it (the gateway\'s peer, or the client pod\'s IP), for `ipBlocks` and `remoteIpBlocks`' -r
+complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -l jwt-claims -d 'The claims of the JWT the client presents, as a JSON object (`\'{"iss":"…","sub":"…"}\'`), or `malformed` for a token that does not verify. It goes in `Authorization: Bearer`' -r
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s o -s f -l output -l format -d 'Output format' -r -f -a "human\t'The trace: one line per decision, then the outcome and where it goes'
 json\t'The answer and the request as JSON (`"version": 1`), the fields `meshctl test` expects on'"
 complete -c meshctl -n "__fish_meshctl_using_subcommand simulate" -s n -l namespace -d 'Namespace of objects that name none' -r

@@ -2,6 +2,7 @@
 //!
 //! Data flows one way: [`source`] → [`model`] → [`mesh`] → [`lint`] → [`report`].
 
+pub mod authz;
 pub mod cli;
 pub mod cluster;
 pub mod lint;

@@ -995,3 +995,30 @@ fn gateway_api_through_the_one_engine() {
     let want = [("MESH0221", 131), ("MESH0223", 137), ("MESH0221", 149), ("MESH0223", 152)];
     assert_eq!(found, want.map(|(c, l)| (c.to_string(), l)), "{v}");
 }
+
+/// Istio's security tasks (istio.io `docs/tasks/security/`: authz-http, authz-tcp, authz-jwt,
+/// authz-deny, authz-dry-run, authz-ingress, authn-policy, mtls-migration, jwt-route), each state
+/// a cases file whose `# Run:` line names its manifests: every 200, 403, 401 and refused
+/// connection the tasks state, through `meshctl test`.
+#[test]
+fn istio_security_tasks() {
+    let mut files: Vec<_> = std::fs::read_dir("testdata/routing")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("security-"))
+        .collect();
+    files.sort();
+    let mut total = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let run = text.lines().find_map(|l| l.strip_prefix("# Run: meshctl ")).expect("a # Run: line");
+        let out = meshctl().args(run.split_whitespace()).output().unwrap();
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}: {s}", f.display());
+        let last = s.lines().last().unwrap_or_default();
+        let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
+        assert_eq!(last, format!("{passed} passed, 0 failed"), "{}", f.display());
+        total += passed;
+    }
+    assert_eq!((files.len(), total), (41, 121));
+}

@@ -23,7 +23,7 @@ pub struct SimulateArgs {
     #[arg(value_name = "PATH|URL")]
     pub args: Vec<String>,
     /// Request file (YAML or JSON): from, gateway_workload, source, protocol, host, port, method,
-    /// path, headers, scheme, sni, destination_address. The URL and the flags add to it; one that
+    /// path, headers, scheme, sni, destination_address, source_ip, jwt, jwt_from. The URL and the flags add to it; one that
     /// would change a field the file sets is refused.
     #[arg(long, value_name = "FILE")]
     pub request: Option<PathBuf>,
@@ -49,6 +49,14 @@ pub struct SimulateArgs {
     /// The TLS server name of a `tls://` connection (default: the URL's host).
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
+    /// The client's IP address as the first proxy sees it (the gateway's peer, or the client
+    /// pod's IP), for `ipBlocks` and `remoteIpBlocks`.
+    #[arg(long, value_name = "IP")]
+    pub source_ip: Option<String>,
+    /// The claims of the JWT the client presents, as a JSON object (`'{"iss":"…","sub":"…"}'`),
+    /// or `malformed` for a token that does not verify. It goes in `Authorization: Bearer`.
+    #[arg(long, value_name = "JSON|malformed")]
+    pub jwt_claims: Option<String>,
     /// Output format.
     #[arg(
         long = "output",
@@ -132,7 +140,7 @@ fn workload(spec: &str, gateway: bool) -> Result<WorkloadRef, String> {
             return Err(bad(format!("`{labels}` is not label=value, nor the name of a Gateway")));
         }
         map.insert(crate::model::gateway_api::GATEWAY_NAME_LABEL.to_string(), labels.to_string());
-        return Ok(WorkloadRef { namespace: ns.to_string(), labels: map, ip: None });
+        return Ok(WorkloadRef { namespace: ns.to_string(), labels: map, ..Default::default() });
     }
     for kv in labels.split(',').filter(|_| !labels.is_empty()) {
         let Some((k, v)) = kv.split_once('=').filter(|(k, _)| !k.is_empty()) else {
@@ -143,7 +151,7 @@ fn workload(spec: &str, gateway: bool) -> Result<WorkloadRef, String> {
         }
         map.insert(k.to_string(), v.to_string());
     }
-    Ok(WorkloadRef { namespace: ns.to_string(), labels: map, ip: None })
+    Ok(WorkloadRef { namespace: ns.to_string(), labels: map, ..Default::default() })
 }
 
 /// The request of a `simulate` run: the `--request` file (its name and text), if any, then the
@@ -185,6 +193,20 @@ pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&
         }
         req.sni = Some(sni.clone());
     }
+    if let Some(ip) = &a.source_ip {
+        req.source_ip = Some(ip.clone());
+    }
+    if let Some(c) = &a.jwt_claims {
+        req.jwt = Some(if c == "malformed" {
+            Value::String(c.clone())
+        } else {
+            let v: Value = serde_json::from_str(c).map_err(|e| format!("--jwt-claims: not a JSON object: {e}"))?;
+            if !v.is_object() {
+                return Err("--jwt-claims: give the claims as a JSON object, or `malformed`".into());
+            }
+            v
+        });
+    }
     for h in &a.headers {
         let (k, v) = h.split_once(':').ok_or_else(|| format!("header `{h}` is not `Name: value`"))?;
         let (k, v) = (k.trim(), v.trim());
@@ -209,12 +231,15 @@ pub fn build_request(a: &SimulateArgs, file: Option<(&str, &str)>, url: Option<&
                 "from" | "source" => "--from".to_string(),
                 "destination_address" => "--address".to_string(),
                 "sni" => "--sni".to_string(),
+                "source_ip" => "--source-ip".to_string(),
+                "jwt" => "--jwt-claims".to_string(),
                 _ => format!("the URL `{}`", url.unwrap_or_default()),
             };
             return Err(format!("{name} sets `{k}: {old}` and {by} would make it {new}: give it in one place"));
         }
     }
     check_protocol(&mut req)?;
+    check_security(&req)?;
     if req.host.is_empty() && req.destination_address.is_none() {
         return Err("no request: give a URL, or --request FILE with a host or a destination_address".into());
     }
@@ -252,6 +277,30 @@ pub(super) fn check_protocol(req: &mut Request) -> Result<(), String> {
         scheme.make_ascii_lowercase();
         if !matches!(scheme.as_str(), "http" | "https") {
             return Err(format!("scheme `{scheme}` is not simulated: give http or https"));
+        }
+    }
+    Ok(())
+}
+
+/// The security keys of a request: an IP for `source_ip`, claims or `"malformed"` for `jwt`, one
+/// place for `jwt_from`.
+pub(super) fn check_security(req: &Request) -> Result<(), String> {
+    if let Some(ip) = &req.source_ip
+        && ip.parse::<std::net::IpAddr>().is_err()
+    {
+        return Err(format!("source_ip `{ip}` is not an IP address"));
+    }
+    match &req.jwt {
+        None | Some(Value::Object(_)) => {}
+        Some(Value::String(s)) if s == "malformed" => {}
+        Some(other) => return Err(format!("jwt {other}: give the token's claims as an object, or \"malformed\"")),
+    }
+    if let Some(f) = &req.jwt_from {
+        match (&f.header, &f.param) {
+            (Some(_), Some(_)) => return Err("jwt_from: give a header or a param, not both".into()),
+            (None, None) => return Err("jwt_from: give a header (with its prefix) or a param".into()),
+            (None, Some(_)) if f.prefix.is_some() => return Err("jwt_from: a prefix is for a header".into()),
+            _ => {}
         }
     }
     Ok(())
@@ -465,6 +514,22 @@ pub fn human(req: &Request, o: &Outcome) -> String {
     }
     if let Some(b) = &o.body {
         let _ = writeln!(s, "body      {b}");
+    }
+    if let Some(m) = &o.mtls {
+        let ok = if m.ok { "ok" } else { "fails" };
+        let _ = writeln!(s, "mtls      client {}, server {}: {ok}", m.client, m.server);
+    }
+    if let Some(a) = &o.authz {
+        let by = match (&a.policy, a.rule) {
+            (Some(p), Some(r)) => format!(" by {p} rule {r}"),
+            (Some(p), None) => format!(" by {p}"),
+            (None, _) => String::new(),
+        };
+        let _ = writeln!(s, "authz     {}{by} at {}", a.decision, a.at);
+        for w in &a.workloads {
+            let by = w.policy.as_ref().map(|p| format!(" by {p}")).unwrap_or_default();
+            let _ = writeln!(s, "  {:<11} {}{by} at {}", "workload", w.decision, w.workload);
+        }
     }
     if let Some(rw) = &o.rewrite {
         let parts: Vec<String> = [("path", &rw.path), ("host", &rw.host)]

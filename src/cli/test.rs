@@ -155,6 +155,7 @@ fn request_of(v: Option<&Value>) -> Result<Request, String> {
         }
     }
     super::simulate::check_protocol(&mut req)?;
+    super::simulate::check_security(&req)?;
     if req.host.is_empty() {
         return Err("the request has no host (give `host` or `url`)".into());
     }
@@ -423,6 +424,47 @@ mod tests {
                 "testdata/routing/gateway-api-listenerset.cases.yaml",
                 "testdata/routing/gateway-api-tcp.cases.yaml",
                 "testdata/routing/gateway-api.cases.yaml",
+                "testdata/routing/security-authn-policy-0-setup.cases.yaml",
+                "testdata/routing/security-authn-policy-1-mesh-strict.cases.yaml",
+                "testdata/routing/security-authn-policy-2-foo-strict.cases.yaml",
+                "testdata/routing/security-authn-policy-3-httpbin-bar-strict.cases.yaml",
+                "testdata/routing/security-authn-policy-4-httpbin-bar-port-8080-disable.cases.yaml",
+                "testdata/routing/security-authn-policy-5-overwrite-example.cases.yaml",
+                "testdata/routing/security-authn-policy-6-gateway.cases.yaml",
+                "testdata/routing/security-authn-policy-7-jwt-example.cases.yaml",
+                "testdata/routing/security-authn-policy-8-require-token.cases.yaml",
+                "testdata/routing/security-authn-policy-9-require-token-per-path.cases.yaml",
+                "testdata/routing/security-authz-deny-0-setup.cases.yaml",
+                "testdata/routing/security-authz-deny-1-deny-method-get.cases.yaml",
+                "testdata/routing/security-authz-deny-2-deny-get-unless-admin.cases.yaml",
+                "testdata/routing/security-authz-deny-3-allow-path-ip.cases.yaml",
+                "testdata/routing/security-authz-dry-run-0-setup.cases.yaml",
+                "testdata/routing/security-authz-dry-run-1-dry-run-deny-headers.cases.yaml",
+                "testdata/routing/security-authz-http-1-allow-nothing.cases.yaml",
+                "testdata/routing/security-authz-http-2-productpage-viewer.cases.yaml",
+                "testdata/routing/security-authz-http-4-reviews-viewer.cases.yaml",
+                "testdata/routing/security-authz-http-5-ratings-viewer.cases.yaml",
+                "testdata/routing/security-authz-ingress-0-setup.cases.yaml",
+                "testdata/routing/security-authz-ingress-ipblocks-1-allow-list.cases.yaml",
+                "testdata/routing/security-authz-ingress-ipblocks-2-allow-client-ip.cases.yaml",
+                "testdata/routing/security-authz-ingress-ipblocks-3-deny-client-ip.cases.yaml",
+                "testdata/routing/security-authz-ingress-remote-ip-blocks-1-allow-list.cases.yaml",
+                "testdata/routing/security-authz-ingress-remote-ip-blocks-2-allow-client-ip.cases.yaml",
+                "testdata/routing/security-authz-ingress-remote-ip-blocks-3-deny-client-ip.cases.yaml",
+                "testdata/routing/security-authz-jwt-0-setup.cases.yaml",
+                "testdata/routing/security-authz-jwt-1-request-authentication.cases.yaml",
+                "testdata/routing/security-authz-jwt-2-require-jwt.cases.yaml",
+                "testdata/routing/security-authz-jwt-3-require-groups.cases.yaml",
+                "testdata/routing/security-authz-tcp-0-setup.cases.yaml",
+                "testdata/routing/security-authz-tcp-1-allow-9000-9001.cases.yaml",
+                "testdata/routing/security-authz-tcp-2-allow-get-on-9000.cases.yaml",
+                "testdata/routing/security-authz-tcp-3-deny-get.cases.yaml",
+                "testdata/routing/security-authz-tcp-4-deny-get-on-9000.cases.yaml",
+                "testdata/routing/security-jwt-route-0-setup.cases.yaml",
+                "testdata/routing/security-jwt-route-1-claim-routing.cases.yaml",
+                "testdata/routing/security-mtls-migration-0-setup.cases.yaml",
+                "testdata/routing/security-mtls-migration-1-foo-strict.cases.yaml",
+                "testdata/routing/security-mtls-migration-2-mesh-strict.cases.yaml",
             ]
         );
     }

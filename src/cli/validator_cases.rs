@@ -217,7 +217,7 @@ pub fn choose_entry(cx: &Context, req: &mut Request) {
         if let Some(s) = server {
             let ns = gateway_namespaces(cx, sel).into_iter().next().unwrap_or_default();
             req.from = From::Gateway;
-            req.gateway_workload = Some(WorkloadRef { namespace: ns, labels: sel.clone(), ip: None });
+            req.gateway_workload = Some(WorkloadRef { namespace: ns, labels: sel.clone(), ..Default::default() });
             if req.port.is_none() {
                 req.port = Some(s.port.number);
             }

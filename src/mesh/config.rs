@@ -17,6 +17,17 @@ pub struct MeshConfig {
     /// `STRICT` (default) or `DEFAULT` make Istio assume the default ingress gateway exists;
     /// `OFF` does not.
     pub ingress_controller_mode: String,
+    /// The SPIFFE trust domain of the mesh's identities (default `cluster.local`).
+    pub trust_domain: String,
+    /// Trust domains whose identities count as this mesh's.
+    pub trust_domain_aliases: Vec<String>,
+    /// The external authorizers CUSTOM AuthorizationPolicies name.
+    pub extension_providers: Vec<ExtensionProvider>,
+    /// How Envoy normalizes paths before authorization and routing.
+    pub path_normalization: PathNormalization,
+    /// Auto mTLS (default on): a client without a DestinationRule TLS mode sends Istio mTLS to
+    /// workloads with sidecars, plain text to the rest.
+    pub enable_auto_mtls: bool,
     /// istiod's own settings (its environment, not part of MeshConfig): `--istiod-env`.
     #[serde(skip)]
     pub istiod: IstiodEnv,
@@ -69,6 +80,11 @@ impl Default for MeshConfig {
             default_destination_rule_export_to: Vec::new(),
             default_service_export_to: Vec::new(),
             ingress_controller_mode: "STRICT".into(),
+            trust_domain: "cluster.local".into(),
+            trust_domain_aliases: Vec::new(),
+            extension_providers: Vec::new(),
+            path_normalization: PathNormalization::default(),
+            enable_auto_mtls: true,
             istiod: IstiodEnv::default(),
         }
     }
@@ -91,6 +107,36 @@ impl Default for OutboundTrafficPolicy {
 #[serde(default, rename_all = "camelCase")]
 pub struct ProxyConfig {
     pub proxy_metadata: std::collections::BTreeMap<String, String>,
+    pub gateway_topology: GatewayTopology,
+}
+
+/// `defaultConfig.gatewayTopology`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GatewayTopology {
+    /// The proxies in front of the gateways: Envoy trusts this many `X-Forwarded-For` hops.
+    pub num_trusted_proxies: u32,
+}
+
+/// One `extensionProviders` entry; only its name matters here.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ExtensionProvider {
+    pub name: Option<String>,
+}
+
+/// `pathNormalization`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PathNormalization {
+    /// `BASE` (default), `NONE`, `MERGE_SLASHES` or `DECODE_AND_MERGE_SLASHES`.
+    pub normalization: String,
+}
+
+impl Default for PathNormalization {
+    fn default() -> Self {
+        PathNormalization { normalization: "BASE".into() }
+    }
 }
 
 /// What Istio's API allows in a MeshConfig, vendored from its definition by
@@ -183,6 +229,10 @@ fn normalized(value: serde_json::Value) -> serde_json::Value {
                         || k == "outboundTrafficPolicy"
                         || k == "default_config"
                         || k == "defaultConfig"
+                        || k == "gateway_topology"
+                        || k == "gatewayTopology"
+                        || k == "path_normalization"
+                        || k == "pathNormalization"
                     {
                         normalized(v)
                     } else {

@@ -36,6 +36,28 @@ pub struct WorkloadRef {
     /// The workload's own IP: a headless service's endpoint at this address gets no listener on it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// The service account its pods run as (default: the input's Deployment or Pod, else
+    /// `default`): its identity is `<trustDomain>/ns/<namespace>/sa/<service_account>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    /// Its SPIFFE identity, when given outright (`cluster.local/ns/foo/sa/curl`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+}
+
+/// Where the token is, when not in `Authorization: Bearer`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtFrom {
+    /// A header name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// The prefix before the token in that header (`Bearer `).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// A query parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
 }
 
 /// One request, as `simulate --request FILE` reads it.
@@ -68,6 +90,19 @@ pub struct Request {
     /// wildcard one), and `destinationSubnets` of TCP and TLS routes match it. Without it the
     /// host is resolved as the cluster's DNS would: to its service's address.
     pub destination_address: Option<String>,
+    /// The client's address as the first proxy on the path sees it (the gateway's peer, or the
+    /// client pod's IP): `ipBlocks`, `remoteIpBlocks`.
+    pub source_ip: Option<String>,
+    /// The claims of the JWT the client presents (an object), or `"malformed"` for a token that
+    /// does not verify.
+    pub jwt: Option<serde_json::Value>,
+    /// Where the token is, when not in `Authorization: Bearer`.
+    pub jwt_from: Option<JwtFrom>,
+    /// The claims of the token the gateway verified, as the `@request.auth.claims` pseudo-headers
+    /// its routes match on (one entry per value of a list claim).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) verified_claims: Vec<(String, String)>,
 }
 
 impl Default for Request {
@@ -85,6 +120,10 @@ impl Default for Request {
             scheme: None,
             sni: None,
             destination_address: None,
+            source_ip: None,
+            jwt: None,
+            jwt_from: None,
+            verified_claims: Vec::new(),
         }
     }
 }
@@ -110,13 +149,10 @@ impl Request {
         static GATEWAY: std::sync::LazyLock<WorkloadRef> = std::sync::LazyLock::new(|| WorkloadRef {
             namespace: "istio-system".into(),
             labels: [("istio".to_string(), "ingressgateway".to_string())].into_iter().collect(),
-            ip: None,
+            ..Default::default()
         });
-        static SIDECAR: std::sync::LazyLock<WorkloadRef> = std::sync::LazyLock::new(|| WorkloadRef {
-            namespace: "default".into(),
-            labels: StringMap::default(),
-            ip: None,
-        });
+        static SIDECAR: std::sync::LazyLock<WorkloadRef> =
+            std::sync::LazyLock::new(|| WorkloadRef { namespace: "default".into(), ..Default::default() });
         match self.from {
             From::Gateway => (ProxyKind::Gateway, self.gateway_workload.as_ref().unwrap_or(&GATEWAY)),
             From::Mesh => (ProxyKind::Sidecar, self.source.as_ref().unwrap_or(&SIDECAR)),
@@ -269,6 +305,13 @@ pub struct Outcome {
     /// The response header operations of the route (and of its one destination).
     #[serde(skip_serializing_if = "super::HeaderOps::is_empty")]
     pub response_headers: super::HeaderOps,
+    /// The authorization decision of the proxies that enforce policy (null when the input has no
+    /// security policy and the transport works).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authz: Option<crate::authz::AuthzAnswer>,
+    /// The transport between the client proxy and the destination's sidecar.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtls: Option<crate::authz::MtlsAnswer>,
     pub trace: Vec<TraceEntry>,
     /// Whether the trace is kept: [`Simulator::decide`] gives the same answer without it.
     #[serde(skip)]
@@ -304,6 +347,8 @@ impl Outcome {
             fault: None,
             mirrors: Vec::new(),
             response_headers: Default::default(),
+            authz: None,
+            mtls: None,
             trace: Vec::new(),
             explain,
         }
@@ -391,6 +436,8 @@ pub struct Simulator<'c, 'a> {
     proxies: RefCell<HashMap<String, Vec<Rc<Proxy>>>>,
     /// Per proxy, per (port, proxy IP): the sidecar's outbound listeners.
     listeners: RefCell<PerProxy<ListenersKey, Rc<PortListeners<'c, 'a>>>>,
+    /// The input's security policies, read once.
+    authz: std::cell::OnceCell<crate::authz::Engine<'a>>,
 }
 
 impl<'c, 'a> Simulator<'c, 'a> {
@@ -402,6 +449,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
             sidecars: Default::default(),
             listeners: Default::default(),
             proxies: Default::default(),
+            authz: Default::default(),
         }
     }
 
@@ -452,7 +500,17 @@ impl<'c, 'a> Simulator<'c, 'a> {
     }
 
     fn run_with(&self, req: &Request, explain: bool) -> Outcome {
-        let mut o = self.answer(req, explain);
+        let engine = self.authz.get_or_init(|| crate::authz::Engine::new(self.cx));
+        let with_claims;
+        let routed = match super::secure::gateway_claims(self.cx, engine, req) {
+            Some(claims) => {
+                with_claims = Request { verified_claims: claims, ..req.clone() };
+                &with_claims
+            }
+            None => req,
+        };
+        let mut o = self.answer(routed, explain);
+        super::secure::secure(self.cx, engine, req, &mut o);
         if explain {
             self.route_status(&mut o);
         }
@@ -851,6 +909,7 @@ pub fn run_http(cfg: &RouteConfig, req: &Request, proxy: String, explain: bool) 
     headers.push((":authority".into(), req.host.clone()));
     headers.push((":scheme".into(), req.scheme().to_string()));
     headers.push((":path".into(), raw_path.to_string()));
+    headers.extend(req.verified_claims.iter().cloned());
     let host = strip_port(&req.host).to_ascii_lowercase();
     let selected = cfg.domains.select(&req.host);
     // The drops that concern this request: of VirtualServices for its Host or for the virtual

@@ -135,6 +135,9 @@ pub fn full_match(re: &str, value: &str) -> bool {
     Re::new(re).is_match(value)
 }
 
+/// The pseudo-header prefix of a route match on a verified JWT claim.
+pub const CLAIM_PREFIX: &str = "@request.auth.claims";
+
 /// A header matcher (pseudo-headers `:method`, `:authority`, `:scheme` included).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderMatcher {
@@ -151,6 +154,15 @@ impl HeaderMatcher {
     pub fn matches(&self, headers: &[(String, String)]) -> bool {
         let values: Vec<&str> =
             headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(&self.name)).map(|(_, v)| v.as_str()).collect();
+        // A JWT claim (`@request.auth.claims.groups`) is matched by each of its values, as istiod's
+        // metadata matcher does with a list claim.
+        if self.name.starts_with(CLAIM_PREFIX) {
+            let hit = match &self.value {
+                None => values.iter().any(|v| !v.is_empty()),
+                Some(m) => values.iter().any(|v| m.matches(v, true)),
+            };
+            return hit != self.invert;
+        }
         let joined = (!values.is_empty()).then(|| values.join(","));
         let hit = match (&self.value, joined) {
             (None, v) => v.is_some(),

@@ -18,6 +18,7 @@ pub mod eval;
 pub mod l4;
 pub mod listener;
 pub mod matcher;
+mod secure;
 #[cfg(test)]
 mod tests;
 

@@ -1,0 +1,200 @@
+//! The value matchers of an AuthorizationPolicy rule, as istiod turns them into Envoy matchers
+//! (`pilot/pkg/security/authz/matcher/{string,header,path}.go`, `model/permission.go`,
+//! `model/principal.go`).
+
+use crate::routing::listener::Cidr;
+use std::net::IpAddr;
+
+/// Istio's string forms (`matcher/string.go` `StringMatcherWithPrefix`): `*` is presence (any
+/// non-empty value), `v*` a prefix, `*v` a suffix, anything else exact. A `*` elsewhere is literal.
+pub fn string(pattern: &str, value: &str) -> bool {
+    if pattern == "*" {
+        return !value.is_empty();
+    }
+    if let Some(suffix) = pattern.strip_prefix('*') {
+        return value.ends_with(suffix);
+    }
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return value.starts_with(prefix);
+    }
+    pattern == value
+}
+
+/// The same forms, compared without regard to ASCII case (`hosts`, header names).
+pub fn string_ignore_case(pattern: &str, value: &str) -> bool {
+    string(&pattern.to_ascii_lowercase(), &value.to_ascii_lowercase())
+}
+
+/// A `paths` value against the normalized path (without its query). A value holding `{*}` or
+/// `{**}` is an Envoy URI template (`matcher/path.go` `PathMatcher`, Envoy `uri_template`): `{*}`
+/// is one non-empty segment, `{**}` any rest, `/` included, the empty rest too. Other values take
+/// the string forms.
+pub fn path(pattern: &str, path: &str) -> bool {
+    if !(pattern.contains("{*}") || pattern.contains("{**}")) {
+        return string(pattern, path);
+    }
+    let pat: Vec<&str> = pattern.split('/').collect();
+    let segs: Vec<&str> = path.split('/').collect();
+    template(&pat, &segs)
+}
+
+fn template(pat: &[&str], segs: &[&str]) -> bool {
+    match (pat.first(), segs.first()) {
+        (None, None) => true,
+        // `{**}` takes one or more segments, empty ones included (`/admin/{**}` matches
+        // `/admin/` but not `/admin`), and the rest of the template the segments after them.
+        (Some(&"{**}"), _) => (1..=segs.len()).any(|k| template(&pat[1..], &segs[k..])),
+        (Some(&"{*}"), Some(s)) => !s.is_empty() && template(&pat[1..], &segs[1..]),
+        (Some(p), Some(s)) => p == s && template(&pat[1..], &segs[1..]),
+        _ => false,
+    }
+}
+
+/// `ipBlocks`, `remoteIpBlocks`, `source.ip`, `remote.ip`, `destination.ip`: an address or CIDR.
+pub fn ip(block: &str, addr: Option<IpAddr>) -> bool {
+    match (Cidr::parse(block), addr) {
+        (Some(c), Some(a)) => c.contains(a),
+        _ => false,
+    }
+}
+
+/// A principal (`<trust domain>/ns/<ns>/sa/<sa>`, without `spiffe://`), split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spiffe<'p> {
+    pub trust_domain: &'p str,
+    pub namespace: Option<&'p str>,
+    pub service_account: Option<&'p str>,
+}
+
+impl<'p> Spiffe<'p> {
+    pub fn parse(principal: &'p str) -> Spiffe<'p> {
+        let (td, rest) = principal.split_once('/').unwrap_or((principal, ""));
+        let parts: Vec<&str> = rest.split('/').collect();
+        let find = |key: &str| parts.windows(2).find(|w| w[0] == key).map(|w| w[1]);
+        Spiffe { trust_domain: td, namespace: find("ns"), service_account: find("sa") }
+    }
+}
+
+/// The trust domains a principal value stands for (`trustdomain/bundle.go`
+/// `ReplaceTrustDomainAliases`): a value in `cluster.local`, the local trust domain or one of its
+/// aliases stands for the local one and every alias; others stay as written.
+pub fn principal(pattern: &str, principal: &str, local: &str, aliases: &[String]) -> bool {
+    if pattern == "*" {
+        return !principal.is_empty();
+    }
+    if pattern.starts_with('*') {
+        return string(pattern, principal);
+    }
+    let (td, rest) = pattern.split_once('/').unwrap_or((pattern, ""));
+    let ours = td == "cluster.local" || td == local || aliases.iter().any(|a| a == td);
+    if !ours || rest.is_empty() {
+        return string(pattern, principal);
+    }
+    std::iter::once(local)
+        .chain(aliases.iter().map(String::as_str))
+        .any(|td| string(&format!("{td}/{rest}"), principal))
+}
+
+/// `namespaces` and `source.namespace`: istiod matches the principal against `.*/ns/<v>/.*`.
+pub fn namespace(pattern: &str, principal: &str) -> bool {
+    Spiffe::parse(principal).namespace.is_some_and(|ns| string(pattern, ns))
+}
+
+/// `serviceAccounts` (no wildcards): `sa` in the policy's namespace, or `ns/sa`.
+pub fn service_account(value: &str, policy_ns: &str, principal: &str) -> bool {
+    let (ns, sa) = value.split_once('/').unwrap_or((policy_ns, value));
+    let p = Spiffe::parse(principal);
+    p.namespace == Some(ns) && p.service_account == Some(sa)
+}
+
+/// `trustDomains`: the principal's trust domain, with the local one's aliases.
+pub fn trust_domain(pattern: &str, principal: &str, local: &str, aliases: &[String]) -> bool {
+    let td = Spiffe::parse(principal).trust_domain;
+    if pattern == "*" {
+        return !td.is_empty();
+    }
+    let ours = pattern == local || aliases.iter().any(|a| a == pattern);
+    if ours {
+        return td == local || aliases.iter().any(|a| a == td);
+    }
+    string(pattern, td)
+}
+
+/// `requestPrincipals` and `request.auth.principal` (`model/principal.go`, Istio 1.22+): the
+/// value is split at its last `/` into issuer and subject, each compared on its own; `*` alone
+/// needs both non-empty, so a token without `sub` never matches it.
+pub fn request_principal(pattern: &str, iss: &str, sub: &str) -> bool {
+    if pattern == "*" {
+        return !iss.is_empty() && !sub.is_empty();
+    }
+    match pattern.rsplit_once('/') {
+        Some((pi, ps)) => {
+            let iss_ok = if pi == "*" { !iss.is_empty() } else { string(pi, iss) };
+            let sub_ok = if ps == "*" { !sub.is_empty() } else { string(ps, sub) };
+            iss_ok && sub_ok
+        }
+        None => string(pattern, &format!("{iss}/{sub}")),
+    }
+}
+
+/// Path normalization before authorization and routing (`meshConfig.pathNormalization`,
+/// `BASE` by default): RFC 3986 dot segments, `\` to `/`, unreserved percent-encodings decoded;
+/// `MERGE_SLASHES` also merges slashes, `DECODE_AND_MERGE_SLASHES` first decodes `%2F`/`%5C`.
+/// `None` when Envoy refuses the path with 400 (`%00`).
+pub fn normalize(path: &str, mode: &str) -> Option<String> {
+    if mode == "NONE" {
+        return Some(path.to_string());
+    }
+    if path.to_ascii_lowercase().contains("%00") {
+        return None;
+    }
+    let decode_slashes = mode == "DECODE_AND_MERGE_SLASHES";
+    let merge = decode_slashes || mode == "MERGE_SLASHES";
+    let mut decoded = String::with_capacity(path.len());
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'%' && i + 2 < bytes.len() {
+            let hex = &path[i + 1..i + 3];
+            if let Ok(v) = u8::from_str_radix(hex, 16) {
+                let unreserved = v.is_ascii_alphanumeric() || matches!(v, b'-' | b'.' | b'_' | b'~');
+                if unreserved || (decode_slashes && matches!(v, b'/' | b'\\')) {
+                    decoded.push(if v == b'\\' { '/' } else { v as char });
+                    i += 3;
+                    continue;
+                }
+                decoded.push('%');
+                decoded.push_str(&hex.to_ascii_uppercase());
+                i += 3;
+                continue;
+            }
+        }
+        decoded.push(if c == b'\\' { '/' } else { c as char });
+        i += 1;
+    }
+    let mut out: Vec<&str> = Vec::new();
+    let parts: Vec<&str> = decoded.split('/').collect();
+    let last = parts.len().saturating_sub(1);
+    for (i, seg) in parts.iter().enumerate() {
+        match *seg {
+            "." => {
+                if i == last {
+                    out.push("");
+                }
+            }
+            ".." => {
+                if out.len() > 1 {
+                    out.pop();
+                }
+                if i == last {
+                    out.push("");
+                }
+            }
+            "" if merge && i != 0 && i != last => {}
+            s => out.push(s),
+        }
+    }
+    let joined = out.join("/");
+    Some(if joined.starts_with('/') { joined } else { format!("/{joined}") })
+}
