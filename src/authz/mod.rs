@@ -711,3 +711,21 @@ pub fn gateway_remote(xff: Option<&str>, n: u32, peer: Option<IpAddr>) -> Option
 pub fn sidecar_remote(xff: Option<&str>, peer: Option<IpAddr>) -> Option<IpAddr> {
     xff.and_then(|x| x.rsplit(',').next()).and_then(|x| x.trim().parse().ok()).or(peer)
 }
+
+/// The workload port a Service port lands on: its `targetPort` by number, or by the name of a
+/// container port of the workload; the Service port itself when neither says.
+pub fn workload_port(cx: &Context, target: Option<&str>, w: Option<&crate::mesh::Workload>, port: u32) -> u32 {
+    let Some(t) = target else { return port };
+    if let Ok(n) = t.parse() {
+        return n;
+    }
+    let spec = w.and_then(|w| w.obj).and_then(|i| match cx.typed.get(i) {
+        Some(Some(Ok(t))) => t.pod_template().and_then(|(_, s)| s),
+        _ => None,
+    });
+    spec.into_iter()
+        .flat_map(|s| s.containers.iter())
+        .flat_map(|c| c.ports.iter().flatten())
+        .find(|p| p.name.as_deref() == Some(t))
+        .map_or(port, |p| p.container_port)
+}

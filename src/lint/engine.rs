@@ -30,6 +30,7 @@ pub struct Context<'a> {
     pub skipped: &'a [Skipped],
     schema: OnceLock<Vec<(usize, SchemaError)>>,
     mesh: OnceLock<Mesh<'a>>,
+    authz: OnceLock<crate::authz::Engine<'a>>,
     gateway_api: OnceLock<crate::mesh::gateway_api::Translation>,
     virtual_services: OnceLock<Vec<VsEntry<'a>>>,
     overlaps: OnceLock<HashMap<usize, Vec<Finding>>>,
@@ -55,6 +56,7 @@ impl<'a> Context<'a> {
             skipped,
             schema: OnceLock::new(),
             mesh: OnceLock::new(),
+            authz: OnceLock::new(),
             gateway_api: OnceLock::new(),
             virtual_services: OnceLock::new(),
             overlaps: OnceLock::new(),
@@ -95,6 +97,11 @@ impl<'a> Context<'a> {
         self.mesh.get_or_init(|| {
             Mesh::build(self.docs, self.objects, self.typed, &self.options.default_namespace, &self.options.mesh)
         })
+    }
+
+    /// The security policies, read once, for the authorization engine.
+    pub fn authz(&self) -> &crate::authz::Engine<'a> {
+        self.authz.get_or_init(|| crate::authz::Engine::new(self))
     }
 
     /// The Gateway API objects translated into Istio Gateways and VirtualServices, and their

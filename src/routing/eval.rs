@@ -436,8 +436,6 @@ pub struct Simulator<'c, 'a> {
     proxies: RefCell<HashMap<String, Vec<Rc<Proxy>>>>,
     /// Per proxy, per (port, proxy IP): the sidecar's outbound listeners.
     listeners: RefCell<PerProxy<ListenersKey, Rc<PortListeners<'c, 'a>>>>,
-    /// The input's security policies, read once.
-    authz: std::cell::OnceCell<crate::authz::Engine<'a>>,
 }
 
 impl<'c, 'a> Simulator<'c, 'a> {
@@ -449,7 +447,6 @@ impl<'c, 'a> Simulator<'c, 'a> {
             sidecars: Default::default(),
             listeners: Default::default(),
             proxies: Default::default(),
-            authz: Default::default(),
         }
     }
 
@@ -500,7 +497,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
     }
 
     fn run_with(&self, req: &Request, explain: bool) -> Outcome {
-        let engine = self.authz.get_or_init(|| crate::authz::Engine::new(self.cx));
+        let engine = self.cx.authz();
         let with_claims;
         let routed = match super::secure::gateway_claims(self.cx, engine, req) {
             Some(claims) => {

@@ -343,7 +343,7 @@ pub(super) fn secure(cx: &Context, engine: &Engine, req: &Request, o: &mut Outco
                 let at = format!("sidecar {name}");
                 let t = Target { namespace: &s.namespace, labels };
                 let mut wn: Vec<String> = Vec::new();
-                let wport = workload_port(cx, sport.and_then(|p| p.target_port.as_deref()), w, d.port);
+                let wport = authz::workload_port(cx, sport.and_then(|p| p.target_port.as_deref()), w, d.port);
                 let has_sidecar = w.map_or(Sidecar::Unseen, |w| authz::sidecar(cx, w));
                 let server = match has_sidecar {
                     Sidecar::No => Server::NoSidecar,
@@ -525,24 +525,6 @@ fn default_gateway() -> WorkloadRef {
         labels: [("istio".to_string(), "ingressgateway".to_string())].into_iter().collect(),
         ..Default::default()
     }
-}
-
-/// The workload port a Service port lands on: its `targetPort` by number, or by the name of a
-/// container port of the workload; the Service port itself when neither says.
-fn workload_port(cx: &Context, target: Option<&str>, w: Option<&Workload>, port: u32) -> u32 {
-    let Some(t) = target else { return port };
-    if let Ok(n) = t.parse() {
-        return n;
-    }
-    let spec = w.and_then(|w| w.obj).and_then(|i| match cx.typed.get(i) {
-        Some(Some(Ok(t))) => t.pod_template().and_then(|(_, s)| s),
-        _ => None,
-    });
-    spec.into_iter()
-        .flat_map(|s| s.containers.iter())
-        .flat_map(|c| c.ports.iter().flatten())
-        .find(|p| p.name.as_deref() == Some(t))
-        .map_or(port, |p| p.container_port)
 }
 
 /// The notes, `at: note` each, with the workloads whose notes are all the same folded into one

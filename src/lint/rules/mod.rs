@@ -134,6 +134,11 @@ pub static RULES: &[&dyn Rule] = &[
     &security::tls_origination_without_ca::Check,
     &security::tls_origination_without_ca_port::Check,
     &security::gateway_duplicate_certificate::Check,
+    &security::authz_http_field_on_tcp::Check,
+    &security::token_not_required::Check,
+    &security::policy_selects_no_workload::Check,
+    &security::mtls_mismatch::Check,
+    &security::peer_authentication_ignored::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -1,9 +1,14 @@
 //! TLS and security rules (`05xx`): what the proxies' TLS settings do at runtime, as istiod builds
 //! them (`pilot/pkg/networking/core/cluster_tls.go`).
 
+pub mod authz_http_field_on_tcp;
 pub mod gateway_duplicate_certificate;
+pub mod mtls_mismatch;
+pub mod peer_authentication_ignored;
+pub mod policy_selects_no_workload;
 pub mod tls_origination_without_ca;
 pub mod tls_origination_without_ca_port;
+pub mod token_not_required;
 
 use crate::lint::engine::Context;
 use crate::lint::{Diagnostic, RuleMeta};
@@ -92,4 +97,40 @@ fn check(cx: &Context, meta: &'static RuleMeta, port_level: bool, out: &mut Vec<
             );
         }
     }
+}
+
+/// The workloads of the input a security policy in `ns` reaches (`Engine::attaches`).
+pub(crate) fn reached<'c, 'a>(
+    cx: &'c Context<'a>,
+    ns: &str,
+    selector: Option<&crate::model::security::WorkloadSelector>,
+    refs: &[&crate::model::security::PolicyTargetReference],
+) -> Vec<&'c crate::mesh::Workload<'a>> {
+    let engine = cx.authz();
+    cx.mesh()
+        .workloads
+        .iter()
+        .filter(|w| {
+            engine.attaches(ns, selector, refs, &crate::authz::Target { namespace: &w.namespace, labels: w.labels })
+        })
+        .collect()
+}
+
+/// Whether every port of every Service in front of `w` carries TCP, not HTTP (`tcp`, `tls`,
+/// `https`, `mongo`, `redis`, `mysql` by name or appProtocol): its inbound chains have no HTTP
+/// attributes. `false` when no Service shows it, or a port is sniffed.
+pub(crate) fn tcp_only(cx: &Context, w: &crate::mesh::Workload) -> bool {
+    let services = cx.mesh().services_selecting(w);
+    !services.is_empty()
+        && services.iter().all(|s| {
+            s.ports.iter().all(|p| {
+                let proto = crate::mesh::service_port_protocol(
+                    p.number,
+                    p.name.as_deref().unwrap_or_default(),
+                    p.protocol.as_deref() == Some("UDP"),
+                    p.app_protocol.as_deref(),
+                );
+                matches!(proto, Some("TCP" | "TLS" | "HTTPS" | "Mongo" | "Redis" | "MySQL"))
+            })
+        })
 }
