@@ -33,6 +33,7 @@ const ANALYZERS: &[(&str, &[&str])] = &[
     ("deployment.MultiServiceAnalyzer", &["MESH0407", "MESH0408"]),
     ("destinationrule.CaCertificateAnalyzer", &["MESH0501", "MESH0502"]),
     ("gateway.CertificateAnalyzer", &["MESH0503"]),
+    ("gateway.SecretAnalyzer", &["MESH0510", "MESH0511", "MESH0211"]),
 ];
 
 /// The implicit resources that Istio's harness loads into every case.

@@ -5,6 +5,7 @@
 //! which validates the untyped tree against upstream's schemas; a test (`drift.rs`) keeps the
 //! model and those schemas in step.
 
+pub mod certificate;
 pub mod core;
 #[cfg(test)]
 mod drift;

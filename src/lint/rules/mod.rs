@@ -139,6 +139,9 @@ pub static RULES: &[&dyn Rule] = &[
     &security::policy_selects_no_workload::Check,
     &security::mtls_mismatch::Check,
     &security::peer_authentication_ignored::Check,
+    &security::gateway_tls_without_credentials::Check,
+    &security::gateway_credential_not_found::Check,
+    &security::gateway_credential_invalid::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -2,7 +2,10 @@
 //! them (`pilot/pkg/networking/core/cluster_tls.go`).
 
 pub mod authz_http_field_on_tcp;
+pub mod gateway_credential_invalid;
+pub mod gateway_credential_not_found;
 pub mod gateway_duplicate_certificate;
+pub mod gateway_tls_without_credentials;
 pub mod mtls_mismatch;
 pub mod peer_authentication_ignored;
 pub mod policy_selects_no_workload;
