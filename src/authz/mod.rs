@@ -412,7 +412,12 @@ fn refs<'r>(
 }
 
 pub fn dry_run<T: HasMeta>(p: &Policy<T>) -> bool {
-    p.res.annotations().and_then(|a| a.get(DRY_RUN)).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    dry_run_meta(p.res)
+}
+
+/// Whether a policy carries `istio.io/dry-run: "true"`.
+pub fn dry_run_meta<T: HasMeta>(p: &T) -> bool {
+    p.annotations().and_then(|a| a.get(DRY_RUN)).is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 /// Access to a security resource's annotations.

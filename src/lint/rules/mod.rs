@@ -142,6 +142,10 @@ pub static RULES: &[&dyn Rule] = &[
     &security::gateway_tls_without_credentials::Check,
     &security::gateway_credential_not_found::Check,
     &security::gateway_credential_invalid::Check,
+    &security::unknown_identity::Check,
+    &security::allow_nothing_by_accident::Check,
+    &security::deny_shadows_allow::Check,
+    &security::custom_provider_not_found::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -1,7 +1,10 @@
 //! TLS and security rules (`05xx`): what the proxies' TLS settings do at runtime, as istiod builds
 //! them (`pilot/pkg/networking/core/cluster_tls.go`).
 
+pub mod allow_nothing_by_accident;
 pub mod authz_http_field_on_tcp;
+pub mod custom_provider_not_found;
+pub mod deny_shadows_allow;
 pub mod gateway_credential_invalid;
 pub mod gateway_credential_not_found;
 pub mod gateway_duplicate_certificate;
@@ -12,6 +15,7 @@ pub mod policy_selects_no_workload;
 pub mod tls_origination_without_ca;
 pub mod tls_origination_without_ca_port;
 pub mod token_not_required;
+pub mod unknown_identity;
 
 use crate::lint::engine::Context;
 use crate::lint::{Diagnostic, RuleMeta};
