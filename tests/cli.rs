@@ -627,7 +627,7 @@ fn rule_codes_in_any_case_and_by_istio_code() {
     assert_eq!(out.status.code(), Some(0));
     let s = stdout(&out);
     assert!(
-        s.starts_with("6 meshctl rules report Istio's IST0101:") && s.contains("MESH0201  unknown-destination-host"),
+        s.starts_with("8 meshctl rules report Istio's IST0101:") && s.contains("MESH0201  unknown-destination-host"),
         "{s}"
     );
     let out = meshctl().args(["explain", "IST0173"]).output().unwrap();

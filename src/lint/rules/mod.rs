@@ -146,6 +146,8 @@ pub static RULES: &[&dyn Rule] = &[
     &security::allow_nothing_by_accident::Check,
     &security::deny_shadows_allow::Check,
     &security::custom_provider_not_found::Check,
+    &security::plaintext_under_strict::Check,
+    &security::port_level_mtls_on_service_port::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
