@@ -1022,3 +1022,51 @@ fn istio_security_tasks() {
     }
     assert_eq!((files.len(), total), (41, 121));
 }
+
+/// `graph` marks each service port's hop into a workload with the mTLS mode it accepts and, where
+/// the workload refuses every request on that port, why (authz-tcp step 2: the only ALLOW rule
+/// uses `methods`, which istiod drops on TCP, so both ports are closed).
+#[test]
+fn graph_marks_denied_hops_and_mtls() {
+    let out = meshctl()
+        .args([
+            "graph",
+            "-o",
+            "json",
+            "testdata/security/authz-tcp/base",
+            "testdata/security/authz-tcp/2-allow-get-on-9000",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hops: Vec<(String, String)> = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["from"].as_str().unwrap().contains("tcp-echo") && e["security"].is_object())
+        .map(|e| {
+            (
+                e["security"]["mtls"].as_str().unwrap().to_string(),
+                e["security"]["denied"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(hops.len(), 2, "{hops:?}");
+    for (mtls, denied) in &hops {
+        assert_eq!(mtls, "PERMISSIVE");
+        assert!(denied.starts_with("implicit deny: no rule of the ALLOW policies foo/tcp-policy"), "{denied}");
+    }
+    let out = meshctl()
+        .args([
+            "graph",
+            "-o",
+            "dot",
+            "testdata/security/authz-tcp/base",
+            "testdata/security/authz-tcp/1-allow-9000-9001",
+        ])
+        .output()
+        .unwrap();
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.contains("label=\"mTLS PERMISSIVE\"") && !dot.contains("implicit deny"), "{dot}");
+}

@@ -289,6 +289,65 @@ impl<'a> Engine<'a> {
         d
     }
 
+    /// Whether the workload `t` refuses every request (or connection) on its port `port`, whoever
+    /// sends it, and why: an enforced DENY rule with no condition but the port, or ALLOW policies
+    /// none of whose rules can match that port (no rules, other ports, or on TCP only rules with
+    /// HTTP fields, which istiod drops).
+    pub fn denies_all(&self, t: &Target, port: u32, http: bool) -> Option<String> {
+        let p = port.to_string();
+        let set = |v: &Option<Vec<String>>| v.as_ref().is_some_and(|v| !v.is_empty());
+        let port_ok = |o: &Operation| {
+            o.ports.as_ref().filter(|v| !v.is_empty()).is_none_or(|v| v.contains(&p))
+                && o.not_ports.as_ref().is_none_or(|v| !v.contains(&p))
+        };
+        let policies: Vec<_> = self.authorization_for(t).into_iter().filter(|x| !dry_run(x)).collect();
+        for d in policies.iter().filter(|x| x.res.spec.action() == Action::Deny) {
+            for (i, r) in d.res.spec.rules.iter().flatten().enumerate() {
+                // On TCP the DENY loses its HTTP fields: what is left must be the port alone.
+                let from_any = r.from.as_ref().is_none_or(|f| {
+                    f.is_empty()
+                        || f.iter().any(|x| {
+                            x.source.as_ref().is_none_or(|s| {
+                                let left =
+                                    Source { request_principals: None, not_request_principals: None, ..s.clone() };
+                                left == Source::default() && (!http || s == &Source::default())
+                            })
+                        })
+                });
+                let to_any = r.to.as_ref().is_none_or(|t| {
+                    t.is_empty()
+                        || t.iter().any(|x| {
+                            x.operation.as_ref().is_none_or(|o| {
+                                let http_fields =
+                                    [&o.hosts, &o.not_hosts, &o.methods, &o.not_methods, &o.paths, &o.not_paths];
+                                port_ok(o) && (!http || !http_fields.iter().any(|f| set(f)))
+                            })
+                        })
+                });
+                let when_any = r.when.iter().flatten().all(|c| !http && key_kind(&c.key) == KeyKind::Http);
+                if from_any && to_any && when_any {
+                    return Some(format!("denied by {} rule {i}", d.key()));
+                }
+            }
+        }
+        let allows: Vec<_> = policies.iter().filter(|x| x.res.spec.action() == Action::Allow).collect();
+        if allows.is_empty() {
+            return None;
+        }
+        let can_match = allows.iter().any(|a| {
+            a.res.spec.rules.iter().flatten().any(|r| {
+                (http || http_only_field(r).is_none())
+                    && r.to
+                        .as_ref()
+                        .is_none_or(|t| t.is_empty() || t.iter().any(|x| x.operation.as_ref().is_none_or(port_ok)))
+            })
+        });
+        (!can_match).then(|| {
+            let names: Vec<String> = allows.iter().map(|a| a.key()).collect();
+            format!("implicit deny: no rule of the ALLOW policies {} can match port {port}", names.join(", "))
+        })
+    }
+
     /// The index of the first rule of `p` that matches (`None` if none does). Rules istiod does not
     /// build for this request's protocol, or that meshctl cannot evaluate, are named in `notes`.
     fn first_match(&self, p: &Policy<AuthorizationPolicy>, a: &Attributes, notes: &mut Vec<String>) -> Option<usize> {

@@ -1,7 +1,6 @@
 use super::{exit, fail};
 use crate::lint::Inputs;
 use crate::lint::config::Config;
-use crate::mesh::Mesh;
 use crate::mesh::graph::MeshGraph;
 use crate::report::graph;
 use clap::{Args, ValueEnum};
@@ -58,8 +57,10 @@ pub fn run(a: GraphArgs) -> u8 {
         Err(e) => return fail(e),
     };
     super::warn_left_out(&inputs);
-    let mesh = Mesh::build(&inputs.docs, &inputs.objects, &inputs.typed, &a.namespace, &config);
-    let mut g = MeshGraph::build(&mesh, &inputs.objects, &inputs.typed);
+    let options =
+        crate::lint::LintOptions { default_namespace: a.namespace.clone(), mesh: config, ..Default::default() };
+    let cx = inputs.context(&options);
+    let mut g = MeshGraph::build_secured(&cx);
     if let Some(target) = &a.focus {
         match g.focus(target, &a.namespace) {
             Some(f) => g = f,

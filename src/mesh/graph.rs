@@ -83,7 +83,7 @@ pub struct NodeCondition {
     pub condition: super::gateway_api::Condition,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edge {
     pub kind: EdgeKind,
     /// Route weight in percent (a lone destination without one takes 100).
@@ -91,6 +91,20 @@ pub struct Edge {
     /// Why a parent refuses a route, or why a backend reference does not resolve (a reason of
     /// the Gateway API status).
     pub reason: Option<&'static str>,
+    /// On a service port's edge to a workload, when the input has security policies: what the
+    /// authorization engine says of that hop.
+    pub security: Option<EdgeSecurity>,
+}
+
+/// The transport and authorization of the hop from a service port into one workload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EdgeSecurity {
+    /// The mode the workload's sidecar accepts on the port: STRICT, PERMISSIVE, DISABLE, or NONE
+    /// (no sidecar).
+    pub mtls: &'static str,
+    /// Why every request on the port is refused, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denied: Option<String>,
 }
 
 /// The graph of one input.
@@ -113,9 +127,41 @@ impl MeshGraph {
             index.insert(id, graph.add_node(node));
         }
         for (from, to, kind, weight, reason) in b.edges {
-            graph.add_edge(index[&from], index[&to], Edge { kind, weight, reason });
+            graph.add_edge(index[&from], index[&to], Edge { kind, weight, reason, security: None });
         }
         MeshGraph { graph }
+    }
+
+    /// The graph with each service port's hop into a workload marked with its mTLS mode and,
+    /// where the workload refuses every request on that port, the policy that does: the
+    /// authorization engine's answers (`crate::authz`), when the input has security policies.
+    pub fn build_secured(cx: &crate::lint::Context) -> MeshGraph {
+        let mesh = cx.mesh();
+        let mut g = MeshGraph::build(mesh, cx.objects, cx.typed);
+        if cx.authz().is_empty() {
+            return g;
+        }
+        let mut hops: BTreeMap<(String, String), EdgeSecurity> = BTreeMap::new();
+        for s in mesh.services.iter().filter(|s| s.obj.is_some()) {
+            let Some(sel) = s.selector.filter(|m| !m.is_empty()) else { continue };
+            for w in mesh.workloads_in(&s.namespace, sel) {
+                for p in &s.ports {
+                    hops.insert(
+                        (service_id(&s.namespace, &s.host, Some(p.number)), workload_id(w, cx.objects)),
+                        hop_security(cx, s, p.number, w),
+                    );
+                }
+            }
+        }
+        for e in g.graph.edge_indices() {
+            let (a, b) = g.graph.edge_endpoints(e).expect("edge of this graph");
+            if g.graph[e].kind != EdgeKind::Selects {
+                continue;
+            }
+            let key = (g.graph[a].id.clone(), g.graph[b].id.clone());
+            g.graph[e].security = hops.remove(&key);
+        }
+        g
     }
 
     /// The part of the graph connected to `target`, a host (a short name resolves in
@@ -148,7 +194,7 @@ impl MeshGraph {
             }
             keep.extend(seen);
         }
-        let graph = self.graph.filter_map(|i, n| keep.contains(&i).then(|| n.clone()), |_, e| Some(*e));
+        let graph = self.graph.filter_map(|i, n| keep.contains(&i).then(|| n.clone()), |_, e| Some(e.clone()));
         Some(MeshGraph { graph })
     }
 }
@@ -161,6 +207,31 @@ struct Builder<'m, 'a> {
     typed: &'m [Option<Result<Typed, String>>],
     nodes: BTreeMap<String, Node>,
     edges: BTreeSet<EdgeKey>,
+}
+
+/// What the authorization engine says of the hop from port `port` of `s` into `w`.
+fn hop_security(cx: &crate::lint::Context, s: &ServiceRecord, port: u32, w: &Workload) -> EdgeSecurity {
+    use crate::authz::mtls::Server;
+    let engine = cx.authz();
+    let sp = s.ports.iter().find(|p| p.number == port);
+    let wport = crate::authz::workload_port(cx, sp.and_then(|p| p.target_port.as_deref()), Some(w), port);
+    let t = crate::authz::Target { namespace: &w.namespace, labels: w.labels };
+    if crate::authz::sidecar(cx, w) == crate::authz::Sidecar::No {
+        return EdgeSecurity { mtls: Server::NoSidecar.as_str(), denied: None };
+    }
+    let http = sp.is_none_or(|p| {
+        let proto = crate::mesh::service_port_protocol(
+            p.number,
+            p.name.as_deref().unwrap_or_default(),
+            false,
+            p.app_protocol.as_deref(),
+        );
+        proto.is_none_or(|x| matches!(x, "HTTP" | "HTTP2" | "GRPC" | "GRPC-Web"))
+    });
+    EdgeSecurity {
+        mtls: engine.server_mode(&t, wport, &mut Vec::new()).as_str(),
+        denied: engine.denies_all(&t, wport, http),
+    }
 }
 
 fn workload_id(w: &Workload, objects: &[Object]) -> String {

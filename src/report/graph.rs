@@ -19,6 +19,12 @@ fn shape(kind: NodeKind) -> &'static str {
 }
 
 fn edge_label(e: &Edge) -> Option<String> {
+    if let Some(sec) = &e.security {
+        return Some(match &sec.denied {
+            Some(d) => format!("mTLS {}; {d}", sec.mtls),
+            None => format!("mTLS {}", sec.mtls),
+        });
+    }
     match (e.kind, e.weight, e.reason) {
         (EdgeKind::Mirrors, _, Some(r)) => Some(format!("mirror ({r})")),
         (EdgeKind::Mirrors, _, None) => Some("mirror".into()),
@@ -76,9 +82,9 @@ pub fn dot(g: &MeshGraph) -> String {
     }
     for e in g.graph.edge_indices() {
         let (a, b) = g.graph.edge_endpoints(e).expect("edge of this graph");
-        let w = g.graph[e];
+        let w = &g.graph[e];
         let mut attrs = Vec::new();
-        if let Some(l) = edge_label(&w) {
+        if let Some(l) = edge_label(w) {
             attrs.push(format!("label={}", dot_str(&l)));
         }
         match w.kind {
@@ -87,7 +93,9 @@ pub fn dot(g: &MeshGraph) -> String {
             EdgeKind::Refuses => attrs.push("color=red, fontcolor=red, style=dashed, arrowhead=tee".into()),
             EdgeKind::Binds | EdgeKind::RoutesTo => {}
         }
-        if w.reason.is_some() && w.kind != EdgeKind::Refuses {
+        if (w.reason.is_some() && w.kind != EdgeKind::Refuses)
+            || w.security.as_ref().is_some_and(|s| s.denied.is_some())
+        {
             attrs.push("color=red, fontcolor=red".into());
         }
         let attrs = if attrs.is_empty() { String::new() } else { format!(" [{}]", attrs.join(", ")) };
@@ -160,15 +168,16 @@ pub fn mermaid(g: &MeshGraph) -> String {
     }
     for e in g.graph.edge_indices() {
         let (a, b) = g.graph.edge_endpoints(e).expect("edge of this graph");
-        let w = g.graph[e];
+        let w = &g.graph[e];
         let arrow = match w.kind {
             EdgeKind::Binds | EdgeKind::RoutesTo => "-->",
             EdgeKind::Mirrors | EdgeKind::Selects => "-.->",
             EdgeKind::Refuses => "--x",
         };
         // A backend reference that does not resolve ends in a cross too.
-        let arrow = if w.reason.is_some() && w.kind != EdgeKind::Selects { "--x" } else { arrow };
-        let label = edge_label(&w).map(|l| format!("|{}|", mermaid_str(&l))).unwrap_or_default();
+        let denied = w.security.as_ref().is_some_and(|s| s.denied.is_some());
+        let arrow = if (w.reason.is_some() && w.kind != EdgeKind::Selects) || denied { "--x" } else { arrow };
+        let label = edge_label(w).map(|l| format!("|{}|", mermaid_str(&l))).unwrap_or_default();
         let _ = writeln!(out, "  {} {arrow}{label} {}", ids[a.index()], ids[b.index()]);
     }
     out.push_str("  classDef dangling stroke:#d00,stroke-width:2px,stroke-dasharray:5 5,color:#d00\n");
@@ -222,10 +231,12 @@ struct JsonEdge<'g> {
     weight: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security: Option<&'g crate::mesh::graph::EdgeSecurity>,
 }
 
 /// JSON: `{version, nodes: [{id, kind, label, namespace, dangling, conflict, resource, location,
-/// conditions?}], edges: [{from, to, kind, weight, reason?}]}`; `conditions` (Gateway API
+/// conditions?}], edges: [{from, to, kind, weight, reason?, security?: {mtls, denied?}}]}`; `conditions` (Gateway API
 /// listeners and route rules: `{parent?, type, status, reason, message}`) and `reason` (a refused
 /// route, an unresolved backendRef) only where they apply. `resource` and `location` are null for nodes no object
 /// defines (dangling references, the implicit ingress gateway).
@@ -264,7 +275,14 @@ pub fn json(g: &MeshGraph, inputs: &Inputs) -> String {
         .map(|e| {
             let (a, b) = g.graph.edge_endpoints(e).expect("edge of this graph");
             let w = &g.graph[e];
-            JsonEdge { from: &g.graph[a].id, to: &g.graph[b].id, kind: w.kind, weight: w.weight, reason: w.reason }
+            JsonEdge {
+                from: &g.graph[a].id,
+                to: &g.graph[b].id,
+                kind: w.kind,
+                weight: w.weight,
+                reason: w.reason,
+                security: w.security.as_ref(),
+            }
         })
         .collect();
     let mut s = serde_json::to_string_pretty(&JsonGraph { version: 1, nodes, edges }).expect("serializable");
