@@ -153,12 +153,15 @@ spec:
 "#;
 
 fn run(policies: &str, req: serde_json::Value) -> Outcome {
+    run_with(policies, req, &LintOptions::default())
+}
+
+fn run_with(policies: &str, req: serde_json::Value, options: &LintOptions) -> Outcome {
     let mut s = Sources::default();
     s.add("mesh.yaml".into(), MESH.into());
     s.add("policies.yaml".into(), policies.into());
     let loaded = Inputs::parse(s);
-    let options = LintOptions::default();
-    let cx = loaded.context(&options);
+    let cx = loaded.context(options);
     let req: Request = serde_json::from_value(req).unwrap();
     crate::routing::simulate(&cx, &req)
 }
@@ -640,4 +643,34 @@ fn gateway_remote_addresses() {
     assert_eq!(super::gateway_remote(Some("1.2.3.4"), 2, peer), peer);
     assert_eq!(super::sidecar_remote(xff, peer), Some("98.1.2.3".parse().unwrap()));
     assert_eq!(super::sidecar_remote(None, peer), peer);
+}
+
+#[test]
+fn workloads_governed_differently_are_named_each() {
+    let v2 = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: httpbin-v2, namespace: foo}\nspec:\n  selector: {matchLabels: {app: httpbin}}\n  template:\n    metadata: {labels: {app: httpbin, version: v2}}\n    spec: {serviceAccountName: httpbin, containers: [{name: httpbin, image: httpbin}]}\n---\n";
+    let policies = format!("{v2}{}", ap("v1-closed", "{selector: {matchLabels: {version: v1}}}"));
+    let o = run(&policies, from("foo", "http://httpbin.foo:8000/ip", serde_json::json!({})));
+    let a = o.authz.as_ref().unwrap();
+    assert_eq!(a.decision, "mixed");
+    let each: Vec<(&str, &str)> = a.workloads.iter().map(|w| (w.workload.as_str(), w.decision)).collect();
+    assert_eq!(each, [("foo/httpbin", "deny"), ("foo/httpbin-v2", "allow")]);
+    // No status: which pod answers is the load balancer's choice.
+    assert_eq!(o.status, None);
+}
+
+#[test]
+fn the_mesh_config_trust_domain_and_its_aliases() {
+    let mut options = LintOptions::default();
+    options.mesh.trust_domain = "new-td".into();
+    options.mesh.trust_domain_aliases = vec!["old-td".into()];
+    let policy = ap("sleep", "{rules: [{from: [{source: {principals: [old-td/ns/foo/sa/sleep]}}]}]}");
+    let o = run_with(&policy, from("foo", "http://httpbin.foo:8000/ip", serde_json::json!({})), &options);
+    assert_eq!(verdict(&o), "allow|foo/sleep|-");
+    let other = ap("sleep", "{rules: [{from: [{source: {principals: [other-td/ns/foo/sa/sleep]}}]}]}");
+    let o = run_with(&other, from("foo", "http://httpbin.foo:8000/ip", serde_json::json!({})), &options);
+    assert_eq!(verdict(&o), "deny|-|403");
+    // Auto mTLS off, no DestinationRule TLS: plain text, so no principal.
+    options.mesh.enable_auto_mtls = false;
+    let o = run_with(&policy, from("foo", "http://httpbin.foo:8000/ip", serde_json::json!({})), &options);
+    assert_eq!((verdict(&o).as_str(), o.mtls.as_ref().unwrap().client), ("deny|-|403", "DISABLE"));
 }

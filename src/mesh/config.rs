@@ -374,6 +374,29 @@ mod tests {
     }
 
     #[test]
+    fn the_security_settings() {
+        let m = load(
+            "trustDomain: new-td\ntrustDomainAliases: [old-td]\nenableAutoMtls: false\npathNormalization: {normalization: MERGE_SLASHES}\nextensionProviders:\n- name: ext-authz\n  envoyExtAuthzHttp: {service: authz.foo.svc.cluster.local, port: 8000}\ndefaultConfig:\n  gatewayTopology: {numTrustedProxies: 2}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (m.trust_domain.as_str(), m.trust_domain_aliases.as_slice()),
+            ("new-td", &["old-td".to_string()][..])
+        );
+        assert!(!m.enable_auto_mtls);
+        assert_eq!(m.path_normalization.normalization, "MERGE_SLASHES");
+        assert_eq!(m.extension_providers[0].name.as_deref(), Some("ext-authz"));
+        assert_eq!(m.default_config.gateway_topology.num_trusted_proxies, 2);
+        // The proto names are read too.
+        let m = load("trust_domain: td\ndefault_config:\n  gateway_topology: {num_trusted_proxies: 1}\n").unwrap();
+        assert_eq!((m.trust_domain.as_str(), m.default_config.gateway_topology.num_trusted_proxies), ("td", 1));
+        let d = MeshConfig::default();
+        assert!(
+            d.enable_auto_mtls && d.trust_domain == "cluster.local" && d.path_normalization.normalization == "BASE"
+        );
+    }
+
+    #[test]
     fn fields_and_values_are_istios() {
         let m = load("rootNamespace: istio-config\noutboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n").unwrap();
         assert_eq!(

@@ -98,6 +98,18 @@ impl Check {
         dr: &crate::mesh::DestinationRuleRecord,
         out: &mut Vec<Diagnostic>,
     ) {
+        // Most DestinationRules leave TLS to auto mTLS: nothing to compare.
+        let sets_tls = |tp: Option<&crate::model::networking::TrafficPolicy>| {
+            tp.is_some_and(|tp| {
+                tp.tls.as_ref().is_some_and(|t| t.mode.is_some())
+                    || tp.port_level_settings.iter().flatten().any(|p| p.tls.as_ref().is_some_and(|t| t.mode.is_some()))
+            })
+        };
+        if !sets_tls(dr.rule.spec.traffic_policy.as_deref())
+            && !dr.subsets().any(|s| sets_tls(s.traffic_policy.as_deref()))
+        {
+            return;
+        }
         let mesh = cx.mesh();
         let subsets: Vec<(&str, Option<&crate::model::core::StringMap>)> =
             std::iter::once(("", None)).chain(dr.subsets().map(|s| (s.name.as_str(), s.labels.as_ref()))).collect();
