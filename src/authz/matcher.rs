@@ -120,20 +120,38 @@ pub fn trust_domain(pattern: &str, principal: &str, local: &str, aliases: &[Stri
     string(pattern, td)
 }
 
-/// `requestPrincipals` and `request.auth.principal` (`model/principal.go`, Istio 1.22+): the
-/// value is split at its last `/` into issuer and subject, each compared on its own; `*` alone
-/// needs both non-empty, so a token without `sub` never matches it.
+/// `requestPrincipals` and `request.auth.principal`, as `model/generator.go`
+/// `requestPrincipalGenerator` builds them (Istio 1.22+): the value is split at its last `/`
+/// into an issuer and a subject matcher, each against its own claim.
+/// - `*`: both claims non-empty, so a token without `sub` never matches (istio/istio#22540);
+/// - `*…`: with a `/`, the issuer by suffix (`*` alone: any) and the subject exactly; without,
+///   any issuer and the subject by suffix;
+/// - `…*`: with a `/`, the issuer exactly and the subject by prefix (`*` alone: any); without,
+///   the issuer by prefix and any subject;
+/// - otherwise both exactly; without a `/`, the issuer is the value and the subject must be
+///   empty, which a missing `sub` is not (Envoy's metadata matcher fails on a missing key), so
+///   meshctl, which reads a missing claim as empty, takes it as no match.
 pub fn request_principal(pattern: &str, iss: &str, sub: &str) -> bool {
+    let any = |v: &str| !v.is_empty();
+    let split = pattern.rfind('/').map(|i| (&pattern[..i], &pattern[i + 1..]));
     if pattern == "*" {
-        return !iss.is_empty() && !sub.is_empty();
+        return any(iss) && any(sub);
     }
-    match pattern.rsplit_once('/') {
-        Some((pi, ps)) => {
-            let iss_ok = if pi == "*" { !iss.is_empty() } else { string(pi, iss) };
-            let sub_ok = if ps == "*" { !sub.is_empty() } else { string(ps, sub) };
-            iss_ok && sub_ok
-        }
-        None => string(pattern, &format!("{iss}/{sub}")),
+    if let Some(rest) = pattern.strip_prefix('*') {
+        return match split {
+            Some((pi, ps)) => (if pi == "*" { any(iss) } else { iss.ends_with(&pi[1..]) }) && sub == ps,
+            None => any(iss) && sub.ends_with(rest),
+        };
+    }
+    if let Some(rest) = pattern.strip_suffix('*') {
+        return match split {
+            Some((pi, ps)) => iss == pi && (if ps == "*" { any(sub) } else { sub.starts_with(&ps[..ps.len() - 1]) }),
+            None => iss.starts_with(rest) && any(sub),
+        };
+    }
+    match split {
+        Some((pi, ps)) => iss == pi && sub == ps,
+        None => false,
     }
 }
 

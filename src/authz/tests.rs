@@ -68,6 +68,15 @@ fn request_principals_split_at_the_last_slash() {
     assert!(matcher::request_principal("*/testing@secure.istio.io", iss, sub));
     assert!(matcher::request_principal("testing@secure.istio.io/testing@secure.istio.io", iss, sub));
     assert!(!matcher::request_principal("other/testing@secure.istio.io", iss, sub));
+    // generator.go's forms: a `*` inside a part is literal where that part is matched exactly.
+    assert!(matcher::request_principal("*secure.istio.io/testing@secure.istio.io", iss, sub));
+    assert!(!matcher::request_principal("*secure.istio.io/testing*", iss, sub));
+    assert!(matcher::request_principal("testing@secure.istio.io/test*", iss, sub));
+    assert!(!matcher::request_principal("testing@*/testing@secure.istio.io", iss, sub));
+    // Without a `/`: `*x` is the subject's suffix, `x*` the issuer's prefix.
+    assert!(matcher::request_principal("*@secure.istio.io", "other", sub));
+    assert!(matcher::request_principal("testing@*", iss, "anyone"));
+    assert!(!matcher::request_principal("testing@*", iss, ""));
 }
 
 #[test]
