@@ -148,6 +148,7 @@ pub static RULES: &[&dyn Rule] = &[
     &security::custom_provider_not_found::Check,
     &security::plaintext_under_strict::Check,
     &security::port_level_mtls_on_service_port::Check,
+    &security::identity_without_mtls::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

@@ -9,6 +9,7 @@ pub mod gateway_credential_invalid;
 pub mod gateway_credential_not_found;
 pub mod gateway_duplicate_certificate;
 pub mod gateway_tls_without_credentials;
+pub mod identity_without_mtls;
 pub mod mtls_mismatch;
 pub mod peer_authentication_ignored;
 pub mod plaintext_under_strict;

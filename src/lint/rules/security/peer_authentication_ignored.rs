@@ -14,7 +14,9 @@ A PeerAuthentication that never takes effect, as `pilot/pkg/model/authentication
   root namespace's selector-less policy, as the mesh-wide one (`peer_authentication.proto`);
 - a second selector-less policy in one namespace (the mesh-wide level in the root namespace):
   only the oldest (by creationTimestamp, then name) applies, the others are dropped with a warning
-  in istiod's log (istio/istio#30596; Kiali KIA0002).
+  in istiod's log (istio/istio#30596; Kiali KIA0002);
+- a workload policy for a workload that an older workload policy also selects: at each level
+  only the oldest applies (Kiali KIA0003).
 
 ## Why it matters
 The mode written in the ignored policy is not the mode the workloads run: a STRICT that was meant to
@@ -74,6 +76,35 @@ impl Rule for Check {
                 continue;
             }
             if !selectorless(p.res) {
+                let Some(labels) = p.res.spec.selector.as_ref().and_then(|s| s.match_labels.as_ref()) else { continue };
+                // The workloads it selects that an older workload policy selects too.
+                let mut shadowed: Vec<(String, String)> = cx
+                    .mesh()
+                    .workloads_in(&p.namespace, labels)
+                    .into_iter()
+                    .filter_map(|w| {
+                        let t = crate::authz::Target { namespace: &w.namespace, labels: w.labels };
+                        let winner = engine.peer_levels(&t).workload?;
+                        (winner.obj != p.obj).then(|| (crate::authz::workload_name(cx, w), winner.key()))
+                    })
+                    .collect();
+                shadowed.sort();
+                if let Some((w, winner)) = shadowed.first() {
+                    out.push(
+                        cx.at(
+                            &META,
+                            obj,
+                            "/spec/selector",
+                            format!(
+                                "PeerAuthentication {} selects {w}{}, which the older {winner} selects too: only the oldest workload policy applies, so this one is ignored there",
+                                p.key(),
+                                if shadowed.len() > 1 { format!(" (and {} more)", shadowed.len() - 1) } else { String::new() }
+                            ),
+                        )
+                        .label("ignored: an older policy selects the workload")
+                        .help("keep one PeerAuthentication per workload, with its port-level settings"),
+                    );
+                }
                 continue;
             }
             let oldest = engine
@@ -136,5 +167,27 @@ mod tests {
         assert!(f.len() == 1 && f[0].1.contains("root namespace istio-system: istiod ignores it"), "{f:?}");
         let workload = root.replace("namespace: istio-system", "namespace: foo");
         assert!(findings(&workload, "MESH0508").is_empty());
+    }
+
+    #[test]
+    fn two_workload_policies_for_one_workload() {
+        let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: httpbin, namespace: foo}\nspec:\n  selector: {matchLabels: {app: httpbin}}\n  template:\n    metadata: {labels: {app: httpbin, version: v1}}\n    spec: {containers: [{name: httpbin, image: httpbin}]}\n---\n";
+        let pa = |name: &str, ts: &str, labels: &str| {
+            format!(
+                "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {{name: {name}, namespace: foo, creationTimestamp: \"{ts}\"}}\nspec:\n  selector: {{matchLabels: {labels}}}\n  mtls: {{mode: STRICT}}\n---\n"
+            )
+        };
+        let yaml = format!(
+            "{deployment}{}{}",
+            pa("old", "2026-01-01T00:00:00Z", "{app: httpbin}"),
+            pa("new", "2026-02-01T00:00:00Z", "{version: v1}")
+        );
+        let f = findings(&yaml, "MESH0508");
+        assert!(
+            f.len() == 1 && f[0].1.contains("foo/new selects foo/httpbin, which the older foo/old selects too"),
+            "{f:?}"
+        );
+        let apart = yaml.replace("{version: v1}", "{version: v2}");
+        assert!(findings(&apart, "MESH0508").is_empty());
     }
 }
