@@ -162,6 +162,15 @@ pub struct Container {
     pub name: String,
     pub image: Option<String>,
     pub ports: Option<Vec<ContainerPort>>,
+    pub env: Option<Vec<EnvVar>>,
+}
+
+/// A container's environment variable (`valueFrom` is not read: it shows no value).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EnvVar {
+    pub name: String,
+    pub value: Option<String>,
 }
 
 /// `Pod.spec`, and the `spec` of a pod template.

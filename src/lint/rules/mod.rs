@@ -149,6 +149,9 @@ pub static RULES: &[&dyn Rule] = &[
     &security::plaintext_under_strict::Check,
     &security::port_level_mtls_on_service_port::Check,
     &security::identity_without_mtls::Check,
+    &security::jwks_fetch_unrestricted::Check,
+    &security::authz_method_case::Check,
+    &security::authz_host_unknown::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).

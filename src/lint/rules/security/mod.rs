@@ -2,7 +2,9 @@
 //! them (`pilot/pkg/networking/core/cluster_tls.go`).
 
 pub mod allow_nothing_by_accident;
+pub mod authz_host_unknown;
 pub mod authz_http_field_on_tcp;
+pub mod authz_method_case;
 pub mod custom_provider_not_found;
 pub mod deny_shadows_allow;
 pub mod gateway_credential_invalid;
@@ -10,6 +12,7 @@ pub mod gateway_credential_not_found;
 pub mod gateway_duplicate_certificate;
 pub mod gateway_tls_without_credentials;
 pub mod identity_without_mtls;
+pub mod jwks_fetch_unrestricted;
 pub mod mtls_mismatch;
 pub mod peer_authentication_ignored;
 pub mod plaintext_under_strict;

@@ -15,7 +15,9 @@ An AuthorizationPolicy, RequestAuthentication or PeerAuthentication whose `selec
 matches no workload (Pod, Deployment, StatefulSet, DaemonSet or WorkloadEntry) in its namespace,
 or in any namespace for a policy in the root namespace, as `istioctl analyze` checks
 AuthorizationPolicies (`authz/authorizationpolicies.go`, IST0127) and Kiali all three (KIA0004).
-It speaks only where the input shows workloads in that namespace.
+It speaks only where the input shows workloads in that namespace. A `targetRef`/`targetRefs`
+entry of kind Gateway that names no Gateway API Gateway of the policy's namespace is reported too,
+where the input holds Gateway API Gateways.
 
 ## Why it matters
 A policy that selects nothing enforces nothing: a typo in a label leaves the workload it was
@@ -70,13 +72,16 @@ impl Rule for Check {
                 Some(Ok(Typed::PeerAuthentication(p))) => ("PeerAuthentication", p.spec.selector.as_ref(), false),
                 _ => continue,
             };
+            // targetRefs win over the selector.
+            if has_refs {
+                self.check_refs(cx, i, kind, out);
+                continue;
+            }
             let Some(labels) = selector.and_then(|s| s.match_labels.as_ref()).filter(|m| !m.is_empty()) else {
                 continue;
             };
-            // targetRefs win over the selector; MESH0508 speaks of root-namespace PeerAuthentications.
-            if has_refs
-                || (kind == "PeerAuthentication" && cx.objects[i].namespace_or(&cx.options.default_namespace) == root)
-            {
+            // MESH0508 speaks of root-namespace PeerAuthentications with a selector.
+            if kind == "PeerAuthentication" && cx.objects[i].namespace_or(&cx.options.default_namespace) == root {
                 continue;
             }
             let obj = &cx.objects[i];
@@ -104,6 +109,44 @@ impl Rule for Check {
                 )
                 .label("matches no workload")
                 .help("use the labels of the pods the policy is for"),
+            );
+        }
+    }
+}
+
+impl Check {
+    /// The `targetRef(s)` of kind Gateway that name no Gateway API Gateway of the namespace.
+    fn check_refs(&self, cx: &Context, i: usize, kind: &str, out: &mut Vec<Diagnostic>) {
+        let mesh = cx.mesh();
+        if mesh.kubernetes_gateways.is_empty() {
+            return;
+        }
+        let obj = &cx.objects[i];
+        let ns = obj.namespace_or(&cx.options.default_namespace);
+        let (one, many) = match &cx.typed[i] {
+            Some(Ok(Typed::AuthorizationPolicy(p))) => (&p.spec.target_ref, &p.spec.target_refs),
+            Some(Ok(Typed::RequestAuthentication(p))) => (&p.spec.target_ref, &p.spec.target_refs),
+            _ => return,
+        };
+        let refs = one
+            .iter()
+            .map(|r| (r, "/spec/targetRef".to_string()))
+            .chain(many.iter().flatten().enumerate().map(|(k, r)| (r, format!("/spec/targetRefs/{k}"))));
+        let name = obj.name.as_deref().unwrap_or_default();
+        for (r, pointer) in refs {
+            let Some(gw) = r.name.as_deref().filter(|_| r.kind.as_deref() == Some("Gateway")) else { continue };
+            if mesh.kubernetes_gateways.contains_key(&(ns.to_string(), gw.to_string())) {
+                continue;
+            }
+            out.push(
+                cx.at(
+                    &META,
+                    obj,
+                    &format!("{pointer}/name"),
+                    format!("{kind} {ns}/{name} targets the Gateway {gw}, which namespace {ns} does not have: it applies to nothing"),
+                )
+                .label("no such Gateway")
+                .help("name a Gateway API Gateway of the policy's namespace"),
             );
         }
     }
@@ -142,6 +185,20 @@ mod tests {
             example.replace("name: httpbin-viewer, namespace: foo", "name: httpbin-viewer, namespace: istio-system");
         assert_eq!(findings(&root, "MESH0506").len(), 1);
         assert!(findings(&root.replace("app: http-bin", "app: httpbin"), "MESH0506").is_empty());
+        let gateway = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: foo}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP}]}\n---\n";
+        let targeted = format!(
+            "{gateway}{}",
+            example.replace(
+                "selector: {matchLabels: {app: http-bin}}",
+                "targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: egde}]"
+            )
+        );
+        let f = findings(&targeted, "MESH0506");
+        assert!(
+            f.len() == 1 && f[0].1.contains("targets the Gateway egde, which namespace foo does not have"),
+            "{f:?}"
+        );
+        assert!(findings(&targeted.replace("name: egde", "name: edge"), "MESH0506").is_empty());
         let pa = example
             .replace("kind: AuthorizationPolicy", "kind: PeerAuthentication")
             .replace("  rules: [{to: [{operation: {methods: [GET]}}]}]\n", "  mtls: {mode: STRICT}\n");
