@@ -88,28 +88,17 @@ impl<'a> Engine<'a> {
             let Some(Ok(t)) = t else { continue };
             let namespace = obj.namespace_or(&cx.options.default_namespace).to_string();
             let name = obj.name.clone().unwrap_or_default();
+            let created = |m: &'a crate::model::core::ObjectMeta| m.creation_timestamp.as_deref().unwrap_or_default();
             match t {
-                Typed::AuthorizationPolicy(p) => e.authorization.push(Policy {
-                    obj: i,
-                    namespace,
-                    name,
-                    created: p.metadata.creation_timestamp.as_deref().unwrap_or_default(),
-                    res: p,
-                }),
-                Typed::PeerAuthentication(p) => e.peer.push(Policy {
-                    obj: i,
-                    namespace,
-                    name,
-                    created: p.metadata.creation_timestamp.as_deref().unwrap_or_default(),
-                    res: p,
-                }),
-                Typed::RequestAuthentication(p) => e.request.push(Policy {
-                    obj: i,
-                    namespace,
-                    name,
-                    created: p.metadata.creation_timestamp.as_deref().unwrap_or_default(),
-                    res: p,
-                }),
+                Typed::AuthorizationPolicy(p) => {
+                    e.authorization.push(Policy { obj: i, namespace, name, created: created(&p.metadata), res: p })
+                }
+                Typed::PeerAuthentication(p) => {
+                    e.peer.push(Policy { obj: i, namespace, name, created: created(&p.metadata), res: p })
+                }
+                Typed::RequestAuthentication(p) => {
+                    e.request.push(Policy { obj: i, namespace, name, created: created(&p.metadata), res: p })
+                }
                 _ => {}
             }
         }
@@ -463,7 +452,8 @@ impl<'a> Engine<'a> {
     }
 }
 
-fn refs<'r>(
+/// `targetRef` and `targetRefs` together.
+pub fn refs<'r>(
     one: &'r Option<PolicyTargetReference>,
     many: &'r Option<Vec<PolicyTargetReference>>,
 ) -> Vec<&'r PolicyTargetReference> {

@@ -200,6 +200,21 @@ fn from(ns: &str, url: &str, extra: serde_json::Value) -> serde_json::Value {
     v
 }
 
+/// Run each case (name, policies, request, expected) and compare `show` of its answer; every
+/// mismatch is reported with its trace.
+fn table(cases: Vec<(&str, String, serde_json::Value, &str)>, show: impl Fn(&Outcome) -> String) {
+    let mut failed = Vec::new();
+    for (name, policies, req, want) in cases {
+        let o = run(&policies, req);
+        let got = show(&o);
+        if got != want {
+            let trace: Vec<&String> = o.trace.iter().map(|t| &t.detail).collect();
+            failed.push(format!("{name}: expected {want}, got {got}\n  trace: {trace:?}"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
 /// `decision|policy|status` of the answer.
 fn verdict(o: &Outcome) -> String {
     let a = o.authz.as_ref().expect("an authz answer");
@@ -402,18 +417,7 @@ fn evaluation_rules() {
             "allow|foo/tcp|-",
         ),
     ];
-    let mut failed = Vec::new();
-    for (name, policies, req, want) in cases {
-        let o = run(&policies, req);
-        let got = verdict(&o);
-        if got != want {
-            failed.push(format!(
-                "{name}: expected {want}, got {got}\n  trace: {:?}",
-                o.trace.iter().map(|t| &t.detail).collect::<Vec<_>>()
-            ));
-        }
-    }
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    table(cases, verdict);
 }
 
 const JWT: &str = r#"
@@ -516,18 +520,7 @@ fn jwt_rules() {
             "allow|foo/group|-",
         ),
     ];
-    let mut failed = Vec::new();
-    for (name, policies, req, want) in cases {
-        let o = run(&policies, req);
-        let got = verdict(&o);
-        if got != want {
-            failed.push(format!(
-                "{name}: expected {want}, got {got}\n  trace: {:?}",
-                o.trace.iter().map(|t| &t.detail).collect::<Vec<_>>()
-            ));
-        }
-    }
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    table(cases, verdict);
 }
 
 fn pa(ns: &str, name: &str, spec: &str) -> String {
@@ -621,19 +614,14 @@ fn mtls_rules() {
             "SIMPLE|PERMISSIVE|false|503",
         ),
     ];
-    let mut failed = Vec::new();
-    for (name, policies, client_ns, want) in cases {
-        let o = run(&policies, from(client_ns, httpbin, json!({})));
+    let cases = cases
+        .into_iter()
+        .map(|(name, policies, ns, want)| (name, policies, from(ns, httpbin, json!({})), want))
+        .collect();
+    table(cases, |o| {
         let m = o.mtls.as_ref().expect("an mtls answer");
-        let got = format!("{}|{}|{}|{}", m.client, m.server, m.ok, o.status.map_or("-".into(), |s| s.to_string()));
-        if got != want {
-            failed.push(format!(
-                "{name}: expected {want}, got {got}\n  trace: {:?}",
-                o.trace.iter().map(|t| &t.detail).collect::<Vec<_>>()
-            ));
-        }
-    }
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
+        format!("{}|{}|{}|{}", m.client, m.server, m.ok, o.status.map_or("-".into(), |s| s.to_string()))
+    });
 }
 
 #[test]

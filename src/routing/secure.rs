@@ -31,6 +31,16 @@ struct Verdicted {
 }
 
 impl Verdicted {
+    /// Take the authorization decision: a denied HTTP request is Envoy's 403 local reply.
+    fn decided(&mut self, d: crate::authz::Decision, http: bool, notes: &mut Vec<String>) {
+        notes.extend(d.notes);
+        self.allow = d.allow;
+        self.policy = d.policy;
+        self.rule = d.rule;
+        self.status = (!d.allow && http).then_some(403);
+        self.body = self.status.map(|_| RBAC_DENIED);
+    }
+
     fn same(&self, o: &Verdicted) -> bool {
         (self.allow, &self.policy, self.rule, self.status) == (o.allow, &o.policy, o.rule, o.status)
     }
@@ -223,13 +233,7 @@ pub(super) fn secure(cx: &Context, engine: &Engine, req: &Request, o: &mut Outco
                 headers: hdrs.clone(),
                 jwt: claims,
             };
-            let d = engine.decide(&t, &a);
-            gw_notes.extend(d.notes);
-            v.allow = d.allow;
-            v.policy = d.policy;
-            v.rule = d.rule;
-            v.status = (!d.allow && http_request).then_some(403);
-            v.body = v.status.map(|_| RBAC_DENIED);
+            v.decided(engine.decide(&t, &a), http_request, &mut gw_notes);
         }
         for n in gw_notes {
             notes.push(format!("{at}: {n}"));
@@ -458,13 +462,7 @@ pub(super) fn secure(cx: &Context, engine: &Engine, req: &Request, o: &mut Outco
                                 if !mutual && engine.authorization_for(&t).iter().any(|p| uses_identity(p.res)) {
                                     wn.push("the connection is not Istio mTLS, so the request has no source principal or namespace".into());
                                 }
-                                let dd = engine.decide(&t, &a);
-                                wn.extend(dd.notes);
-                                v.allow = dd.allow;
-                                v.policy = dd.policy;
-                                v.rule = dd.rule;
-                                v.status = (!dd.allow && http).then_some(403);
-                                v.body = v.status.map(|_| RBAC_DENIED);
+                                v.decided(engine.decide(&t, &a), http, &mut wn);
                             }
                         }
                     }

@@ -110,7 +110,7 @@ impl Rule for Check {
             }
             let obj = &cx.objects[i];
             let ns = obj.namespace_or(&cx.options.default_namespace);
-            let refs: Vec<_> = p.spec.target_ref.iter().chain(p.spec.target_refs.iter().flatten()).collect();
+            let refs = crate::authz::refs(&p.spec.target_ref, &p.spec.target_refs);
             let workloads = super::reached(cx, ns, p.spec.selector.as_ref(), &refs);
             if workloads.is_empty() || !workloads.iter().all(|w| super::tcp_only(cx, w)) {
                 continue;

@@ -2,7 +2,6 @@ use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
 use crate::model::Typed;
 use crate::model::certificate::server_credential_problem;
-use crate::model::core::Secret;
 
 pub static META: RuleMeta = RuleMeta {
     code: "MESH0511",
@@ -58,26 +57,15 @@ impl Rule for Check {
 
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let default_ns = &cx.options.default_namespace;
-        let secrets: Vec<(&str, &str, &Secret)> = cx
-            .objects
-            .iter()
-            .zip(cx.typed)
-            .filter_map(|(o, t)| match t {
-                Some(Ok(Typed::Secret(s))) => Some((o.namespace_or(default_ns), o.name.as_deref()?, s.as_ref())),
-                _ => None,
-            })
-            .collect();
+        let secrets = super::secrets(cx);
         if secrets.is_empty() {
             return;
         }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        let mesh = cx.mesh();
         for (i, t) in cx.typed.iter().enumerate() {
             let Some(Ok(Typed::Gateway(g))) = t else { continue };
             let obj = &cx.objects[i];
-            let mut namespaces: Vec<&str> = mesh.gateway_workloads(g).iter().map(|w| w.namespace.as_str()).collect();
-            namespaces.sort_unstable();
-            namespaces.dedup();
+            let namespaces = super::gateway_pod_namespaces(cx, g);
             let name = obj.name.as_deref().unwrap_or_default();
             let gw_ns = obj.namespace_or(default_ns);
             for (k, s) in g.spec.servers.iter().flatten().enumerate() {

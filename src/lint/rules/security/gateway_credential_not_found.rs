@@ -52,23 +52,14 @@ impl Rule for Check {
 
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let default_ns = &cx.options.default_namespace;
-        let secrets: BTreeSet<(&str, &str)> = cx
-            .objects
-            .iter()
-            .zip(cx.typed)
-            .filter(|(_, t)| matches!(t, Some(Ok(Typed::Secret(_)))))
-            .filter_map(|(o, _)| Some((o.namespace_or(default_ns), o.name.as_deref()?)))
-            .collect();
+        let secrets: BTreeSet<(&str, &str)> = super::secrets(cx).into_iter().map(|(ns, name, _)| (ns, name)).collect();
         if secrets.is_empty() {
             return;
         }
-        let mesh = cx.mesh();
         for (i, t) in cx.typed.iter().enumerate() {
             let Some(Ok(Typed::Gateway(g))) = t else { continue };
             let obj = &cx.objects[i];
-            let mut namespaces: Vec<&str> = mesh.gateway_workloads(g).iter().map(|w| w.namespace.as_str()).collect();
-            namespaces.sort_unstable();
-            namespaces.dedup();
+            let namespaces = super::gateway_pod_namespaces(cx, g);
             let name = obj.name.as_deref().unwrap_or_default();
             let gw_ns = obj.namespace_or(default_ns);
             for (k, s) in g.spec.servers.iter().flatten().enumerate() {

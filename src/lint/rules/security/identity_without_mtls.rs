@@ -101,7 +101,7 @@ impl Rule for Check {
             let Some(Ok(Typed::AuthorizationPolicy(p))) = t else { continue };
             let obj = &cx.objects[i];
             let ns = obj.namespace_or(&cx.options.default_namespace);
-            let refs: Vec<_> = p.spec.target_ref.iter().chain(p.spec.target_refs.iter().flatten()).collect();
+            let refs = crate::authz::refs(&p.spec.target_ref, &p.spec.target_refs);
             let workloads = super::reached(cx, ns, p.spec.selector.as_ref(), &refs);
             let plain = !workloads.is_empty()
                 && workloads.iter().all(|w| {

@@ -147,3 +147,24 @@ pub(crate) fn tcp_only(cx: &Context, w: &crate::mesh::Workload) -> bool {
             })
         })
 }
+
+/// The Secrets of the input: namespace, name, Secret.
+pub(crate) fn secrets<'c>(cx: &'c Context) -> Vec<(&'c str, &'c str, &'c crate::model::core::Secret)> {
+    let default_ns = &cx.options.default_namespace;
+    cx.objects
+        .iter()
+        .zip(cx.typed)
+        .filter_map(|(o, t)| match t {
+            Some(Ok(Typed::Secret(s))) => Some((o.namespace_or(default_ns), o.name.as_deref()?, s.as_ref())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The namespaces of the gateway pods a Gateway selects, where istiod reads its credentials.
+pub(crate) fn gateway_pod_namespaces<'c>(cx: &'c Context, g: &crate::model::networking::Gateway) -> Vec<&'c str> {
+    let mut namespaces: Vec<&str> = cx.mesh().gateway_workloads(g).iter().map(|w| w.namespace.as_str()).collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    namespaces
+}

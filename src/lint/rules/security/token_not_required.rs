@@ -81,7 +81,7 @@ impl Rule for Check {
             }
             let obj = &cx.objects[i];
             let ns = obj.namespace_or(&cx.options.default_namespace);
-            let refs: Vec<_> = ra.spec.target_ref.iter().chain(ra.spec.target_refs.iter().flatten()).collect();
+            let refs = crate::authz::refs(&ra.spec.target_ref, &ra.spec.target_refs);
             let open: Vec<String> = super::reached(cx, ns, ra.spec.selector.as_ref(), &refs)
                 .into_iter()
                 .filter(|w| {
