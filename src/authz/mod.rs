@@ -67,6 +67,10 @@ pub struct Engine<'a> {
     pub providers: Vec<String>,
     pub path_normalization: String,
     pub auto_mtls: bool,
+    /// Per namespace, the indices of its policies in `authorization`, `request` and `peer`.
+    by_namespace: foldhash::HashMap<String, [Vec<usize>; 3]>,
+    /// The labels of each Namespace object of the input (`None`: it has none).
+    namespaces: foldhash::HashMap<String, Option<&'a StringMap>>,
 }
 
 impl<'a> Engine<'a> {
@@ -83,9 +87,14 @@ impl<'a> Engine<'a> {
             providers: config.extension_providers.iter().filter_map(|p| p.name.clone()).collect(),
             path_normalization: config.path_normalization.normalization.clone(),
             auto_mtls: config.enable_auto_mtls,
+            by_namespace: Default::default(),
+            namespaces: Default::default(),
         };
         for (i, (obj, t)) in cx.objects.iter().zip(cx.typed).enumerate() {
             let Some(Ok(t)) = t else { continue };
+            if let (Typed::Namespace(n), Some(name)) = (t, &obj.name) {
+                e.namespaces.entry(name.clone()).or_insert(n.metadata.labels.as_ref());
+            }
             let namespace = obj.namespace_or(&cx.options.default_namespace).to_string();
             let name = obj.name.clone().unwrap_or_default();
             let created = |m: &'a crate::model::core::ObjectMeta| m.creation_timestamp.as_deref().unwrap_or_default();
@@ -102,7 +111,33 @@ impl<'a> Engine<'a> {
                 _ => {}
             }
         }
+        for (k, p) in e.authorization.iter().enumerate() {
+            e.by_namespace.entry(p.namespace.clone()).or_default()[0].push(k);
+        }
+        for (k, p) in e.request.iter().enumerate() {
+            e.by_namespace.entry(p.namespace.clone()).or_default()[1].push(k);
+        }
+        for (k, p) in e.peer.iter().enumerate() {
+            e.by_namespace.entry(p.namespace.clone()).or_default()[2].push(k);
+        }
         e
+    }
+
+    /// The indices of the policies of kind `kind` (0 authorization, 1 request, 2 peer) in the root
+    /// namespace and in `ns`, in input order: the only ones that can reach a workload of `ns`.
+    fn candidates(&self, ns: &str, kind: usize) -> Vec<usize> {
+        let of = |n: &str| self.by_namespace.get(n).map_or(&[][..], |l| l[kind].as_slice());
+        let mut v: Vec<usize> = of(&self.root_namespace).to_vec();
+        if ns != self.root_namespace {
+            v.extend_from_slice(of(ns));
+            v.sort_unstable();
+        }
+        v
+    }
+
+    /// The PeerAuthentications of the root namespace and of `ns`.
+    pub(crate) fn peer_candidates(&self, ns: &str) -> impl Iterator<Item = &Policy<'a, PeerAuthentication>> {
+        self.candidates(ns, 2).into_iter().map(|k| &self.peer[k])
     }
 
     /// Whether the input holds any security resource: without one, every request is allowed and
@@ -139,8 +174,9 @@ impl<'a> Engine<'a> {
 
     /// The AuthorizationPolicies that reach `t`.
     pub fn authorization_for(&self, t: &Target) -> Vec<&Policy<'a, AuthorizationPolicy>> {
-        self.authorization
-            .iter()
+        self.candidates(t.namespace, 0)
+            .into_iter()
+            .map(|k| &self.authorization[k])
             .filter(|p| {
                 self.attaches(
                     &p.namespace,
@@ -154,8 +190,9 @@ impl<'a> Engine<'a> {
 
     /// The RequestAuthentications that reach `t`.
     pub fn request_authentication_for(&self, t: &Target) -> Vec<&Policy<'a, RequestAuthentication>> {
-        self.request
-            .iter()
+        self.candidates(t.namespace, 1)
+            .into_iter()
+            .map(|k| &self.request[k])
             .filter(|p| {
                 self.attaches(
                     &p.namespace,
@@ -723,10 +760,7 @@ pub fn sidecar(cx: &Context, w: &crate::mesh::Workload) -> Sidecar {
 
 /// The labels of the Namespace `ns` when the input holds it (`Some(None)`: it has none).
 pub fn namespace_labels<'c>(cx: &'c Context, ns: &str) -> Option<Option<&'c StringMap>> {
-    cx.objects.iter().zip(cx.typed).find_map(|(o, t)| match t {
-        Some(Ok(Typed::Namespace(n))) if o.name.as_deref() == Some(ns) => Some(n.metadata.labels.as_ref()),
-        _ => None,
-    })
+    cx.authz().namespaces.get(ns).copied()
 }
 
 /// The service account a workload's pods run as (`default` when unset).

@@ -73,8 +73,7 @@ impl<'a> Engine<'a> {
     /// ignored). Per level only the oldest counts (`configCompareByCreationTime`).
     pub fn peer_levels(&self, t: &Target) -> Levels<'_, 'a> {
         let oldest = |f: &dyn Fn(&Policy<PeerAuthentication>) -> bool| {
-            self.peer
-                .iter()
+            self.peer_candidates(t.namespace)
                 .filter(|p| f(p))
                 .min_by(|x, y| (x.created, &x.name, &x.namespace).cmp(&(y.created, &y.name, &y.namespace)))
         };

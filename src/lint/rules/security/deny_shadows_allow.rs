@@ -172,9 +172,14 @@ impl Rule for Check {
         let enforced = |action: Action| {
             engine.authorization.iter().filter(move |p| p.res.spec.action() == action && !crate::authz::dry_run(p))
         };
+        let denies: Vec<_> = enforced(Action::Deny).collect();
+        if denies.is_empty() {
+            return;
+        }
         for allow in enforced(Action::Allow) {
             for (k, a) in allow.res.spec.rules.iter().flatten().enumerate() {
-                let shadow = enforced(Action::Deny)
+                let shadow = denies
+                    .iter()
                     .filter(|d| reaches_all(root, &d.namespace, d.res, &allow.namespace, allow.res))
                     .find_map(|d| d.res.spec.rules.iter().flatten().position(|r| rule_covers(r, a)).map(|j| (d, j)));
                 let Some((deny, j)) = shadow else { continue };

@@ -112,7 +112,9 @@ fn check(cx: &Context, meta: &'static RuleMeta, port_level: bool, out: &mut Vec<
     }
 }
 
-/// The workloads of the input a security policy in `ns` reaches (`Engine::attaches`).
+/// The workloads of the input a security policy in `ns` reaches (`Engine::attaches`), found
+/// through the mesh's label index: a selector's workloads in `ns` (anywhere for the root
+/// namespace), or every workload there without one.
 pub(crate) fn reached<'c, 'a>(
     cx: &'c Context<'a>,
     ns: &str,
@@ -120,9 +122,17 @@ pub(crate) fn reached<'c, 'a>(
     refs: &[&crate::model::security::PolicyTargetReference],
 ) -> Vec<&'c crate::mesh::Workload<'a>> {
     let engine = cx.authz();
-    cx.mesh()
-        .workloads
-        .iter()
+    let mesh = cx.mesh();
+    let labels = selector.and_then(|s| s.match_labels.as_ref()).filter(|m| !m.is_empty());
+    let root = ns == engine.root_namespace;
+    let candidates = match (labels, root) {
+        (Some(l), true) if refs.is_empty() => mesh.workloads_anywhere(l),
+        (None, true) if refs.is_empty() => mesh.workloads.iter().collect(),
+        (Some(l), false) if refs.is_empty() => mesh.workloads_in(ns, l),
+        _ => mesh.workloads_in(ns, &crate::model::core::StringMap::default()),
+    };
+    candidates
+        .into_iter()
         .filter(|w| {
             engine.attaches(ns, selector, refs, &crate::authz::Target { namespace: &w.namespace, labels: w.labels })
         })

@@ -90,7 +90,7 @@ impl Rule for Check {
             let shown = if anywhere {
                 mesh.has_workloads()
             } else {
-                mesh.workloads.iter().any(|w| w.namespace == ns && w.obj.is_some())
+                mesh.workloads_in(ns, &StringMap::default()).iter().any(|w| w.obj.is_some())
             };
             if !shown || selects_some(cx, ns, anywhere, labels) {
                 continue;
