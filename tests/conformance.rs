@@ -34,6 +34,8 @@ const ANALYZERS: &[(&str, &[&str])] = &[
     ("destinationrule.CaCertificateAnalyzer", &["MESH0501", "MESH0502"]),
     ("gateway.CertificateAnalyzer", &["MESH0503"]),
     ("gateway.SecretAnalyzer", &["MESH0510", "MESH0511", "MESH0211"]),
+    ("authz.AuthorizationPoliciesAnalyzer", &["MESH0506", "MESH0512"]),
+    ("authn.BlockedCIDRsAnalyzer", &["MESH0519"]),
 ];
 
 /// The implicit resources that Istio's harness loads into every case.
