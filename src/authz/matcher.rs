@@ -168,29 +168,32 @@ pub fn normalize(path: &str, mode: &str) -> Option<String> {
     }
     let decode_slashes = mode == "DECODE_AND_MERGE_SLASHES";
     let merge = decode_slashes || mode == "MERGE_SLASHES";
-    let mut decoded = String::with_capacity(path.len());
     let bytes = path.as_bytes();
+    let mut raw: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
-        if c == b'%' && i + 2 < bytes.len() {
-            let hex = &path[i + 1..i + 3];
-            if let Ok(v) = u8::from_str_radix(hex, 16) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (c, hex) {
+            (b'%', Some(v)) => {
                 let unreserved = v.is_ascii_alphanumeric() || matches!(v, b'-' | b'.' | b'_' | b'~');
                 if unreserved || (decode_slashes && matches!(v, b'/' | b'\\')) {
-                    decoded.push(if v == b'\\' { '/' } else { v as char });
-                    i += 3;
-                    continue;
+                    raw.push(if v == b'\\' { b'/' } else { v });
+                } else {
+                    raw.extend_from_slice(format!("%{v:02X}").as_bytes());
                 }
-                decoded.push('%');
-                decoded.push_str(&hex.to_ascii_uppercase());
                 i += 3;
-                continue;
+            }
+            _ => {
+                raw.push(if c == b'\\' { b'/' } else { c });
+                i += 1;
             }
         }
-        decoded.push(if c == b'\\' { '/' } else { c as char });
-        i += 1;
     }
+    let decoded = String::from_utf8_lossy(&raw);
     let mut out: Vec<&str> = Vec::new();
     let parts: Vec<&str> = decoded.split('/').collect();
     let last = parts.len().saturating_sub(1);

@@ -92,6 +92,10 @@ fn path_normalization() {
     assert_eq!(matcher::normalize("/a/./b/", "BASE").as_deref(), Some("/a/b/"));
     assert_eq!(matcher::normalize("/%00", "BASE"), None);
     assert_eq!(matcher::normalize("/x/../../y", "NONE").as_deref(), Some("/x/../../y"));
+    // Bytes that are no escape, and multi-byte characters after `%`, pass as they are.
+    assert_eq!(matcher::normalize("/%é/%2", "BASE").as_deref(), Some("/%é/%2"));
+    assert_eq!(matcher::normalize("/caf%C3%A9", "BASE").as_deref(), Some("/caf%C3%A9"));
+    assert_eq!(matcher::normalize("", "BASE").as_deref(), Some("/"));
 }
 
 const MESH: &str = r#"
