@@ -1070,3 +1070,39 @@ fn graph_marks_denied_hops_and_mtls() {
     let dot = String::from_utf8(out.stdout).unwrap();
     assert!(dot.contains("label=\"mTLS PERMISSIVE\"") && !dot.contains("implicit deny"), "{dot}");
 }
+
+/// `--jwt-claims` and `--source-ip` reach the engine (authz-jwt step 6 and 7), a malformed token is
+/// 401, and flags that are not what they say are exit 2 with the reason.
+#[test]
+fn simulate_security_flags() {
+    let base =
+        ["simulate", "testdata/security/authz-jwt/base", "testdata/security/authz-jwt/2-require-jwt", "-o", "json"];
+    let run = |extra: &[&str]| {
+        let out = meshctl()
+            .args(base)
+            .args(["--from", "foo/app=sleep", "http://httpbin.foo:8000/headers"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let claims = r#"{"iss": "testing@secure.istio.io", "sub": "testing@secure.istio.io"}"#;
+    let (code, out, _) = run(&["--jwt-claims", claims, "--source-ip", "10.1.2.3"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code, Some(0));
+    assert_eq!((v["authz"]["decision"].as_str(), v["status"].as_u64()), (Some("allow"), None), "{v}");
+    let (_, out, _) = run(&[]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["authz"]["decision"].as_str(), v["status"].as_u64()), (Some("deny"), Some(403)), "{v}");
+    let (_, out, _) = run(&["--jwt-claims", "malformed"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["status"].as_u64(), v["body"].as_str()), (Some(401), Some("Jwt verification fails")), "{v}");
+    let (code, _, err) = run(&["--jwt-claims", "[1]"]);
+    assert!(code == Some(2) && err.contains("--jwt-claims: give the claims as a JSON object"), "{err}");
+    let (code, _, err) = run(&["--source-ip", "10.1.2"]);
+    assert!(code == Some(2) && err.contains("source_ip `10.1.2` is not an IP address"), "{err}");
+}

@@ -14,7 +14,41 @@ use meshctl::lint::{Context, Inputs, LintOptions};
 use meshctl::routing::Simulator;
 use meshctl::source::Sources;
 
-const MESH: [(&str, &str); 6] = [
+/// Security policies over bookinfo, so that every request also goes through the authorization
+/// engine: JWT at the gateway, STRICT mTLS, ALLOW and DENY rules with every matcher kind.
+const SECURITY: &str = r#"
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  jwtRules: [{issuer: testing@secure.istio.io, jwksUri: https://example.com/jwks, audiences: [bookinfo], fromHeaders: [{name: x-jwt, prefix: "Bearer "}]}]
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec: {mtls: {mode: STRICT}}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: reviews, namespace: default}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  rules:
+  - from: [{source: {principals: ["cluster.local/ns/default/sa/*"], notIpBlocks: [10.0.0.0/8], remoteIpBlocks: [0.0.0.0/0]}}]
+    to: [{operation: {methods: [GET], paths: ["/reviews/{*}", "/health{**}"], hosts: ["reviews:*"]}}]
+    when: [{key: "request.headers[end-user]", notValues: ["blocked*"]}, {key: "request.auth.claims[groups]", values: [admins]}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-admin, namespace: istio-system}
+spec:
+  action: DENY
+  rules: [{to: [{operation: {paths: ["/admin*"]}}]}]
+"#;
+
+const MESH: [(&str, &str); 7] = [
+    ("security.yaml", SECURITY),
     ("services.yaml", include_str!("../../testdata/bookinfo/services.yaml")),
     ("destination-rules.yaml", include_str!("../../testdata/bookinfo/destination-rules.yaml")),
     ("routing.yaml", include_str!("../../testdata/bookinfo/routing.yaml")),
@@ -57,6 +91,8 @@ fuzz_target!(|data: &[u8]| {
         headers: fields.map(str::to_string).collect(),
         address: None,
         sni: None,
+        source_ip: None,
+        jwt_claims: None,
         format: meshctl::cli::SimFormat::Json,
         namespace: "default".into(),
         mesh_config: None,
