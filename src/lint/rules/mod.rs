@@ -50,6 +50,7 @@ pub mod sidecar_selects_no_workload;
 pub mod sidecars_select_same_workload;
 pub mod subset_ignored_at_ingress;
 pub mod subset_selects_no_pods;
+pub mod traffic_policy;
 pub mod unknown_delegate;
 pub mod unknown_destination_host;
 pub mod unknown_destination_port;
@@ -152,6 +153,7 @@ pub static RULES: &[&dyn Rule] = &[
     &security::jwks_fetch_unrestricted::Check,
     &security::authz_method_case::Check,
     &security::authz_host_unknown::Check,
+    &traffic_policy::failover_without_outlier_detection::Check,
 ];
 
 /// Rules whose findings the engine itself makes (suppression bookkeeping).
