@@ -593,6 +593,34 @@ pub fn http_only_field(rule: &Rule) -> Option<&'static str> {
     rule.when.iter().flatten().find(|c| key_kind(&c.key) == KeyKind::Http).map(|_| "when")
 }
 
+/// The peer-identity field a rule reads, if any: principals, namespaces, service accounts, trust
+/// domains (and their `not` forms), `source.principal`, `source.namespace`. Only Istio mTLS gives a
+/// peer identity.
+pub fn identity_field(rule: &Rule) -> Option<&'static str> {
+    let set = |v: &Option<Vec<String>>| v.as_ref().is_some_and(|v| !v.is_empty());
+    for s in rule.from.iter().flatten().filter_map(|f| f.source.as_ref()) {
+        for (name, v) in [
+            ("principals", &s.principals),
+            ("notPrincipals", &s.not_principals),
+            ("namespaces", &s.namespaces),
+            ("notNamespaces", &s.not_namespaces),
+            ("serviceAccounts", &s.service_accounts),
+            ("notServiceAccounts", &s.not_service_accounts),
+            ("trustDomains", &s.trust_domains),
+            ("notTrustDomains", &s.not_trust_domains),
+        ] {
+            if set(v) {
+                return Some(name);
+            }
+        }
+    }
+    rule.when.iter().flatten().find_map(|c| match c.key.as_str() {
+        "source.principal" => Some("source.principal"),
+        "source.namespace" => Some("source.namespace"),
+        _ => None,
+    })
+}
+
 /// `prefix[name]` → `name`.
 fn bracketed<'k>(key: &'k str, prefix: &str) -> Option<&'k str> {
     key.strip_prefix(prefix)?.strip_prefix('[')?.strip_suffix(']')

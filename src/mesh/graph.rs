@@ -219,14 +219,9 @@ fn hop_security(cx: &crate::lint::Context, s: &ServiceRecord, port: u32, w: &Wor
     if crate::authz::sidecar(cx, w) == crate::authz::Sidecar::No {
         return EdgeSecurity { mtls: Server::NoSidecar.as_str(), denied: None };
     }
+    // A sniffed port may carry HTTP: its rules with HTTP fields can match.
     let http = sp.is_none_or(|p| {
-        let proto = crate::mesh::service_port_protocol(
-            p.number,
-            p.name.as_deref().unwrap_or_default(),
-            false,
-            p.app_protocol.as_deref(),
-        );
-        proto.is_none_or(|x| matches!(x, "HTTP" | "HTTP2" | "GRPC" | "GRPC-Web"))
+        crate::routing::listener::protocol_of(s, p).class() != Some(crate::routing::listener::Class::Tcp)
     });
     EdgeSecurity {
         mtls: engine.server_mode(&t, wport, &mut Vec::new()).as_str(),

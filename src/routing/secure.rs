@@ -5,6 +5,7 @@
 
 use super::compile::{self, Proxy, ProxyKind};
 use super::eval::{From, Outcome, OutcomeKind, Request, TraceEntry, WorkloadRef};
+use super::listener::Class;
 use crate::authz::jwt::{self, Location, Token, Verdict};
 use crate::authz::matcher;
 use crate::authz::mtls::{self, Client, Server};
@@ -92,6 +93,19 @@ fn find<'c, 'a>(cx: &'c Context<'a>, w: &WorkloadRef) -> Option<&'c Workload<'a>
     cx.mesh().workloads_in(&w.namespace, &w.labels).into_iter().next()
 }
 
+/// The gateway a request enters (the default ingress gateway when none is named) and its workload
+/// in the input: a Deployment or Pod with its labels, else the implicit ingress gateway.
+fn gateway<'c, 'a>(cx: &'c Context<'a>, req: &Request) -> (WorkloadRef, Option<&'c Workload<'a>>) {
+    let w = req.gateway_workload.clone().unwrap_or_else(default_gateway);
+    let found = find(cx, &w).or_else(|| {
+        cx.mesh()
+            .workloads
+            .iter()
+            .find(|x| x.obj.is_none() && x.namespace == w.namespace && selects(&w.labels, x.labels))
+    });
+    (w, found)
+}
+
 fn principal(engine: &Engine, w: &WorkloadRef, found: Option<&Workload>, cx: &Context) -> String {
     if let Some(p) = &w.principal {
         return p.strip_prefix("spiffe://").unwrap_or(p).to_string();
@@ -111,8 +125,7 @@ pub(super) fn gateway_claims(cx: &Context, engine: &Engine, req: &Request) -> Op
     if req.from != From::Gateway || engine.request.is_empty() {
         return None;
     }
-    let w = req.gateway_workload.clone().unwrap_or_else(default_gateway);
-    let found = find(cx, &w);
+    let (w, found) = gateway(cx, req);
     let t = Target { namespace: &w.namespace, labels: found.map_or(&w.labels, |f| f.labels) };
     let Verdict::Valid(claims) =
         jwt::verify(&engine.request_authentication_for(&t), token(req), &location(req), now(), &mut Vec::new())
@@ -166,13 +179,7 @@ pub(super) fn secure(cx: &Context, engine: &Engine, req: &Request, o: &mut Outco
     };
     let at_gateway = req.from == From::Gateway;
     let client = if at_gateway {
-        let w = req.gateway_workload.clone().unwrap_or_else(default_gateway);
-        let found = find(cx, &w).or_else(|| {
-            cx.mesh()
-                .workloads
-                .iter()
-                .find(|x| x.obj.is_none() && x.namespace == w.namespace && selects(&w.labels, x.labels))
-        });
+        let (w, found) = gateway(cx, req);
         let at = format!("gateway {}", found.map_or_else(|| w.namespace.clone(), |f| authz::workload_name(cx, f)));
         let proxy = Proxy {
             kind: ProxyKind::Gateway,
@@ -305,15 +312,8 @@ pub(super) fn secure(cx: &Context, engine: &Engine, req: &Request, o: &mut Outco
                 continue;
             }
             let sport = s.ports.iter().find(|p| p.number == d.port);
-            let port_http = sport.is_none_or(|p| {
-                let proto = crate::mesh::service_port_protocol(
-                    p.number,
-                    p.name.as_deref().unwrap_or_default(),
-                    false,
-                    p.app_protocol.as_deref(),
-                );
-                proto.is_none_or(|x| matches!(x, "HTTP" | "HTTP2" | "GRPC" | "GRPC-Web"))
-            });
+            // A sniffed port carries HTTP when the request is HTTP.
+            let port_http = sport.is_none_or(|p| super::listener::protocol_of(s, p).class() != Some(Class::Tcp));
             let http = http_request && port_http && o.outcome == OutcomeKind::Route;
             let drs = mesh.destination_rules_for(&d.host, &client.namespace);
             let subset_labels: Option<&StringMap> = drs
@@ -459,7 +459,11 @@ pub(super) fn secure(cx: &Context, engine: &Engine, req: &Request, o: &mut Outco
                                     headers: h,
                                     jwt: claims,
                                 };
-                                if !mutual && engine.authorization_for(&t).iter().any(|p| uses_identity(p.res)) {
+                                if !mutual
+                                    && engine.authorization_for(&t).iter().any(|p| {
+                                        p.res.spec.rules.iter().flatten().any(|r| authz::identity_field(r).is_some())
+                                    })
+                                {
                                     wn.push("the connection is not Istio mTLS, so the request has no source principal or namespace".into());
                                 }
                                 v.decided(engine.decide(&t, &a), http, &mut wn);
@@ -475,23 +479,6 @@ pub(super) fn secure(cx: &Context, engine: &Engine, req: &Request, o: &mut Outco
         }
     }
     finish(o, gateway_verdict, results, mtls_first, &notes, http_request, engine.is_empty());
-}
-
-/// Whether a policy's rules read the peer's identity.
-fn uses_identity(p: &crate::model::security::AuthorizationPolicy) -> bool {
-    p.spec.rules.iter().flatten().any(|r| {
-        r.from.iter().flatten().filter_map(|f| f.source.as_ref()).any(|s| {
-            s.principals.is_some()
-                || s.not_principals.is_some()
-                || s.namespaces.is_some()
-                || s.not_namespaces.is_some()
-                || s.service_accounts.is_some()
-        }) || r
-            .when
-            .iter()
-            .flatten()
-            .any(|c| c.key.starts_with("source.principal") || c.key.starts_with("source.namespace"))
-    })
 }
 
 const RBAC_DENIED: &str = "RBAC: access denied";

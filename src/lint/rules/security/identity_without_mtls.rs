@@ -3,7 +3,6 @@ use crate::authz::mtls::Server;
 use crate::lint::engine::{Context, Rule};
 use crate::lint::{Diagnostic, RuleMeta, Severity};
 use crate::model::Typed;
-use crate::model::security::Rule as AuthzRule;
 
 pub static META: RuleMeta = RuleMeta {
     code: "MESH0518",
@@ -63,32 +62,6 @@ Turn mTLS on for the workload (PERMISSIVE or STRICT), or match the caller on wha
 
 pub struct Check;
 
-/// The identity field a rule reads, if any.
-fn identity_field(rule: &AuthzRule) -> Option<&'static str> {
-    let set = |v: &Option<Vec<String>>| v.as_ref().is_some_and(|v| !v.is_empty());
-    for s in rule.from.iter().flatten().filter_map(|f| f.source.as_ref()) {
-        for (name, v) in [
-            ("principals", &s.principals),
-            ("notPrincipals", &s.not_principals),
-            ("namespaces", &s.namespaces),
-            ("notNamespaces", &s.not_namespaces),
-            ("serviceAccounts", &s.service_accounts),
-            ("notServiceAccounts", &s.not_service_accounts),
-            ("trustDomains", &s.trust_domains),
-            ("notTrustDomains", &s.not_trust_domains),
-        ] {
-            if set(v) {
-                return Some(name);
-            }
-        }
-    }
-    rule.when.iter().flatten().find_map(|c| match c.key.as_str() {
-        "source.principal" => Some("source.principal"),
-        "source.namespace" => Some("source.namespace"),
-        _ => None,
-    })
-}
-
 impl Rule for Check {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -121,7 +94,7 @@ impl Rule for Check {
             let names: Vec<String> = workloads.iter().map(|w| crate::authz::workload_name(cx, w)).collect();
             let name = obj.name.as_deref().unwrap_or_default();
             for (k, rule) in p.spec.rules.iter().flatten().enumerate() {
-                let Some(field) = identity_field(rule) else { continue };
+                let Some(field) = crate::authz::identity_field(rule) else { continue };
                 out.push(
                     cx.at(
                         &META,

@@ -147,13 +147,7 @@ pub(crate) fn tcp_only(cx: &Context, w: &crate::mesh::Workload) -> bool {
     !services.is_empty()
         && services.iter().all(|s| {
             s.ports.iter().all(|p| {
-                let proto = crate::mesh::service_port_protocol(
-                    p.number,
-                    p.name.as_deref().unwrap_or_default(),
-                    p.protocol.as_deref() == Some("UDP"),
-                    p.app_protocol.as_deref(),
-                );
-                matches!(proto, Some("TCP" | "TLS" | "HTTPS" | "Mongo" | "Redis" | "MySQL"))
+                crate::routing::listener::protocol_of(s, p).class() == Some(crate::routing::listener::Class::Tcp)
             })
         })
 }

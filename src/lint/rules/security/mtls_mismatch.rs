@@ -118,13 +118,9 @@ impl Check {
         for s in mesh.services_by_host(&dr.host).filter(|s| s.source == ServiceSource::Kubernetes) {
             let Some(behind) = mesh.service_workloads(s) else { continue };
             for port in &s.ports {
-                let proto = crate::mesh::service_port_protocol(
-                    port.number,
-                    port.name.as_deref().unwrap_or_default(),
-                    port.protocol.as_deref() == Some("UDP"),
-                    port.app_protocol.as_deref(),
-                );
-                let http = matches!(proto, Some("HTTP" | "HTTP2" | "GRPC" | "GRPC-Web"));
+                // A sniffed port may be TCP: only a declared HTTP port refuses TLS without Istio's ALPN.
+                let http = crate::routing::listener::protocol_of(s, port).class()
+                    == Some(crate::routing::listener::Class::Http);
                 for (subset, labels) in &subsets {
                     let Some(mode) = mtls::destination_rule_mode(dr, subset, port.number) else { continue };
                     for w in behind.iter().filter(|w| labels.is_none_or(|l| selects(l, w.labels))) {
